@@ -1,0 +1,48 @@
+//! The scheduling and bin-packing core, embeddable in production code.
+//!
+//! No I/O, no clock, no random generator, no global state and no dependency: it builds with
+//! `cargo build --lib --no-default-features`. A controller builds a [`ClusterState`] from its
+//! informer cache (one [`NodeSpec`] per node, one [`ClusterState::bind`] per running pod), then asks
+//! a [`PlacementPolicy`] where a pending pod goes, or forks the state to estimate what new nodes a
+//! set of pending pods needs.
+//!
+//! ```
+//! use fleetsim::core::{ClusterState, GpuRequest, NodeSpec, PodSpec, PolicyName, RandomSource, Workload};
+//!
+//! struct NoRandom;
+//! impl RandomSource for NoRandom { fn next_u64(&mut self) -> u64 { 0 } }
+//!
+//! let mut cluster = ClusterState::default();
+//! for (name, gpus) in [("gpu-a", 8), ("gpu-b", 2)] {
+//!     cluster.add_node(&NodeSpec {
+//!         name: name.into(),
+//!         cpu_milli: fleetsim::core::quantity::parse_cpu_milli("96").unwrap(),
+//!         memory_mib: fleetsim::core::quantity::parse_memory_mib("384Gi").unwrap(),
+//!         gpu_count: gpus,
+//!         gpu_model: Some("A10".into()),
+//!         ..Default::default()
+//!     }).unwrap();
+//! }
+//! let pod = PodSpec { name: "infer-0".into(), cpu_milli: 4000, memory_mib: 16384,
+//!                     gpu: GpuRequest::Whole { count: 2 }, ..Default::default() };
+//! let mut policy = PolicyName::BestFit.build(&Workload::default());
+//! let placement = policy.place(&cluster, &pod, &mut NoRandom).expect("fits");
+//! assert_eq!(cluster.node(placement.node).unwrap().name, "gpu-b"); // the tighter node
+//! cluster.bind(1, &pod, &placement).unwrap();
+//! assert_eq!(cluster.totals().gpu_milli_allocated, 2000);
+//! ```
+
+pub mod cluster;
+pub mod frag;
+pub mod model;
+pub mod policy;
+pub mod quantity;
+pub mod selector;
+
+pub use cluster::{
+    Binding, Checkpoint, ClassKey, ClusterOptions, ClusterState, GpuChoice, Placement, StateError, Totals,
+};
+pub use frag::{cluster_fragment_milli, cluster_idle_milli, TypicalTask, Workload};
+pub use model::{GpuRequest, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
+pub use policy::{PlacementPolicy, PolicyName, RandomSource};
+pub use selector::{NodeAffinity, Requirement, SelectorOperator, Taint, TaintEffect, Toleration, TolerationOperator};

@@ -1,0 +1,749 @@
+//! The cluster state: nodes, bound pods, an index of node *classes*, and fork/revert.
+//!
+//! # The class index
+//! Two nodes of the same template (capacity, GPU model, labels, taints) whose free CPU, free memory
+//! and multiset of per-GPU free milli-GPU are equal are interchangeable for every placement policy:
+//! each policy scores them alike and breaks the tie on the lower node id. The state keeps nodes
+//! grouped by that [`ClassKey`] in a `BTreeMap`, so a policy scores each class once instead of every
+//! node: a placement costs `O(C)` for `C` distinct classes (tens on an empty cluster, hundreds on a
+//! busy one) instead of `O(N)`. Binding moves one node between two classes in `O(log C)`.
+//!
+//! Policies that look at more than resources (the `gpu-clustering` policy looks at which kinds of
+//! GPU request a node already runs) ask for that to be part of the key via
+//! [`ClusterOptions::class_by_gpu_tags`].
+//!
+//! # Fork and revert
+//! [`ClusterState::fork`] starts recording an undo log; [`ClusterState::revert`] undoes every
+//! change since the matching fork. [`ClusterState::what_if`] wraps the two so a what-if packing
+//! (autoscaler estimation) can never forget to revert.
+
+use super::model::{template_admits, GpuRequest, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+/// Index of an interned [`NodeTemplate`].
+pub type TemplateId = u32;
+
+/// Options fixed for the life of a cluster state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClusterOptions {
+    /// Include the set of GPU-request tags of a node's pods in its class key.
+    pub class_by_gpu_tags: bool,
+}
+
+/// What makes two nodes interchangeable for placement.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClassKey {
+    /// Template.
+    pub template: TemplateId,
+    /// Free CPU (milli).
+    pub free_cpu: u64,
+    /// Free memory (MiB).
+    pub free_mem: u64,
+    /// Free milli-GPU of each GPU, sorted ascending.
+    pub gpu_free: Vec<u32>,
+    /// Sorted distinct GPU-request tags of the pods on the node (empty unless
+    /// [`ClusterOptions::class_by_gpu_tags`]).
+    pub gpu_tags: Vec<u32>,
+}
+
+impl ClassKey {
+    /// Total free milli-GPU.
+    pub fn gpu_free_total(&self) -> u64 {
+        self.gpu_free.iter().map(|&g| g as u64).sum()
+    }
+    /// Number of fully idle GPUs.
+    pub fn idle_gpus(&self) -> u32 {
+        self.gpu_free.iter().filter(|&&g| g == MILLI_PER_GPU).count() as u32
+    }
+    /// Whether the free resources (not the template constraints) can hold `pod`.
+    pub fn resources_fit(&self, pod: &PodSpec) -> bool {
+        if pod.cpu_milli > self.free_cpu || pod.memory_mib > self.free_mem {
+            return false;
+        }
+        match pod.gpu {
+            GpuRequest::None => true,
+            GpuRequest::Shared { milli } => self.gpu_free.last().is_some_and(|&m| m >= milli),
+            GpuRequest::Whole { count } => self.idle_gpus() >= count,
+        }
+    }
+}
+
+/// A group of interchangeable nodes.
+#[derive(Debug, Clone)]
+pub struct ClassEntry {
+    /// An id unique over the life of the state (never reused), for policies' memo tables.
+    pub uid: u64,
+    /// The nodes in the class.
+    pub nodes: BTreeSet<NodeId>,
+}
+
+/// The GPU part of a placement decided on a class, turned into GPU indices on a node by
+/// [`ClusterState::concretize`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GpuChoice {
+    /// The pod uses no GPU.
+    None,
+    /// Share the lowest-index GPU whose free milli-GPU equals this value.
+    SharedOn(u32),
+    /// Take the lowest-index idle GPUs.
+    Whole(u32),
+}
+
+/// A decision: which node and which GPUs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Placement {
+    /// The node.
+    pub node: NodeId,
+    /// GPU indices on the node: one for a shared pod, `count` for a whole-GPU pod.
+    pub gpus: Vec<u8>,
+}
+
+/// A node as the state holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeState {
+    /// Name.
+    pub name: String,
+    /// Template.
+    pub template: TemplateId,
+    /// Free CPU (milli).
+    pub free_cpu: u64,
+    /// Free memory (MiB).
+    pub free_mem: u64,
+    /// Free milli-GPU per GPU, by GPU index.
+    pub gpu_free: Vec<u32>,
+    /// Pods bound here.
+    pub pods: u32,
+    /// GPU-request tag -> number of pods with it.
+    pub tags: BTreeMap<u32, u32>,
+}
+
+/// A bound pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// The node.
+    pub node: NodeId,
+    /// (GPU index, milli-GPU taken).
+    pub gpus: Vec<(u8, u32)>,
+    /// CPU taken.
+    pub cpu_milli: u64,
+    /// Memory taken.
+    pub memory_mib: u64,
+    /// The pod's GPU-request tag.
+    pub tag: u32,
+}
+
+/// Why a change to the state was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StateError {
+    /// No such node (never added, or removed).
+    UnknownNode(NodeId),
+    /// The pod id is already bound.
+    AlreadyBound(PodId),
+    /// The pod id is not bound.
+    NotBound(PodId),
+    /// The placement does not fit the node.
+    DoesNotFit(Unfit),
+    /// The GPU indices in the placement do not match the request.
+    BadGpus(String),
+    /// The node still has pods.
+    NodeNotEmpty(NodeId),
+    /// A node name is used twice.
+    DuplicateName(String),
+    /// `revert` without a matching `fork`.
+    NotForked,
+}
+
+impl fmt::Display for StateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateError::UnknownNode(n) => write!(f, "unknown node id {n}"),
+            StateError::AlreadyBound(p) => write!(f, "pod {p} is already bound"),
+            StateError::NotBound(p) => write!(f, "pod {p} is not bound"),
+            StateError::DoesNotFit(u) => write!(f, "placement does not fit: {u}"),
+            StateError::BadGpus(s) => write!(f, "bad GPU indices: {s}"),
+            StateError::NodeNotEmpty(n) => write!(f, "node {n} still runs pods"),
+            StateError::DuplicateName(s) => write!(f, "node name `{s}` is used twice"),
+            StateError::NotForked => write!(f, "revert without fork"),
+        }
+    }
+}
+
+impl std::error::Error for StateError {}
+
+/// A fork point returned by [`ClusterState::fork`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a fork must be reverted or committed"]
+pub struct Checkpoint(usize);
+
+#[derive(Debug, Clone)]
+enum Undo {
+    Bind(PodId),
+    Unbind(PodId, Binding),
+    AddNode(NodeId),
+    RemoveNode(NodeId, NodeState),
+    Intern(TemplateId),
+}
+
+/// Cluster-wide totals, kept up to date on every change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Nodes present.
+    pub nodes: u64,
+    /// CPU capacity (milli).
+    pub cpu_capacity: u64,
+    /// CPU allocated (milli).
+    pub cpu_allocated: u64,
+    /// Memory capacity (MiB).
+    pub mem_capacity: u64,
+    /// Memory allocated (MiB).
+    pub mem_allocated: u64,
+    /// GPUs present.
+    pub gpus: u64,
+    /// Milli-GPU allocated.
+    pub gpu_milli_allocated: u64,
+    /// Pods bound.
+    pub pods: u64,
+}
+
+/// Nodes, bound pods and the class index. See the module docs.
+#[derive(Debug, Clone)]
+pub struct ClusterState {
+    opts: ClusterOptions,
+    templates: Vec<NodeTemplate>,
+    template_ids: BTreeMap<NodeTemplate, TemplateId>,
+    nodes: Vec<Option<NodeState>>,
+    names: BTreeMap<String, NodeId>,
+    bindings: HashMap<PodId, Binding>,
+    classes: BTreeMap<ClassKey, ClassEntry>,
+    next_uid: u64,
+    totals: Totals,
+    undo: Vec<Undo>,
+    forks: usize,
+}
+
+impl PartialEq for ClusterState {
+    /// Semantic equality: nodes, bindings, templates, totals and the class index's keys and
+    /// members. Class `uid`s are cache identifiers, not state, and are not compared.
+    fn eq(&self, other: &Self) -> bool {
+        self.opts == other.opts
+            && self.templates == other.templates
+            && self.template_ids == other.template_ids
+            && self.nodes == other.nodes
+            && self.names == other.names
+            && self.bindings == other.bindings
+            && self.totals == other.totals
+            && self.classes.len() == other.classes.len()
+            && self.classes.iter().zip(other.classes.iter()).all(|((ka, a), (kb, b))| ka == kb && a.nodes == b.nodes)
+    }
+}
+
+impl Default for ClusterState {
+    fn default() -> Self {
+        Self::new(ClusterOptions::default())
+    }
+}
+
+impl ClusterState {
+    /// An empty cluster.
+    pub fn new(opts: ClusterOptions) -> Self {
+        ClusterState {
+            opts,
+            templates: Vec::new(),
+            template_ids: BTreeMap::new(),
+            nodes: Vec::new(),
+            names: BTreeMap::new(),
+            bindings: HashMap::new(),
+            classes: BTreeMap::new(),
+            next_uid: 0,
+            totals: Totals::default(),
+            undo: Vec::new(),
+            forks: 0,
+        }
+    }
+
+    /// The options the state was built with.
+    pub fn options(&self) -> ClusterOptions {
+        self.opts
+    }
+
+    /// Cluster-wide totals.
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// All templates, by id.
+    pub fn templates(&self) -> &[NodeTemplate] {
+        &self.templates
+    }
+
+    /// A template.
+    pub fn template(&self, id: TemplateId) -> &NodeTemplate {
+        &self.templates[id as usize]
+    }
+
+    /// A node, if present.
+    pub fn node(&self, id: NodeId) -> Option<&NodeState> {
+        self.nodes.get(id as usize).and_then(Option::as_ref)
+    }
+
+    /// Looks a node up by name.
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
+        self.names.get(name).copied()
+    }
+
+    /// Present nodes in id order.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &NodeState)> {
+        self.nodes.iter().enumerate().filter_map(|(i, n)| n.as_ref().map(|n| (i as NodeId, n)))
+    }
+
+    /// Upper bound (exclusive) of node ids handed out so far.
+    pub fn node_id_bound(&self) -> NodeId {
+        self.nodes.len() as NodeId
+    }
+
+    /// The binding of a pod.
+    pub fn binding(&self, pod: PodId) -> Option<&Binding> {
+        self.bindings.get(&pod)
+    }
+
+    /// The class index in key order.
+    pub fn classes(&self) -> impl Iterator<Item = (&ClassKey, &ClassEntry)> {
+        self.classes.iter()
+    }
+
+    /// Number of distinct classes.
+    pub fn class_count(&self) -> usize {
+        self.classes.len()
+    }
+
+    fn class_key(&self, n: &NodeState) -> ClassKey {
+        let mut gpu_free = n.gpu_free.clone();
+        gpu_free.sort_unstable();
+        ClassKey {
+            template: n.template,
+            free_cpu: n.free_cpu,
+            free_mem: n.free_mem,
+            gpu_free,
+            gpu_tags: if self.opts.class_by_gpu_tags { n.tags.keys().copied().collect() } else { Vec::new() },
+        }
+    }
+
+    fn class_insert(&mut self, id: NodeId) {
+        let key = self.class_key(self.nodes[id as usize].as_ref().expect("present"));
+        let uid = &mut self.next_uid;
+        self.classes
+            .entry(key)
+            .or_insert_with(|| {
+                *uid += 1;
+                ClassEntry { uid: *uid, nodes: BTreeSet::new() }
+            })
+            .nodes
+            .insert(id);
+    }
+
+    fn class_remove(&mut self, id: NodeId) {
+        let key = self.class_key(self.nodes[id as usize].as_ref().expect("present"));
+        if let Some(e) = self.classes.get_mut(&key) {
+            e.nodes.remove(&id);
+            if e.nodes.is_empty() {
+                self.classes.remove(&key);
+            }
+        }
+    }
+
+    fn intern(&mut self, t: NodeTemplate) -> TemplateId {
+        if let Some(&id) = self.template_ids.get(&t) {
+            return id;
+        }
+        let id = self.templates.len() as TemplateId;
+        self.templates.push(t.clone());
+        self.template_ids.insert(t, id);
+        if self.forks > 0 {
+            self.undo.push(Undo::Intern(id));
+        }
+        id
+    }
+
+    /// Adds an empty node; returns its id.
+    pub fn add_node(&mut self, spec: &NodeSpec) -> Result<NodeId, StateError> {
+        if self.names.contains_key(&spec.name) {
+            return Err(StateError::DuplicateName(spec.name.clone()));
+        }
+        let template = self.intern(NodeTemplate::of(spec));
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Some(NodeState {
+            name: spec.name.clone(),
+            template,
+            free_cpu: spec.cpu_milli,
+            free_mem: spec.memory_mib,
+            gpu_free: vec![MILLI_PER_GPU; spec.gpu_count as usize],
+            pods: 0,
+            tags: BTreeMap::new(),
+        }));
+        self.names.insert(spec.name.clone(), id);
+        self.totals.nodes += 1;
+        self.totals.cpu_capacity += spec.cpu_milli;
+        self.totals.mem_capacity += spec.memory_mib;
+        self.totals.gpus += spec.gpu_count as u64;
+        self.class_insert(id);
+        if self.forks > 0 {
+            self.undo.push(Undo::AddNode(id));
+        }
+        Ok(id)
+    }
+
+    /// Removes an empty node.
+    pub fn remove_node(&mut self, id: NodeId) -> Result<(), StateError> {
+        let n = self.node(id).ok_or(StateError::UnknownNode(id))?;
+        if n.pods > 0 {
+            return Err(StateError::NodeNotEmpty(id));
+        }
+        self.class_remove(id);
+        let n = self.nodes[id as usize].take().expect("present");
+        let t = &self.templates[n.template as usize];
+        self.totals.nodes -= 1;
+        self.totals.cpu_capacity -= t.cpu_milli;
+        self.totals.mem_capacity -= t.memory_mib;
+        self.totals.gpus -= t.gpu_count as u64;
+        self.names.remove(&n.name);
+        if self.forks > 0 {
+            self.undo.push(Undo::RemoveNode(id, n));
+        }
+        Ok(())
+    }
+
+    fn restore_node(&mut self, id: NodeId, n: NodeState) {
+        let t = &self.templates[n.template as usize];
+        self.totals.nodes += 1;
+        self.totals.cpu_capacity += t.cpu_milli;
+        self.totals.mem_capacity += t.memory_mib;
+        self.totals.gpus += t.gpu_count as u64;
+        self.names.insert(n.name.clone(), id);
+        self.nodes[id as usize] = Some(n);
+        self.class_insert(id);
+    }
+
+    /// Whether `pod` fits `node` now (template constraints and free resources).
+    pub fn fits(&self, node: NodeId, pod: &PodSpec) -> Result<(), Unfit> {
+        let n = self.node(node).ok_or(Unfit::Cpu)?;
+        template_admits(&self.templates[n.template as usize], pod)?;
+        if pod.cpu_milli > n.free_cpu {
+            return Err(Unfit::Cpu);
+        }
+        if pod.memory_mib > n.free_mem {
+            return Err(Unfit::Memory);
+        }
+        let ok = match pod.gpu {
+            GpuRequest::None => true,
+            GpuRequest::Shared { milli } => n.gpu_free.iter().any(|&g| g >= milli),
+            GpuRequest::Whole { count } => n.gpu_free.iter().filter(|&&g| g == MILLI_PER_GPU).count() as u32 >= count,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Unfit::Gpu)
+        }
+    }
+
+    /// Turns a class-level GPU choice into GPU indices on `node` (lowest index first).
+    pub fn concretize(&self, node: NodeId, choice: GpuChoice) -> Placement {
+        let gpus = match (self.node(node), choice) {
+            (Some(n), GpuChoice::SharedOn(v)) => {
+                n.gpu_free.iter().position(|&g| g == v).map(|i| vec![i as u8]).unwrap_or_default()
+            }
+            (Some(n), GpuChoice::Whole(count)) => n
+                .gpu_free
+                .iter()
+                .enumerate()
+                .filter(|(_, &g)| g == MILLI_PER_GPU)
+                .take(count as usize)
+                .map(|(i, _)| i as u8)
+                .collect(),
+            _ => Vec::new(),
+        };
+        Placement { node, gpus }
+    }
+
+    /// Binds a pod according to a placement; checks that it fits.
+    pub fn bind(&mut self, pod_id: PodId, pod: &PodSpec, placement: &Placement) -> Result<(), StateError> {
+        if self.bindings.contains_key(&pod_id) {
+            return Err(StateError::AlreadyBound(pod_id));
+        }
+        self.fits(placement.node, pod).map_err(StateError::DoesNotFit)?;
+        let n = self.node(placement.node).ok_or(StateError::UnknownNode(placement.node))?;
+        let per = pod.gpu.per_gpu_milli();
+        if placement.gpus.len() as u32 != pod.gpu.gpus() {
+            return Err(StateError::BadGpus(format!(
+                "{} indices for a request of {} GPUs",
+                placement.gpus.len(),
+                pod.gpu.gpus()
+            )));
+        }
+        let mut seen = 0u64;
+        for &g in &placement.gpus {
+            let free = *n.gpu_free.get(g as usize).ok_or_else(|| StateError::BadGpus(format!("no GPU {g}")))?;
+            if free < per || seen & (1 << (g % 64)) != 0 {
+                return Err(StateError::BadGpus(format!("GPU {g} has {free} milli free, or is used twice")));
+            }
+            seen |= 1 << (g % 64);
+        }
+        let binding = Binding {
+            node: placement.node,
+            gpus: placement.gpus.iter().map(|&g| (g, per)).collect(),
+            cpu_milli: pod.cpu_milli,
+            memory_mib: pod.memory_mib,
+            tag: pod.gpu.tag(),
+        };
+        self.apply_bind(pod_id, binding);
+        if self.forks > 0 {
+            self.undo.push(Undo::Bind(pod_id));
+        }
+        Ok(())
+    }
+
+    fn apply_bind(&mut self, pod_id: PodId, b: Binding) {
+        self.class_remove(b.node);
+        let n = self.nodes[b.node as usize].as_mut().expect("checked");
+        n.free_cpu -= b.cpu_milli;
+        n.free_mem -= b.memory_mib;
+        for &(g, m) in &b.gpus {
+            n.gpu_free[g as usize] -= m;
+        }
+        n.pods += 1;
+        if b.tag != 0 {
+            *n.tags.entry(b.tag).or_insert(0) += 1;
+        }
+        self.totals.cpu_allocated += b.cpu_milli;
+        self.totals.mem_allocated += b.memory_mib;
+        self.totals.gpu_milli_allocated += b.gpus.iter().map(|&(_, m)| m as u64).sum::<u64>();
+        self.totals.pods += 1;
+        let node = b.node;
+        self.bindings.insert(pod_id, b);
+        self.class_insert(node);
+    }
+
+    /// Unbinds a pod, freeing its resources; returns its former binding.
+    pub fn unbind(&mut self, pod_id: PodId) -> Result<Binding, StateError> {
+        let b = self.bindings.remove(&pod_id).ok_or(StateError::NotBound(pod_id))?;
+        self.apply_unbind(&b);
+        if self.forks > 0 {
+            self.undo.push(Undo::Unbind(pod_id, b.clone()));
+        }
+        Ok(b)
+    }
+
+    fn apply_unbind(&mut self, b: &Binding) {
+        self.class_remove(b.node);
+        let n = self.nodes[b.node as usize].as_mut().expect("bound pods sit on present nodes");
+        n.free_cpu += b.cpu_milli;
+        n.free_mem += b.memory_mib;
+        for &(g, m) in &b.gpus {
+            n.gpu_free[g as usize] += m;
+        }
+        n.pods -= 1;
+        if b.tag != 0 {
+            if let Some(c) = n.tags.get_mut(&b.tag) {
+                *c -= 1;
+                if *c == 0 {
+                    n.tags.remove(&b.tag);
+                }
+            }
+        }
+        self.totals.cpu_allocated -= b.cpu_milli;
+        self.totals.mem_allocated -= b.memory_mib;
+        self.totals.gpu_milli_allocated -= b.gpus.iter().map(|&(_, m)| m as u64).sum::<u64>();
+        self.totals.pods -= 1;
+        self.class_insert(b.node);
+    }
+
+    /// Starts recording changes; every change until the matching [`revert`](Self::revert) or
+    /// [`commit`](Self::commit) can be undone. Forks nest.
+    pub fn fork(&mut self) -> Checkpoint {
+        self.forks += 1;
+        Checkpoint(self.undo.len())
+    }
+
+    /// Undoes every change since `cp` and closes that fork.
+    pub fn revert(&mut self, cp: Checkpoint) -> Result<(), StateError> {
+        if self.forks == 0 || cp.0 > self.undo.len() {
+            return Err(StateError::NotForked);
+        }
+        while self.undo.len() > cp.0 {
+            match self.undo.pop().expect("len checked") {
+                Undo::Bind(p) => {
+                    let b = self.bindings.remove(&p).expect("recorded bind");
+                    self.apply_unbind(&b);
+                }
+                Undo::Unbind(p, b) => self.apply_bind(p, b),
+                Undo::AddNode(id) => {
+                    self.class_remove(id);
+                    let n = self.nodes[id as usize].take().expect("recorded add");
+                    let t = &self.templates[n.template as usize];
+                    self.totals.nodes -= 1;
+                    self.totals.cpu_capacity -= t.cpu_milli;
+                    self.totals.mem_capacity -= t.memory_mib;
+                    self.totals.gpus -= t.gpu_count as u64;
+                    self.names.remove(&n.name);
+                    // Undo is LIFO and nodes are only ever appended, so `id` is the last slot.
+                    self.nodes.pop();
+                }
+                Undo::RemoveNode(id, n) => self.restore_node(id, n),
+                Undo::Intern(id) => {
+                    // Templates are only appended: `id` is the last one.
+                    if let Some(t) = self.templates.pop() {
+                        debug_assert_eq!(self.template_ids.get(&t), Some(&id));
+                        self.template_ids.remove(&t);
+                    }
+                }
+            }
+        }
+        self.close_fork();
+        Ok(())
+    }
+
+    /// Keeps every change since `cp` and closes that fork.
+    pub fn commit(&mut self, cp: Checkpoint) {
+        let _ = cp;
+        self.close_fork();
+    }
+
+    fn close_fork(&mut self) {
+        self.forks -= 1;
+        if self.forks == 0 {
+            self.undo.clear();
+        }
+    }
+
+    /// Runs `f` on a fork of the state and always reverts it: the one way what-if packing should
+    /// touch a live state.
+    pub fn what_if<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        let cp = self.fork();
+        let r = f(self);
+        self.revert(cp).expect("fork taken above");
+        r
+    }
+
+    /// Why `pod` fits no node now: the reason shared by the most nodes, or `None` if it fits one.
+    /// `O(templates + classes)`.
+    pub fn unfit_reason(&self, pod: &PodSpec) -> Option<Unfit> {
+        if self.classes.is_empty() {
+            return Some(Unfit::Cpu);
+        }
+        let mut counts: BTreeMap<Unfit, usize> = BTreeMap::new();
+        for (key, entry) in &self.classes {
+            let r = match template_admits(&self.templates[key.template as usize], pod) {
+                Err(u) => u,
+                Ok(()) if key.resources_fit(pod) => return None,
+                Ok(()) if pod.cpu_milli > key.free_cpu => Unfit::Cpu,
+                Ok(()) if pod.memory_mib > key.free_mem => Unfit::Memory,
+                Ok(()) => Unfit::Gpu,
+            };
+            *counts.entry(r).or_insert(0) += entry.nodes.len();
+        }
+        counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map(|(u, _)| u)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn node(name: &str, cpu: u64, gpus: u32, model: &str) -> NodeSpec {
+        NodeSpec {
+            name: name.into(),
+            cpu_milli: cpu,
+            memory_mib: 1 << 20,
+            gpu_count: gpus,
+            gpu_model: if gpus > 0 { Some(model.into()) } else { None },
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn pod(cpu: u64, gpu: GpuRequest) -> PodSpec {
+        PodSpec { name: "p".into(), cpu_milli: cpu, memory_mib: 1024, gpu, ..Default::default() }
+    }
+
+    #[test]
+    fn classes_group_interchangeable_nodes() {
+        let mut c = ClusterState::default();
+        for i in 0..4 {
+            c.add_node(&node(&format!("n{i}"), 32000, 2, "V100M16")).unwrap();
+        }
+        c.add_node(&node("cpu", 32000, 0, "")).unwrap();
+        assert_eq!(c.class_count(), 2);
+        let p = pod(1000, GpuRequest::Shared { milli: 500 });
+        c.bind(1, &p, &c.concretize(2, GpuChoice::SharedOn(1000))).unwrap();
+        assert_eq!(c.class_count(), 3);
+        assert_eq!(c.node(2).unwrap().gpu_free, vec![500, 1000]);
+        // The same share on another node's *second* GPU lands in the same class: keys sort GPUs.
+        c.bind(2, &p, &Placement { node: 3, gpus: vec![1] }).unwrap();
+        assert_eq!(c.class_count(), 3);
+        assert_eq!(c.totals().gpu_milli_allocated, 1000);
+        assert!(c.bind(2, &p, &Placement { node: 0, gpus: vec![0] }).is_err(), "double bind");
+        c.unbind(1).unwrap();
+        c.unbind(2).unwrap();
+        assert_eq!(c.class_count(), 2);
+        assert_eq!(c.totals().pods, 0);
+    }
+
+    #[test]
+    fn bind_rejects_overcommit_and_bad_gpus() {
+        let mut c = ClusterState::default();
+        c.add_node(&node("a", 4000, 2, "T4")).unwrap();
+        let big = pod(8000, GpuRequest::None);
+        assert_eq!(c.bind(1, &big, &Placement { node: 0, gpus: vec![] }), Err(StateError::DoesNotFit(Unfit::Cpu)));
+        let two = pod(100, GpuRequest::Whole { count: 2 });
+        assert!(matches!(c.bind(1, &two, &Placement { node: 0, gpus: vec![0, 0] }), Err(StateError::BadGpus(_))));
+        assert!(matches!(c.bind(1, &two, &Placement { node: 0, gpus: vec![0] }), Err(StateError::BadGpus(_))));
+        c.bind(1, &two, &Placement { node: 0, gpus: vec![0, 1] }).unwrap();
+        let one = pod(100, GpuRequest::Shared { milli: 1 });
+        assert_eq!(c.fits(0, &one), Err(Unfit::Gpu));
+        assert!(c.remove_node(0).is_err());
+    }
+
+    #[test]
+    fn fork_revert_restores_exactly() {
+        let mut c = ClusterState::default();
+        for i in 0..3 {
+            c.add_node(&node(&format!("n{i}"), 16000, 4, "A10")).unwrap();
+        }
+        let p = pod(2000, GpuRequest::Shared { milli: 300 });
+        c.bind(10, &p, &c.concretize(0, GpuChoice::SharedOn(1000))).unwrap();
+        let before = c.clone();
+        let cp = c.fork();
+        c.bind(11, &p, &c.concretize(1, GpuChoice::SharedOn(1000))).unwrap();
+        c.unbind(10).unwrap();
+        let extra = c.add_node(&node("new", 8000, 1, "A10")).unwrap();
+        c.bind(12, &pod(100, GpuRequest::Whole { count: 1 }), &c.concretize(extra, GpuChoice::Whole(1))).unwrap();
+        c.unbind(12).unwrap();
+        c.remove_node(extra).unwrap();
+        c.remove_node(2).unwrap();
+        assert_ne!(c, before);
+        c.revert(cp).unwrap();
+        assert_eq!(c, before);
+        assert!(c.revert(cp).is_err());
+        let n = c.what_if(|s| {
+            s.bind(20, &p, &s.concretize(2, GpuChoice::SharedOn(1000))).unwrap();
+            s.totals().pods
+        });
+        assert_eq!(n, 2);
+        assert_eq!(c, before);
+    }
+
+    #[test]
+    fn unfit_reason_names_the_common_cause() {
+        let mut c = ClusterState::default();
+        c.add_node(&node("a", 4000, 1, "T4")).unwrap();
+        c.add_node(&node("b", 4000, 1, "T4")).unwrap();
+        c.add_node(&node("c", 64000, 0, "")).unwrap();
+        let mut p = pod(1000, GpuRequest::Whole { count: 1 });
+        p.gpu_models = vec!["A100".into()];
+        assert_eq!(c.unfit_reason(&p), Some(Unfit::GpuModel));
+        p.gpu_models.clear();
+        assert_eq!(c.unfit_reason(&p), None);
+        p.gpu = GpuRequest::Whole { count: 2 };
+        assert_eq!(c.unfit_reason(&p), Some(Unfit::Gpu));
+    }
+}
