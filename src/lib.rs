@@ -15,9 +15,15 @@
 
 pub mod core;
 
-// SIM-TODO engine
-// SIM-TODO experiment
-// SIM-TODO metrics
-// SIM-TODO report
-// SIM-TODO scenario
-// SIM-TODO workload
+#[cfg(feature = "sim")]
+pub mod engine;
+#[cfg(feature = "sim")]
+pub mod experiment;
+#[cfg(feature = "sim")]
+pub mod metrics;
+#[cfg(feature = "sim")]
+pub mod report;
+#[cfg(feature = "sim")]
+pub mod scenario;
+#[cfg(feature = "sim")]
+pub mod workload;

@@ -1,0 +1,149 @@
+//! Running scenarios: one run, or a sweep's runs in parallel across threads (each run is
+//! single-threaded and deterministic; results are written in matrix order, so outputs are
+//! byte-identical for any thread count).
+
+use crate::core::{ClusterState, NodeId, Workload};
+use crate::engine::{Arrival, RngStreams, SimConfig, SimResult, Simulation};
+use crate::metrics::{summarize, Summary};
+use crate::scenario::{NodeMeta, RunSpec, Scenario};
+use crate::workload::inflate_to_gpu_pct;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Everything a run produced, ready to be written.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// Run id (the scenario's name for a single run).
+    pub run_id: String,
+    /// Sweep parameters.
+    pub params: Vec<(String, String)>,
+    /// Scenario name.
+    pub scenario: String,
+    /// Workload label.
+    pub workload: String,
+    /// Policy name.
+    pub policy: String,
+    /// Seed.
+    pub seed: u64,
+    /// Hash of the resolved scenario.
+    pub scenario_hash: String,
+    /// Summary figures.
+    pub summary: Summary,
+    /// The simulation's record (pods dropped unless `output.pods`).
+    pub result: SimResult,
+    /// Node names and metadata by node id (empty unless `output.nodes`).
+    pub nodes: Vec<(NodeId, String, u32, NodeMeta)>,
+    /// GPU capacity in milli-GPU.
+    pub gpu_capacity_milli: u64,
+    /// Which outputs to write.
+    pub output: crate::scenario::schema::RawOutput,
+}
+
+/// FNV-1a 64-bit hash, hex; stable across platforms and versions.
+pub fn stable_hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Runs one scenario.
+pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> Result<RunOutput, String> {
+    let streams = RngStreams::new(s.seed);
+    let mut cluster = ClusterState::new(s.policy.cluster_options());
+    for (spec, _) in s.nodes.iter() {
+        cluster.add_node(spec).map_err(|e| e.to_string())?;
+    }
+    let capacity = cluster.totals().gpus * crate::core::MILLI_PER_GPU as u64;
+    let pods: Arc<Vec<_>> = match s.inflate_gpu_pct {
+        Some(p) => Arc::new(inflate_to_gpu_pct(&s.pods, capacity, p, &mut streams.stream("workload/inflate"))?),
+        None => s.pods.clone(),
+    };
+    // FGD (and the fragmentation figures) measure against the workload's own distribution of
+    // task shapes: the pods as the scenario lists them, before inflation.
+    let frag_workload = Workload::from_pods(s.pods.iter().map(|p| &p.spec));
+    let policy = s.policy.build(&frag_workload);
+    let cfg = SimConfig {
+        unschedulable: s.unschedulable,
+        sample_interval: if s.output.timeseries { Some(s.sample_interval) } else { None },
+        end: s.end,
+        curve_max_pct: s.output.allocation_curve,
+        frag_workload: frag_workload.clone(),
+    };
+    let mut sim = Simulation::new(cluster, policy, streams.stream("placement"), cfg);
+    let departures = s.departures;
+    let arrivals = pods.iter().enumerate().map(|(i, p)| Arrival {
+        id: i as u64,
+        time: p.created,
+        spec: p.spec.clone(),
+        duration: if departures { p.deleted.map(|d| crate::engine::SimTime(d.0 - p.created.0)) } else { None },
+    });
+    let mut result = sim.run(arrivals)?;
+    let summary = summarize(&result, &sim.cluster, &frag_workload);
+    if !s.output.pods {
+        result.pods = Vec::new();
+    }
+    let nodes = if s.output.nodes {
+        s.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, (spec, meta))| (i as NodeId, spec.name.clone(), spec.gpu_count, meta.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let json = serde_json::to_string(&s.raw).map_err(|e| e.to_string())?;
+    Ok(RunOutput {
+        run_id: run_id.to_string(),
+        params: params.to_vec(),
+        scenario: s.name.clone(),
+        workload: s.workload_name.clone(),
+        policy: s.policy.to_string(),
+        seed: s.seed,
+        scenario_hash: stable_hash(json.as_bytes()),
+        summary,
+        result,
+        nodes,
+        gpu_capacity_milli: capacity,
+        output: s.output.clone(),
+    })
+}
+
+/// A run that failed, with its id and parameters.
+#[derive(Debug, Clone)]
+pub struct RunFailure {
+    /// Run id.
+    pub run_id: String,
+    /// Parameters.
+    pub params: Vec<(String, String)>,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Runs a sweep's runs on `threads` threads; `progress` is called after each run with (done,
+/// total). Results come back in matrix order.
+pub fn run_all(
+    runs: &[RunSpec],
+    threads: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<Result<RunOutput, RunFailure>>, String> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| e.to_string())?;
+    let done = AtomicUsize::new(0);
+    let total = runs.len();
+    Ok(pool.install(|| {
+        runs.par_iter()
+            .map(|r| {
+                let out = run_scenario(&r.run_id, &r.params, &r.scenario).map_err(|message| RunFailure {
+                    run_id: r.run_id.clone(),
+                    params: r.params.clone(),
+                    message,
+                });
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                out
+            })
+            .collect()
+    }))
+}

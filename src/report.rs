@@ -1,0 +1,290 @@
+//! Writing outputs: CSV files with a header row, `run.json`, and the allocation-curve plot and
+//! table. Every file is written to a temporary name and renamed, so an interrupted run never
+//! leaves a partial file that looks complete. CSVs hold no wall-clock figure.
+
+pub mod curve;
+
+use crate::experiment::RunOutput;
+use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
+
+/// Output format version, recorded in `run.json`.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Writes `contents` to `path` atomically (temporary file in the same directory, then rename).
+pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn line(out: &mut String, fields: impl IntoIterator<Item = String>) {
+    let v: Vec<String> = fields.into_iter().map(|f| csv_field(&f)).collect();
+    out.push_str(&v.join(","));
+    out.push('\n');
+}
+
+fn secs(t: Option<crate::engine::SimTime>) -> String {
+    t.map(|t| format!("{:.3}", t.as_secs_f64())).unwrap_or_default()
+}
+
+/// `summary.csv`: one row a run. `axes` are the sweep's parameter columns.
+pub fn summary_csv(runs: &[&RunOutput], axes: &[String]) -> String {
+    let mut out = String::new();
+    let Some(first) = runs.first() else { return out };
+    let mut head: Vec<String> =
+        ["run_id", "scenario", "workload", "policy", "seed"].iter().map(|s| s.to_string()).collect();
+    head.extend(axes.iter().cloned());
+    head.extend(first.summary.figures.iter().map(|(k, _)| k.to_string()));
+    head.push("scenario_hash".into());
+    line(&mut out, head);
+    for r in runs {
+        let mut row =
+            vec![r.run_id.clone(), r.scenario.clone(), r.workload.clone(), r.policy.clone(), r.seed.to_string()];
+        row.extend(
+            axes.iter().map(|a| r.params.iter().find(|(k, _)| k == a).map(|(_, v)| v.clone()).unwrap_or_default()),
+        );
+        row.extend(r.summary.figures.iter().map(|(_, v)| v.clone()));
+        row.push(r.scenario_hash.clone());
+        line(&mut out, row);
+    }
+    out
+}
+
+/// `pods.csv`.
+pub fn pods_csv(runs: &[&RunOutput]) -> String {
+    let mut out = String::new();
+    line(
+        &mut out,
+        [
+            "run_id",
+            "pod",
+            "created_s",
+            "scheduled_s",
+            "finished_s",
+            "pending_s",
+            "node",
+            "outcome",
+            "gpu_milli",
+            "reason",
+        ]
+        .map(String::from),
+    );
+    for r in runs {
+        let node_name =
+            |id: u32| r.nodes.iter().find(|n| n.0 == id).map(|n| n.1.clone()).unwrap_or_else(|| id.to_string());
+        for p in &r.result.pods {
+            line(
+                &mut out,
+                [
+                    r.run_id.clone(),
+                    p.name.clone(),
+                    secs(Some(p.created)),
+                    secs(p.scheduled),
+                    secs(p.finished),
+                    secs(p.scheduled.map(|s| crate::engine::SimTime(s.0 - p.created.0))),
+                    p.node.map(node_name).unwrap_or_default(),
+                    p.outcome.as_str().to_string(),
+                    p.gpu_milli.to_string(),
+                    p.reason.clone(),
+                ],
+            );
+        }
+    }
+    out
+}
+
+/// `nodes.csv`. Nodes of a static cluster exist from t = 0 and cost nothing (no price given).
+pub fn nodes_csv(runs: &[&RunOutput]) -> String {
+    let mut out = String::new();
+    line(
+        &mut out,
+        [
+            "run_id",
+            "node",
+            "cluster",
+            "pool",
+            "instance_type",
+            "capacity_type",
+            "zone",
+            "gpus",
+            "launched_s",
+            "ready_s",
+            "terminated_s",
+            "termination_reason",
+            "cost_usd",
+        ]
+        .map(String::from),
+    );
+    for r in runs {
+        for (_, name, gpus, meta) in &r.nodes {
+            line(
+                &mut out,
+                [
+                    r.run_id.clone(),
+                    name.clone(),
+                    "default".into(),
+                    meta.pool.clone(),
+                    meta.instance_type.clone(),
+                    "on-demand".into(),
+                    String::new(),
+                    gpus.to_string(),
+                    "0.000".into(),
+                    "0.000".into(),
+                    String::new(),
+                    String::new(),
+                    "0.0000".into(),
+                ],
+            );
+        }
+    }
+    out
+}
+
+/// `timeseries.csv`.
+pub fn timeseries_csv(runs: &[&RunOutput]) -> String {
+    let mut out = String::new();
+    line(
+        &mut out,
+        [
+            "run_id",
+            "t_s",
+            "cluster",
+            "nodes_ready",
+            "nodes_launching",
+            "gpus_total",
+            "gpus_allocated_milli",
+            "pods_pending",
+            "pods_running",
+            "cost_usd_cum",
+        ]
+        .map(String::from),
+    );
+    for r in runs {
+        for s in &r.result.samples {
+            line(
+                &mut out,
+                [
+                    r.run_id.clone(),
+                    secs(Some(s.t)),
+                    "default".into(),
+                    s.nodes_ready.to_string(),
+                    "0".into(),
+                    s.gpus_total.to_string(),
+                    s.gpus_allocated_milli.to_string(),
+                    s.pods_pending.to_string(),
+                    s.pods_running.to_string(),
+                    "0.0000".into(),
+                ],
+            );
+        }
+    }
+    out
+}
+
+/// `allocation_curve.csv`: GPU allocation (and fragmentation) as arrived GPU demand grows.
+pub fn curve_csv(runs: &[&RunOutput]) -> String {
+    let mut out = String::new();
+    line(
+        &mut out,
+        ["workload", "policy", "seed", "arrived_pct", "gpu_alloc_pct", "frag_pct", "frag_rate_pct", "run_id"]
+            .map(String::from),
+    );
+    for r in runs {
+        let cap = r.gpu_capacity_milli.max(1) as f64;
+        for c in &r.result.curve {
+            let rate = if c.idle_milli == 0 { 0.0 } else { c.frag_milli * 100.0 / c.idle_milli as f64 };
+            line(
+                &mut out,
+                [
+                    r.workload.clone(),
+                    r.policy.clone(),
+                    r.seed.to_string(),
+                    c.arrived_pct.to_string(),
+                    format!("{:.4}", c.gpu_allocated_milli as f64 * 100.0 / cap),
+                    format!("{:.4}", c.frag_milli * 100.0 / cap),
+                    format!("{rate:.4}"),
+                    r.run_id.clone(),
+                ],
+            );
+        }
+    }
+    out
+}
+
+/// Writes every output of `runs` into `dir`; returns the files written.
+pub fn write_outputs(dir: &Path, runs: &[&RunOutput], axes: &[String], meta: &RunMeta) -> io::Result<Vec<String>> {
+    let mut written = Vec::new();
+    let mut put = |name: &str, body: String| -> io::Result<()> {
+        write_atomic(&dir.join(name), body.as_bytes())?;
+        written.push(name.to_string());
+        Ok(())
+    };
+    put("summary.csv", summary_csv(runs, axes))?;
+    if runs.iter().any(|r| r.output.pods) {
+        put("pods.csv", pods_csv(runs))?;
+    }
+    if runs.iter().any(|r| r.output.nodes) {
+        put("nodes.csv", nodes_csv(runs))?;
+    }
+    if runs.iter().any(|r| r.output.timeseries) {
+        put("timeseries.csv", timeseries_csv(runs))?;
+    }
+    if runs.iter().any(|r| !r.result.curve.is_empty()) {
+        put("allocation_curve.csv", curve_csv(runs))?;
+        let table = curve::Table::from_runs(runs);
+        put("allocation_table.md", table.markdown())?;
+        put("allocation_curve.svg", curve::svg(&table).map_err(io::Error::other)?)?;
+    }
+    put("run.json", meta.json(runs))?;
+    Ok(written)
+}
+
+/// What `run.json` records besides the runs.
+#[derive(Debug, Clone)]
+pub struct RunMeta {
+    /// Sweep or scenario name.
+    pub name: String,
+    /// Wall time of the whole command, seconds (the only wall-clock figure, kept out of CSVs).
+    pub wall_time_s: f64,
+    /// Threads used.
+    pub threads: usize,
+}
+
+impl RunMeta {
+    fn json(&self, runs: &[&RunOutput]) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "{{");
+        let _ = writeln!(s, "  \"format_version\": {FORMAT_VERSION},");
+        let _ = writeln!(s, "  \"fleetsim_version\": \"{}\",", env!("CARGO_PKG_VERSION"));
+        let _ = writeln!(s, "  \"name\": {},", serde_json::Value::from(self.name.clone()));
+        let _ = writeln!(s, "  \"wall_time_s\": {:.3},", self.wall_time_s);
+        let _ = writeln!(s, "  \"threads\": {},", self.threads);
+        let _ = writeln!(s, "  \"runs\": [");
+        for (i, r) in runs.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "    {{\"run_id\": {}, \"scenario_hash\": \"{}\", \"seed\": {}}}{}",
+                serde_json::Value::from(r.run_id.clone()),
+                r.scenario_hash,
+                r.seed,
+                if i + 1 < runs.len() { "," } else { "" }
+            );
+        }
+        let _ = writeln!(s, "  ]");
+        let _ = writeln!(s, "}}");
+        s
+    }
+}

@@ -1,0 +1,332 @@
+//! Sweep files: a base scenario and a matrix of values addressed by field path; each combination
+//! is a run with a stable `run_id` derived from its parameters.
+//!
+//! ```yaml
+//! name: fgd-openb
+//! base:            # a scenario, inline (or `base_file: other.yaml`)
+//!   cluster: { nodes_csv: ../traces/alibaba-gpu-v2023/openb_node_list_all_node.csv }
+//!   workload: { trace: { pods_csv: ..., departures: false, inflate_gpu_pct: 130 } }
+//!   placement: { policy: fgd, unschedulable: drop }
+//! matrix:          # combinations in order, the first key outermost
+//!   workload.trace.pods_csv: [a.csv, b.csv]
+//!   placement.policy: [best-fit, fgd]
+//!   seed: { from: 42, to: 51 }
+//! ```
+
+use super::schema::RawScenario;
+use super::validate::{validate, Loader, Scenario, ScenarioError};
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::Path;
+
+/// Values of one matrix axis: a list, or an inclusive integer range.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Axis {
+    Range { from: i64, to: i64 },
+    List(Vec<Value>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweep {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    base: Option<RawScenario>,
+    #[serde(default)]
+    base_file: Option<String>,
+    matrix: IndexMap<String, Axis>,
+}
+
+/// One run of a sweep.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// Stable id from the parameters, e.g. `pods_csv=openb_pod_list_default|policy=fgd|seed=42`.
+    pub run_id: String,
+    /// (matrix path, value) in matrix order.
+    pub params: Vec<(String, String)>,
+    /// The validated scenario.
+    pub scenario: Scenario,
+}
+
+/// An expanded sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// Name.
+    pub name: String,
+    /// Matrix paths in order.
+    pub axes: Vec<String>,
+    /// Runs in matrix order.
+    pub runs: Vec<RunSpec>,
+}
+
+/// A loaded file.
+#[derive(Debug, Clone)]
+pub enum Loaded {
+    /// A single scenario.
+    Scenario(Box<Scenario>),
+    /// A sweep.
+    Sweep(Sweep),
+}
+
+fn parse_err(file: &str, e: impl std::fmt::Display) -> ScenarioError {
+    ScenarioError::Parse { file: file.to_string(), message: e.to_string() }
+}
+
+/// Loads a scenario or sweep file (a sweep has a top-level `matrix`).
+pub fn load_file(path: &Path) -> Result<Loaded, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| parse_err(&file, format!("cannot read: {e}")))?;
+    if text.trim().is_empty() {
+        return Err(parse_err(
+            &file,
+            "the file is empty; expected a scenario (cluster, workload, placement) or a sweep (base, matrix)",
+        ));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let top: IndexMap<String, serde::de::IgnoredAny> =
+        serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, format!("not a YAML mapping: {e}")))?;
+    let mut loader = Loader::default();
+    if top.contains_key("matrix") {
+        let raw: RawSweep = serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, e))?;
+        let name = raw.name.clone().unwrap_or_else(|| stem(path));
+        let matrix = raw.matrix_pairs()?;
+        let base = match (raw.base, raw.base_file) {
+            (Some(b), None) => b,
+            (None, Some(f)) => {
+                let p = dir.join(&f);
+                let t = std::fs::read_to_string(&p)
+                    .map_err(|e| parse_err(&file, format!("base_file `{f}`: cannot read: {e}")))?;
+                serde_saphyr::from_str(&t).map_err(|e| parse_err(&p.display().to_string(), e))?
+            }
+            _ => return Err(parse_err(&file, "a sweep needs exactly one of `base` (inline scenario) or `base_file`")),
+        };
+        return Ok(Loaded::Sweep(expand(&name, &base, &matrix, &file, dir, &mut loader)?));
+    }
+    let raw: RawScenario = serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, e))?;
+    Ok(Loaded::Scenario(Box::new(validate(raw, &file, dir, &mut loader)?)))
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into())
+}
+
+impl RawSweep {
+    fn matrix_pairs(&self) -> Result<Vec<(String, Vec<Value>)>, ScenarioError> {
+        let mut out = Vec::new();
+        for (k, axis) in &self.matrix {
+            let vals = match axis {
+                Axis::List(v) => v.clone(),
+                Axis::Range { from, to } => (*from..=*to).map(Value::from).collect(),
+            };
+            out.push((k.clone(), vals));
+        }
+        Ok(out)
+    }
+}
+
+/// Short text of a value for run ids and parameter columns: file stems for paths.
+fn short(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.contains('/') || s.ends_with(".csv") || s.ends_with(".yaml") => stem(Path::new(s)),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+fn segments(path: &str) -> Option<Vec<Seg>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if key.is_empty() && out.is_empty() {
+            return None;
+        }
+        if !key.is_empty() {
+            out.push(Seg::Key(key.to_string()));
+        }
+        while let Some(r) = rest.strip_prefix('[') {
+            let close = r.find(']')?;
+            out.push(Seg::Index(r[..close].parse().ok()?));
+            rest = &r[close + 1..];
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+fn set_path(root: &mut Value, path: &str, v: Value) -> Result<(), String> {
+    let segs = segments(path).ok_or_else(|| {
+        format!("`{path}` is not a field path; expected e.g. `placement.policy` or `cluster.nodes[0].count`")
+    })?;
+    let mut cur = root;
+    let mut walked = String::new();
+    for (i, seg) in segs.iter().enumerate() {
+        let last = i + 1 == segs.len();
+        match seg {
+            Seg::Key(k) => {
+                if cur.is_null() {
+                    *cur = Value::Object(Default::default());
+                }
+                let Value::Object(map) = cur else {
+                    return Err(format!("`{walked}` is not a mapping, so `{path}` names no field"));
+                };
+                if !map.contains_key(k) && !map.is_empty() {
+                    let mut keys: Vec<&String> = map.keys().collect();
+                    keys.sort();
+                    let near = keys
+                        .iter()
+                        .min_by_key(|c| edit_distance(c, k))
+                        .map(|c| format!(" (did you mean `{c}`?)"))
+                        .unwrap_or_default();
+                    let at = if walked.is_empty() { "the top level".to_string() } else { format!("`{walked}`") };
+                    return Err(format!(
+                        "`{path}` names no field: `{k}` is not a field of {at}{near}; fields there: {}",
+                        keys.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                walked = if walked.is_empty() { k.clone() } else { format!("{walked}.{k}") };
+                let slot = map.entry(k.clone()).or_insert(Value::Null);
+                if last {
+                    *slot = v;
+                    return Ok(());
+                }
+                cur = slot;
+            }
+            Seg::Index(ix) => {
+                let Value::Array(items) = cur else {
+                    return Err(format!("`{walked}` is not a list, so `{path}` names no field"));
+                };
+                let n = items.len();
+                let slot = items
+                    .get_mut(*ix)
+                    .ok_or_else(|| format!("`{walked}[{ix}]`: the base has only {n} entries there"))?;
+                walked = format!("{walked}[{ix}]");
+                if last {
+                    *slot = v;
+                    return Ok(());
+                }
+                cur = slot;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Expands a matrix over `base` into validated runs. Every combination is checked before any
+/// run starts.
+pub fn expand(
+    name: &str,
+    base: &RawScenario,
+    matrix: &[(String, Vec<Value>)],
+    file: &str,
+    dir: &Path,
+    loader: &mut Loader,
+) -> Result<Sweep, ScenarioError> {
+    if matrix.is_empty() {
+        return Err(parse_err(file, "`matrix` is empty; give at least one field path with a list of values"));
+    }
+    for (k, vals) in matrix {
+        if vals.is_empty() {
+            return Err(ScenarioError::Field {
+                file: file.into(),
+                field: format!("matrix.{k}"),
+                message: "no values; expected a non-empty list or {from, to}".into(),
+            });
+        }
+    }
+    let base_json = serde_json::to_value(base).map_err(|e| parse_err(file, e))?;
+    let total: usize = matrix.iter().map(|(_, v)| v.len()).product();
+    let mut runs = Vec::with_capacity(total);
+    let mut idx = vec![0usize; matrix.len()];
+    for _ in 0..total {
+        let mut j = base_json.clone();
+        let mut params = Vec::new();
+        for (a, (k, vals)) in matrix.iter().enumerate() {
+            let v = vals[idx[a]].clone();
+            set_path(&mut j, k, v.clone()).map_err(|m| ScenarioError::Field {
+                file: file.into(),
+                field: format!("matrix.{k}"),
+                message: m,
+            })?;
+            params.push((k.clone(), short(&v)));
+        }
+        let run_id = params
+            .iter()
+            .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+            .collect::<Vec<_>>()
+            .join("|");
+        let mut raw: RawScenario = serde_json::from_value(j).map_err(|e| ScenarioError::Field {
+            file: file.into(),
+            field: "matrix".into(),
+            message: format!("run {run_id}: {e}"),
+        })?;
+        if raw.name.is_none() {
+            raw.name = Some(name.to_string());
+        }
+        let scenario = validate(raw, file, dir, loader)?;
+        runs.push(RunSpec { run_id, params, scenario });
+        for a in (0..matrix.len()).rev() {
+            idx[a] += 1;
+            if idx[a] < matrix[a].1.len() {
+                break;
+            }
+            idx[a] = 0;
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &runs {
+        if !seen.insert(r.run_id.clone()) {
+            return Err(parse_err(
+                file,
+                format!("two runs share the id `{}`; make the matrix values distinct", r.run_id),
+            ));
+        }
+    }
+    Ok(Sweep { name: name.to_string(), axes: matrix.iter().map(|(k, _)| k.clone()).collect(), runs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_path_reports_unknown_fields_with_a_suggestion() {
+        let mut v = serde_json::json!({"placement": {"policy": "fgd", "unschedulable": "wait"}, "seed": 1});
+        set_path(&mut v, "placement.policy", Value::from("best-fit")).unwrap();
+        assert_eq!(v["placement"]["policy"], "best-fit");
+        let e = set_path(&mut v, "placement.polcy", Value::from("x")).unwrap_err();
+        assert!(e.contains("did you mean `policy`"), "{e}");
+        let e = set_path(&mut v, "seed.x", Value::from(1)).unwrap_err();
+        assert!(e.contains("not a mapping"), "{e}");
+        assert!(set_path(&mut v, "a..b", Value::from(1)).is_err());
+        let mut l = serde_json::json!({"nodes": [{"count": 1}]});
+        set_path(&mut l, "nodes[0].count", Value::from(5)).unwrap();
+        assert_eq!(l["nodes"][0]["count"], 5);
+        assert!(set_path(&mut l, "nodes[3].count", Value::from(5)).unwrap_err().contains("only 1"));
+    }
+}

@@ -1,0 +1,408 @@
+//! Raw scenario → validated [`Scenario`]: quantities parsed, names checked, traces loaded.
+
+use super::schema::{RawPodGroup, RawScenario, RawToleration};
+use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
+use crate::core::{
+    GpuRequest, NodeAffinity, NodeSpec, PodSpec, PolicyName, Requirement, SelectorOperator, Taint, TaintEffect,
+    Toleration, TolerationOperator,
+};
+use crate::engine::time::parse_duration;
+use crate::engine::{SimTime, Unschedulable};
+use crate::workload::{read_nodes, read_pods, TraceError, TracePod};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A scenario that cannot be loaded: the file, where in it, and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// The YAML does not parse or does not match the schema.
+    #[error("{file}: {message}")]
+    Parse {
+        /// The file.
+        file: String,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A field has an invalid value.
+    #[error("{file}: field `{field}`: {message}")]
+    Field {
+        /// The file.
+        file: String,
+        /// Path of the field, e.g. `workload.pods[0].requests.cpu`.
+        field: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// A trace file referenced by the scenario is malformed.
+    #[error("{0}")]
+    Trace(#[from] TraceError),
+}
+
+/// Where a node came from, for `nodes.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeMeta {
+    /// Pool (the node group's name, or `trace` for a trace node list).
+    pub pool: String,
+    /// Instance type name.
+    pub instance_type: String,
+}
+
+/// A validated scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name.
+    pub name: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Workload label for outputs (the trace's file stem, or `inline`).
+    pub workload_name: String,
+    /// Nodes with their metadata.
+    pub nodes: Arc<Vec<(NodeSpec, NodeMeta)>>,
+    /// Trace and inline pods sorted by creation, before inflation.
+    pub pods: Arc<Vec<TracePod>>,
+    /// Whether trace pods leave at their deletion time.
+    pub departures: bool,
+    /// Inflation target, % of GPU capacity.
+    pub inflate_gpu_pct: Option<u32>,
+    /// Placement policy.
+    pub policy: PolicyName,
+    /// Pending-pod rule.
+    pub unschedulable: Unschedulable,
+    /// End time.
+    pub end: Option<SimTime>,
+    /// Sampling interval.
+    pub sample_interval: SimTime,
+    /// Outputs.
+    pub output: super::schema::RawOutput,
+    /// The raw scenario, as resolved (for hashing).
+    pub raw: RawScenario,
+}
+
+/// Reads each trace file once, however many runs of a sweep use it.
+#[derive(Debug, Default)]
+pub struct Loader {
+    nodes: BTreeMap<PathBuf, Arc<Vec<NodeSpec>>>,
+    pods: BTreeMap<PathBuf, Arc<Vec<TracePod>>>,
+    built: BTreeMap<String, (Arc<Vec<(NodeSpec, NodeMeta)>>, Arc<Vec<TracePod>>)>,
+}
+
+impl Loader {
+    fn nodes(&mut self, p: &Path) -> Result<Arc<Vec<NodeSpec>>, TraceError> {
+        if let Some(v) = self.nodes.get(p) {
+            return Ok(v.clone());
+        }
+        let v = Arc::new(read_nodes(p)?);
+        self.nodes.insert(p.to_path_buf(), v.clone());
+        Ok(v)
+    }
+    fn pods(&mut self, p: &Path) -> Result<Arc<Vec<TracePod>>, TraceError> {
+        if let Some(v) = self.pods.get(p) {
+            return Ok(v.clone());
+        }
+        let v = Arc::new(read_pods(p)?);
+        self.pods.insert(p.to_path_buf(), v.clone());
+        Ok(v)
+    }
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    dir: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn err(&self, field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::Field { file: self.file.to_string(), field: field.into(), message: message.into() }
+    }
+    fn path(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.dir.join(p)
+        }
+    }
+    fn duration(&self, field: &str, v: &str) -> Result<SimTime, ScenarioError> {
+        parse_duration(v).map_err(|m| self.err(field, m))
+    }
+}
+
+/// Validates `raw`, read from `file` (relative paths resolve against `dir`), reading trace files
+/// through `loader`.
+pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -> Result<Scenario, ScenarioError> {
+    let cx = Ctx { file, dir };
+    let name = raw.name.clone().unwrap_or_else(|| {
+        Path::new(file).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
+    });
+
+    // Runs of a sweep that differ only in policy or seed share one copy of nodes and pods.
+    let share_key = format!(
+        "{}|{}|{}",
+        dir.display(),
+        serde_json::to_string(&raw.cluster).unwrap_or_default(),
+        serde_json::to_string(&raw.workload).unwrap_or_default()
+    );
+    let (nodes, pods) = match loader.built.get(&share_key) {
+        Some(v) => v.clone(),
+        None => {
+            let (n, p) = build_nodes_and_pods(&cx, &raw, loader)?;
+            let v = (Arc::new(n), Arc::new(p));
+            loader.built.insert(share_key, v.clone());
+            v
+        }
+    };
+    let mut workload_name = "inline".to_string();
+    let mut departures = true;
+    let mut inflate = None;
+    if let Some(t) = &raw.workload.trace {
+        workload_name = cx.path(&t.pods_csv).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if let Some(p) = t.inflate_gpu_pct {
+            if p == 0 || p > 1000 {
+                return Err(cx.err(
+                    "workload.trace.inflate_gpu_pct",
+                    format!("{p} is out of range; expected 1..=1000 (% of GPU capacity)"),
+                ));
+            }
+        }
+        departures = t.departures;
+        inflate = t.inflate_gpu_pct;
+    }
+
+    let policy = PolicyName::parse(&raw.placement.policy).map_err(|m| cx.err("placement.policy", m))?;
+    let unschedulable = match raw.placement.unschedulable.as_str() {
+        "wait" => Unschedulable::Wait,
+        "drop" => Unschedulable::Drop,
+        other => return Err(cx.err("placement.unschedulable", format!("`{other}`; expected `wait` or `drop`"))),
+    };
+    let end = raw.simulation.end.as_deref().map(|e| cx.duration("simulation.end", e)).transpose()?;
+    let sample_interval = cx.duration("simulation.sample_interval", &raw.simulation.sample_interval)?;
+    if sample_interval == SimTime::ZERO {
+        return Err(cx.err("simulation.sample_interval", "expected a positive duration"));
+    }
+    if let Some(p) = raw.output.allocation_curve {
+        if p == 0 || p > 1000 {
+            return Err(cx.err(
+                "output.allocation_curve",
+                format!("{p} is out of range; expected 1..=1000 (% of GPU capacity)"),
+            ));
+        }
+    }
+    Ok(Scenario {
+        name,
+        seed: raw.seed,
+        workload_name,
+        nodes,
+        pods,
+        departures,
+        inflate_gpu_pct: inflate,
+        policy,
+        unschedulable,
+        end,
+        sample_interval,
+        output: raw.output.clone(),
+        raw,
+    })
+}
+
+type NodesAndPods = (Vec<(NodeSpec, NodeMeta)>, Vec<TracePod>);
+
+fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) -> Result<NodesAndPods, ScenarioError> {
+    // Nodes.
+    let mut nodes = Vec::new();
+    if let Some(csv) = &raw.cluster.nodes_csv {
+        for spec in loader.nodes(&cx.path(csv))?.iter().cloned() {
+            let it = format!(
+                "openb/{}-{}c-{}g",
+                spec.gpu_model.as_deref().unwrap_or("cpu"),
+                spec.cpu_milli / 1000,
+                spec.gpu_count
+            );
+            nodes.push((spec, NodeMeta { pool: "trace".into(), instance_type: it }));
+        }
+    }
+    for (i, g) in raw.cluster.nodes.iter().enumerate() {
+        let f = |k: &str| format!("cluster.nodes[{i}].{k}");
+        let cpu = parse_cpu_milli(&g.cpu).map_err(|e| cx.err(f("cpu"), e.to_string()))?;
+        let mem = parse_memory_mib(&g.memory).map_err(|e| cx.err(f("memory"), e.to_string()))?;
+        if g.gpus > 0 && g.gpu_model.as_deref().is_none_or(str::is_empty) {
+            return Err(cx.err(f("gpu_model"), format!("{} GPUs need a gpu_model (e.g. A10, V100M16)", g.gpus)));
+        }
+        if g.count == 0 {
+            return Err(cx.err(f("count"), "expected at least 1"));
+        }
+        let mut taints = Vec::new();
+        for (j, t) in g.taints.iter().enumerate() {
+            taints.push(Taint::parse(t).ok_or_else(|| {
+                cx.err(
+                    f(&format!("taints[{j}]")),
+                    format!("`{t}` is not a taint; expected `key=value:Effect` with Effect NoSchedule, NoExecute or PreferNoSchedule"),
+                )
+            })?);
+        }
+        for k in 0..g.count {
+            let spec = NodeSpec {
+                name: format!("{}-{k}", g.name),
+                cpu_milli: cpu,
+                memory_mib: mem,
+                gpu_count: g.gpus,
+                gpu_model: if g.gpus > 0 { g.gpu_model.clone() } else { None },
+                labels: g.labels.clone(),
+                taints: taints.clone(),
+            };
+            nodes.push((spec, NodeMeta { pool: g.name.clone(), instance_type: g.name.clone() }));
+        }
+    }
+    if nodes.is_empty() {
+        return Err(cx.err("cluster", "no nodes; give `nodes_csv` or at least one entry under `nodes`"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (n, _) in &nodes {
+        if !seen.insert(n.name.clone()) {
+            return Err(cx.err("cluster", format!("node name `{}` is used twice", n.name)));
+        }
+    }
+
+    // Pods.
+    let mut pods = Vec::new();
+    if let Some(t) = &raw.workload.trace {
+        if t.format != "alibaba" {
+            return Err(
+                cx.err("workload.trace.format", format!("unknown trace format `{}`; expected: alibaba", t.format))
+            );
+        }
+        let path = cx.path(&t.pods_csv);
+        let trace = loader.pods(&path)?;
+        let take = match t.limit {
+            Some(0) => return Err(cx.err("workload.trace.limit", "expected at least 1")),
+            Some(l) => (l as usize).min(trace.len()),
+            None => trace.len(),
+        };
+        pods.extend_from_slice(&trace[..take]);
+    }
+    for (i, g) in raw.workload.pods.iter().enumerate() {
+        pods.extend(pod_group(&cx, i, g)?);
+    }
+    if pods.is_empty() {
+        return Err(cx.err("workload", "no pods; give a `trace` or at least one entry under `pods`"));
+    }
+    pods.sort_by_key(|p| p.created);
+
+    Ok((nodes, pods))
+}
+
+fn toleration(cx: &Ctx<'_>, field: &str, t: &RawToleration) -> Result<Toleration, ScenarioError> {
+    let operator = match t.operator.as_deref().unwrap_or("Equal") {
+        "Equal" => TolerationOperator::Equal,
+        "Exists" => TolerationOperator::Exists,
+        o => return Err(cx.err(format!("{field}.operator"), format!("`{o}`; expected Equal or Exists"))),
+    };
+    let effect = match t.effect.as_deref() {
+        None | Some("") => None,
+        Some(e) => Some(TaintEffect::parse(e).ok_or_else(|| {
+            cx.err(format!("{field}.effect"), format!("`{e}`; expected NoSchedule, NoExecute or PreferNoSchedule"))
+        })?),
+    };
+    Ok(Toleration { key: t.key.clone(), operator, value: t.value.clone(), effect })
+}
+
+/// Resource names a pod group may request.
+pub const POD_RESOURCES: [&str; 4] = ["cpu", "memory", "nvidia.com/gpu", "alibabacloud.com/gpu-milli"];
+
+fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<TracePod>, ScenarioError> {
+    let f = |k: &str| format!("workload.pods[{i}].{k}");
+    for k in g.requests.keys() {
+        if !POD_RESOURCES.contains(&k.as_str()) {
+            return Err(cx.err(
+                f(&format!("requests.{k}")),
+                format!("unknown resource; expected one of {}", POD_RESOURCES.join(", ")),
+            ));
+        }
+    }
+    let q =
+        |k: &str, parse: fn(&str) -> Result<u64, crate::core::quantity::QuantityError>| -> Result<u64, ScenarioError> {
+            g.requests
+                .get(k)
+                .map(|v| parse(v).map_err(|e| cx.err(f(&format!("requests.{k}")), e.to_string())))
+                .unwrap_or(Ok(0))
+        };
+    let cpu = q("cpu", parse_cpu_milli)?;
+    let mem = q("memory", parse_memory_mib)?;
+    let gpus = q("nvidia.com/gpu", parse_count)?;
+    let share = q("alibabacloud.com/gpu-milli", parse_count)?;
+    let gpu = match (gpus, share) {
+        (0, 0) => GpuRequest::None,
+        (0, m) if m < 1000 => GpuRequest::Shared { milli: m as u32 },
+        (0, m) => {
+            return Err(cx.err(
+                f("requests.alibabacloud.com/gpu-milli"),
+                format!("{m}; expected 1..=999 (use nvidia.com/gpu for whole GPUs)"),
+            ))
+        }
+        (n, 0) if n <= 1024 => GpuRequest::Whole { count: n as u32 },
+        (n, 0) => return Err(cx.err(f("requests.nvidia.com/gpu"), format!("{n} is absurd; expected at most 1024"))),
+        _ => {
+            return Err(cx.err(
+                f("requests"),
+                "give either nvidia.com/gpu (whole GPUs) or alibabacloud.com/gpu-milli (a share), not both",
+            ))
+        }
+    };
+    if g.count == 0 {
+        return Err(cx.err(f("count"), "expected at least 1"));
+    }
+    let at = cx.duration(&f("at"), &g.at)?;
+    let every = g.every.as_deref().map(|e| cx.duration(&f("every"), e)).transpose()?.unwrap_or(SimTime::ZERO);
+    let duration = g.duration.as_deref().map(|d| cx.duration(&f("duration"), d)).transpose()?;
+    let tolerations = g
+        .tolerations
+        .iter()
+        .enumerate()
+        .map(|(j, t)| toleration(cx, &f(&format!("tolerations[{j}]")), t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let affinity = match &g.affinity {
+        None => None,
+        Some(a) => {
+            let mut terms = Vec::new();
+            for (ti, term) in a.node_affinity.required.terms.iter().enumerate() {
+                let mut reqs = Vec::new();
+                for (ei, e) in term.match_expressions.iter().enumerate() {
+                    let field = f(&format!(
+                        "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{ti}].matchExpressions[{ei}]"
+                    ));
+                    let operator = SelectorOperator::parse(&e.operator).ok_or_else(|| {
+                        cx.err(
+                            format!("{field}.operator"),
+                            format!("`{}`; expected In, NotIn, Exists, DoesNotExist, Gt or Lt", e.operator),
+                        )
+                    })?;
+                    let r = Requirement { key: e.key.clone(), operator, values: e.values.clone() };
+                    r.validate().map_err(|m| cx.err(field.clone(), m))?;
+                    reqs.push(r);
+                }
+                terms.push(reqs);
+            }
+            Some(NodeAffinity { terms })
+        }
+    };
+    let mut out = Vec::new();
+    for k in 0..g.count as u64 {
+        let t = SimTime(at.0 + every.0 * k);
+        out.push(TracePod {
+            spec: PodSpec {
+                name: format!("{}-{k}", g.name),
+                cpu_milli: cpu,
+                memory_mib: mem,
+                gpu,
+                gpu_models: g.gpu_models.clone(),
+                node_selector: g.node_selector.clone(),
+                affinity: affinity.clone(),
+                tolerations: tolerations.clone(),
+            },
+            created: t,
+            deleted: duration.map(|d| t.plus(d)),
+        });
+    }
+    Ok(out)
+}
