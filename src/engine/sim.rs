@@ -222,6 +222,12 @@ impl<'a> Simulation<'a> {
                     break;
                 }
             }
+            if t < last_t {
+                let name = arrivals.peek().map(|a| a.spec.name.clone()).unwrap_or_default();
+                return Err(format!(
+                    "arrival of `{name}` at {t} is before the current time {last_t}; arrivals must come in time order"
+                ));
+            }
             integral += self.cluster.totals().gpu_milli_allocated as u128 * (t.0 - last_t.0) as u128;
             last_t = t;
             events += 1;
@@ -474,6 +480,8 @@ mod tests {
         assert_eq!(r.curve[25].gpu_allocated_milli, 1000);
         assert_eq!(r.curve[100].gpu_allocated_milli, 4000);
         assert_eq!(r.curve[130].gpu_allocated_milli, 4000);
-        assert_eq!(r.curve[24].gpu_allocated_milli, 0);
+        // Point k is taken when arrived demand first reaches k %: points 1..=25 all see the first pod.
+        assert_eq!(r.curve[0].gpu_allocated_milli, 0);
+        assert_eq!(r.curve[1].gpu_allocated_milli, 1000);
     }
 }
