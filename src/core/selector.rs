@@ -238,7 +238,7 @@ mod tests {
             Toleration { key: String::new(), operator: TolerationOperator::Exists, value: String::new(), effect: None };
         assert!(everything.tolerates(&t));
         let soft = Taint::parse("a:PreferNoSchedule").unwrap();
-        assert_eq!(untolerated(&[soft.clone()], &[]), None);
+        assert_eq!(untolerated(std::slice::from_ref(&soft), &[]), None);
         assert_eq!(untolerated(&[soft, t.clone()], &[]), Some(&t));
         assert!(Taint::parse("novalue").is_none());
         assert!(Taint::parse("k=v:Sometimes").is_none());

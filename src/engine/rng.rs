@@ -69,6 +69,8 @@ mod tests {
     use super::*;
     use crate::core::RandomSource;
 
+    const PINNED: u64 = 17_698_260_109_238_885_774;
+
     #[test]
     fn streams_are_independent_and_reproducible() {
         let s = RngStreams::new(42);
@@ -88,7 +90,8 @@ mod tests {
         let b = s.stream("workload/inflate").next_u64();
         assert_ne!(a1[0], b);
         assert_ne!(RngStreams::new(43).stream("placement").next_u64(), a1[0]);
-        // Pinned values: a change of generator or derivation shows up here.
-        assert_eq!(RngStreams::new(0).stream("x").below(1000), RngStreams::new(0).stream("x").below(1000));
+        // Pinned value: a change of generator or seed derivation shows up here (and would change
+        // every shipped result).
+        assert_eq!(RngStreams::new(42).stream("workload/inflate").next_u64(), PINNED);
     }
 }

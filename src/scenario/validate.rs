@@ -80,12 +80,15 @@ pub struct Scenario {
     pub raw: RawScenario,
 }
 
+/// Nodes and pods shared by the runs of a sweep that differ only in other fields.
+type SharedInputs = (Arc<Vec<(NodeSpec, NodeMeta)>>, Arc<Vec<TracePod>>);
+
 /// Reads each trace file once, however many runs of a sweep use it.
 #[derive(Debug, Default)]
 pub struct Loader {
     nodes: BTreeMap<PathBuf, Arc<Vec<NodeSpec>>>,
     pods: BTreeMap<PathBuf, Arc<Vec<TracePod>>>,
-    built: BTreeMap<String, (Arc<Vec<(NodeSpec, NodeMeta)>>, Arc<Vec<TracePod>>)>,
+    built: BTreeMap<String, SharedInputs>,
 }
 
 impl Loader {
@@ -282,7 +285,7 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
         pods.extend_from_slice(&trace[..take]);
     }
     for (i, g) in raw.workload.pods.iter().enumerate() {
-        pods.extend(pod_group(&cx, i, g)?);
+        pods.extend(pod_group(cx, i, g)?);
     }
     if pods.is_empty() {
         return Err(cx.err("workload", "no pods; give a `trace` or at least one entry under `pods`"));
