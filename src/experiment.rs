@@ -42,12 +42,7 @@ pub struct RunOutput {
 
 /// FNV-1a 64-bit hash, hex; stable across platforms and versions.
 pub fn stable_hash(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{h:016x}")
+    format!("{:016x}", crate::engine::rng::fnv1a(bytes))
 }
 
 /// Runs one scenario.

@@ -383,10 +383,7 @@ impl ClusterState {
             tags: BTreeMap::new(),
         }));
         self.names.insert(spec.name.clone(), id);
-        self.totals.nodes += 1;
-        self.totals.cpu_capacity += spec.cpu_milli;
-        self.totals.mem_capacity += spec.memory_mib;
-        self.totals.gpus += spec.gpu_count as u64;
+        self.account_capacity(template, true);
         self.class_insert(id);
         if self.forks > 0 {
             self.undo.push(Undo::AddNode(id));
@@ -402,11 +399,7 @@ impl ClusterState {
         }
         self.class_remove(id);
         let n = self.nodes[id as usize].take().expect("present");
-        let t = &self.templates[n.template as usize];
-        self.totals.nodes -= 1;
-        self.totals.cpu_capacity -= t.cpu_milli;
-        self.totals.mem_capacity -= t.memory_mib;
-        self.totals.gpus -= t.gpu_count as u64;
+        self.account_capacity(n.template, false);
         self.names.remove(&n.name);
         if self.forks > 0 {
             self.undo.push(Undo::RemoveNode(id, n));
@@ -414,12 +407,26 @@ impl ClusterState {
         Ok(())
     }
 
+    /// Adds (or removes) one node of `template` to (from) the capacity totals.
+    fn account_capacity(&mut self, template: TemplateId, add: bool) {
+        let t = &self.templates[template as usize];
+        let (cpu, mem, gpus) = (t.cpu_milli, t.memory_mib, t.gpu_count as u64);
+        let tot = &mut self.totals;
+        if add {
+            tot.nodes += 1;
+            tot.cpu_capacity += cpu;
+            tot.mem_capacity += mem;
+            tot.gpus += gpus;
+        } else {
+            tot.nodes -= 1;
+            tot.cpu_capacity -= cpu;
+            tot.mem_capacity -= mem;
+            tot.gpus -= gpus;
+        }
+    }
+
     fn restore_node(&mut self, id: NodeId, n: NodeState) {
-        let t = &self.templates[n.template as usize];
-        self.totals.nodes += 1;
-        self.totals.cpu_capacity += t.cpu_milli;
-        self.totals.mem_capacity += t.memory_mib;
-        self.totals.gpus += t.gpu_count as u64;
+        self.account_capacity(n.template, true);
         self.names.insert(n.name.clone(), id);
         self.nodes[id as usize] = Some(n);
         self.class_insert(id);
@@ -580,11 +587,7 @@ impl ClusterState {
                 Undo::AddNode(id) => {
                     self.class_remove(id);
                     let n = self.nodes[id as usize].take().expect("recorded add");
-                    let t = &self.templates[n.template as usize];
-                    self.totals.nodes -= 1;
-                    self.totals.cpu_capacity -= t.cpu_milli;
-                    self.totals.mem_capacity -= t.memory_mib;
-                    self.totals.gpus -= t.gpu_count as u64;
+                    self.account_capacity(n.template, false);
                     self.names.remove(&n.name);
                     // Undo is LIFO and nodes are only ever appended, so `id` is the last slot.
                     self.nodes.pop();

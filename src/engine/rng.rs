@@ -15,7 +15,8 @@ pub struct RngStreams {
 #[derive(Debug, Clone)]
 pub struct Stream(Pcg64Mcg);
 
-fn fnv1a(bytes: &[u8]) -> u64 {
+/// FNV-1a 64-bit hash: stable across platforms and versions.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         h ^= b as u64;
