@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// fleetsim's own default (no upstream system has one); 42 is the first seed of the FGD paper's
+/// protocol as the issue states it (seeds 42..51).
 fn default_seed() -> u64 {
     42
 }
@@ -22,9 +24,12 @@ fn zero_s() -> String {
 fn alibaba() -> String {
     "alibaba".into()
 }
+/// Kubernetes keeps an unschedulable pod Pending and retries it when the cluster changes
+/// (kube-scheduler's scheduling queue, "unschedulable pods" moved back on cluster events).
 fn wait() -> String {
     "wait".into()
 }
+/// fleetsim's own default: coarse enough that a trace of months stays a small file.
 fn hourly() -> String {
     "1h".into()
 }
