@@ -4,7 +4,7 @@
 //! shows.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use fleetsim::core::{ClusterState, PlacementPolicy, PodSpec, PolicyName, Workload};
+use fleetsim::core::{ClusterState, PodSpec, PolicyName, Scheduler, Workload};
 use fleetsim::engine::RngStreams;
 use fleetsim::workload::{read_nodes, read_pods};
 use std::hint::black_box;
@@ -32,11 +32,11 @@ fn place_all(nodes: &[fleetsim::core::NodeSpec], pods: &[PodSpec], policy: Polic
     for n in nodes {
         c.add_node(n).expect("unique names");
     }
-    let mut p: Box<dyn PlacementPolicy> = policy.build(w);
+    let mut p = Scheduler::new(policy.build(w));
     let mut rng = RngStreams::new(1).stream("placement");
     let mut sum = 0u64;
     for (i, pod) in pods.iter().enumerate() {
-        if let Some(pl) = p.place(&c, pod, &mut rng) {
+        if let Ok(pl) = p.place(&c, pod, &mut rng) {
             sum = sum.wrapping_mul(31).wrapping_add(pl.node as u64 + 1);
             c.bind(i as u64, pod, &pl).expect("fits");
         }

@@ -37,12 +37,14 @@ pub mod frag;
 pub mod model;
 pub mod policy;
 pub mod quantity;
+pub mod schedule;
 pub mod selector;
 
 pub use cluster::{
-    Binding, Checkpoint, ClassKey, ClusterOptions, ClusterState, GpuChoice, Placement, StateError, Totals,
+    Binding, Checkpoint, ClassKey, ClassRange, ClusterOptions, ClusterState, GpuChoice, Placement, StateError, Totals,
 };
 pub use frag::{cluster_fragment_milli, cluster_idle_milli, TypicalTask, Workload};
 pub use model::{GpuRequest, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
 pub use policy::{PlacementPolicy, PolicyName, RandomSource};
+pub use schedule::Scheduler;
 pub use selector::{NodeAffinity, Requirement, SelectorOperator, Taint, TaintEffect, Toleration, TolerationOperator};

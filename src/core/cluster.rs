@@ -5,8 +5,10 @@
 //! and multiset of per-GPU free milli-GPU are equal are interchangeable for every placement policy:
 //! each policy scores them alike and breaks the tie on the lower node id. The state keeps nodes
 //! grouped by that [`ClassKey`] in a `BTreeMap`, so a policy scores each class once instead of every
-//! node: a placement costs `O(C)` for `C` distinct classes (tens on an empty cluster, hundreds on a
-//! busy one) instead of `O(N)`. Binding moves one node between two classes in `O(log C)`.
+//! node: a placement costs at most `O(C)` for `C` distinct classes (tens on an empty cluster,
+//! thousands on a busy 10^4-node one) instead of `O(N)`, and usually far less: the key's order
+//! makes the classes that can hold a GPU request one range (see [`ClassKey`]). Binding moves one
+//! node between two classes in `O(log C)`.
 //!
 //! Policies that look at more than resources (the `gpu-clustering` policy looks at which kinds of
 //! GPU request a node already runs) ask for that to be part of the key via
@@ -32,8 +34,18 @@ pub struct ClusterOptions {
 }
 
 /// What makes two nodes interchangeable for placement.
+///
+/// The key orders first by idle GPUs, then by the largest free share on one GPU, so the classes
+/// that can hold a GPU request form one contiguous range of the index (see
+/// [`ClusterState::classes_for`]): a whole-GPU pod asking for `k` GPUs starts at `idle = k`, a
+/// shared pod asking for `m` milli starts at `(idle 0, max_free m)` (a node with an idle GPU
+/// always has `max_free = 1000`). Classes full on GPU are never visited by GPU pods.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClassKey {
+    /// Number of fully idle GPUs.
+    pub idle: u32,
+    /// The largest free milli-GPU on one GPU (0 without GPUs).
+    pub max_free: u32,
     /// Template.
     pub template: TemplateId,
     /// Free CPU (milli).
@@ -54,8 +66,33 @@ impl ClassKey {
     }
     /// Number of fully idle GPUs.
     pub fn idle_gpus(&self) -> u32 {
-        self.gpu_free.iter().filter(|&&g| g == MILLI_PER_GPU).count() as u32
+        self.idle
     }
+
+    /// The smallest key of a class whose GPUs can hold `gpu` (see the type's docs).
+    fn lower_bound(gpu: GpuRequest) -> ClassKey {
+        let (idle, max_free) = match gpu {
+            GpuRequest::None => (0, 0),
+            GpuRequest::Shared { milli } => (0, milli),
+            GpuRequest::Whole { count } => (count, 0),
+        };
+        ClassKey::prefix(idle, max_free, 0)
+    }
+    /// The first key after `self` with the same GPU state and template and at least `cpu` free
+    /// CPU (classes between have too little CPU).
+    pub fn seek_cpu(&self, cpu: u64) -> ClassKey {
+        ClassKey { free_cpu: cpu, ..ClassKey::prefix(self.idle, self.max_free, self.template) }
+    }
+
+    /// The first key after every class with `self`'s GPU state and template.
+    pub fn seek_next_template(&self) -> ClassKey {
+        ClassKey::prefix(self.idle, self.max_free, self.template + 1)
+    }
+
+    fn prefix(idle: u32, max_free: u32, template: TemplateId) -> ClassKey {
+        ClassKey { idle, max_free, template, free_cpu: 0, free_mem: 0, gpu_free: Vec::new(), gpu_tags: Vec::new() }
+    }
+
     /// Whether the free resources (not the template constraints) can hold `pod`.
     pub fn resources_fit(&self, pod: &PodSpec) -> bool {
         if pod.cpu_milli > self.free_cpu || pod.memory_mib > self.free_mem {
@@ -63,11 +100,14 @@ impl ClassKey {
         }
         match pod.gpu {
             GpuRequest::None => true,
-            GpuRequest::Shared { milli } => self.gpu_free.last().is_some_and(|&m| m >= milli),
-            GpuRequest::Whole { count } => self.idle_gpus() >= count,
+            GpuRequest::Shared { milli } => self.max_free >= milli,
+            GpuRequest::Whole { count } => self.idle >= count,
         }
     }
 }
+
+/// A scan over the class index in key order.
+pub type ClassRange<'a> = std::collections::btree_map::Range<'a, ClassKey, ClassEntry>;
 
 /// A group of interchangeable nodes.
 #[derive(Debug, Clone)]
@@ -221,6 +261,7 @@ pub struct ClusterState {
     totals: Totals,
     undo: Vec<Undo>,
     forks: usize,
+    capacity_epoch: u64,
 }
 
 impl PartialEq for ClusterState {
@@ -260,6 +301,7 @@ impl ClusterState {
             totals: Totals::default(),
             undo: Vec::new(),
             forks: 0,
+            capacity_epoch: 0,
         }
     }
 
@@ -271,6 +313,13 @@ impl ClusterState {
     /// Cluster-wide totals.
     pub fn totals(&self) -> Totals {
         self.totals
+    }
+
+    /// A counter bumped whenever free capacity may have grown (a node added or restored, a pod
+    /// unbound). Between two bumps resources are only taken, so a pod that fit nowhere still fits
+    /// nowhere: schedulers use this to skip hopeless retries. Not part of the state's equality.
+    pub fn capacity_epoch(&self) -> u64 {
+        self.capacity_epoch
     }
 
     /// All templates, by id.
@@ -313,6 +362,19 @@ impl ClusterState {
         self.classes.iter()
     }
 
+    /// The classes whose free GPUs could hold `gpu`, in key order: a range of the index, so
+    /// `O(log C + R)` for `R` classes returned. CPU, memory and template constraints are not
+    /// checked here.
+    pub fn classes_for(&self, gpu: GpuRequest) -> ClassRange<'_> {
+        self.classes.range(ClassKey::lower_bound(gpu)..)
+    }
+
+    /// The classes from `key` on, in key order: lets a scan seek past a run of classes it knows
+    /// cannot fit (see [`ClassKey::seek_cpu`] and [`ClassKey::seek_next_template`]).
+    pub fn classes_from(&self, key: &ClassKey) -> ClassRange<'_> {
+        self.classes.range(key..)
+    }
+
     /// Number of distinct classes.
     pub fn class_count(&self) -> usize {
         self.classes.len()
@@ -322,6 +384,8 @@ impl ClusterState {
         let mut gpu_free = n.gpu_free.clone();
         gpu_free.sort_unstable();
         ClassKey {
+            idle: gpu_free.iter().filter(|&&g| g == MILLI_PER_GPU).count() as u32,
+            max_free: gpu_free.last().copied().unwrap_or(0),
             template: n.template,
             free_cpu: n.free_cpu,
             free_mem: n.free_mem,
@@ -385,6 +449,7 @@ impl ClusterState {
         self.names.insert(spec.name.clone(), id);
         self.account_capacity(template, true);
         self.class_insert(id);
+        self.capacity_epoch += 1;
         if self.forks > 0 {
             self.undo.push(Undo::AddNode(id));
         }
@@ -430,6 +495,7 @@ impl ClusterState {
         self.names.insert(n.name.clone(), id);
         self.nodes[id as usize] = Some(n);
         self.class_insert(id);
+        self.capacity_epoch += 1;
     }
 
     /// Whether `pod` fits `node` now (template constraints and free resources).
@@ -563,6 +629,7 @@ impl ClusterState {
         self.totals.gpu_milli_allocated -= b.gpus.iter().map(|&(_, m)| m as u64).sum::<u64>();
         self.totals.pods -= 1;
         self.class_insert(b.node);
+        self.capacity_epoch += 1;
     }
 
     /// Starts recording changes; every change until the matching [`revert`](Self::revert) or

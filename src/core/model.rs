@@ -179,6 +179,8 @@ pub enum Unfit {
     Memory,
     /// Not enough free GPU (whole GPUs or a share on one GPU).
     Gpu,
+    /// A node fits, but the placement policy chose none.
+    Declined,
 }
 
 impl std::fmt::Display for Unfit {
@@ -191,6 +193,7 @@ impl std::fmt::Display for Unfit {
             Unfit::Cpu => write!(f, "insufficient cpu"),
             Unfit::Memory => write!(f, "insufficient memory"),
             Unfit::Gpu => write!(f, "insufficient nvidia.com/gpu"),
+            Unfit::Declined => write!(f, "the placement policy chose no node"),
         }
     }
 }

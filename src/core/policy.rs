@@ -138,12 +138,45 @@ pub struct Candidate<'a> {
 }
 
 /// Calls `f` for every class that can hold `pod` now, in class-key order.
+///
+/// Visits only the range of the index whose GPUs can hold the request
+/// ([`ClusterState::classes_for`]), and within it seeks past each run of classes of one GPU
+/// state and template that the template refuses or that lacks free CPU, so the cost is
+/// `O(G log C + F)` for `G` such runs and `F` fitting classes rather than `O(C)`. Each template's
+/// constraints (taints, selectors, affinity, GPU model) are checked once per call, lazily.
 pub fn for_each_candidate<'a>(cluster: &'a ClusterState, pod: &PodSpec, mut f: impl FnMut(Candidate<'a>)) {
-    let mut admits: Vec<Option<bool>> = vec![None; cluster.templates().len()];
-    for (key, entry) in cluster.classes() {
+    // 0 = not checked, 1 = admits, 2 = refuses. On the stack for up to 64 templates.
+    let n = cluster.templates().len();
+    let mut small = [0u8; 64];
+    let mut large = Vec::new();
+    let admits: &mut [u8] = if n <= small.len() {
+        &mut small[..n]
+    } else {
+        large.resize(n, 0);
+        &mut large
+    };
+    // A seek costs a descent of the tree, a step costs little: seek only after a run of misses.
+    // Unit tests seek at every miss, so the seeks are what they check.
+    const SEEK_AFTER: u32 = if cfg!(test) { 1 } else { 16 };
+    let mut misses = 0u32;
+    let mut it = cluster.classes_for(pod.gpu);
+    while let Some((key, entry)) = it.next() {
         let t = key.template as usize;
-        let ok = *admits[t].get_or_insert_with(|| template_admits(cluster.template(key.template), pod).is_ok());
-        if !ok || !key.resources_fit(pod) {
+        if admits[t] == 0 {
+            admits[t] = if template_admits(cluster.template(key.template), pod).is_ok() { 1 } else { 2 };
+        }
+        if admits[t] != 1 || pod.cpu_milli > key.free_cpu {
+            misses += 1;
+            if misses >= SEEK_AFTER {
+                misses = 0;
+                // Within one (GPU state, template) run, classes are ordered by free CPU.
+                let to = if admits[t] != 1 { key.seek_next_template() } else { key.seek_cpu(pod.cpu_milli) };
+                it = cluster.classes_from(&to);
+            }
+            continue;
+        }
+        misses = 0;
+        if !key.resources_fit(pod) {
             continue;
         }
         let Some(&first) = entry.nodes.first() else { continue };
@@ -247,6 +280,65 @@ pub(crate) mod testutil {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pruned, seeking scan visits exactly the classes a full scan finds fitting, on busy
+    /// clusters with many templates (so the seeks are exercised) and every request kind.
+    #[test]
+    fn candidate_scan_equals_a_full_scan() {
+        use crate::core::model::NodeSpec;
+        use crate::core::selector::{Taint, TaintEffect};
+        let mut r = testutil::Seq(3);
+        let mut c = ClusterState::default();
+        for i in 0..400u64 {
+            let gpus = [0, 1, 2, 4, 8][(r.next_u64() % 5) as usize];
+            let tainted = r.next_u64() % 4 == 0;
+            c.add_node(&NodeSpec {
+                name: format!("n{i}"),
+                cpu_milli: 8000 * (1 + r.next_u64() % 12),
+                memory_mib: 1 << 16,
+                gpu_count: gpus,
+                gpu_model: (gpus > 0).then(|| ["T4", "A10", "V100M16"][(r.next_u64() % 3) as usize].to_string()),
+                taints: if tainted {
+                    vec![Taint { key: "dedicated".into(), value: "x".into(), effect: TaintEffect::NoSchedule }]
+                } else {
+                    Vec::new()
+                },
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        let gpu_of = |x: u64| match x % 4 {
+            0 => GpuRequest::None,
+            1 => GpuRequest::Shared { milli: 50 * (1 + (x / 4) % 19) as u32 },
+            _ => GpuRequest::Whole { count: 1 + ((x / 4) % 4) as u32 },
+        };
+        let mut id = 0;
+        for round in 0..300 {
+            let pod = PodSpec {
+                name: "p".into(),
+                cpu_milli: 500 * (1 + r.next_u64() % 40),
+                memory_mib: 1024,
+                gpu: gpu_of(r.next_u64()),
+                ..Default::default()
+            };
+            let mut seen = Vec::new();
+            for_each_candidate(&c, &pod, |cand| seen.push(cand.key.clone()));
+            let mut expect: Vec<ClassKey> = c
+                .classes()
+                .filter(|(k, e)| e.nodes.first().is_some_and(|&n| c.fits(n, &pod).is_ok()) && k.resources_fit(&pod))
+                .map(|(k, _)| k.clone())
+                .collect();
+            expect.sort();
+            seen.sort();
+            assert_eq!(seen, expect, "round {round}: pod {pod:?}");
+            // Fill the cluster as we go so later rounds see busy, fragmented classes.
+            if let Some(p) = BestFit.place(&c, &pod, &mut testutil::Seq(round)) {
+                c.bind(id, &pod, &p).unwrap();
+                id += 1;
+            }
+        }
+        assert!(c.class_count() > 100, "the test needs many classes, has {}", c.class_count());
+    }
 
     #[test]
     fn registry_round_trips_and_lists_names() {

@@ -5,7 +5,7 @@ use super::queue::{EventQueue, Phase};
 use super::rng::Stream;
 use super::time::SimTime;
 use crate::core::{
-    cluster_fragment_milli, ClusterState, NodeId, PlacementPolicy, PodId, PodSpec, Workload, MILLI_PER_GPU,
+    cluster_fragment_milli, ClusterState, NodeId, PlacementPolicy, PodId, PodSpec, Scheduler, Workload, MILLI_PER_GPU,
 };
 use std::collections::VecDeque;
 
@@ -159,7 +159,7 @@ struct Waiting {
 pub struct Simulation<'a> {
     /// The cluster (after the run: its final state).
     pub cluster: ClusterState,
-    policy: Box<dyn PlacementPolicy + 'a>,
+    scheduler: Scheduler<'a>,
     rng: Stream,
     cfg: SimConfig,
 }
@@ -167,7 +167,7 @@ pub struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     /// A run on `cluster` with `policy`, drawing from `rng` where the policy needs chance.
     pub fn new(cluster: ClusterState, policy: Box<dyn PlacementPolicy + 'a>, rng: Stream, cfg: SimConfig) -> Self {
-        Simulation { cluster, policy, rng, cfg }
+        Simulation { cluster, scheduler: Scheduler::new(policy), rng, cfg }
     }
 
     /// Replays `arrivals` (which must come in non-decreasing time order) to the end.
@@ -180,7 +180,6 @@ impl<'a> Simulation<'a> {
         let mut samples = Vec::new();
         let mut curve = Vec::new();
         let mut events = 0u64;
-        let mut epoch = 0u64; // bumped whenever capacity frees
         let mut schedule_at: Option<SimTime> = None;
         let mut running = 0u64;
         let capacity = self.cluster.totals().gpus * MILLI_PER_GPU as u64;
@@ -269,7 +268,6 @@ impl<'a> Simulation<'a> {
                     pods[idx].finished = Some(t);
                     pods[idx].outcome = Outcome::Completed;
                     running -= 1;
-                    epoch += 1;
                     if !pending.is_empty() && schedule_at != Some(t) {
                         q.push(t, Phase::Schedule, Ev::Schedule).map_err(|e| e.to_string())?;
                         schedule_at = Some(t);
@@ -278,20 +276,20 @@ impl<'a> Simulation<'a> {
                 Ev::Schedule => {
                     let mut still = VecDeque::with_capacity(pending.len());
                     while let Some(mut w) = pending.pop_front() {
-                        if w.failed_epoch == Some(epoch) {
+                        if w.failed_epoch == Some(self.cluster.capacity_epoch()) {
                             still.push_back(w);
                             continue;
                         }
                         let first_try = w.failed_epoch.is_none();
                         let idx = w.idx;
                         let (spec, duration) = &specs[w.idx];
-                        let placed = self.policy.place(&self.cluster, spec, &mut self.rng);
+                        let placed = self.scheduler.place(&self.cluster, spec, &mut self.rng);
                         match placed {
-                            Some(p) => {
+                            Ok(p) => {
                                 self.cluster.bind(pods[w.idx].id, spec, &p).map_err(|e| {
                                     format!(
                                         "policy {} chose a node that does not fit `{}`: {e}",
-                                        self.policy.name(),
+                                        self.scheduler.policy_name(),
                                         spec.name
                                     )
                                 })?;
@@ -306,15 +304,14 @@ impl<'a> Simulation<'a> {
                                         .map_err(|e| e.to_string())?;
                                 }
                             }
-                            None => {
+                            Err(why) => {
                                 if first_try || self.cfg.unschedulable == Unschedulable::Drop {
-                                    pods[w.idx].reason =
-                                        self.cluster.unfit_reason(spec).map(|u| u.to_string()).unwrap_or_default();
+                                    pods[w.idx].reason = why.to_string();
                                 }
                                 match self.cfg.unschedulable {
                                     Unschedulable::Drop => pods[w.idx].outcome = Outcome::Dropped,
                                     Unschedulable::Wait => {
-                                        w.failed_epoch = Some(epoch);
+                                        w.failed_epoch = Some(self.cluster.capacity_epoch());
                                         still.push_back(w);
                                     }
                                 }

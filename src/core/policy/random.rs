@@ -15,25 +15,26 @@ impl PlacementPolicy for RandomFit {
     }
     fn place(&mut self, cluster: &ClusterState, pod: &PodSpec, rng: &mut dyn RandomSource) -> Option<Placement> {
         let mut total = 0usize;
-        let mut classes = Vec::new();
-        for_each_candidate(cluster, pod, |c| {
-            total += c.size;
-            classes.push((c.key, c.nodes));
-        });
+        for_each_candidate(cluster, pod, |c| total += c.size);
         if total == 0 {
             return None;
         }
-        // Uniform over nodes: draw an index, walk the classes in key order, then the class's
-        // nodes in id order. Modulo bias is below 2^-40 for any realistic cluster.
+        // Uniform over nodes: draw an index, walk the classes in key order (a second pass, which
+        // costs less than collecting them), then the class's nodes in id order. Modulo bias is
+        // below 2^-40 for any realistic cluster.
         let mut k = (rng.next_u64() % total as u64) as usize;
-        for (key, nodes) in classes {
-            if k < nodes.len() {
-                let node: NodeId = *nodes.iter().nth(k)?;
-                return Some(cluster.concretize(node, tightest_gpu(key, pod.gpu)));
+        let mut chosen = None;
+        for_each_candidate(cluster, pod, |c| {
+            if chosen.is_none() {
+                if k < c.size {
+                    let node: Option<NodeId> = c.nodes.iter().nth(k).copied();
+                    chosen = node.map(|n| (n, tightest_gpu(c.key, pod.gpu)));
+                } else {
+                    k -= c.size;
+                }
             }
-            k -= nodes.len();
-        }
-        None
+        });
+        chosen.map(|(node, g)| cluster.concretize(node, g))
     }
 }
 
