@@ -8,8 +8,10 @@
 //! 1. [`Phase::Departure`] — pods finish and free capacity;
 //! 2. [`Phase::Arrival`] — new pods join the back of the pending queue (arrivals are streamed from
 //!    the trace and merged with the queue, never pushed into the heap);
-//! 3. [`Phase::Schedule`] — one scheduling cycle tries the pending queue in FIFO order;
-//! 4. [`Phase::Sample`] — time-series samples see the state after everything else at that instant.
+//! 3. [`Phase::Lifecycle`] — nodes advance (running, Ready, GPUs advertised) and pods start;
+//! 4. [`Phase::Schedule`] — one scheduling cycle tries the pending queue in FIFO order;
+//! 5. [`Phase::Scaler`] — the autoscaler loop sees what that cycle could not place;
+//! 6. [`Phase::Sample`] — time-series samples see the state after everything else at that instant.
 
 pub mod queue;
 pub mod rng;

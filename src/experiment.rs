@@ -2,10 +2,11 @@
 //! single-threaded and deterministic; results are written in matrix order, so outputs are
 //! byte-identical for any thread count).
 
-use crate::core::{ClusterState, NodeId, Workload};
+use crate::core::{ClusterState, Workload};
 use crate::engine::{Arrival, RngStreams, SimConfig, SimResult, Simulation};
 use crate::metrics::{summarize, Summary};
-use crate::scenario::{NodeMeta, RunSpec, Scenario};
+use crate::scalers::world::{EventRow, NodeRow, World};
+use crate::scenario::{RunSpec, Scenario};
 use crate::workload::inflate_to_gpu_pct;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -32,8 +33,10 @@ pub struct RunOutput {
     pub summary: Summary,
     /// The simulation's record (pods dropped unless `output.pods`).
     pub result: SimResult,
-    /// Node names and metadata by node id (empty unless `output.nodes`).
-    pub nodes: Vec<(NodeId, String, u32, NodeMeta)>,
+    /// Every node of the run (empty unless `output.nodes` or `output.pods`, which names nodes).
+    pub nodes: Vec<NodeRow>,
+    /// Kubernetes-style events (autoscaling runs).
+    pub events: Vec<EventRow>,
     /// GPU capacity in milli-GPU.
     pub gpu_capacity_milli: u64,
     /// Which outputs to write.
@@ -61,6 +64,32 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
     // task shapes: the pods as the scenario lists them, before inflation.
     let frag_workload = Workload::from_pods(s.pods.iter().map(|p| &p.spec));
     let policy = s.policy.build(&frag_workload);
+    if let Some(a) = &s.autoscale {
+        let end = s.end.ok_or("an autoscaling scenario needs simulation.end")?;
+        let world = World::new(a, cluster, policy, &streams);
+        let w = world.run(&pods, s.departures, end, s.sample_interval)?;
+        let summary = summarize(&w.sim, None, &frag_workload, Some(&w));
+        let mut result = w.sim;
+        if !s.output.pods {
+            result.pods = Vec::new();
+        }
+        let json = serde_json::to_string(&s.raw).map_err(|e| e.to_string())?;
+        return Ok(RunOutput {
+            run_id: run_id.to_string(),
+            params: params.to_vec(),
+            scenario: s.name.clone(),
+            workload: s.workload_name.clone(),
+            policy: s.policy.to_string(),
+            seed: s.seed,
+            scenario_hash: stable_hash(json.as_bytes()),
+            summary,
+            result,
+            nodes: if s.output.nodes || s.output.pods { w.nodes } else { Vec::new() },
+            events: w.events,
+            gpu_capacity_milli: capacity,
+            output: s.output.clone(),
+        });
+    }
     let cfg = SimConfig {
         unschedulable: s.unschedulable,
         sample_interval: if s.output.timeseries { Some(s.sample_interval) } else { None },
@@ -77,15 +106,28 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
         duration: if departures { p.deleted.map(|d| crate::engine::SimTime(d.0 - p.created.0)) } else { None },
     });
     let mut result = sim.run(arrivals)?;
-    let summary = summarize(&result, &sim.cluster, &frag_workload);
+    let summary = summarize(&result, Some(&sim.cluster), &frag_workload, None);
     if !s.output.pods {
         result.pods = Vec::new();
     }
-    let nodes = if s.output.nodes {
+    let nodes = if s.output.nodes || s.output.pods {
         s.nodes
             .iter()
             .enumerate()
-            .map(|(i, (spec, meta))| (i as NodeId, spec.name.clone(), spec.gpu_count, meta.clone()))
+            .map(|(i, (spec, meta))| NodeRow {
+                id: Some(i as crate::core::NodeId),
+                name: spec.name.clone(),
+                pool: meta.pool.clone(),
+                instance_type: meta.instance_type.clone(),
+                capacity_type: "on-demand".into(),
+                zone: String::new(),
+                gpus: spec.gpu_count,
+                launched: crate::engine::SimTime::ZERO,
+                ready: Some(crate::engine::SimTime::ZERO),
+                terminated: None,
+                reason: String::new(),
+                price_micro_h: 0,
+            })
             .collect()
     } else {
         Vec::new()
@@ -102,6 +144,7 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
         summary,
         result,
         nodes,
+        events: Vec::new(),
         gpu_capacity_milli: capacity,
         output: s.output.clone(),
     })

@@ -20,9 +20,13 @@ pub mod engine;
 #[cfg(feature = "sim")]
 pub mod experiment;
 #[cfg(feature = "sim")]
+pub mod market;
+#[cfg(feature = "sim")]
 pub mod metrics;
 #[cfg(feature = "sim")]
 pub mod report;
+#[cfg(feature = "sim")]
+pub mod scalers;
 #[cfg(feature = "sim")]
 pub mod scenario;
 #[cfg(feature = "sim")]

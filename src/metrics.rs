@@ -2,6 +2,8 @@
 
 use crate::core::{cluster_fragment_milli, ClusterState, Workload, MILLI_PER_GPU};
 use crate::engine::{Outcome, SimResult};
+use crate::market::usd;
+use crate::scalers::world::WorldResult;
 
 /// A run's figures, in `summary.csv` column order (after the identifying columns).
 #[derive(Debug, Clone, PartialEq)]
@@ -31,22 +33,56 @@ fn secs(ms: Option<u64>) -> String {
     ms.map(|v| format!("{:.3}", v as f64 / 1000.0)).unwrap_or_default()
 }
 
-/// Computes the summary of a run that ended with `cluster`.
-pub fn summarize(r: &SimResult, cluster: &ClusterState, frag_workload: &Workload) -> Summary {
-    let tot = cluster.totals();
-    let cap = tot.gpus * MILLI_PER_GPU as u64;
-    let mut pending: Vec<u64> = r.pods.iter().filter_map(|p| p.scheduled.map(|s| s.0 - p.created.0)).collect();
+/// Computes the summary of a run. `cluster` is the final state of a packing run (fragmentation
+/// and end-of-run allocation); `world` the record of an autoscaling run (cost, GPU-hours,
+/// scaler counters). Pending time runs from creation to Running (image pulled, container
+/// started); in packing runs that is the time to binding.
+pub fn summarize(
+    r: &SimResult,
+    cluster: Option<&ClusterState>,
+    frag_workload: &Workload,
+    world: Option<&WorldResult>,
+) -> Summary {
+    let end_sample = r.samples.last();
+    let (tot_nodes, tot_gpus, alloc_end, cpu_pct, mem_pct, frag) = match cluster {
+        Some(c) => {
+            let t = c.totals();
+            (
+                t.nodes,
+                t.gpus,
+                t.gpu_milli_allocated,
+                pct(t.cpu_allocated, t.cpu_capacity),
+                pct(t.mem_allocated, t.mem_capacity),
+                Some(cluster_fragment_milli(c, frag_workload)),
+            )
+        }
+        None => (
+            end_sample.map_or(0, |s| s.nodes_ready),
+            end_sample.map_or(0, |s| s.gpus_total),
+            end_sample.map_or(0, |s| s.gpus_allocated_milli),
+            String::new(),
+            String::new(),
+            None,
+        ),
+    };
+    let cap = tot_gpus * MILLI_PER_GPU as u64;
+    let mut pending: Vec<u64> = r.pods.iter().filter_map(|p| p.running.map(|s| s.0 - p.created.0)).collect();
     pending.sort_unstable();
     let count = |o: Outcome| r.pods.iter().filter(|p| p.outcome == o).count().to_string();
     let scheduled = r.pods.iter().filter(|p| p.scheduled.is_some()).count();
     let demand: u64 = r.pods.iter().map(|p| p.gpu_milli).sum();
     let mean = if pending.is_empty() { None } else { Some(pending.iter().sum::<u64>() / pending.len() as u64) };
-    let avg_alloc = if r.end.0 == 0 || cap == 0 {
+    let cap_integral = r.gpu_capacity_integral.unwrap_or(cap as u128 * r.end.0 as u128);
+    let avg_alloc = if cap_integral == 0 {
         "0.0000".to_string()
     } else {
-        format!("{:.4}", r.gpu_alloc_integral as f64 * 100.0 / (cap as f64 * r.end.0 as f64))
+        format!("{:.4}", r.gpu_alloc_integral as f64 * 100.0 / cap_integral as f64)
     };
-    let frag = cluster_fragment_milli(cluster, frag_workload);
+    let frag_pct = match frag {
+        Some(f) if cap > 0 => format!("{:.4}", f * 100.0 / cap as f64),
+        Some(_) => "0.0000".into(),
+        None => String::new(),
+    };
     let figures = vec![
         ("pods", r.pods.len().to_string()),
         ("pods_scheduled", scheduled.to_string()),
@@ -54,15 +90,15 @@ pub fn summarize(r: &SimResult, cluster: &ClusterState, frag_workload: &Workload
         ("pods_dropped", count(Outcome::Dropped)),
         ("pods_pending_end", count(Outcome::Pending)),
         ("pods_completed", count(Outcome::Completed)),
-        ("nodes", tot.nodes.to_string()),
-        ("gpus", tot.gpus.to_string()),
+        ("nodes", tot_nodes.to_string()),
+        ("gpus", tot_gpus.to_string()),
         ("gpu_demand_milli", demand.to_string()),
-        ("gpu_alloc_pct_end", pct(tot.gpu_milli_allocated, cap)),
+        ("gpu_alloc_pct_end", pct(alloc_end, cap)),
         ("gpu_alloc_pct_peak", pct(r.peak_gpu_allocated_milli, cap)),
         ("gpu_alloc_pct_time_avg", avg_alloc),
-        ("cpu_alloc_pct_end", pct(tot.cpu_allocated, tot.cpu_capacity)),
-        ("mem_alloc_pct_end", pct(tot.mem_allocated, tot.mem_capacity)),
-        ("frag_pct_end", if cap == 0 { "0.0000".into() } else { format!("{:.4}", frag * 100.0 / cap as f64) }),
+        ("cpu_alloc_pct_end", cpu_pct),
+        ("mem_alloc_pct_end", mem_pct),
+        ("frag_pct_end", frag_pct),
         ("pending_mean_s", secs(mean)),
         ("pending_p50_s", secs(percentile(&pending, 50))),
         ("pending_p95_s", secs(percentile(&pending, 95))),
@@ -71,6 +107,27 @@ pub fn summarize(r: &SimResult, cluster: &ClusterState, frag_workload: &Workload
         ("events", r.events.to_string()),
         ("sim_end_s", format!("{:.3}", r.end.as_secs_f64())),
     ];
+    // Autoscaling figures (zero for a static cluster, which has no price).
+    let c = world.map(|w| w.counters).unwrap_or_default();
+    let gpu_h_prov = world.map_or(0.0, |w| w.gpu_ms_provisioned as f64 / 3.6e6);
+    let gpu_h_alloc = if world.is_some() { r.gpu_alloc_integral as f64 / 1000.0 / 3.6e6 } else { 0.0 };
+    let mut figures = figures;
+    figures.extend([
+        ("cost_usd", usd(world.map_or(0, |w| w.cost_micro))),
+        ("gpu_hours_provisioned", format!("{gpu_h_prov:.4}")),
+        ("gpu_hours_allocated", format!("{gpu_h_alloc:.4}")),
+        (
+            "gpu_hours_alloc_ratio",
+            if gpu_h_prov > 0.0 { format!("{:.4}", gpu_h_alloc / gpu_h_prov) } else { String::new() },
+        ),
+        ("nodes_launched", c.nodes_launched.to_string()),
+        ("nodes_terminated", c.nodes_terminated.to_string()),
+        ("scale_ups", c.scale_ups.to_string()),
+        ("scale_downs", c.scale_downs.to_string()),
+        ("provisioning_failures", c.provisioning_failures.to_string()),
+        ("pods_evicted", c.evictions.to_string()),
+        ("pods_deleted", count(Outcome::Deleted)),
+    ]);
     Summary { figures }
 }
 

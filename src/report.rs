@@ -79,12 +79,14 @@ pub fn pods_csv(runs: &[&RunOutput]) -> String {
             "outcome",
             "gpu_milli",
             "reason",
+            "running_s",
         ]
         .map(String::from),
     );
     for r in runs {
-        let node_name =
-            |id: u32| r.nodes.iter().find(|n| n.0 == id).map(|n| n.1.clone()).unwrap_or_else(|| id.to_string());
+        let names: std::collections::BTreeMap<u32, &str> =
+            r.nodes.iter().filter_map(|n| n.id.map(|id| (id, n.name.as_str()))).collect();
+        let node_name = |id: u32| names.get(&id).map(|n| n.to_string()).unwrap_or_else(|| id.to_string());
         for p in &r.result.pods {
             line(
                 &mut out,
@@ -94,11 +96,12 @@ pub fn pods_csv(runs: &[&RunOutput]) -> String {
                     secs(Some(p.created)),
                     secs(p.scheduled),
                     secs(p.finished),
-                    secs(p.scheduled.map(|s| crate::engine::SimTime(s.0 - p.created.0))),
+                    secs(p.running.map(|s| crate::engine::SimTime(s.0 - p.created.0))),
                     p.node.map(node_name).unwrap_or_default(),
                     p.outcome.as_str().to_string(),
                     p.gpu_milli.to_string(),
                     p.reason.clone(),
+                    secs(p.running),
                 ],
             );
         }
@@ -106,7 +109,8 @@ pub fn pods_csv(runs: &[&RunOutput]) -> String {
     out
 }
 
-/// `nodes.csv`. Nodes of a static cluster exist from t = 0 and cost nothing (no price given).
+/// `nodes.csv`. Nodes of a static cluster exist from t = 0 and cost nothing (no price given);
+/// autoscaled nodes are billed per second from launch request to termination (or the run's end).
 pub fn nodes_csv(runs: &[&RunOutput]) -> String {
     let mut out = String::new();
     line(
@@ -129,23 +133,47 @@ pub fn nodes_csv(runs: &[&RunOutput]) -> String {
         .map(String::from),
     );
     for r in runs {
-        for (_, name, gpus, meta) in &r.nodes {
+        for n in &r.nodes {
             line(
                 &mut out,
                 [
                     r.run_id.clone(),
-                    name.clone(),
+                    n.name.clone(),
                     "default".into(),
-                    meta.pool.clone(),
-                    meta.instance_type.clone(),
-                    "on-demand".into(),
-                    String::new(),
-                    gpus.to_string(),
-                    "0.000".into(),
-                    "0.000".into(),
-                    String::new(),
-                    String::new(),
-                    "0.0000".into(),
+                    n.pool.clone(),
+                    n.instance_type.clone(),
+                    n.capacity_type.clone(),
+                    n.zone.clone(),
+                    n.gpus.to_string(),
+                    secs(Some(n.launched)),
+                    secs(n.ready),
+                    secs(n.terminated),
+                    n.reason.clone(),
+                    usd(n.cost_until(r.result.end)),
+                ],
+            );
+        }
+    }
+    out
+}
+
+use crate::market::usd;
+
+/// `events.csv`: Kubernetes-style events of autoscaling runs, in time order.
+pub fn events_csv(runs: &[&RunOutput]) -> String {
+    let mut out = String::new();
+    line(&mut out, ["run_id", "t_s", "cluster", "reason", "object", "message"].map(String::from));
+    for r in runs {
+        for e in &r.events {
+            line(
+                &mut out,
+                [
+                    r.run_id.clone(),
+                    secs(Some(e.t)),
+                    "default".into(),
+                    e.kind.to_string(),
+                    e.object.clone(),
+                    e.message.clone(),
                 ],
             );
         }
@@ -181,12 +209,12 @@ pub fn timeseries_csv(runs: &[&RunOutput]) -> String {
                     secs(Some(s.t)),
                     "default".into(),
                     s.nodes_ready.to_string(),
-                    "0".into(),
+                    s.nodes_launching.to_string(),
                     s.gpus_total.to_string(),
                     s.gpus_allocated_milli.to_string(),
                     s.pods_pending.to_string(),
                     s.pods_running.to_string(),
-                    "0.0000".into(),
+                    usd(s.cost_micro),
                 ],
             );
         }
@@ -241,6 +269,9 @@ pub fn write_outputs(dir: &Path, runs: &[&RunOutput], axes: &[String], meta: &Ru
     }
     if runs.iter().any(|r| r.output.timeseries) {
         put("timeseries.csv", timeseries_csv(runs))?;
+    }
+    if runs.iter().any(|r| !r.events.is_empty()) {
+        put("events.csv", events_csv(runs))?;
     }
     if runs.iter().any(|r| !r.result.curve.is_empty()) {
         put("allocation_curve.csv", curve_csv(runs))?;

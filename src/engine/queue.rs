@@ -10,12 +10,17 @@ use std::collections::BinaryHeap;
 pub enum Phase {
     /// Pods finish.
     Departure = 0,
-    /// Pods arrive.
+    /// Pods arrive; timeline steps (apply, scale, delete) run.
     Arrival = 1,
+    /// Node lifecycle steps (instance running, node Ready, GPUs advertised) and pod start-up
+    /// steps (image pulled, container started).
+    Lifecycle = 2,
     /// A scheduling cycle.
-    Schedule = 2,
+    Schedule = 3,
+    /// An autoscaler loop.
+    Scaler = 4,
     /// A time-series sample.
-    Sample = 3,
+    Sample = 5,
 }
 
 /// Scheduling into the past is a typed error.

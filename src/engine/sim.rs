@@ -57,6 +57,8 @@ pub enum Outcome {
     Pending,
     /// Fit no node and was dropped.
     Dropped,
+    /// Deleted by the user (or evicted) before it finished.
+    Deleted,
 }
 
 impl Outcome {
@@ -67,6 +69,7 @@ impl Outcome {
             Outcome::Running => "running",
             Outcome::Pending => "pending",
             Outcome::Dropped => "dropped",
+            Outcome::Deleted => "deleted",
         }
     }
 }
@@ -82,6 +85,8 @@ pub struct PodRecord {
     pub created: SimTime,
     /// When it was bound.
     pub scheduled: Option<SimTime>,
+    /// When its container started (after the image pull); equals `scheduled` in packing runs.
+    pub running: Option<SimTime>,
     /// When it finished.
     pub finished: Option<SimTime>,
     /// The node it ran on.
@@ -109,6 +114,10 @@ pub struct Sample {
     pub pods_pending: u64,
     /// Pods running.
     pub pods_running: u64,
+    /// Nodes launched and not yet Ready.
+    pub nodes_launching: u64,
+    /// Cost so far, micro-USD.
+    pub cost_micro: u64,
 }
 
 /// One point of the allocation curve: when arrived GPU demand first reached `arrived_pct` % of
@@ -140,6 +149,9 @@ pub struct SimResult {
     pub peak_gpu_allocated_milli: u64,
     /// Integral of allocated milli-GPU over time, milli-GPU·ms.
     pub gpu_alloc_integral: u128,
+    /// Integral of GPU capacity over time, milli-GPU·ms, when capacity changes during the run
+    /// (autoscaling); `None` for a static cluster.
+    pub gpu_capacity_integral: Option<u128>,
     /// Time the run ended.
     pub end: SimTime,
 }
@@ -247,6 +259,7 @@ impl<'a> Simulation<'a> {
                     name: a.spec.name.clone(),
                     created: a.time,
                     scheduled: None,
+                    running: None,
                     finished: None,
                     node: None,
                     outcome: Outcome::Pending,
@@ -295,6 +308,7 @@ impl<'a> Simulation<'a> {
                                 })?;
                                 let rec = &mut pods[w.idx];
                                 rec.scheduled = Some(t);
+                                rec.running = Some(t);
                                 rec.node = Some(p.node);
                                 rec.outcome = Outcome::Running;
                                 rec.reason.clear();
@@ -348,6 +362,7 @@ impl<'a> Simulation<'a> {
             events,
             peak_gpu_allocated_milli: peak,
             gpu_alloc_integral: integral,
+            gpu_capacity_integral: None,
             end: end_t,
         })
     }
@@ -361,6 +376,8 @@ impl<'a> Simulation<'a> {
             gpus_allocated_milli: tot.gpu_milli_allocated,
             pods_pending: pending,
             pods_running: running,
+            nodes_launching: 0,
+            cost_micro: 0,
         }
     }
 

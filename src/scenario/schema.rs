@@ -56,6 +56,256 @@ pub struct RawScenario {
     /// Which outputs to write.
     #[serde(default)]
     pub output: RawOutput,
+    /// The instance catalog new nodes are bought from (a file under `scenarios/catalogs/`,
+    /// relative to the scenario); required with `pools`.
+    #[serde(default)]
+    pub catalog: Option<String>,
+    /// Autoscaled node pools.
+    #[serde(default)]
+    pub pools: Vec<RawPool>,
+    /// Autoscaler settings.
+    #[serde(default)]
+    pub scaler: RawScaler,
+    /// Node and pod start-up latencies.
+    #[serde(default)]
+    pub lifecycle: RawLifecycle,
+    /// What users do over time: apply, scale and delete Deployments.
+    #[serde(default)]
+    pub timeline: Vec<RawAction>,
+}
+
+/// A node pool the autoscaler manages.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawPool {
+    /// Pool name.
+    pub name: String,
+    /// `autoscaler` (an ACK node pool with auto scaling: cluster-autoscaler) or `smart-hosting`
+    /// (an ACK managed pool in smart hosting mode: GOATScaler).
+    #[serde(default = "autoscaler")]
+    pub mode: String,
+    /// Instance types, in order of preference (catalog names).
+    pub instance_types: Vec<String>,
+    /// Zones (the vSwitches' zones), in order; default: every zone the first type is sold in.
+    #[serde(default)]
+    pub zones: Vec<String>,
+    /// Minimum nodes (autoscaler pools).
+    #[serde(default)]
+    pub min: u32,
+    /// Maximum nodes.
+    pub max: u32,
+    /// Node labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Taints as kubectl writes them: `key=value:NoSchedule`.
+    #[serde(default)]
+    pub taints: Vec<String>,
+    /// Expander priority (higher first) for the `priority` expander.
+    #[serde(default)]
+    pub priority: i32,
+    /// Instances in stock per zone (`{cn-beijing-k: 0}`); absent zones are unlimited.
+    #[serde(default)]
+    pub stock: BTreeMap<String, u32>,
+}
+
+fn autoscaler() -> String {
+    "autoscaler".into()
+}
+
+/// Autoscaler settings, named as the upstream flags are.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaler {
+    /// How often the autoscaler loop runs. cluster-autoscaler `--scan-interval`, default 10s
+    /// (kubernetes/autoscaler FAQ.md). Smart hosting pools are checked on the same loop.
+    #[serde(default = "s10")]
+    pub scan_interval: String,
+    /// `--scale-down-unneeded-time`, default 10m (FAQ.md).
+    #[serde(default = "m10")]
+    pub scale_down_unneeded_time: String,
+    /// `--scale-down-delay-after-add`, default 10m (FAQ.md).
+    #[serde(default = "m10")]
+    pub scale_down_delay_after_add: String,
+    /// `--scale-down-utilization-threshold`, default 0.5 (FAQ.md). Decisions compare it in
+    /// per mille (integers).
+    #[serde(default = "half")]
+    pub scale_down_utilization_threshold: f64,
+    /// `--max-node-provision-time`, default 15m (FAQ.md).
+    #[serde(default = "m15")]
+    pub max_node_provision_time: String,
+    /// `--initial-node-group-backoff-duration`, default 5m (FAQ.md): how long a pool that failed
+    /// to provision is skipped.
+    #[serde(default = "m5")]
+    pub backoff: String,
+    /// `--expander`: random (the default, FAQ.md), most-pods, least-waste, price, priority.
+    #[serde(default = "random")]
+    pub expander: String,
+    /// Smart hosting: an idle node is released after this delay, default 3m (seed 000: "the
+    /// default delay in smart hosting mode is 3 minutes").
+    #[serde(default = "m3")]
+    pub scale_in_delay: String,
+}
+
+fn s10() -> String {
+    "10s".into()
+}
+fn m3() -> String {
+    "3m".into()
+}
+fn m5() -> String {
+    "5m".into()
+}
+fn m10() -> String {
+    "10m".into()
+}
+fn m15() -> String {
+    "15m".into()
+}
+fn half() -> f64 {
+    0.5
+}
+fn random() -> String {
+    "random".into()
+}
+
+impl Default for RawScaler {
+    fn default() -> Self {
+        RawScaler {
+            scan_interval: s10(),
+            scale_down_unneeded_time: m10(),
+            scale_down_delay_after_add: m10(),
+            scale_down_utilization_threshold: half(),
+            max_node_provision_time: m15(),
+            backoff: m5(),
+            expander: random(),
+            scale_in_delay: m3(),
+        }
+    }
+}
+
+/// Start-up latencies. Each is a duration (`60s`) or a uniform range (`45s..90s`).
+///
+/// Defaults: seed 002 shows 2m24s from `TriggeredScaleUp` to the pod's `Scheduled` on the new
+/// node (8m32s and 6m8s ago); fleetsim splits that as 60s to a running instance, 60s to node
+/// Ready and 24s for the GPU device plugin to advertise `nvidia.com/gpu` (the split is
+/// fleetsim's choice; the sum is the seed's).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawLifecycle {
+    /// Launch request -> instance running.
+    #[serde(default = "s60")]
+    pub instance_running: String,
+    /// Instance running -> node Ready.
+    #[serde(default = "s60")]
+    pub node_ready: String,
+    /// Node Ready -> GPUs advertised by the device plugin (GPU types only).
+    #[serde(default = "s24")]
+    pub gpu_advertised: String,
+    /// Image pull bandwidth per node, bytes per second as a quantity. Default `21645000`
+    /// (seed 000: an 11,421,866,941-byte image pulled in 8m47.675s).
+    #[serde(default = "pull_bw")]
+    pub image_pull_bandwidth: String,
+    /// Image pulled -> container started (seed 002: pulled and started in the same second).
+    #[serde(default = "s1")]
+    pub container_start: String,
+}
+
+fn s1() -> String {
+    "1s".into()
+}
+fn s24() -> String {
+    "24s".into()
+}
+fn s60() -> String {
+    "60s".into()
+}
+fn pull_bw() -> String {
+    "21645000".into()
+}
+
+impl Default for RawLifecycle {
+    fn default() -> Self {
+        RawLifecycle {
+            instance_running: s60(),
+            node_ready: s60(),
+            gpu_advertised: s24(),
+            image_pull_bandwidth: pull_bw(),
+            container_start: s1(),
+        }
+    }
+}
+
+/// One timeline step: exactly one of `apply`, `scale`, `delete`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawAction {
+    /// When (`30m`).
+    pub at: String,
+    /// Create a Deployment (`kubectl apply`).
+    #[serde(default)]
+    pub apply: Option<RawDeployment>,
+    /// `kubectl scale deployment NAME --replicas=N`.
+    #[serde(default)]
+    pub scale: Option<RawScale>,
+    /// `kubectl delete deployment NAME`.
+    #[serde(default)]
+    pub delete: Option<RawDelete>,
+}
+
+/// A Deployment: replicas of one pod template.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeployment {
+    /// Name; pods are `<name>-<k>`.
+    pub name: String,
+    /// Replicas.
+    pub replicas: u32,
+    /// Requests by Kubernetes resource name (as for `workload.pods`).
+    pub requests: BTreeMap<String, String>,
+    /// Accepted GPU models; empty accepts any.
+    #[serde(default)]
+    pub gpu_models: Vec<String>,
+    /// `nodeSelector`.
+    #[serde(default, rename = "nodeSelector")]
+    pub node_selector: BTreeMap<String, String>,
+    /// Tolerations.
+    #[serde(default)]
+    pub tolerations: Vec<RawToleration>,
+    /// `affinity`.
+    #[serde(default)]
+    pub affinity: Option<RawAffinity>,
+    /// Container image name.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// Image size in bytes, as a quantity (`11421866941`, `11Gi`).
+    #[serde(default)]
+    pub image_size: Option<String>,
+    /// Grace period of a deleted pod; Kubernetes' default is 30 s (PodSpec
+    /// `terminationGracePeriodSeconds`).
+    #[serde(default = "thirty", rename = "terminationGracePeriodSeconds")]
+    pub termination_grace_period_seconds: u64,
+}
+
+fn thirty() -> u64 {
+    30
+}
+
+/// A scale step.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawScale {
+    /// Deployment name.
+    pub deployment: String,
+    /// New replica count.
+    pub replicas: u32,
+}
+
+/// A delete step.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawDelete {
+    /// Deployment name.
+    pub deployment: String,
 }
 
 /// Nodes from a trace node list and/or inline groups.

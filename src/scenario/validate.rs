@@ -1,6 +1,7 @@
 //! Raw scenario → validated [`Scenario`]: quantities parsed, names checked, traces loaded.
 
-use super::schema::{RawPodGroup, RawScenario, RawToleration};
+use super::schema::{RawAffinity, RawPodGroup, RawScenario, RawToleration};
+use crate::core::quantity::parse_bytes;
 use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
 use crate::core::{
     GpuRequest, NodeAffinity, NodeSpec, PodSpec, PolicyName, Requirement, SelectorOperator, Taint, TaintEffect,
@@ -8,6 +9,10 @@ use crate::core::{
 };
 use crate::engine::time::parse_duration;
 use crate::engine::{SimTime, Unschedulable};
+use crate::market::{Catalog, RawCatalog};
+use crate::scalers::{
+    AutoscaleSpec, DeploymentSpec, Expander, Latency, Lifecycle, PoolMode, PoolSpec, ScalerConfig, TimelineOp,
+};
 use crate::workload::{read_nodes, read_pods, TraceError, TracePod};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -78,6 +83,8 @@ pub struct Scenario {
     pub output: super::schema::RawOutput,
     /// The raw scenario, as resolved (for hashing).
     pub raw: RawScenario,
+    /// Pools, scaler and timeline, when the scenario autoscales.
+    pub autoscale: Option<Arc<AutoscaleSpec>>,
 }
 
 /// Nodes and pods shared by the runs of a sweep that differ only in other fields.
@@ -192,7 +199,16 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
             ));
         }
     }
+    let autoscale = if raw.pools.is_empty() && raw.timeline.is_empty() {
+        None
+    } else {
+        if end.is_none() {
+            return Err(cx.err("simulation.end", "an autoscaling scenario needs an end time (e.g. `2h`)"));
+        }
+        Some(Arc::new(autoscale_spec(&cx, &raw)?))
+    };
     Ok(Scenario {
+        autoscale,
         name,
         seed: raw.seed,
         workload_name,
@@ -257,8 +273,9 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
             nodes.push((spec, NodeMeta { pool: g.name.clone(), instance_type: g.name.clone() }));
         }
     }
-    if nodes.is_empty() {
-        return Err(cx.err("cluster", "no nodes; give `nodes_csv` or at least one entry under `nodes`"));
+    let autoscaling = !raw.pools.is_empty() || !raw.timeline.is_empty();
+    if nodes.is_empty() && raw.pools.is_empty() {
+        return Err(cx.err("cluster", "no nodes; give `nodes_csv`, at least one entry under `nodes`, or `pools`"));
     }
     let mut seen = std::collections::BTreeSet::new();
     for (n, _) in &nodes {
@@ -287,8 +304,8 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
     for (i, g) in raw.workload.pods.iter().enumerate() {
         pods.extend(pod_group(cx, i, g)?);
     }
-    if pods.is_empty() {
-        return Err(cx.err("workload", "no pods; give a `trace` or at least one entry under `pods`"));
+    if pods.is_empty() && !autoscaling {
+        return Err(cx.err("workload", "no pods; give a `trace`, at least one entry under `pods`, or a `timeline`"));
     }
     pods.sort_by_key(|p| p.created);
 
@@ -313,8 +330,27 @@ fn toleration(cx: &Ctx<'_>, field: &str, t: &RawToleration) -> Result<Toleration
 /// Resource names a pod group may request.
 pub const POD_RESOURCES: [&str; 4] = ["cpu", "memory", "nvidia.com/gpu", "alibabacloud.com/gpu-milli"];
 
-fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<TracePod>, ScenarioError> {
-    let f = |k: &str| format!("workload.pods[{i}].{k}");
+/// The parts of a pod a scenario spells like Kubernetes, shared by `workload.pods` groups and
+/// timeline Deployments.
+pub struct PodTemplateFields<'a> {
+    /// Requests by resource name.
+    pub requests: &'a BTreeMap<String, String>,
+    /// Accepted GPU models.
+    pub gpu_models: &'a [String],
+    /// nodeSelector.
+    pub node_selector: &'a BTreeMap<String, String>,
+    /// Tolerations.
+    pub tolerations: &'a [RawToleration],
+    /// Affinity.
+    pub affinity: &'a Option<RawAffinity>,
+}
+
+fn pod_template(
+    cx: &Ctx<'_>,
+    f: &dyn Fn(&str) -> String,
+    g: PodTemplateFields<'_>,
+    name: String,
+) -> Result<PodSpec, ScenarioError> {
     for k in g.requests.keys() {
         if !POD_RESOURCES.contains(&k.as_str()) {
             return Err(cx.err(
@@ -352,12 +388,6 @@ fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<TracePod>, S
             ))
         }
     };
-    if g.count == 0 {
-        return Err(cx.err(f("count"), "expected at least 1"));
-    }
-    let at = cx.duration(&f("at"), &g.at)?;
-    let every = g.every.as_deref().map(|e| cx.duration(&f("every"), e)).transpose()?.unwrap_or(SimTime::ZERO);
-    let duration = g.duration.as_deref().map(|d| cx.duration(&f("duration"), d)).transpose()?;
     let tolerations = g
         .tolerations
         .iter()
@@ -389,23 +419,217 @@ fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<TracePod>, S
             Some(NodeAffinity { terms })
         }
     };
+    Ok(PodSpec {
+        name,
+        cpu_milli: cpu,
+        memory_mib: mem,
+        gpu,
+        gpu_models: g.gpu_models.to_vec(),
+        node_selector: g.node_selector.clone(),
+        affinity,
+        tolerations,
+    })
+}
+
+fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<TracePod>, ScenarioError> {
+    let f = |k: &str| format!("workload.pods[{i}].{k}");
+    let fields = PodTemplateFields {
+        requests: &g.requests,
+        gpu_models: &g.gpu_models,
+        node_selector: &g.node_selector,
+        tolerations: &g.tolerations,
+        affinity: &g.affinity,
+    };
+    let template = pod_template(cx, &f, fields, String::new())?;
+    if g.count == 0 {
+        return Err(cx.err(f("count"), "expected at least 1"));
+    }
+    let at = cx.duration(&f("at"), &g.at)?;
+    let every = g.every.as_deref().map(|e| cx.duration(&f("every"), e)).transpose()?.unwrap_or(SimTime::ZERO);
+    let duration = g.duration.as_deref().map(|d| cx.duration(&f("duration"), d)).transpose()?;
     let mut out = Vec::new();
     for k in 0..g.count as u64 {
         let t = SimTime(at.0 + every.0 * k);
         out.push(TracePod {
-            spec: PodSpec {
-                name: format!("{}-{k}", g.name),
-                cpu_milli: cpu,
-                memory_mib: mem,
-                gpu,
-                gpu_models: g.gpu_models.clone(),
-                node_selector: g.node_selector.clone(),
-                affinity: affinity.clone(),
-                tolerations: tolerations.clone(),
-            },
+            spec: PodSpec { name: format!("{}-{k}", g.name), ..template.clone() },
             created: t,
             deleted: duration.map(|d| t.plus(d)),
         });
     }
     Ok(out)
+}
+
+fn catalog(cx: &Ctx<'_>, raw: &RawScenario) -> Result<Catalog, ScenarioError> {
+    let Some(rel) = &raw.catalog else {
+        return Err(cx.err("catalog", "pools need an instance catalog, e.g. `catalog: catalogs/alibaba-a10.yaml`"));
+    };
+    let path = cx.path(rel);
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| cx.err("catalog", format!("cannot read {file}: {e}")))?;
+    let rc: RawCatalog = serde_saphyr::from_str(&text)
+        .map_err(|e| ScenarioError::Parse { file: file.clone(), message: e.to_string() })?;
+    Catalog::from_raw(&rc).map_err(|(field, message)| ScenarioError::Field { file, field, message })
+}
+
+fn latency(cx: &Ctx<'_>, field: &str, v: &str) -> Result<Latency, ScenarioError> {
+    Latency::parse(v).map_err(|m| cx.err(field, format!("{m}; expected a duration (`60s`) or a range (`45s..90s`)")))
+}
+
+fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario) -> Result<AutoscaleSpec, ScenarioError> {
+    let cat = if raw.pools.is_empty() { Catalog::default() } else { catalog(cx, raw)? };
+    let mut pools = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
+    for (i, p) in raw.pools.iter().enumerate() {
+        let f = |k: &str| format!("pools[{i}].{k}");
+        if !names.insert(p.name.clone()) {
+            return Err(cx.err(f("name"), format!("pool `{}` is defined twice", p.name)));
+        }
+        let mode = match p.mode.as_str() {
+            "autoscaler" => PoolMode::Autoscaler,
+            "smart-hosting" => PoolMode::SmartHosting,
+            m => return Err(cx.err(f("mode"), format!("`{m}`; expected autoscaler or smart-hosting"))),
+        };
+        if p.instance_types.is_empty() {
+            return Err(cx.err(f("instance_types"), "expected at least one instance type"));
+        }
+        let mut types = Vec::new();
+        for (j, t) in p.instance_types.iter().enumerate() {
+            let it = cat.types.get(t).ok_or_else(|| {
+                let known: Vec<&str> = cat.types.keys().map(String::as_str).collect();
+                cx.err(
+                    f(&format!("instance_types[{j}]")),
+                    format!("`{t}` is not in the catalog; it has: {}", known.join(", ")),
+                )
+            })?;
+            types.push(it.clone());
+        }
+        let zones = if p.zones.is_empty() { types[0].on_demand.keys().cloned().collect() } else { p.zones.clone() };
+        for (j, z) in zones.iter().enumerate() {
+            if !types.iter().any(|t| t.on_demand.contains_key(z)) {
+                return Err(
+                    cx.err(f(&format!("zones[{j}]")), format!("no instance type of the pool is sold in zone `{z}`"))
+                );
+            }
+        }
+        if p.max == 0 || p.max > 100_000 {
+            return Err(cx.err(f("max"), format!("{}; expected 1..=100000", p.max)));
+        }
+        if p.min > p.max {
+            return Err(cx.err(f("min"), format!("min {} is above max {}", p.min, p.max)));
+        }
+        if mode == PoolMode::SmartHosting && p.min > 0 {
+            return Err(cx.err(f("min"), "smart hosting pools have no minimum size; remove `min`"));
+        }
+        let mut taints = Vec::new();
+        for (j, t) in p.taints.iter().enumerate() {
+            taints.push(Taint::parse(t).ok_or_else(|| {
+                cx.err(f(&format!("taints[{j}]")), format!("`{t}` is not a taint; expected `key=value:Effect`"))
+            })?);
+        }
+        pools.push(PoolSpec {
+            name: p.name.clone(),
+            mode,
+            types,
+            zones,
+            min: p.min,
+            max: p.max,
+            labels: p.labels.clone(),
+            taints,
+            priority: p.priority,
+            stock: p.stock.clone(),
+        });
+    }
+    let s = &raw.scaler;
+    let d = |k: &str, v: &str| cx.duration(&format!("scaler.{k}"), v);
+    let th = s.scale_down_utilization_threshold;
+    if !(0.0..=1.0).contains(&th) {
+        return Err(cx.err("scaler.scale_down_utilization_threshold", format!("{th}; expected 0.0..=1.0")));
+    }
+    let scaler = ScalerConfig {
+        scan_interval: d("scan_interval", &s.scan_interval)?,
+        unneeded_time: d("scale_down_unneeded_time", &s.scale_down_unneeded_time)?,
+        delay_after_add: d("scale_down_delay_after_add", &s.scale_down_delay_after_add)?,
+        threshold_permille: (th * 1000.0).round() as u64,
+        max_provision_time: d("max_node_provision_time", &s.max_node_provision_time)?,
+        backoff: d("backoff", &s.backoff)?,
+        expander: Expander::parse(&s.expander).map_err(|m| cx.err("scaler.expander", m))?,
+        scale_in_delay: d("scale_in_delay", &s.scale_in_delay)?,
+    };
+    if scaler.scan_interval == SimTime::ZERO {
+        return Err(cx.err("scaler.scan_interval", "expected a positive duration"));
+    }
+    let l = &raw.lifecycle;
+    let bw =
+        parse_bytes(&l.image_pull_bandwidth).map_err(|e| cx.err("lifecycle.image_pull_bandwidth", e.to_string()))?;
+    if bw == 0 {
+        return Err(cx.err("lifecycle.image_pull_bandwidth", "expected a positive number of bytes per second"));
+    }
+    let lifecycle = Lifecycle {
+        instance_running: latency(cx, "lifecycle.instance_running", &l.instance_running)?,
+        node_ready: latency(cx, "lifecycle.node_ready", &l.node_ready)?,
+        gpu_advertised: latency(cx, "lifecycle.gpu_advertised", &l.gpu_advertised)?,
+        pull_bytes_per_s: bw,
+        container_start: latency(cx, "lifecycle.container_start", &l.container_start)?,
+    };
+    let mut timeline = Vec::new();
+    let mut known = std::collections::BTreeSet::new();
+    for (i, a) in raw.timeline.iter().enumerate() {
+        let f = |k: &str| format!("timeline[{i}].{k}");
+        let at = cx.duration(&f("at"), &a.at)?;
+        let op = match (&a.apply, &a.scale, &a.delete) {
+            (Some(d), None, None) => {
+                let fields = PodTemplateFields {
+                    requests: &d.requests,
+                    gpu_models: &d.gpu_models,
+                    node_selector: &d.node_selector,
+                    tolerations: &d.tolerations,
+                    affinity: &d.affinity,
+                };
+                let fa = |k: &str| f(&format!("apply.{k}"));
+                let template = pod_template(cx, &fa, fields, String::new())?;
+                let image_bytes = match &d.image_size {
+                    Some(v) => parse_bytes(v).map_err(|e| cx.err(fa("image_size"), e.to_string()))?,
+                    None => 0,
+                };
+                if d.replicas > 100_000 {
+                    return Err(cx.err(fa("replicas"), format!("{} is absurd; expected at most 100000", d.replicas)));
+                }
+                known.insert(d.name.clone());
+                TimelineOp::Apply(DeploymentSpec {
+                    name: d.name.clone(),
+                    replicas: d.replicas,
+                    template,
+                    image: d
+                        .image
+                        .clone()
+                        .unwrap_or_else(|| if image_bytes > 0 { d.name.clone() } else { String::new() }),
+                    image_bytes,
+                    grace: SimTime::from_secs(d.termination_grace_period_seconds),
+                })
+            }
+            (None, Some(sc), None) => {
+                if !known.contains(&sc.deployment) {
+                    return Err(cx.err(
+                        f("scale.deployment"),
+                        format!("no deployment `{}` is applied before this step", sc.deployment),
+                    ));
+                }
+                TimelineOp::Scale { name: sc.deployment.clone(), replicas: sc.replicas }
+            }
+            (None, None, Some(de)) => {
+                if !known.contains(&de.deployment) {
+                    return Err(cx.err(
+                        f("delete.deployment"),
+                        format!("no deployment `{}` is applied before this step", de.deployment),
+                    ));
+                }
+                TimelineOp::Delete { name: de.deployment.clone() }
+            }
+            _ => return Err(cx.err(format!("timeline[{i}]"), "expected exactly one of `apply`, `scale`, `delete`")),
+        };
+        timeline.push((at, op));
+    }
+    // Steps are checked in file order above; they run in time order (stable for equal times).
+    timeline.sort_by_key(|(t, _)| *t);
+    Ok(AutoscaleSpec { pools, scaler, lifecycle, timeline })
 }

@@ -1,0 +1,211 @@
+//! The market nodes are bought from: an instance catalog with per-zone offerings and hourly
+//! prices, loaded from a YAML file under `scenarios/catalogs/` that cites its source and date.
+//!
+//! Prices are kept as integer micro-dollars per hour so that cost sums are exact and identical on
+//! every platform; billing is per second of a node's life, from launch request to termination
+//! (the per-second billing of ECS pay-as-you-go and EC2 on-demand instances).
+
+use crate::core::quantity::{parse_cpu_milli, parse_memory_mib};
+use crate::core::NodeSpec;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A catalog file as written.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawCatalog {
+    /// Where the figures come from (a price list URL or document).
+    pub source: String,
+    /// When they were read (`2026-01`).
+    pub date: String,
+    /// Currency of the prices (only `USD` is accepted, so sums across catalogs stay meaningful).
+    pub currency: String,
+    /// Instance types.
+    pub instance_types: Vec<RawInstanceType>,
+}
+
+/// One instance type.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstanceType {
+    /// Type name (`ecs.gn7i-c8g1.2xlarge`, `g5.xlarge`).
+    pub name: String,
+    /// vCPUs.
+    pub vcpu: u32,
+    /// Memory as a Kubernetes quantity (`30Gi`).
+    pub memory: String,
+    /// GPU model (`A10`), absent for CPU-only types.
+    #[serde(default)]
+    pub gpu_model: Option<String>,
+    /// GPUs.
+    #[serde(default)]
+    pub gpus: u32,
+    /// Memory of one GPU (`24Gi`).
+    #[serde(default)]
+    pub gpu_memory: Option<String>,
+    /// `amd64` or `arm64`.
+    #[serde(default = "amd64")]
+    pub arch: String,
+    /// Where it is sold and at what price.
+    pub offerings: Vec<RawOffering>,
+}
+
+fn amd64() -> String {
+    "amd64".into()
+}
+
+/// One zone's offering of a type.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawOffering {
+    /// Zone (`cn-beijing-k`, `us-east-1a`).
+    pub zone: String,
+    /// On-demand (pay-as-you-go) price, USD per hour.
+    pub on_demand: f64,
+    /// Spot (preemptible) price, USD per hour, where known.
+    #[serde(default)]
+    pub spot: Option<f64>,
+}
+
+/// A validated instance type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceType {
+    /// Name.
+    pub name: String,
+    /// Allocatable CPU, milli.
+    pub cpu_milli: u64,
+    /// Allocatable memory, MiB.
+    pub memory_mib: u64,
+    /// GPUs.
+    pub gpus: u32,
+    /// GPU model.
+    pub gpu_model: Option<String>,
+    /// GPU memory, MiB per GPU.
+    pub gpu_memory_mib: u64,
+    /// Architecture.
+    pub arch: String,
+    /// Zone -> on-demand price, micro-USD per hour.
+    pub on_demand: BTreeMap<String, u64>,
+}
+
+impl InstanceType {
+    /// The node this type becomes, named `name`, with the pool's labels and taints. Allocatable
+    /// equals the type's capacity: fleetsim does not model kubelet/system reservations
+    /// (a simplification, stated in the README).
+    pub fn node_spec(
+        &self,
+        name: String,
+        labels: BTreeMap<String, String>,
+        taints: Vec<crate::core::Taint>,
+    ) -> NodeSpec {
+        let mut labels = labels;
+        labels.insert("node.kubernetes.io/instance-type".into(), self.name.clone());
+        labels.insert("kubernetes.io/arch".into(), self.arch.clone());
+        NodeSpec {
+            name,
+            cpu_milli: self.cpu_milli,
+            memory_mib: self.memory_mib,
+            gpu_count: self.gpus,
+            gpu_model: self.gpu_model.clone(),
+            labels,
+            taints,
+        }
+    }
+}
+
+/// A validated catalog: instance types by name.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Catalog {
+    /// Types by name.
+    pub types: BTreeMap<String, InstanceType>,
+    /// The file's `source`.
+    pub source: String,
+}
+
+/// Converts a USD/h price into integer micro-USD/h (rounded to the nearest micro-dollar).
+pub fn micro_usd(price: f64) -> Option<u64> {
+    (price.is_finite() && (0.0..1e6).contains(&price)).then(|| (price * 1e6).round() as u64)
+}
+
+/// Micro-USD as dollars with six decimals, exactly (`1509000` -> `1.509000`).
+pub fn usd(micro: u64) -> String {
+    format!("{}.{:06}", micro / 1_000_000, micro % 1_000_000)
+}
+
+/// Cost of `ms` milliseconds at `micro_per_hour`, in micro-USD (rounded down).
+pub fn cost_micro(micro_per_hour: u64, ms: u64) -> u64 {
+    (micro_per_hour as u128 * ms as u128 / 3_600_000) as u64
+}
+
+impl Catalog {
+    /// Validates a parsed file; errors name the field (`instance_types[2].offerings[0].on_demand`).
+    pub fn from_raw(raw: &RawCatalog) -> Result<Catalog, (String, String)> {
+        if raw.currency != "USD" {
+            return Err(("currency".into(), format!("`{}`; expected USD", raw.currency)));
+        }
+        let mut types = BTreeMap::new();
+        for (i, t) in raw.instance_types.iter().enumerate() {
+            let f = |k: &str| format!("instance_types[{i}].{k}");
+            if t.vcpu == 0 || t.vcpu > 4096 {
+                return Err((f("vcpu"), format!("{}; expected 1..=4096", t.vcpu)));
+            }
+            let memory_mib = parse_memory_mib(&t.memory).map_err(|e| (f("memory"), e.to_string()))?;
+            if t.gpus > 0 && t.gpu_model.as_deref().is_none_or(str::is_empty) {
+                return Err((f("gpu_model"), format!("{} GPUs need a gpu_model", t.gpus)));
+            }
+            let gpu_memory_mib = match &t.gpu_memory {
+                Some(m) => parse_memory_mib(m).map_err(|e| (f("gpu_memory"), e.to_string()))?,
+                None => 0,
+            };
+            if t.arch != "amd64" && t.arch != "arm64" {
+                return Err((f("arch"), format!("`{}`; expected amd64 or arm64", t.arch)));
+            }
+            if t.offerings.is_empty() {
+                return Err((f("offerings"), "expected at least one zone".into()));
+            }
+            let mut on_demand = BTreeMap::new();
+            for (j, o) in t.offerings.iter().enumerate() {
+                let p = micro_usd(o.on_demand).ok_or_else(|| {
+                    (f(&format!("offerings[{j}].on_demand")), format!("{}; expected a price in USD/h", o.on_demand))
+                })?;
+                if let Some(s) = o.spot {
+                    micro_usd(s).ok_or_else(|| {
+                        (f(&format!("offerings[{j}].spot")), format!("{s}; expected a price in USD/h"))
+                    })?;
+                }
+                if on_demand.insert(o.zone.clone(), p).is_some() {
+                    return Err((f(&format!("offerings[{j}].zone")), format!("zone `{}` listed twice", o.zone)));
+                }
+            }
+            let it = InstanceType {
+                name: t.name.clone(),
+                cpu_milli: parse_cpu_milli(&t.vcpu.to_string()).map_err(|e| (f("vcpu"), e.to_string()))?,
+                memory_mib,
+                gpus: t.gpus,
+                gpu_model: if t.gpus > 0 { t.gpu_model.clone() } else { None },
+                gpu_memory_mib,
+                arch: t.arch.clone(),
+                on_demand,
+            };
+            if types.insert(t.name.clone(), it).is_some() {
+                return Err((f("name"), format!("instance type `{}` listed twice", t.name)));
+            }
+        }
+        Ok(Catalog { types, source: raw.source.clone() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn billing_is_per_second_in_exact_micro_dollars() {
+        // g5.xlarge at 1.006 $/h for 90 minutes: 1.509 $.
+        let p = micro_usd(1.006).unwrap();
+        assert_eq!(p, 1_006_000);
+        assert_eq!(cost_micro(p, 90 * 60_000), 1_509_000);
+        assert_eq!(micro_usd(-1.0), None);
+        assert_eq!(micro_usd(f64::NAN), None);
+    }
+}

@@ -1,0 +1,223 @@
+//! Node autoscaling: pools of nodes bought from the [`crate::market`] catalog, a timeline of
+//! Deployments, and two scaler models run by one event loop ([`world::World`]).
+//!
+//! - **Pool autoscaler** ([`PoolMode::Autoscaler`]): an ACK node pool with auto scaling, which
+//!   runs cluster-autoscaler (seed 002). Each loop (`--scan-interval`) it estimates, by bin-packing
+//!   the unschedulable pods on a fork of the cluster state (upcoming nodes included), how many
+//!   nodes of each pool and type they need, and lets the expander choose one option; it removes
+//!   nodes whose utilization stayed below the threshold for the unneeded time when their pods fit
+//!   elsewhere, never below the pool's min and not within the delay after a scale-up.
+//! - **Smart hosting** ([`PoolMode::SmartHosting`]): an ACK managed pool in smart hosting mode
+//!   (GOATScaler, seed 000). No node-group sizing: for each pending pod that fits nowhere it
+//!   provisions one node of the first allowed type and zone that fits and has stock, and it
+//!   releases a node once it has been idle for the scale-in delay (3 min by default).
+//!
+//! Simplifications, also stated in the README and in every report: allocatable equals the
+//! instance's capacity (no kubelet reservation); a node joins the scheduler's view when its GPUs
+//! are advertised (CPU-only types: when Ready); a scale-down evicts a node's pods at once (their
+//! Deployment recreates them as new pending pods) instead of draining them through their grace
+//! period; zones are tried in listed order (no zone balancing).
+
+pub mod world;
+
+use crate::core::{PodSpec, Taint};
+use crate::engine::SimTime;
+use crate::market::InstanceType;
+use std::collections::BTreeMap;
+
+/// Which scaler manages a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PoolMode {
+    /// cluster-autoscaler semantics.
+    Autoscaler,
+    /// ACK smart hosting (GOATScaler) semantics.
+    SmartHosting,
+}
+
+impl PoolMode {
+    /// Scenario spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PoolMode::Autoscaler => "autoscaler",
+            PoolMode::SmartHosting => "smart-hosting",
+        }
+    }
+}
+
+/// cluster-autoscaler's `--expander`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expander {
+    /// A random option (the upstream default).
+    Random,
+    /// The option that schedules the most pods.
+    MostPods,
+    /// The option that leaves the least idle CPU (GPU first on GPU types) after the scale-up.
+    LeastWaste,
+    /// The cheapest option (hourly price of the nodes it adds).
+    Price,
+    /// The pool with the highest `priority`; ties random.
+    Priority,
+}
+
+impl Expander {
+    /// Parses the flag's spelling; the error lists the valid ones.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "random" => Expander::Random,
+            "most-pods" => Expander::MostPods,
+            "least-waste" => Expander::LeastWaste,
+            "price" => Expander::Price,
+            "priority" => Expander::Priority,
+            _ => return Err(format!("`{s}`; expected random, most-pods, least-waste, price or priority")),
+        })
+    }
+}
+
+/// A validated pool.
+#[derive(Debug, Clone)]
+pub struct PoolSpec {
+    /// Name.
+    pub name: String,
+    /// Scaler.
+    pub mode: PoolMode,
+    /// Instance types in order of preference.
+    pub types: Vec<InstanceType>,
+    /// Zones in order.
+    pub zones: Vec<String>,
+    /// Minimum nodes.
+    pub min: u32,
+    /// Maximum nodes.
+    pub max: u32,
+    /// Labels given to its nodes (plus `fleetsim.io/pool`, the instance type and arch labels).
+    pub labels: BTreeMap<String, String>,
+    /// Taints of its nodes.
+    pub taints: Vec<Taint>,
+    /// Expander priority.
+    pub priority: i32,
+    /// Instances in stock per zone; absent zones are unlimited.
+    pub stock: BTreeMap<String, u32>,
+}
+
+/// A latency: `lo` when `lo == hi`, else uniform in `[lo, hi]` (milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Latency {
+    /// Lower bound.
+    pub lo: SimTime,
+    /// Upper bound.
+    pub hi: SimTime,
+}
+
+impl Latency {
+    /// Parses `60s` or `45s..90s`.
+    pub fn parse(s: &str) -> Result<Latency, String> {
+        let p = crate::engine::time::parse_duration;
+        match s.split_once("..") {
+            None => {
+                let v = p(s)?;
+                Ok(Latency { lo: v, hi: v })
+            }
+            Some((a, b)) => {
+                let (lo, hi) = (p(a.trim())?, p(b.trim())?);
+                if lo > hi {
+                    return Err(format!("`{s}`: the range is empty (lower bound above upper)"));
+                }
+                Ok(Latency { lo, hi })
+            }
+        }
+    }
+
+    /// Draws one latency.
+    pub fn draw(&self, rng: &mut crate::engine::Stream) -> SimTime {
+        if self.lo == self.hi {
+            self.lo
+        } else {
+            SimTime(self.lo.0 + rng.below(self.hi.0 - self.lo.0 + 1))
+        }
+    }
+}
+
+/// Validated lifecycle latencies.
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    /// Launch request -> instance running.
+    pub instance_running: Latency,
+    /// Running -> node Ready.
+    pub node_ready: Latency,
+    /// Ready -> GPUs advertised.
+    pub gpu_advertised: Latency,
+    /// Image pull bandwidth, bytes/s.
+    pub pull_bytes_per_s: u64,
+    /// Pulled -> started.
+    pub container_start: Latency,
+}
+
+/// Validated scaler settings (see [`crate::scenario::schema::RawScaler`] for the defaults and
+/// their sources).
+#[derive(Debug, Clone)]
+pub struct ScalerConfig {
+    /// Loop period.
+    pub scan_interval: SimTime,
+    /// Unneeded time before scale-down.
+    pub unneeded_time: SimTime,
+    /// No scale-down this long after a scale-up.
+    pub delay_after_add: SimTime,
+    /// Utilization threshold, per mille.
+    pub threshold_permille: u64,
+    /// A node not Ready after this long is given up.
+    pub max_provision_time: SimTime,
+    /// Pool back-off after a failed provisioning.
+    pub backoff: SimTime,
+    /// Expander.
+    pub expander: Expander,
+    /// Smart hosting idle release delay.
+    pub scale_in_delay: SimTime,
+}
+
+/// A Deployment's pod template and settings.
+#[derive(Debug, Clone)]
+pub struct DeploymentSpec {
+    /// Name.
+    pub name: String,
+    /// Replicas at apply.
+    pub replicas: u32,
+    /// Pod template (the name is replaced per replica).
+    pub template: PodSpec,
+    /// Image name (pods of one image share a node's pulled copy).
+    pub image: String,
+    /// Image size, bytes.
+    pub image_bytes: u64,
+    /// Grace period of a deleted pod.
+    pub grace: SimTime,
+}
+
+/// One timeline step.
+#[derive(Debug, Clone)]
+pub enum TimelineOp {
+    /// Create a Deployment.
+    Apply(DeploymentSpec),
+    /// Set a Deployment's replicas.
+    Scale {
+        /// Deployment.
+        name: String,
+        /// Replicas.
+        replicas: u32,
+    },
+    /// Delete a Deployment and its pods.
+    Delete {
+        /// Deployment.
+        name: String,
+    },
+}
+
+/// Everything an autoscaling run needs beyond the static cluster and the trace.
+#[derive(Debug, Clone)]
+pub struct AutoscaleSpec {
+    /// Pools, in scenario order.
+    pub pools: Vec<PoolSpec>,
+    /// Scaler settings.
+    pub scaler: ScalerConfig,
+    /// Latencies.
+    pub lifecycle: Lifecycle,
+    /// Timeline, sorted by time (stable: same-time steps keep file order).
+    pub timeline: Vec<(SimTime, TimelineOp)>,
+}

@@ -1,0 +1,1101 @@
+//! The autoscaling run loop: nodes launched, becoming Ready and terminated; pods created by the
+//! timeline or the trace, scheduled by the core, pulling their image and running; the scaler
+//! loop every scan interval; Kubernetes-style events; per-second billing.
+//!
+//! Same-instant order is the engine's [`Phase`] order: departures, arrivals and timeline steps,
+//! lifecycle steps, one scheduling cycle, the scaler loop, samples.
+
+use super::{AutoscaleSpec, DeploymentSpec, Expander, PoolMode, TimelineOp};
+use crate::core::model::template_admits;
+use crate::core::{ClusterState, NodeId, NodeTemplate, PodId, PodSpec, Scheduler, MILLI_PER_GPU};
+use crate::engine::{EventQueue, Outcome, Phase, PodRecord, RngStreams, Sample, SimResult, SimTime, Stream};
+use crate::market::{cost_micro, InstanceType};
+use crate::workload::TracePod;
+use std::collections::{BTreeMap, VecDeque};
+
+/// One node's life, as `nodes.csv` writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeRow {
+    /// Id in the scheduler's state once joined.
+    pub id: Option<NodeId>,
+    /// Name.
+    pub name: String,
+    /// Pool.
+    pub pool: String,
+    /// Instance type.
+    pub instance_type: String,
+    /// `on-demand` (spot arrives with the Karpenter issue).
+    pub capacity_type: String,
+    /// Zone.
+    pub zone: String,
+    /// GPUs.
+    pub gpus: u32,
+    /// Launch request.
+    pub launched: SimTime,
+    /// Node Ready.
+    pub ready: Option<SimTime>,
+    /// Terminated.
+    pub terminated: Option<SimTime>,
+    /// Why it was terminated.
+    pub reason: String,
+    /// Price, micro-USD per hour.
+    pub price_micro_h: u64,
+}
+
+impl NodeRow {
+    /// Cost up to `t` (or its termination), micro-USD.
+    pub fn cost_until(&self, t: SimTime) -> u64 {
+        let end = self.terminated.unwrap_or(t).min(t);
+        cost_micro(self.price_micro_h, end.0.saturating_sub(self.launched.0))
+    }
+}
+
+/// A Kubernetes-style event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    /// When.
+    pub t: SimTime,
+    /// Reason (`FailedScheduling`, `TriggeredScaleUp`, ...).
+    pub kind: &'static str,
+    /// The object (`pod/NAME`, `node/NAME`, `pool/NAME`).
+    pub object: String,
+    /// Message.
+    pub message: String,
+}
+
+/// Counters for the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Scale-up decisions (autoscaler expansions and smart-hosting provisionings).
+    pub scale_ups: u64,
+    /// Nodes removed by a scaler.
+    pub scale_downs: u64,
+    /// Nodes launched.
+    pub nodes_launched: u64,
+    /// Nodes terminated.
+    pub nodes_terminated: u64,
+    /// Launches that failed (no stock) or nodes given up after the max provision time.
+    pub provisioning_failures: u64,
+    /// Pods evicted by scale-down.
+    pub evictions: u64,
+}
+
+/// What an autoscaling run produced.
+#[derive(Debug, Clone)]
+pub struct WorldResult {
+    /// Pods, samples and integrals, as a packing run reports them.
+    pub sim: SimResult,
+    /// Every node that was launched.
+    pub nodes: Vec<NodeRow>,
+    /// Events in time order.
+    pub events: Vec<EventRow>,
+    /// Counters.
+    pub counters: Counters,
+    /// Total cost, micro-USD.
+    pub cost_micro: u64,
+    /// GPU·ms provisioned (paid: from launch request to termination).
+    pub gpu_ms_provisioned: u128,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PState {
+    Pending,
+    Bound,
+    Running,
+    Terminating,
+    Gone,
+}
+
+struct Pod {
+    spec: PodSpec,
+    deployment: Option<usize>,
+    image: String,
+    image_bytes: u64,
+    grace: SimTime,
+    duration: Option<SimTime>,
+    state: PState,
+    node: Option<usize>,
+    failed_once: bool,
+}
+
+struct Node {
+    row: NodeRow,
+    pool: usize,
+    itype: usize,
+    template: NodeTemplate,
+    images: BTreeMap<String, SimTime>,
+    idle_since: Option<SimTime>,
+    unneeded_since: Option<SimTime>,
+    pods: u32,
+}
+
+struct Deployment {
+    spec: DeploymentSpec,
+    pods: Vec<usize>,
+    next: u32,
+    deleted: bool,
+}
+
+enum Ev {
+    PodGone(usize, Outcome),
+    Arrive(usize),
+    Timeline(usize),
+    NodeStep(usize, u8),
+    PodStarted(usize),
+    Schedule,
+    Tick,
+    Sample,
+}
+
+/// An autoscaling run.
+pub struct World<'a> {
+    spec: &'a AutoscaleSpec,
+    cluster: ClusterState,
+    scheduler: Scheduler<'a>,
+    rng_place: Stream,
+    rng_life: Stream,
+    rng_expander: Stream,
+    q: EventQueue<Ev>,
+    now: SimTime,
+    pods: Vec<Pod>,
+    recs: Vec<PodRecord>,
+    pending: VecDeque<usize>,
+    nodes: Vec<Node>,
+    by_core: BTreeMap<NodeId, usize>,
+    deployments: Vec<Deployment>,
+    events: Vec<EventRow>,
+    counters: Counters,
+    backoff_until: Vec<SimTime>,
+    stock: Vec<BTreeMap<String, u32>>,
+    last_scale_up: Option<SimTime>,
+    schedule_at: Option<SimTime>,
+    samples: Vec<Sample>,
+    alloc_integral: u128,
+    cap_integral: u128,
+    last_t: SimTime,
+    peak: u64,
+    n_events: u64,
+    static_nodes: Vec<NodeRow>,
+}
+
+const JOIN: u8 = 3;
+
+impl<'a> World<'a> {
+    /// A run of `spec` on `cluster` (its static nodes, already added), placing with `policy`.
+    pub fn new(
+        spec: &'a AutoscaleSpec,
+        cluster: ClusterState,
+        policy: Box<dyn crate::core::PlacementPolicy + 'a>,
+        streams: &RngStreams,
+    ) -> Self {
+        let static_nodes = cluster
+            .nodes()
+            .map(|(id, n)| NodeRow {
+                id: Some(id),
+                name: n.name.clone(),
+                pool: "static".into(),
+                instance_type: String::new(),
+                capacity_type: "on-demand".into(),
+                zone: String::new(),
+                gpus: n.gpu_free.len() as u32,
+                launched: SimTime::ZERO,
+                ready: Some(SimTime::ZERO),
+                terminated: None,
+                reason: String::new(),
+                price_micro_h: 0,
+            })
+            .collect();
+        World {
+            spec,
+            cluster,
+            scheduler: Scheduler::new(policy),
+            rng_place: streams.stream("placement"),
+            rng_life: streams.stream("lifecycle"),
+            rng_expander: streams.stream("scaler/expander"),
+            q: EventQueue::new(),
+            now: SimTime::ZERO,
+            pods: Vec::new(),
+            recs: Vec::new(),
+            pending: VecDeque::new(),
+            nodes: Vec::new(),
+            by_core: BTreeMap::new(),
+            deployments: Vec::new(),
+            events: Vec::new(),
+            counters: Counters::default(),
+            backoff_until: vec![SimTime::ZERO; spec.pools.len()],
+            stock: spec.pools.iter().map(|p| p.stock.clone()).collect(),
+            last_scale_up: None,
+            schedule_at: None,
+            samples: Vec::new(),
+            alloc_integral: 0,
+            cap_integral: 0,
+            last_t: SimTime::ZERO,
+            peak: 0,
+            n_events: 0,
+            static_nodes,
+        }
+    }
+
+    fn push(&mut self, t: SimTime, phase: Phase, ev: Ev) -> Result<(), String> {
+        self.q.push(t, phase, ev).map_err(|e| e.to_string())
+    }
+
+    fn event(&mut self, kind: &'static str, object: String, message: String) {
+        self.events.push(EventRow { t: self.now, kind, object, message });
+    }
+
+    fn want_schedule(&mut self) -> Result<(), String> {
+        if self.schedule_at != Some(self.now) {
+            self.schedule_at = Some(self.now);
+            self.push(self.now, Phase::Schedule, Ev::Schedule)?;
+        }
+        Ok(())
+    }
+
+    /// Runs to `end`, with the trace's `jobs` arriving at their creation times.
+    pub fn run(
+        mut self,
+        jobs: &[TracePod],
+        departures: bool,
+        end: SimTime,
+        sample: SimTime,
+    ) -> Result<WorldResult, String> {
+        for (i, j) in jobs.iter().enumerate() {
+            let idx = self.new_pod(j.spec.clone(), None, String::new(), 0, SimTime::ZERO, j.created);
+            if departures {
+                self.pods[idx].duration = j.deleted.map(|d| SimTime(d.0.saturating_sub(j.created.0)));
+            }
+            self.push(j.created, Phase::Arrival, Ev::Arrive(i))?;
+        }
+        for i in 0..self.spec.timeline.len() {
+            self.push(self.spec.timeline[i].0, Phase::Arrival, Ev::Timeline(i))?;
+        }
+        for p in 0..self.spec.pools.len() {
+            let pool = &self.spec.pools[p];
+            if pool.mode == PoolMode::Autoscaler && pool.min > 0 {
+                let ty = 0;
+                for _ in 0..pool.min {
+                    self.launch(p, ty, "pool min size")?;
+                }
+            }
+        }
+        self.push(SimTime::ZERO, Phase::Scaler, Ev::Tick)?;
+        self.push(SimTime::ZERO, Phase::Sample, Ev::Sample)?;
+        while let Some((t, _, ev)) = self.q.pop() {
+            if t > end {
+                break;
+            }
+            self.advance(t);
+            self.n_events += 1;
+            match ev {
+                Ev::Arrive(i) => {
+                    // Trace pods were created up front in order; pod i is trace job i.
+                    self.recs[i].created = t;
+                    self.pending.push_back(i);
+                    self.want_schedule()?;
+                }
+                Ev::Timeline(i) => self.timeline(i)?,
+                Ev::NodeStep(n, stage) => self.node_step(n, stage)?,
+                Ev::PodStarted(p) => {
+                    if self.pods[p].state == PState::Bound {
+                        self.pods[p].state = PState::Running;
+                        self.recs[p].running = Some(t);
+                        self.recs[p].outcome = Outcome::Running;
+                        let name = self.pods[p].spec.name.clone();
+                        self.event("Started", format!("pod/{name}"), "Started container".into());
+                        if let Some(d) = self.pods[p].duration {
+                            self.push(t.plus(d), Phase::Departure, Ev::PodGone(p, Outcome::Completed))?;
+                        }
+                    }
+                }
+                Ev::PodGone(p, outcome) => self.pod_gone(p, outcome)?,
+                Ev::Schedule => self.schedule()?,
+                Ev::Tick => {
+                    self.tick()?;
+                    let next = t.plus(self.spec.scaler.scan_interval);
+                    if next <= end {
+                        self.push(next, Phase::Scaler, Ev::Tick)?;
+                    }
+                }
+                Ev::Sample => {
+                    let s = self.sample(t);
+                    self.samples.push(s);
+                    let next = t.plus(sample);
+                    if next <= end {
+                        self.push(next, Phase::Sample, Ev::Sample)?;
+                    }
+                }
+            }
+            self.peak = self.peak.max(self.cluster.totals().gpu_milli_allocated);
+        }
+        self.now = end.max(self.now);
+        self.advance(end);
+        if self.samples.last().map(|s| s.t) != Some(end) {
+            let s = self.sample(end);
+            self.samples.push(s);
+        }
+        self.events.sort_by_key(|e| e.t); // stable: same-instant events keep their order
+        let mut nodes = std::mem::take(&mut self.static_nodes);
+        nodes.extend(self.nodes.iter().map(|n| n.row.clone()));
+        let cost: u64 = nodes.iter().map(|n| n.cost_until(end)).sum();
+        let gpu_ms: u128 = nodes
+            .iter()
+            .filter(|n| n.price_micro_h > 0)
+            .map(|n| n.gpus as u128 * (n.terminated.unwrap_or(end).min(end).0.saturating_sub(n.launched.0)) as u128)
+            .sum();
+        for (p, r) in self.pods.iter().zip(self.recs.iter_mut()) {
+            if p.state == PState::Pending && r.outcome == Outcome::Running {
+                r.outcome = Outcome::Pending;
+            }
+        }
+        Ok(WorldResult {
+            sim: SimResult {
+                pods: self.recs,
+                samples: self.samples,
+                curve: Vec::new(),
+                events: self.n_events,
+                peak_gpu_allocated_milli: self.peak,
+                gpu_alloc_integral: self.alloc_integral,
+                gpu_capacity_integral: Some(self.cap_integral),
+                end,
+            },
+            nodes,
+            events: self.events,
+            counters: self.counters,
+            cost_micro: cost,
+            gpu_ms_provisioned: gpu_ms,
+        })
+    }
+
+    fn advance(&mut self, t: SimTime) {
+        let dt = (t.0 - self.last_t.0) as u128;
+        let tot = self.cluster.totals();
+        self.alloc_integral += tot.gpu_milli_allocated as u128 * dt;
+        self.cap_integral += (tot.gpus * MILLI_PER_GPU as u64) as u128 * dt;
+        self.last_t = t;
+        self.now = t;
+    }
+
+    fn sample(&self, t: SimTime) -> Sample {
+        let tot = self.cluster.totals();
+        let launching = self.nodes.iter().filter(|n| n.row.terminated.is_none() && n.row.id.is_none()).count();
+        let cost = self.static_nodes.iter().chain(self.nodes.iter().map(|n| &n.row)).map(|n| n.cost_until(t)).sum();
+        Sample {
+            t,
+            nodes_ready: tot.nodes,
+            gpus_total: tot.gpus,
+            gpus_allocated_milli: tot.gpu_milli_allocated,
+            pods_pending: self.pending.len() as u64,
+            pods_running: self.pods.iter().filter(|p| p.state == PState::Running).count() as u64,
+            nodes_launching: launching as u64,
+            cost_micro: cost,
+        }
+    }
+
+    fn new_pod(
+        &mut self,
+        spec: PodSpec,
+        deployment: Option<usize>,
+        image: String,
+        image_bytes: u64,
+        grace: SimTime,
+        created: SimTime,
+    ) -> usize {
+        let idx = self.pods.len();
+        self.recs.push(PodRecord {
+            id: idx as PodId,
+            name: spec.name.clone(),
+            created,
+            scheduled: None,
+            running: None,
+            finished: None,
+            node: None,
+            outcome: Outcome::Pending,
+            gpu_milli: spec.gpu.total_milli(),
+            reason: String::new(),
+        });
+        self.pods.push(Pod {
+            spec,
+            deployment,
+            image,
+            image_bytes,
+            grace,
+            duration: None,
+            state: PState::Pending,
+            node: None,
+            failed_once: false,
+        });
+        idx
+    }
+
+    fn create_replica(&mut self, d: usize) -> Result<(), String> {
+        let dep = &mut self.deployments[d];
+        let mut spec = dep.spec.template.clone();
+        spec.name = format!("{}-{}", dep.spec.name, dep.next);
+        dep.next += 1;
+        let (image, bytes, grace) = (dep.spec.image.clone(), dep.spec.image_bytes, dep.spec.grace);
+        let idx = self.new_pod(spec, Some(d), image, bytes, grace, self.now);
+        self.deployments[d].pods.push(idx);
+        self.pending.push_back(idx);
+        self.want_schedule()
+    }
+
+    fn live_pods(&self, d: usize) -> Vec<usize> {
+        self.deployments[d]
+            .pods
+            .iter()
+            .copied()
+            .filter(|&p| matches!(self.pods[p].state, PState::Pending | PState::Bound | PState::Running))
+            .collect()
+    }
+
+    fn deployment(&self, name: &str) -> Option<usize> {
+        self.deployments.iter().position(|d| d.spec.name == name && !d.deleted)
+    }
+
+    fn timeline(&mut self, i: usize) -> Result<(), String> {
+        match &self.spec.timeline[i].1 {
+            TimelineOp::Apply(d) => {
+                if self.deployment(&d.name).is_some() {
+                    return Err(format!("timeline[{i}]: deployment `{}` already exists", d.name));
+                }
+                self.deployments.push(Deployment { spec: d.clone(), pods: Vec::new(), next: 0, deleted: false });
+                let di = self.deployments.len() - 1;
+                for _ in 0..d.replicas {
+                    self.create_replica(di)?;
+                }
+            }
+            TimelineOp::Scale { name, replicas } => {
+                let d = self.deployment(name).ok_or_else(|| format!("timeline[{i}]: no deployment `{name}`"))?;
+                let live = self.live_pods(d);
+                let want = *replicas as usize;
+                if want > live.len() {
+                    for _ in live.len()..want {
+                        self.create_replica(d)?;
+                    }
+                } else {
+                    // ReplicaSet scale-down order: pending before bound before running, then
+                    // the newest first.
+                    let mut victims = live;
+                    let rank = |s: PState| match s {
+                        PState::Pending => 0,
+                        PState::Bound => 1,
+                        _ => 2,
+                    };
+                    victims.sort_by_key(|&p| (rank(self.pods[p].state), std::cmp::Reverse(p)));
+                    let n = victims.len() - want;
+                    for p in victims.into_iter().take(n) {
+                        self.delete_pod(p)?;
+                    }
+                }
+            }
+            TimelineOp::Delete { name } => {
+                let d = self.deployment(name).ok_or_else(|| format!("timeline[{i}]: no deployment `{name}`"))?;
+                for p in self.live_pods(d) {
+                    self.delete_pod(p)?;
+                }
+                self.deployments[d].deleted = true;
+            }
+        }
+        Ok(())
+    }
+
+    fn delete_pod(&mut self, p: usize) -> Result<(), String> {
+        match self.pods[p].state {
+            PState::Pending => {
+                self.pending.retain(|&x| x != p);
+                self.pods[p].state = PState::Gone;
+                self.recs[p].outcome = Outcome::Deleted;
+                self.recs[p].finished = Some(self.now);
+            }
+            PState::Bound | PState::Running => {
+                self.pods[p].state = PState::Terminating;
+                let name = self.pods[p].spec.name.clone();
+                let g = self.pods[p].grace;
+                self.event(
+                    "Killing",
+                    format!("pod/{name}"),
+                    format!("Stopping container (grace period {}s)", g.0 / 1000),
+                );
+                self.push(self.now.plus(g), Phase::Departure, Ev::PodGone(p, Outcome::Deleted))?;
+            }
+            PState::Terminating | PState::Gone => {}
+        }
+        Ok(())
+    }
+
+    fn pod_gone(&mut self, p: usize, outcome: Outcome) -> Result<(), String> {
+        if !matches!(self.pods[p].state, PState::Bound | PState::Running | PState::Terminating) {
+            return Ok(());
+        }
+        self.cluster.unbind(p as PodId).map_err(|e| e.to_string())?;
+        self.pods[p].state = PState::Gone;
+        self.recs[p].outcome = outcome;
+        self.recs[p].finished = Some(self.now);
+        if let Some(n) = self.pods[p].node {
+            self.nodes_pod_left(n);
+        }
+        if !self.pending.is_empty() {
+            self.want_schedule()?;
+        }
+        Ok(())
+    }
+
+    fn nodes_pod_left(&mut self, n: usize) {
+        if n == usize::MAX {
+            return;
+        }
+        let node = &mut self.nodes[n];
+        node.pods -= 1;
+        if node.pods == 0 {
+            node.idle_since = Some(self.now);
+        }
+    }
+
+    fn schedule(&mut self) -> Result<(), String> {
+        let mut still = VecDeque::with_capacity(self.pending.len());
+        while let Some(p) = self.pending.pop_front() {
+            match self.scheduler.place(&self.cluster, &self.pods[p].spec, &mut self.rng_place) {
+                Ok(pl) => {
+                    self.cluster.bind(p as PodId, &self.pods[p].spec, &pl).map_err(|e| e.to_string())?;
+                    self.bound(p, pl.node)?;
+                }
+                Err(why) => {
+                    if !self.pods[p].failed_once {
+                        self.pods[p].failed_once = true;
+                        let tot = self.cluster.totals().nodes;
+                        let name = self.pods[p].spec.name.clone();
+                        self.recs[p].reason = why.to_string();
+                        let msg = if tot == 0 {
+                            "0/0 nodes are available".to_string()
+                        } else {
+                            format!("0/{tot} nodes are available: {why}")
+                        };
+                        self.event("FailedScheduling", format!("pod/{name}"), msg);
+                    }
+                    still.push_back(p);
+                }
+            }
+        }
+        self.pending = still;
+        Ok(())
+    }
+
+    fn bound(&mut self, p: usize, core: NodeId) -> Result<(), String> {
+        let n = self.by_core.get(&core).copied().unwrap_or(usize::MAX);
+        let t = self.now;
+        self.pods[p].state = PState::Bound;
+        self.pods[p].node = Some(n);
+        self.recs[p].scheduled = Some(t);
+        self.recs[p].node = Some(core);
+        self.recs[p].reason.clear();
+        let node_name = self.cluster.node(core).map(|x| x.name.clone()).unwrap_or_default();
+        let name = self.pods[p].spec.name.clone();
+        self.event("Scheduled", format!("pod/{name}"), format!("Successfully assigned {name} to {node_name}"));
+        // Image pull: once per node and image; pods of the same image wait for the same pull.
+        let mut ready = t;
+        if n != usize::MAX {
+            let node = &mut self.nodes[n];
+            node.pods += 1;
+            node.idle_since = None;
+            node.unneeded_since = None;
+            let img = self.pods[p].image.clone();
+            if !img.is_empty() {
+                let bw = self.spec.lifecycle.pull_bytes_per_s.max(1);
+                let pulled = *node
+                    .images
+                    .entry(img.clone())
+                    .or_insert_with(|| t.plus(SimTime((self.pods[p].image_bytes as u128 * 1000 / bw as u128) as u64)));
+                ready = pulled.max(t);
+                let took = ready.0 - t.0;
+                self.events.push(EventRow {
+                    t: ready,
+                    kind: "Pulled",
+                    object: format!("pod/{name}"),
+                    message: format!("Successfully pulled image \"{img}\" in {:.3}s", took as f64 / 1000.0),
+                });
+            }
+        }
+        let start = ready.plus(self.spec.lifecycle.container_start.draw(&mut self.rng_life));
+        self.push(start, Phase::Lifecycle, Ev::PodStarted(p))
+    }
+
+    fn pool_size(&self, pool: usize) -> u32 {
+        self.nodes.iter().filter(|n| n.pool == pool && n.row.terminated.is_none()).count() as u32
+    }
+
+    /// Launches one node of `pool`'s type `ty` in the first zone with stock. Returns the node, or
+    /// `None` (with a `ProvisionFailed` event and a back-off) when no zone has stock.
+    fn launch(&mut self, pool: usize, ty: usize, why: &str) -> Result<Option<usize>, String> {
+        let ps = &self.spec.pools[pool];
+        let it = &ps.types[ty];
+        let zone = ps
+            .zones
+            .iter()
+            .find(|z| it.on_demand.contains_key(z.as_str()) && self.stock[pool].get(z.as_str()).is_none_or(|&s| s > 0));
+        let Some(zone) = zone.cloned() else {
+            self.counters.provisioning_failures += 1;
+            self.backoff_until[pool] = self.now.plus(self.spec.scaler.backoff);
+            let msg = format!("no stock of {} in zones {}", it.name, ps.zones.join(","));
+            self.event("ProvisionFailed", format!("pool/{}", ps.name), msg);
+            return Ok(None);
+        };
+        if let Some(s) = self.stock[pool].get_mut(zone.as_str()) {
+            *s -= 1;
+        }
+        let idx = self.nodes.len();
+        let name = format!("{}-{}", ps.name, idx);
+        let price = it.on_demand[zone.as_str()];
+        let mut labels = ps.labels.clone();
+        labels.insert("fleetsim.io/pool".into(), ps.name.clone());
+        labels.insert("topology.kubernetes.io/zone".into(), zone.clone());
+        let spec = it.node_spec(name.clone(), labels, ps.taints.clone());
+        self.nodes.push(Node {
+            row: NodeRow {
+                id: None,
+                name: name.clone(),
+                pool: ps.name.clone(),
+                instance_type: it.name.clone(),
+                capacity_type: "on-demand".into(),
+                zone: zone.clone(),
+                gpus: it.gpus,
+                launched: self.now,
+                ready: None,
+                terminated: None,
+                reason: String::new(),
+                price_micro_h: price,
+            },
+            pool,
+            itype: ty,
+            template: NodeTemplate::of(&spec),
+            images: BTreeMap::new(),
+            idle_since: None,
+            unneeded_since: None,
+            pods: 0,
+        });
+        self.counters.nodes_launched += 1;
+        let by = if ps.mode == PoolMode::SmartHosting { "GOATScaler" } else { "cluster-autoscaler" };
+        self.event(
+            "ProvisionNode",
+            format!("node/{name}"),
+            format!("{by}: provisioning node {name} with instance type {} in zone {zone} ({why})", it.name),
+        );
+        let d = self.spec.lifecycle.instance_running.draw(&mut self.rng_life);
+        self.push(self.now.plus(d), Phase::Lifecycle, Ev::NodeStep(idx, 1))?;
+        Ok(Some(idx))
+    }
+
+    fn node_step(&mut self, n: usize, stage: u8) -> Result<(), String> {
+        if self.nodes[n].row.terminated.is_some() {
+            return Ok(());
+        }
+        let lc = &self.spec.lifecycle;
+        match stage {
+            1 => {
+                let d = lc.node_ready.draw(&mut self.rng_life);
+                self.push(self.now.plus(d), Phase::Lifecycle, Ev::NodeStep(n, 2))
+            }
+            2 => {
+                self.nodes[n].row.ready = Some(self.now);
+                let name = self.nodes[n].row.name.clone();
+                self.event("NodeReady", format!("node/{name}"), "Node status is now: NodeReady".into());
+                if self.nodes[n].row.gpus > 0 {
+                    let d = lc.gpu_advertised.draw(&mut self.rng_life);
+                    self.push(self.now.plus(d), Phase::Lifecycle, Ev::NodeStep(n, JOIN))
+                } else {
+                    self.node_step(n, JOIN)
+                }
+            }
+            _ => {
+                let it: &InstanceType = &self.spec.pools[self.nodes[n].pool].types[self.nodes[n].itype];
+                let row = &self.nodes[n].row;
+                let mut labels = self.spec.pools[self.nodes[n].pool].labels.clone();
+                labels.insert("fleetsim.io/pool".into(), row.pool.clone());
+                labels.insert("topology.kubernetes.io/zone".into(), row.zone.clone());
+                let spec = it.node_spec(row.name.clone(), labels, self.spec.pools[self.nodes[n].pool].taints.clone());
+                let id = self.cluster.add_node(&spec).map_err(|e| e.to_string())?;
+                self.nodes[n].row.id = Some(id);
+                self.nodes[n].idle_since = Some(self.now);
+                self.by_core.insert(id, n);
+                if self.nodes[n].row.gpus > 0 {
+                    let (name, g) = (self.nodes[n].row.name.clone(), self.nodes[n].row.gpus);
+                    self.event("GPUAdvertised", format!("node/{name}"), format!("nvidia.com/gpu: {g} allocatable"));
+                }
+                if !self.pending.is_empty() {
+                    self.want_schedule()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn terminate(&mut self, n: usize, reason: &str) -> Result<(), String> {
+        if let Some(id) = self.nodes[n].row.id {
+            // Evict what still runs there; Deployment pods are recreated as new pending pods.
+            let on: Vec<usize> = (0..self.pods.len())
+                .filter(|&p| {
+                    self.pods[p].node == Some(n)
+                        && matches!(self.pods[p].state, PState::Bound | PState::Running | PState::Terminating)
+                })
+                .collect();
+            for p in on {
+                self.cluster.unbind(p as PodId).map_err(|e| e.to_string())?;
+                let was_terminating = self.pods[p].state == PState::Terminating;
+                self.pods[p].state = PState::Gone;
+                self.recs[p].outcome = Outcome::Deleted;
+                self.recs[p].finished = Some(self.now);
+                self.counters.evictions += 1;
+                if !was_terminating {
+                    self.recs[p].reason = format!("evicted: node {} {reason}", self.nodes[n].row.name);
+                    if let Some(d) = self.pods[p].deployment {
+                        self.create_replica(d)?;
+                    }
+                }
+            }
+            self.cluster.remove_node(id).map_err(|e| e.to_string())?;
+            self.by_core.remove(&id);
+        }
+        let pool = self.nodes[n].pool;
+        let zone = self.nodes[n].row.zone.clone();
+        if let Some(s) = self.stock[pool].get_mut(zone.as_str()) {
+            *s += 1;
+        }
+        self.nodes[n].row.terminated = Some(self.now);
+        self.nodes[n].row.reason = reason.to_string();
+        self.counters.nodes_terminated += 1;
+        let name = self.nodes[n].row.name.clone();
+        self.event("NodeTerminated", format!("node/{name}"), format!("node {name} terminated: {reason}"));
+        Ok(())
+    }
+
+    fn tick(&mut self) -> Result<(), String> {
+        let cfg = self.spec.scaler.clone();
+        // Nodes that never became Ready in time.
+        for n in 0..self.nodes.len() {
+            let r = &self.nodes[n].row;
+            if r.terminated.is_none() && r.id.is_none() && self.now.0 - r.launched.0 > cfg.max_provision_time.0 {
+                self.counters.provisioning_failures += 1;
+                self.backoff_until[self.nodes[n].pool] = self.now.plus(cfg.backoff);
+                self.terminate(n, "max-node-provision-time exceeded")?;
+            }
+        }
+        if !self.pending.is_empty() {
+            self.scale_up()?;
+        }
+        self.scale_down(&cfg)
+    }
+
+    /// Adds every launched-but-not-joined node to the forked state, as cluster-autoscaler counts
+    /// upcoming nodes before asking for more.
+    fn add_upcoming(&self, c: &mut ClusterState) -> Result<(), String> {
+        for n in self.nodes.iter().filter(|n| n.row.id.is_none() && n.row.terminated.is_none()) {
+            let it = &self.spec.pools[n.pool].types[n.itype];
+            let spec =
+                it.node_spec(format!("upcoming/{}", n.row.name), n.template.labels.clone(), n.template.taints.clone());
+            c.add_node(&spec).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn scale_up(&mut self) -> Result<(), String> {
+        let pending: Vec<usize> = self.pending.iter().copied().filter(|&p| self.pods[p].failed_once).collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut c = self.cluster.clone();
+        self.add_upcoming(&mut c)?;
+        let mut sched = Scheduler::new(crate::core::PolicyName::FirstFit.build(&crate::core::Workload::default()));
+        let mut rng = NoRandom;
+        // Pods the upcoming nodes already cover.
+        let mut rest = Vec::new();
+        for p in pending {
+            match sched.place(&c, &self.pods[p].spec, &mut rng) {
+                Ok(pl) => c.bind(p as PodId, &self.pods[p].spec, &pl).map_err(|e| e.to_string())?,
+                Err(_) => rest.push(p),
+            }
+        }
+        // Smart hosting: one node per pod that still fits nowhere, first type and zone that fit.
+        let mut left = Vec::new();
+        for p in rest {
+            if let Ok(pl) = sched.place(&c, &self.pods[p].spec, &mut rng) {
+                c.bind(p as PodId, &self.pods[p].spec, &pl).map_err(|e| e.to_string())?;
+                continue;
+            }
+            let mut done = false;
+            for pool in 0..self.spec.pools.len() {
+                let ps = &self.spec.pools[pool];
+                if ps.mode != PoolMode::SmartHosting || self.pool_size(pool) >= ps.max {
+                    continue;
+                }
+                for ty in 0..ps.types.len() {
+                    if !self.type_fits(pool, ty, &self.pods[p].spec) {
+                        continue;
+                    }
+                    let pod_name = self.pods[p].spec.name.clone();
+                    if let Some(n) = self.launch(pool, ty, &format!("for pending pod {pod_name}"))? {
+                        self.counters.scale_ups += 1;
+                        let it = &self.spec.pools[pool].types[ty];
+                        let spec = it.node_spec(
+                            format!("upcoming/{}", self.nodes[n].row.name),
+                            self.nodes[n].template.labels.clone(),
+                            self.nodes[n].template.taints.clone(),
+                        );
+                        let id = c.add_node(&spec).map_err(|e| e.to_string())?;
+                        let pl = sched.place(&c, &self.pods[p].spec, &mut rng).map_err(|e| e.to_string())?;
+                        debug_assert_eq!(pl.node, id);
+                        c.bind(p as PodId, &self.pods[p].spec, &pl).map_err(|e| e.to_string())?;
+                        done = true;
+                        break;
+                    }
+                }
+                if done {
+                    break;
+                }
+            }
+            if !done {
+                left.push(p);
+            }
+        }
+        if left.is_empty() {
+            return Ok(());
+        }
+        // cluster-autoscaler: one option per (pool, type); bin-pack the pods on new nodes of it.
+        struct Opt {
+            pool: usize,
+            ty: usize,
+            nodes: u32,
+            pods: Vec<usize>,
+            waste_permille: u64,
+            price: u64,
+        }
+        let mut opts = Vec::new();
+        for pool in 0..self.spec.pools.len() {
+            let ps = &self.spec.pools[pool];
+            if ps.mode != PoolMode::Autoscaler || self.now < self.backoff_until[pool] {
+                continue;
+            }
+            let room = ps.max.saturating_sub(self.pool_size(pool));
+            for ty in 0..ps.types.len() {
+                if room == 0 {
+                    break;
+                }
+                let it = &ps.types[ty];
+                let (nodes, helped, waste) = c.what_if(|c| -> Result<_, String> {
+                    let mut added = Vec::new();
+                    let mut helped = Vec::new();
+                    for &p in &left {
+                        let spec = &self.pods[p].spec;
+                        if !self.type_fits(pool, ty, spec) {
+                            continue;
+                        }
+                        let placed = match sched.place(c, spec, &mut rng) {
+                            Ok(pl) if added.contains(&pl.node) => Some(pl),
+                            _ if (added.len() as u32) < room => {
+                                let mut labels = ps.labels.clone();
+                                labels.insert("fleetsim.io/pool".into(), ps.name.clone());
+                                let z = ps.zones.first().cloned().unwrap_or_default();
+                                labels.insert("topology.kubernetes.io/zone".into(), z);
+                                let nm = format!("estimate/{}/{}", ps.name, added.len());
+                                let id = c
+                                    .add_node(&it.node_spec(nm, labels, ps.taints.clone()))
+                                    .map_err(|e| e.to_string())?;
+                                added.push(id);
+                                sched.place(c, spec, &mut rng).ok().filter(|pl| added.contains(&pl.node))
+                            }
+                            _ => None,
+                        };
+                        if let Some(pl) = placed {
+                            c.bind(p as PodId, spec, &pl).map_err(|e| e.to_string())?;
+                            helped.push(p);
+                        }
+                    }
+                    // Waste: idle share of the added nodes' GPUs (GPU types) or CPU, per mille.
+                    let (mut free, mut cap) = (0u64, 0u64);
+                    for &id in &added {
+                        if let Some(n) = c.node(id) {
+                            if it.gpus > 0 {
+                                free += n.gpu_free.iter().map(|&g| g as u64).sum::<u64>();
+                                cap += it.gpus as u64 * MILLI_PER_GPU as u64;
+                            } else {
+                                free += n.free_cpu;
+                                cap += it.cpu_milli;
+                            }
+                        }
+                    }
+                    Ok((added.len() as u32, helped, free * 1000 / cap.max(1)))
+                })?;
+                if nodes > 0 && !helped.is_empty() {
+                    let price = nodes as u64 * it.on_demand.values().copied().min().unwrap_or(0);
+                    opts.push(Opt { pool, ty, nodes, pods: helped, waste_permille: waste, price });
+                }
+            }
+        }
+        if opts.is_empty() {
+            return Ok(());
+        }
+        let pick = match self.spec.scaler.expander {
+            Expander::Random => (self.rng_expander.below(opts.len() as u64)) as usize,
+            Expander::MostPods => best_by(&opts, |o| std::cmp::Reverse(o.pods.len())),
+            Expander::LeastWaste => best_by(&opts, |o| o.waste_permille),
+            Expander::Price => best_by(&opts, |o| o.price),
+            Expander::Priority => {
+                let top = opts.iter().map(|o| self.spec.pools[o.pool].priority).max().unwrap_or(0);
+                let tied: Vec<usize> =
+                    (0..opts.len()).filter(|&i| self.spec.pools[opts[i].pool].priority == top).collect();
+                tied[self.rng_expander.below(tied.len() as u64) as usize]
+            }
+        };
+        let o = &opts[pick];
+        let ps = &self.spec.pools[o.pool];
+        let before = self.pool_size(o.pool);
+        let msg =
+            format!("pod triggered scale-up: [{{{} {}->{} (max: {})}}]", ps.name, before, before + o.nodes, ps.max);
+        let (pool, ty, nodes, pods) = (o.pool, o.ty, o.nodes, o.pods.clone());
+        for p in pods {
+            let name = self.pods[p].spec.name.clone();
+            self.event("TriggeredScaleUp", format!("pod/{name}"), msg.clone());
+        }
+        self.counters.scale_ups += 1;
+        self.last_scale_up = Some(self.now);
+        for _ in 0..nodes {
+            if self.launch(pool, ty, "scale-up")?.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a node of the pool's type `ty` (empty) could run `pod`.
+    fn type_fits(&self, pool: usize, ty: usize, pod: &PodSpec) -> bool {
+        let ps = &self.spec.pools[pool];
+        let it = &ps.types[ty];
+        let mut labels = ps.labels.clone();
+        labels.insert("fleetsim.io/pool".into(), ps.name.clone());
+        // Zone-constrained pods are matched against the first zone with an offering.
+        if let Some(z) = ps.zones.iter().find(|z| it.on_demand.contains_key(z.as_str())) {
+            labels.insert("topology.kubernetes.io/zone".into(), z.clone());
+        }
+        let spec = it.node_spec(String::new(), labels, ps.taints.clone());
+        let t = NodeTemplate::of(&spec);
+        template_admits(&t, pod).is_ok()
+            && pod.cpu_milli <= t.cpu_milli
+            && pod.memory_mib <= t.memory_mib
+            && pod.gpu.gpus() <= t.gpu_count
+    }
+
+    fn scale_down(&mut self, cfg: &super::ScalerConfig) -> Result<(), String> {
+        // Smart hosting: release a node idle for the scale-in delay.
+        for n in 0..self.nodes.len() {
+            let node = &self.nodes[n];
+            if self.spec.pools[node.pool].mode != PoolMode::SmartHosting
+                || node.row.terminated.is_some()
+                || node.row.id.is_none()
+            {
+                continue;
+            }
+            if let Some(idle) = node.idle_since.filter(|_| node.pods == 0) {
+                if self.now.0 - idle.0 >= cfg.scale_in_delay.0 {
+                    self.counters.scale_downs += 1;
+                    let name = node.row.name.clone();
+                    self.event("ScaleDown", format!("node/{name}"), "GOATScaler: releasing idle node".into());
+                    self.terminate(n, "idle (scale-in delay)")?;
+                }
+            }
+        }
+        // cluster-autoscaler.
+        if self.last_scale_up.is_some_and(|t| self.now.0 < t.0 + cfg.delay_after_add.0) {
+            return Ok(());
+        }
+        let mut removed_busy = false;
+        let mut removed_empty = 0;
+        for n in 0..self.nodes.len() {
+            let node = &self.nodes[n];
+            let pool = node.pool;
+            if self.spec.pools[pool].mode != PoolMode::Autoscaler || node.row.terminated.is_some() {
+                continue;
+            }
+            let Some(id) = node.row.id else { continue };
+            let unneeded = self.unneeded(n, id, cfg)?;
+            let node = &mut self.nodes[n];
+            if !unneeded {
+                node.unneeded_since = None;
+                continue;
+            }
+            let since = *node.unneeded_since.get_or_insert(self.now);
+            if self.now.0 - since.0 < cfg.unneeded_time.0 || self.pool_size(pool) <= self.spec.pools[pool].min {
+                continue;
+            }
+            let empty = self.nodes[n].pods == 0;
+            // Upstream: empty nodes go in bulk (--max-empty-bulk-delete 10), busy ones one at a
+            // time (--max-drain-parallelism 1).
+            if (empty && removed_empty >= 10) || (!empty && removed_busy) {
+                continue;
+            }
+            if empty {
+                removed_empty += 1;
+            } else {
+                removed_busy = true;
+            }
+            self.counters.scale_downs += 1;
+            let name = self.nodes[n].row.name.clone();
+            let why = if empty { "empty" } else { "underutilized" };
+            self.event("ScaleDown", format!("node/{name}"), format!("cluster-autoscaler: removing {why} node {name}"));
+            self.terminate(n, &format!("scale-down ({why})"))?;
+        }
+        Ok(())
+    }
+
+    /// Utilization below the threshold and every pod movable elsewhere (and owned by a
+    /// Deployment: upstream does not remove nodes running pods without a controller).
+    fn unneeded(&mut self, n: usize, id: NodeId, cfg: &super::ScalerConfig) -> Result<bool, String> {
+        let Some(st) = self.cluster.node(id) else { return Ok(false) };
+        let t = self.cluster.template(st.template);
+        let util = if t.gpu_count > 0 {
+            let used: u64 = st.gpu_free.iter().map(|&g| (MILLI_PER_GPU - g) as u64).sum();
+            used * 1000 / (t.gpu_count as u64 * MILLI_PER_GPU as u64)
+        } else {
+            ((t.cpu_milli - st.free_cpu) * 1000 / t.cpu_milli.max(1))
+                .max((t.memory_mib - st.free_mem) * 1000 / t.memory_mib.max(1))
+        };
+        if util >= cfg.threshold_permille {
+            return Ok(false);
+        }
+        let on: Vec<usize> = (0..self.pods.len())
+            .filter(|&p| self.pods[p].node == Some(n) && matches!(self.pods[p].state, PState::Bound | PState::Running))
+            .collect();
+        if on.is_empty() {
+            return Ok(true);
+        }
+        if on.iter().any(|&p| self.pods[p].deployment.is_none()) {
+            return Ok(false);
+        }
+        let pods: Vec<PodSpec> = on.iter().map(|&p| self.pods[p].spec.clone()).collect();
+        let ids: Vec<PodId> = on.iter().map(|&p| p as PodId).collect();
+        let mut sched = Scheduler::new(crate::core::PolicyName::FirstFit.build(&crate::core::Workload::default()));
+        self.cluster.what_if(|c| -> Result<bool, String> {
+            for &pid in &ids {
+                c.unbind(pid).map_err(|e| e.to_string())?;
+            }
+            c.remove_node(id).map_err(|e| e.to_string())?;
+            for (pid, spec) in ids.iter().zip(&pods) {
+                match sched.place(c, spec, &mut NoRandom) {
+                    Ok(pl) => c.bind(*pid, spec, &pl).map_err(|e| e.to_string())?,
+                    Err(_) => return Ok(false),
+                }
+            }
+            Ok(true)
+        })
+    }
+}
+
+fn best_by<T, K: Ord>(v: &[T], key: impl Fn(&T) -> K) -> usize {
+    // Ties: the first option (pool order, then type order).
+    (0..v.len()).min_by_key(|&i| (key(&v[i]), i)).unwrap_or(0)
+}
+
+struct NoRandom;
+impl crate::core::RandomSource for NoRandom {
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+}

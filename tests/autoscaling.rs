@@ -1,0 +1,171 @@
+//! The seed walkthroughs as tests: each shipped scenario under `scenarios/seeds/` is run by the
+//! binary and the behaviour the seed document describes is checked from the output files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("fleetsim-as-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn fleetsim(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetsim")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs a scenario into a fresh directory and returns it.
+fn run(scenario: &Path, name: &str) -> PathBuf {
+    let out = tmp(name);
+    let (code, _, err) = fleetsim(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{}: {err}", scenario.display());
+    out
+}
+
+/// A CSV as rows of column -> value.
+fn csv(dir: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(dir.join(file)).unwrap();
+    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records().map(|rec| head.iter().cloned().zip(rec.unwrap().iter().map(String::from)).collect()).collect()
+}
+
+fn num(row: &BTreeMap<String, String>, col: &str) -> f64 {
+    row[col].parse().unwrap_or_else(|_| panic!("column {col}: `{}` is not a number", row[col]))
+}
+
+#[test]
+fn seed_002_pool_scales_up_on_pending_pods_and_down_after_the_unneeded_time() {
+    let f = root().join("scenarios/seeds/002-pool-autoscaler.yaml");
+    let out = run(&f, "002");
+    let ts = csv(&out, "timeseries.csv");
+    let ready_at = |t: f64| ts.iter().rfind(|r| num(r, "t_s") <= t).map(|r| num(r, "nodes_ready")).unwrap();
+    // "2 Ready nodes before 30 min, 3 before 60 min".
+    assert_eq!(ready_at(29.0 * 60.0), 2.0, "two nodes serve the first two replicas");
+    assert_eq!(ready_at(59.0 * 60.0), 3.0, "the third replica brings a third node");
+    // "back to 1 once the unneeded time has passed (not before 70 min, soon after)".
+    assert_eq!(ready_at(69.0 * 60.0 + 59.0), 3.0, "no node may go before the 10 min unneeded time");
+    assert_eq!(ready_at(72.0 * 60.0), 1.0, "the two idle nodes go soon after 70 min");
+    assert_eq!(ready_at(120.0 * 60.0), 1.0);
+    let nodes = csv(&out, "nodes.csv");
+    assert_eq!(nodes.len(), 3);
+    let gone: Vec<_> = nodes.iter().filter(|n| !n["terminated_s"].is_empty()).collect();
+    assert_eq!(gone.len(), 2);
+    for n in &gone {
+        let t = num(n, "terminated_s");
+        assert!((70.0 * 60.0..71.0 * 60.0).contains(&t), "{} removed at {t} s", n["node"]);
+        assert!(n["termination_reason"].contains("scale-down"), "{:?}", n);
+    }
+    // The events read like the seed's `kubectl describe pod`.
+    let ev = csv(&out, "events.csv");
+    let msgs: Vec<String> =
+        ev.iter().filter(|e| e["reason"] == "TriggeredScaleUp").map(|e| e["message"].clone()).collect();
+    assert!(msgs.iter().any(|m| m.contains("gpu-a10 0->2 (max: 10)")), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m.contains("gpu-a10 2->3 (max: 10)")), "{msgs:?}");
+    // Every running replica waited for a node: pending at least the modelled 144 s start-up.
+    let pods = csv(&out, "pods.csv");
+    for p in &pods {
+        assert!(num(p, "pending_s") >= 144.0, "{:?}", p);
+    }
+    // Billing: cost is positive and equals the sum of the nodes' costs.
+    let sum: f64 = nodes.iter().map(|n| num(n, "cost_usd")).sum();
+    let summary = csv(&out, "summary.csv");
+    assert!((num(&summary[0], "cost_usd") - sum).abs() < 1e-5 && sum > 0.0);
+    // And the run is byte-identical run after run.
+    let again = run(&f, "002b");
+    for file in ["summary.csv", "pods.csv", "nodes.csv", "timeseries.csv", "events.csv"] {
+        assert_eq!(std::fs::read(out.join(file)).unwrap(), std::fs::read(again.join(file)).unwrap(), "{file} differs");
+    }
+}
+
+#[test]
+fn seed_000_smart_hosting_provisions_for_a_pending_pod_and_releases_it_3_min_after_idle() {
+    let out = run(&root().join("scenarios/seeds/000-smart-hosting.yaml"), "000");
+    let ev = csv(&out, "events.csv");
+    let first = |reason: &str| ev.iter().position(|e| e["reason"] == reason).unwrap_or(usize::MAX);
+    assert!(first("FailedScheduling") < first("ProvisionNode"), "pending first, then a node is provisioned");
+    assert!(first("ProvisionNode") < first("Scheduled") && first("Scheduled") < first("Started"));
+    let pods = csv(&out, "pods.csv");
+    let p = &pods[0];
+    // The 11,421,866,941-byte image pulls in about 8m47.7s at the seed-derived bandwidth.
+    let pull = num(p, "running_s") - num(p, "scheduled_s");
+    assert!((527.0..530.0).contains(&pull), "pull + start took {pull} s");
+    let nodes = csv(&out, "nodes.csv");
+    assert_eq!(nodes.len(), 1);
+    let t = num(&nodes[0], "terminated_s");
+    // Deleted at 60 min, gone after the 30 s grace period, released 3 min later.
+    assert!((63.0 * 60.0..64.0 * 60.0).contains(&t), "released at {t} s");
+    assert!(t >= 60.5 * 60.0 + 180.0, "not before the scale-in delay: {t}");
+}
+
+#[test]
+fn smart_hosting_falls_through_to_the_next_zone_when_one_has_no_stock() {
+    let src = std::fs::read_to_string(root().join("scenarios/seeds/000-smart-hosting.yaml")).unwrap();
+    let cat = root().join("scenarios/catalogs/alibaba-a10.yaml");
+    let body = src
+        .replace("catalog: ../catalogs/alibaba-a10.yaml", &format!("catalog: {}", cat.display()))
+        .replace("    max: 10\n", "    max: 10\n    stock: {cn-beijing-k: 0}\n");
+    let dir = tmp("stock");
+    let f = dir.join("s.yaml");
+    std::fs::write(&f, body).unwrap();
+    let out = run(&f, "stock-out");
+    let nodes = csv(&out, "nodes.csv");
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(nodes[0]["zone"], "cn-beijing-l");
+}
+
+#[test]
+fn bad_pool_settings_are_load_errors_naming_the_field() {
+    let cat = root().join("scenarios/catalogs/alibaba-a10.yaml");
+    let dir = tmp("bad");
+    let cases = [
+        ("min: 5\n    max: 2", "pools[0].min", "above max"),
+        ("min: 0\n    max: 10\n    instance_types: [ecs.nope]", "pools[0].instance_types", "not in the catalog"),
+    ];
+    for (i, (pool, field, msg)) in cases.iter().enumerate() {
+        let mut body = format!(
+            "catalog: {}\ncluster: {{}}\nworkload: {{}}\nplacement: {{policy: best-fit}}\nsimulation: {{end: 1h}}\npools:\n  - name: p\n    instance_types: [ecs.gn7i-c8g1.2xlarge]\n    {pool}\n",
+            cat.display()
+        );
+        if pool.contains("instance_types") {
+            body = body.replace("    instance_types: [ecs.gn7i-c8g1.2xlarge]\n", "");
+        }
+        let f = dir.join(format!("bad{i}.yaml"));
+        std::fs::write(&f, body).unwrap();
+        let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(field) && err.contains(msg), "{err}");
+    }
+    // A negative latency is refused too.
+    let f = dir.join("bad-latency.yaml");
+    std::fs::write(
+        &f,
+        format!(
+            "catalog: {}\ncluster: {{}}\nworkload: {{}}\nplacement: {{policy: best-fit}}\nsimulation: {{end: 1h}}\nlifecycle: {{node_ready: \"-5s\"}}\npools:\n  - {{name: p, instance_types: [ecs.gn7i-c8g1.2xlarge], max: 3}}\n",
+            cat.display()
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("lifecycle.node_ready"), "{err}");
+}
+
+#[test]
+fn seed_scenarios_validate() {
+    for f in ["scenarios/seeds/000-smart-hosting.yaml", "scenarios/seeds/002-pool-autoscaler.yaml"] {
+        let (code, out, err) = fleetsim(&["validate", root().join(f).to_str().unwrap()]);
+        assert_eq!(code, 0, "{f}: {err}");
+        assert!(out.starts_with("ok:"), "{out}");
+    }
+}
