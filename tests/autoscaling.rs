@@ -169,3 +169,28 @@ fn seed_scenarios_validate() {
         assert!(out.starts_with("ok:"), "{out}");
     }
 }
+
+#[test]
+fn a_pod_no_pool_can_run_is_reported_once_by_name_and_the_run_goes_on() {
+    let src = std::fs::read_to_string(root().join("scenarios/seeds/002-pool-autoscaler.yaml")).unwrap();
+    let cat = root().join("scenarios/catalogs/alibaba-a10.yaml");
+    // A second Deployment asking for 2 GPUs: the pool's only type has one.
+    let body = src.replace("catalog: ../catalogs/alibaba-a10.yaml", &format!("catalog: {}", cat.display())).replace(
+        "  - at: 30m\n",
+        "  - at: 0s\n    apply:\n      name: too-big\n      replicas: 1\n      requests: {cpu: \"1\", nvidia.com/gpu: \"2\"}\n      tolerations: [{key: scaler, operator: Equal, value: gpu, effect: NoSchedule}]\n  - at: 30m\n",
+    );
+    let dir = tmp("nofit");
+    let f = dir.join("s.yaml");
+    std::fs::write(&f, body).unwrap();
+    let out = run(&f, "nofit-out");
+    let ev = csv(&out, "events.csv");
+    let not: Vec<_> = ev.iter().filter(|e| e["reason"] == "NotTriggerScaleUp").collect();
+    assert_eq!(not.len(), 1, "reported once: {not:?}");
+    assert_eq!(not[0]["object"], "pod/too-big-0");
+    assert!(not[0]["message"].contains("gpu-a10") && not[0]["message"].contains("nvidia.com/gpu"), "{:?}", not[0]);
+    // The rest of the walkthrough is unaffected: three nodes at the peak, as before.
+    assert_eq!(csv(&out, "nodes.csv").len(), 3);
+    let pods = csv(&out, "pods.csv");
+    let big = pods.iter().find(|p| p["pod"] == "too-big-0").unwrap();
+    assert_eq!(big["outcome"], "pending");
+}

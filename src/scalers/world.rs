@@ -116,6 +116,7 @@ struct Pod {
     state: PState,
     node: Option<usize>,
     failed_once: bool,
+    reported_no_pool: bool,
 }
 
 struct Node {
@@ -424,6 +425,7 @@ impl<'a> World<'a> {
             state: PState::Pending,
             node: None,
             failed_once: false,
+            reported_no_pool: false,
         });
         idx
     }
@@ -859,6 +861,23 @@ impl<'a> World<'a> {
         if left.is_empty() {
             return Ok(());
         }
+        // A pod no type of any pool can ever run is reported once, with why (cluster-autoscaler's
+        // NotTriggerScaleUp), and stays pending.
+        for &p in &left {
+            if self.pods[p].reported_no_pool || self.spec.pools.is_empty() {
+                continue;
+            }
+            let spec = &self.pods[p].spec;
+            let fits_some = (0..self.spec.pools.len())
+                .any(|pool| (0..self.spec.pools[pool].types.len()).any(|ty| self.type_fits(pool, ty, spec)));
+            if !fits_some {
+                let why = self.why_no_type(spec);
+                let name = spec.name.clone();
+                self.pods[p].reported_no_pool = true;
+                self.recs[p].reason = why.clone();
+                self.event("NotTriggerScaleUp", format!("pod/{name}"), format!("pod didn't trigger scale-up: {why}"));
+            }
+        }
         // cluster-autoscaler: one option per (pool, type); bin-pack the pods on new nodes of it.
         struct Opt {
             pool: usize,
@@ -981,6 +1000,28 @@ impl<'a> World<'a> {
             && pod.cpu_milli <= t.cpu_milli
             && pod.memory_mib <= t.memory_mib
             && pod.gpu.gpus() <= t.gpu_count
+    }
+
+    /// Why no pool type can run `pod`: one reason per pool (its first type's).
+    fn why_no_type(&self, pod: &PodSpec) -> String {
+        let mut out = Vec::new();
+        for ps in &self.spec.pools {
+            let it = &ps.types[0];
+            let mut labels = ps.labels.clone();
+            labels.insert("fleetsim.io/pool".into(), ps.name.clone());
+            if let Some(z) = ps.zones.first() {
+                labels.insert("topology.kubernetes.io/zone".into(), z.clone());
+            }
+            let t = NodeTemplate::of(&it.node_spec(String::new(), labels, ps.taints.clone()));
+            let why = match template_admits(&t, pod) {
+                Err(u) => u.to_string(),
+                Ok(()) if pod.cpu_milli > t.cpu_milli => format!("cpu request above {} allocatable", it.name),
+                Ok(()) if pod.memory_mib > t.memory_mib => format!("memory request above {} allocatable", it.name),
+                Ok(()) => format!("nvidia.com/gpu request above the {} GPUs of {}", it.gpus, it.name),
+            };
+            out.push(format!("{}: {why}", ps.name));
+        }
+        out.join("; ")
     }
 
     fn scale_down(&mut self, cfg: &super::ScalerConfig) -> Result<(), String> {
