@@ -98,6 +98,24 @@ pub struct PoolSpec {
     pub stock: BTreeMap<String, u32>,
 }
 
+impl PoolSpec {
+    /// The node of type `ty` in `zone` this pool launches, named `name`: the pool's labels and
+    /// taints, plus `fleetsim.io/pool`, `topology.kubernetes.io/zone` and the type's labels.
+    pub fn node_spec(&self, ty: usize, zone: Option<&str>, name: String) -> crate::core::NodeSpec {
+        let mut labels = self.labels.clone();
+        labels.insert("fleetsim.io/pool".into(), self.name.clone());
+        if let Some(z) = zone {
+            labels.insert("topology.kubernetes.io/zone".into(), z.to_string());
+        }
+        self.types[ty].node_spec(name, labels, self.taints.clone())
+    }
+
+    /// The first of the pool's zones where type `ty` is sold (what an estimate assumes).
+    pub fn first_zone(&self, ty: usize) -> Option<&str> {
+        self.zones.iter().map(String::as_str).find(|z| self.types[ty].on_demand.contains_key(*z))
+    }
+}
+
 /// A latency: `lo` when `lo == hi`, else uniform in `[lo, hi]` (milliseconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Latency {

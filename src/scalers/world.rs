@@ -9,7 +9,7 @@ use super::{AutoscaleSpec, DeploymentSpec, Expander, PoolMode, TimelineOp};
 use crate::core::model::template_admits;
 use crate::core::{ClusterState, NodeId, NodeTemplate, PodId, PodSpec, Scheduler, MILLI_PER_GPU};
 use crate::engine::{EventQueue, Outcome, Phase, PodRecord, RngStreams, Sample, SimResult, SimTime, Stream};
-use crate::market::{cost_micro, InstanceType};
+use crate::market::cost_micro;
 use crate::workload::TracePod;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -648,10 +648,7 @@ impl<'a> World<'a> {
         let idx = self.nodes.len();
         let name = format!("{}-{}", ps.name, idx);
         let price = it.on_demand[zone.as_str()];
-        let mut labels = ps.labels.clone();
-        labels.insert("fleetsim.io/pool".into(), ps.name.clone());
-        labels.insert("topology.kubernetes.io/zone".into(), zone.clone());
-        let spec = it.node_spec(name.clone(), labels, ps.taints.clone());
+        let spec = ps.node_spec(ty, Some(&zone), name.clone());
         self.nodes.push(Node {
             row: NodeRow {
                 id: None,
@@ -709,12 +706,9 @@ impl<'a> World<'a> {
                 }
             }
             _ => {
-                let it: &InstanceType = &self.spec.pools[self.nodes[n].pool].types[self.nodes[n].itype];
                 let row = &self.nodes[n].row;
-                let mut labels = self.spec.pools[self.nodes[n].pool].labels.clone();
-                labels.insert("fleetsim.io/pool".into(), row.pool.clone());
-                labels.insert("topology.kubernetes.io/zone".into(), row.zone.clone());
-                let spec = it.node_spec(row.name.clone(), labels, self.spec.pools[self.nodes[n].pool].taints.clone());
+                let ps = &self.spec.pools[self.nodes[n].pool];
+                let spec = ps.node_spec(self.nodes[n].itype, Some(&row.zone), row.name.clone());
                 let id = self.cluster.add_node(&spec).map_err(|e| e.to_string())?;
                 self.nodes[n].row.id = Some(id);
                 self.nodes[n].idle_since = Some(self.now);
@@ -910,14 +904,9 @@ impl<'a> World<'a> {
                         let placed = match sched.place(c, spec, &mut rng) {
                             Ok(pl) if added.contains(&pl.node) => Some(pl),
                             _ if (added.len() as u32) < room => {
-                                let mut labels = ps.labels.clone();
-                                labels.insert("fleetsim.io/pool".into(), ps.name.clone());
-                                let z = ps.zones.first().cloned().unwrap_or_default();
-                                labels.insert("topology.kubernetes.io/zone".into(), z);
                                 let nm = format!("estimate/{}/{}", ps.name, added.len());
-                                let id = c
-                                    .add_node(&it.node_spec(nm, labels, ps.taints.clone()))
-                                    .map_err(|e| e.to_string())?;
+                                let id =
+                                    c.add_node(&ps.node_spec(ty, ps.first_zone(ty), nm)).map_err(|e| e.to_string())?;
                                 added.push(id);
                                 sched.place(c, spec, &mut rng).ok().filter(|pl| added.contains(&pl.node))
                             }
@@ -987,15 +976,8 @@ impl<'a> World<'a> {
     /// Whether a node of the pool's type `ty` (empty) could run `pod`.
     fn type_fits(&self, pool: usize, ty: usize, pod: &PodSpec) -> bool {
         let ps = &self.spec.pools[pool];
-        let it = &ps.types[ty];
-        let mut labels = ps.labels.clone();
-        labels.insert("fleetsim.io/pool".into(), ps.name.clone());
         // Zone-constrained pods are matched against the first zone with an offering.
-        if let Some(z) = ps.zones.iter().find(|z| it.on_demand.contains_key(z.as_str())) {
-            labels.insert("topology.kubernetes.io/zone".into(), z.clone());
-        }
-        let spec = it.node_spec(String::new(), labels, ps.taints.clone());
-        let t = NodeTemplate::of(&spec);
+        let t = NodeTemplate::of(&ps.node_spec(ty, ps.first_zone(ty), String::new()));
         template_admits(&t, pod).is_ok()
             && pod.cpu_milli <= t.cpu_milli
             && pod.memory_mib <= t.memory_mib
@@ -1007,12 +989,7 @@ impl<'a> World<'a> {
         let mut out = Vec::new();
         for ps in &self.spec.pools {
             let it = &ps.types[0];
-            let mut labels = ps.labels.clone();
-            labels.insert("fleetsim.io/pool".into(), ps.name.clone());
-            if let Some(z) = ps.zones.first() {
-                labels.insert("topology.kubernetes.io/zone".into(), z.clone());
-            }
-            let t = NodeTemplate::of(&it.node_spec(String::new(), labels, ps.taints.clone()));
+            let t = NodeTemplate::of(&ps.node_spec(0, ps.first_zone(0), String::new()));
             let why = match template_admits(&t, pod) {
                 Err(u) => u.to_string(),
                 Ok(()) if pod.cpu_milli > t.cpu_milli => format!("cpu request above {} allocatable", it.name),
