@@ -64,74 +64,36 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
     // task shapes: the pods as the scenario lists them, before inflation.
     let frag_workload = Workload::from_pods(s.pods.iter().map(|p| &p.spec));
     let policy = s.policy.build(&frag_workload);
-    if let Some(a) = &s.autoscale {
+    let keep_nodes = s.output.nodes || s.output.pods;
+    let (summary, mut result, nodes, events) = if let Some(a) = &s.autoscale {
         let end = s.end.ok_or("an autoscaling scenario needs simulation.end")?;
-        let world = World::new(a, cluster, policy, &streams);
-        let w = world.run(&pods, s.departures, end, s.sample_interval)?;
+        let w = World::new(a, cluster, policy, &streams).run(&pods, s.departures, end, s.sample_interval)?;
         let summary = summarize(&w.sim, None, &frag_workload, Some(&w));
-        let mut result = w.sim;
-        if !s.output.pods {
-            result.pods = Vec::new();
-        }
-        let json = serde_json::to_string(&s.raw).map_err(|e| e.to_string())?;
-        return Ok(RunOutput {
-            run_id: run_id.to_string(),
-            params: params.to_vec(),
-            scenario: s.name.clone(),
-            workload: s.workload_name.clone(),
-            policy: s.policy.to_string(),
-            seed: s.seed,
-            scenario_hash: stable_hash(json.as_bytes()),
-            summary,
-            result,
-            nodes: if s.output.nodes || s.output.pods { w.nodes } else { Vec::new() },
-            events: w.events,
-            gpu_capacity_milli: capacity,
-            output: s.output.clone(),
+        (summary, w.sim, if keep_nodes { w.nodes } else { Vec::new() }, w.events)
+    } else {
+        let cfg = SimConfig {
+            unschedulable: s.unschedulable,
+            sample_interval: if s.output.timeseries { Some(s.sample_interval) } else { None },
+            end: s.end,
+            curve_max_pct: s.output.allocation_curve,
+            frag_workload: frag_workload.clone(),
+        };
+        let mut sim = Simulation::new(cluster, policy, streams.stream("placement"), cfg);
+        let departures = s.departures;
+        let arrivals = pods.iter().enumerate().map(|(i, p)| Arrival {
+            id: i as u64,
+            time: p.created,
+            spec: p.spec.clone(),
+            duration: if departures { p.deleted.map(|d| crate::engine::SimTime(d.0 - p.created.0)) } else { None },
         });
-    }
-    let cfg = SimConfig {
-        unschedulable: s.unschedulable,
-        sample_interval: if s.output.timeseries { Some(s.sample_interval) } else { None },
-        end: s.end,
-        curve_max_pct: s.output.allocation_curve,
-        frag_workload: frag_workload.clone(),
+        let result = sim.run(arrivals)?;
+        let summary = summarize(&result, Some(&sim.cluster), &frag_workload, None);
+        let nodes = if keep_nodes { static_rows(s) } else { Vec::new() };
+        (summary, result, nodes, Vec::new())
     };
-    let mut sim = Simulation::new(cluster, policy, streams.stream("placement"), cfg);
-    let departures = s.departures;
-    let arrivals = pods.iter().enumerate().map(|(i, p)| Arrival {
-        id: i as u64,
-        time: p.created,
-        spec: p.spec.clone(),
-        duration: if departures { p.deleted.map(|d| crate::engine::SimTime(d.0 - p.created.0)) } else { None },
-    });
-    let mut result = sim.run(arrivals)?;
-    let summary = summarize(&result, Some(&sim.cluster), &frag_workload, None);
     if !s.output.pods {
         result.pods = Vec::new();
     }
-    let nodes = if s.output.nodes || s.output.pods {
-        s.nodes
-            .iter()
-            .enumerate()
-            .map(|(i, (spec, meta))| NodeRow {
-                id: Some(i as crate::core::NodeId),
-                name: spec.name.clone(),
-                pool: meta.pool.clone(),
-                instance_type: meta.instance_type.clone(),
-                capacity_type: "on-demand".into(),
-                zone: String::new(),
-                gpus: spec.gpu_count,
-                launched: crate::engine::SimTime::ZERO,
-                ready: Some(crate::engine::SimTime::ZERO),
-                terminated: None,
-                reason: String::new(),
-                price_micro_h: 0,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
     let json = serde_json::to_string(&s.raw).map_err(|e| e.to_string())?;
     Ok(RunOutput {
         run_id: run_id.to_string(),
@@ -144,10 +106,32 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
         summary,
         result,
         nodes,
-        events: Vec::new(),
+        events,
         gpu_capacity_milli: capacity,
         output: s.output.clone(),
     })
+}
+
+/// The static cluster's nodes as `nodes.csv` rows: present from t = 0, no price.
+fn static_rows(s: &Scenario) -> Vec<NodeRow> {
+    s.nodes
+        .iter()
+        .enumerate()
+        .map(|(i, (spec, meta))| NodeRow {
+            id: Some(i as crate::core::NodeId),
+            name: spec.name.clone(),
+            pool: meta.pool.clone(),
+            instance_type: meta.instance_type.clone(),
+            capacity_type: "on-demand".into(),
+            zone: String::new(),
+            gpus: spec.gpu_count,
+            launched: crate::engine::SimTime::ZERO,
+            ready: Some(crate::engine::SimTime::ZERO),
+            terminated: None,
+            reason: String::new(),
+            price_micro_h: 0,
+        })
+        .collect()
 }
 
 /// A run that failed, with its id and parameters.
