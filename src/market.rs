@@ -43,7 +43,7 @@ pub struct RawInstanceType {
     /// Memory of one GPU (`24Gi`).
     #[serde(default)]
     pub gpu_memory: Option<String>,
-    /// `amd64` or `arm64`.
+    /// `amd64` or `arm64`; default `amd64`, the architecture of every GPU type the seeds name.
     #[serde(default = "amd64")]
     pub arch: String,
     /// Where it is sold and at what price.

@@ -194,3 +194,21 @@ fn a_pod_no_pool_can_run_is_reported_once_by_name_and_the_run_goes_on() {
     let big = pods.iter().find(|p| p["pod"] == "too-big-0").unwrap();
     assert_eq!(big["outcome"], "pending");
 }
+
+#[test]
+fn stock_for_a_zone_outside_the_pool_is_a_load_error() {
+    let cat = root().join("scenarios/catalogs/alibaba-a10.yaml");
+    let dir = tmp("bad-stock");
+    let f = dir.join("s.yaml");
+    std::fs::write(
+        &f,
+        format!(
+            "catalog: {}\ncluster: {{}}\nworkload: {{}}\nplacement: {{policy: best-fit}}\nsimulation: {{end: 1h}}\npools:\n  - {{name: p, instance_types: [ecs.gn7i-c8g1.2xlarge], zones: [cn-beijing-k], max: 3, stock: {{cn-beijing-x: 0}}}}\n",
+            cat.display()
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("pools[0].stock.cn-beijing-x") && err.contains("not one of the pool's zones"), "{err}");
+}

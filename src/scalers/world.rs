@@ -127,7 +127,8 @@ struct Node {
     images: BTreeMap<String, SimTime>,
     idle_since: Option<SimTime>,
     unneeded_since: Option<SimTime>,
-    pods: u32,
+    /// Pods bound here (terminating ones included), by index.
+    pods: std::collections::BTreeSet<usize>,
 }
 
 struct Deployment {
@@ -535,7 +536,7 @@ impl<'a> World<'a> {
         self.recs[p].outcome = outcome;
         self.recs[p].finished = Some(self.now);
         if let Some(n) = self.pods[p].node {
-            self.nodes_pod_left(n);
+            self.nodes_pod_left(n, p);
         }
         if !self.pending.is_empty() {
             self.want_schedule()?;
@@ -543,13 +544,13 @@ impl<'a> World<'a> {
         Ok(())
     }
 
-    fn nodes_pod_left(&mut self, n: usize) {
+    fn nodes_pod_left(&mut self, n: usize, p: usize) {
         if n == usize::MAX {
             return;
         }
         let node = &mut self.nodes[n];
-        node.pods -= 1;
-        if node.pods == 0 {
+        node.pods.remove(&p);
+        if node.pods.is_empty() {
             node.idle_since = Some(self.now);
         }
     }
@@ -598,7 +599,7 @@ impl<'a> World<'a> {
         let mut ready = t;
         if n != usize::MAX {
             let node = &mut self.nodes[n];
-            node.pods += 1;
+            node.pods.insert(p);
             node.idle_since = None;
             node.unneeded_since = None;
             let img = self.pods[p].image.clone();
@@ -670,7 +671,7 @@ impl<'a> World<'a> {
             images: BTreeMap::new(),
             idle_since: None,
             unneeded_since: None,
-            pods: 0,
+            pods: Default::default(),
         });
         self.counters.nodes_launched += 1;
         let by = if ps.mode == PoolMode::SmartHosting { "GOATScaler" } else { "cluster-autoscaler" };
@@ -728,12 +729,7 @@ impl<'a> World<'a> {
     fn terminate(&mut self, n: usize, reason: &str) -> Result<(), String> {
         if let Some(id) = self.nodes[n].row.id {
             // Evict what still runs there; Deployment pods are recreated as new pending pods.
-            let on: Vec<usize> = (0..self.pods.len())
-                .filter(|&p| {
-                    self.pods[p].node == Some(n)
-                        && matches!(self.pods[p].state, PState::Bound | PState::Running | PState::Terminating)
-                })
-                .collect();
+            let on: Vec<usize> = std::mem::take(&mut self.nodes[n].pods).into_iter().collect();
             for p in on {
                 self.cluster.unbind(p as PodId).map_err(|e| e.to_string())?;
                 let was_terminating = self.pods[p].state == PState::Terminating;
@@ -798,14 +794,24 @@ impl<'a> World<'a> {
         if pending.is_empty() {
             return Ok(());
         }
-        let mut c = self.cluster.clone();
-        self.add_upcoming(&mut c)?;
+        // Estimate on a fork of the live state (reverted below) rather than a copy of it: the
+        // loop runs every scan interval while pods wait. Nothing else touches the state meanwhile.
+        let mut c = std::mem::take(&mut self.cluster);
+        let cp = c.fork();
+        let r = self.scale_up_on(&mut c, pending);
+        c.revert(cp).map_err(|e| e.to_string())?;
+        self.cluster = c;
+        r
+    }
+
+    fn scale_up_on(&mut self, c: &mut ClusterState, pending: Vec<usize>) -> Result<(), String> {
+        self.add_upcoming(c)?;
         let mut sched = Scheduler::new(crate::core::PolicyName::FirstFit.build(&crate::core::Workload::default()));
         let mut rng = NoRandom;
         // Pods the upcoming nodes already cover.
         let mut rest = Vec::new();
         for p in pending {
-            match sched.place(&c, &self.pods[p].spec, &mut rng) {
+            match sched.place(c, &self.pods[p].spec, &mut rng) {
                 Ok(pl) => c.bind(p as PodId, &self.pods[p].spec, &pl).map_err(|e| e.to_string())?,
                 Err(_) => rest.push(p),
             }
@@ -813,7 +819,7 @@ impl<'a> World<'a> {
         // Smart hosting: one node per pod that still fits nowhere, first type and zone that fit.
         let mut left = Vec::new();
         for p in rest {
-            if let Ok(pl) = sched.place(&c, &self.pods[p].spec, &mut rng) {
+            if let Ok(pl) = sched.place(c, &self.pods[p].spec, &mut rng) {
                 c.bind(p as PodId, &self.pods[p].spec, &pl).map_err(|e| e.to_string())?;
                 continue;
             }
@@ -837,7 +843,7 @@ impl<'a> World<'a> {
                             self.nodes[n].template.taints.clone(),
                         );
                         let id = c.add_node(&spec).map_err(|e| e.to_string())?;
-                        let pl = sched.place(&c, &self.pods[p].spec, &mut rng).map_err(|e| e.to_string())?;
+                        let pl = sched.place(c, &self.pods[p].spec, &mut rng).map_err(|e| e.to_string())?;
                         debug_assert_eq!(pl.node, id);
                         c.bind(p as PodId, &self.pods[p].spec, &pl).map_err(|e| e.to_string())?;
                         done = true;
@@ -1011,7 +1017,7 @@ impl<'a> World<'a> {
             {
                 continue;
             }
-            if let Some(idle) = node.idle_since.filter(|_| node.pods == 0) {
+            if let Some(idle) = node.idle_since.filter(|_| node.pods.is_empty()) {
                 if self.now.0 - idle.0 >= cfg.scale_in_delay.0 {
                     self.counters.scale_downs += 1;
                     let name = node.row.name.clone();
@@ -1043,7 +1049,7 @@ impl<'a> World<'a> {
             if self.now.0 - since.0 < cfg.unneeded_time.0 || self.pool_size(pool) <= self.spec.pools[pool].min {
                 continue;
             }
-            let empty = self.nodes[n].pods == 0;
+            let empty = self.nodes[n].pods.is_empty();
             // Upstream: empty nodes go in bulk (--max-empty-bulk-delete 10), busy ones one at a
             // time (--max-drain-parallelism 1).
             if (empty && removed_empty >= 10) || (!empty && removed_busy) {
@@ -1078,8 +1084,11 @@ impl<'a> World<'a> {
         if util >= cfg.threshold_permille {
             return Ok(false);
         }
-        let on: Vec<usize> = (0..self.pods.len())
-            .filter(|&p| self.pods[p].node == Some(n) && matches!(self.pods[p].state, PState::Bound | PState::Running))
+        let on: Vec<usize> = self.nodes[n]
+            .pods
+            .iter()
+            .copied()
+            .filter(|&p| matches!(self.pods[p].state, PState::Bound | PState::Running))
             .collect();
         if on.is_empty() {
             return Ok(true);

@@ -81,7 +81,8 @@ pub struct RawPool {
     /// Pool name.
     pub name: String,
     /// `autoscaler` (an ACK node pool with auto scaling: cluster-autoscaler) or `smart-hosting`
-    /// (an ACK managed pool in smart hosting mode: GOATScaler).
+    /// (an ACK managed pool in smart hosting mode: GOATScaler). Default `autoscaler`: the mode
+    /// of seed 002, where a pool's scaling mode is set to automatic.
     #[serde(default = "autoscaler")]
     pub mode: String,
     /// Instance types, in order of preference (catalog names).
@@ -89,7 +90,7 @@ pub struct RawPool {
     /// Zones (the vSwitches' zones), in order; default: every zone the first type is sold in.
     #[serde(default)]
     pub zones: Vec<String>,
-    /// Minimum nodes (autoscaler pools).
+    /// Minimum nodes (autoscaler pools). Default 0, as seed 002's pool is configured.
     #[serde(default)]
     pub min: u32,
     /// Maximum nodes.
@@ -100,7 +101,7 @@ pub struct RawPool {
     /// Taints as kubectl writes them: `key=value:NoSchedule`.
     #[serde(default)]
     pub taints: Vec<String>,
-    /// Expander priority (higher first) for the `priority` expander.
+    /// Expander priority (higher first) for the `priority` expander; default 0 (all equal).
     #[serde(default)]
     pub priority: i32,
     /// Instances in stock per zone (`{cn-beijing-k: 0}`); absent zones are unlimited.

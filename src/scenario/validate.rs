@@ -511,6 +511,14 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario) -> Result<AutoscaleSpec, Scen
                 );
             }
         }
+        for z in p.stock.keys() {
+            if !zones.contains(z) {
+                return Err(cx.err(
+                    f(&format!("stock.{z}")),
+                    format!("zone `{z}` is not one of the pool's zones ({})", zones.join(", ")),
+                ));
+            }
+        }
         if p.max == 0 || p.max > 100_000 {
             return Err(cx.err(f("max"), format!("{}; expected 1..=100000", p.max)));
         }
@@ -613,6 +621,11 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario) -> Result<AutoscaleSpec, Scen
                         f("scale.deployment"),
                         format!("no deployment `{}` is applied before this step", sc.deployment),
                     ));
+                }
+                if sc.replicas > 100_000 {
+                    return Err(
+                        cx.err(f("scale.replicas"), format!("{} is absurd; expected at most 100000", sc.replicas))
+                    );
                 }
                 TimelineOp::Scale { name: sc.deployment.clone(), replicas: sc.replicas }
             }
