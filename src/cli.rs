@@ -29,6 +29,9 @@ struct Cli {
 enum Command {
     /// Run one scenario and print its summary.
     ///
+    /// Given a sweep file (a `matrix` or `variants`, such as the quickstart's comparison of two
+    /// scalers), runs every combination as `sweep` does and prints the runs side by side.
+    ///
     /// Writes into DIR: summary.csv, pods.csv, nodes.csv, timeseries.csv (as the scenario's
     /// `output` section asks), allocation_curve.csv/.svg/.md when the allocation curve is on, and
     /// run.json (version, scenario hash, seed, wall time). CSVs are byte-identical run after run.
@@ -98,18 +101,64 @@ fn cmd_validate(path: &Path) -> i32 {
     }
 }
 
+/// Figures a person reads first: packing runs and autoscaling runs differ.
+const PACKING_COLS: [&str; 9] = [
+    "pods",
+    "pods_scheduled",
+    "pods_never_scheduled",
+    "gpu_alloc_pct_end",
+    "gpu_alloc_pct_time_avg",
+    "frag_pct_end",
+    "pending_p50_s",
+    "pending_p95_s",
+    "pending_max_s",
+];
+const AUTOSCALING_COLS: [&str; 14] = [
+    "pods",
+    "pods_never_scheduled",
+    "cost_usd",
+    "gpu_hours_provisioned",
+    "gpu_hours_allocated",
+    "gpu_hours_alloc_ratio",
+    "cpu_alloc_pct_time_avg",
+    "pending_p50_s",
+    "pending_p95_s",
+    "pending_p99_s",
+    "pending_max_s",
+    "nodes_launched",
+    "scale_ups",
+    "provisioning_failures",
+];
+
+fn figure<'a>(r: &'a RunOutput, c: &str) -> &'a str {
+    r.summary.figures.iter().find(|(k, _)| *k == c).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+/// Prints the summary: one row per run, or side by side (one column per run) for a comparison of
+/// a few runs.
 fn print_summary(runs: &[&RunOutput]) {
-    let cols = [
-        "pods",
-        "pods_scheduled",
-        "pods_never_scheduled",
-        "gpu_alloc_pct_end",
-        "gpu_alloc_pct_time_avg",
-        "frag_pct_end",
-        "pending_p50_s",
-        "pending_p95_s",
-        "pending_max_s",
-    ];
+    let autoscaling = runs.iter().any(|r| r.result.gpu_capacity_integral.is_some());
+    let cols: &[&str] = if autoscaling { &AUTOSCALING_COLS } else { &PACKING_COLS };
+    if runs.len() > 1 && runs.len() <= 6 {
+        let label = cols.iter().map(|c| c.len()).max().unwrap_or(6);
+        let ws: Vec<usize> = runs
+            .iter()
+            .map(|r| r.run_id.len().max(cols.iter().map(|c| figure(r, c).len()).max().unwrap_or(0)))
+            .collect();
+        print!("{:<label$}", "run");
+        for (r, w) in runs.iter().zip(&ws) {
+            print!("  {:>w$}", r.run_id);
+        }
+        println!();
+        for c in cols {
+            print!("{c:<label$}");
+            for (r, w) in runs.iter().zip(&ws) {
+                print!("  {:>w$}", figure(r, c));
+            }
+            println!();
+        }
+        return;
+    }
     let width = runs.iter().map(|r| r.run_id.len()).max().unwrap_or(6).max(6);
     print!("{:<width$}", "run");
     for c in cols {
@@ -119,8 +168,7 @@ fn print_summary(runs: &[&RunOutput]) {
     for r in runs {
         print!("{:<width$}", r.run_id);
         for c in cols {
-            let v = r.summary.figures.iter().find(|(k, _)| *k == c).map(|(_, v)| v.as_str()).unwrap_or("");
-            print!("  {v:>w$}", w = c.len().max(10));
+            print!("  {:>w$}", figure(r, c), w = c.len().max(10));
         }
         println!();
     }
@@ -130,14 +178,8 @@ fn cmd_run(path: &Path, out: &Path) -> i32 {
     let t0 = Instant::now();
     let s = match load(path) {
         Ok(Loaded::Scenario(s)) => s,
-        Ok(Loaded::Sweep(_)) => {
-            eprintln!(
-                "error: {} is a sweep (it has a `matrix`); run it with `fleetsim sweep {}`",
-                path.display(),
-                path.display()
-            );
-            return 2;
-        }
+        // A comparison file (variants or a matrix) runs every combination, as `sweep` does.
+        Ok(Loaded::Sweep(_)) => return cmd_sweep(path, out, None),
         Err(code) => return code,
     };
     let r = match run_scenario(&s.name, &[], &s) {
@@ -167,7 +209,7 @@ fn cmd_sweep(path: &Path, out: &Path, threads: Option<usize>) -> i32 {
         Ok(Loaded::Sweep(s)) => s,
         Ok(Loaded::Scenario(_)) => {
             eprintln!(
-                "error: {} is a single scenario (no `matrix`); run it with `fleetsim run {}`",
+                "error: {} is a single scenario (no `matrix` or `variants`); run it with `fleetsim run {}`",
                 path.display(),
                 path.display()
             );

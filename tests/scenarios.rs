@@ -141,6 +141,12 @@ fn bad_input_gets_one_clear_error_and_a_nonzero_exit() {
             t = traces.display()
         )
     };
+    let window = |w: &str| {
+        format!(
+            "cluster:\n  nodes_csv: {t}/openb_node_list_gpu_node.csv\nworkload:\n  trace: {{ pods_csv: {t}/openb_pod_list_default.csv, window: {w} }}\nplacement: {{ policy: fgd }}\n",
+            t = traces.display()
+        )
+    };
     let cases: Vec<(&str, String, Vec<&str>)> = vec![
         ("unknown-field.yaml", base("simulation:\n  sample_intervl: 1h\n", "fgd"), vec!["unknown-field.yaml", "sample_intervl"]),
         ("unknown-policy.yaml", base("", "bestfit"), vec!["placement.policy", "best-fit", "fgd"]),
@@ -156,6 +162,20 @@ fn bad_input_gets_one_clear_error_and_a_nonzero_exit() {
             "bad-resource.yaml",
             "cluster:\n  nodes:\n    - { name: a, cpu: \"4\", memory: 16Gi }\nworkload:\n  pods:\n    - { name: p, requests: { nvidia.com/gpus: \"1\" } }\nplacement: { policy: fgd }\n".into(),
             vec!["workload.pods[0].requests.nvidia.com/gpus", "nvidia.com/gpu"],
+        ),
+        (
+            "bad-window.yaml",
+            window("{ from: 2d, to: 1d }"),
+            vec!["bad-window.yaml", "workload.trace.window", "must be after"],
+        ),
+        ("empty-window.yaml", window("{ from: 400d, to: 401d }"), vec!["workload.trace.window", "no pod"]),
+        (
+            "bad-variant.yaml",
+            format!(
+                "base:\n  {}\nvariants:\n  a: {{ placement.policy: best-fit }}\n  b: {{ placement.polcy: fgd }}\n",
+                base("", "fgd").replace('\n', "\n  ")
+            ),
+            vec!["variants.b.placement.polcy", "did you mean `policy`"],
         ),
     ];
     for (name, body, needles) in cases {

@@ -378,6 +378,20 @@ pub struct RawTrace {
     /// Replay only the first N pods (by creation time).
     #[serde(default)]
     pub limit: Option<u64>,
+    /// Replay only the pods created in `[from, to)` of the trace's clock, shifted so that `from`
+    /// is time 0 (e.g. one day: `{from: 147d, to: 148d}`). Applied before `limit`.
+    #[serde(default)]
+    pub window: Option<RawWindow>,
+}
+
+/// A time window of a trace.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    /// Start (inclusive), a duration on the trace's clock such as `147d`.
+    pub from: String,
+    /// End (exclusive).
+    pub to: String,
 }
 
 /// `count` identical pods named `<name>-<i>`.

@@ -12,6 +12,18 @@
 //!   placement.policy: [best-fit, fgd]
 //!   seed: { from: 42, to: 51 }
 //! ```
+//!
+//! `variants` names whole alternatives (each a set of field paths and values) when one matrix
+//! value is not enough, e.g. a pool autoscaler against smart hosting, which differ in their whole
+//! `pools` list. It is the outermost axis, named `variant`:
+//!
+//! ```yaml
+//! variants:
+//!   pool-autoscaler: { pools: [ ... ], scaler.expander: least-waste }
+//!   smart-hosting:   { pools: [ ... ] }
+//! matrix:          # optional when variants are given
+//!   seed: { from: 1, to: 3 }
+//! ```
 
 use super::schema::RawScenario;
 use super::validate::{validate, Loader, Scenario, ScenarioError};
@@ -37,7 +49,23 @@ struct RawSweep {
     base: Option<RawScenario>,
     #[serde(default)]
     base_file: Option<String>,
+    #[serde(default)]
+    variants: IndexMap<String, IndexMap<String, Value>>,
+    #[serde(default)]
     matrix: IndexMap<String, Axis>,
+}
+
+/// One value of an axis: its label (in run ids and parameter columns) and the fields it sets.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    label: String,
+    sets: Vec<(String, Value)>,
+}
+
+impl Choice {
+    fn value(path: &str, v: Value) -> Choice {
+        Choice { label: short(&v), sets: vec![(path.to_string(), v)] }
+    }
 }
 
 /// One run of a sweep.
@@ -75,7 +103,7 @@ fn parse_err(file: &str, e: impl std::fmt::Display) -> ScenarioError {
     ScenarioError::Parse { file: file.to_string(), message: e.to_string() }
 }
 
-/// Loads a scenario or sweep file (a sweep has a top-level `matrix`).
+/// Loads a scenario or sweep file (a sweep has a top-level `matrix` or `variants`).
 pub fn load_file(path: &Path) -> Result<Loaded, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| parse_err(&file, format!("cannot read: {e}")))?;
@@ -89,7 +117,7 @@ pub fn load_file(path: &Path) -> Result<Loaded, ScenarioError> {
     let top: IndexMap<String, serde::de::IgnoredAny> =
         serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, format!("not a YAML mapping: {e}")))?;
     let mut loader = Loader::default();
-    if top.contains_key("matrix") {
+    if top.contains_key("matrix") || top.contains_key("variants") {
         let raw: RawSweep = serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, e))?;
         let name = raw.name.clone().unwrap_or_else(|| stem(path));
         let matrix = raw.matrix_pairs()?;
@@ -114,14 +142,25 @@ fn stem(p: &Path) -> String {
 }
 
 impl RawSweep {
-    fn matrix_pairs(&self) -> Result<Vec<(String, Vec<Value>)>, ScenarioError> {
+    fn matrix_pairs(&self) -> Result<Vec<(String, Vec<Choice>)>, ScenarioError> {
         let mut out = Vec::new();
+        if !self.variants.is_empty() {
+            let choices = self
+                .variants
+                .iter()
+                .map(|(name, sets)| Choice {
+                    label: name.clone(),
+                    sets: sets.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                })
+                .collect();
+            out.push(("variant".to_string(), choices));
+        }
         for (k, axis) in &self.matrix {
-            let vals = match axis {
+            let vals: Vec<Value> = match axis {
                 Axis::List(v) => v.clone(),
                 Axis::Range { from, to } => (*from..=*to).map(Value::from).collect(),
             };
-            out.push((k.clone(), vals));
+            out.push((k.clone(), vals.into_iter().map(|v| Choice::value(k, v)).collect()));
         }
         Ok(out)
     }
@@ -242,13 +281,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
 pub fn expand(
     name: &str,
     base: &RawScenario,
-    matrix: &[(String, Vec<Value>)],
+    matrix: &[(String, Vec<Choice>)],
     file: &str,
     dir: &Path,
     loader: &mut Loader,
 ) -> Result<Sweep, ScenarioError> {
     if matrix.is_empty() {
-        return Err(parse_err(file, "`matrix` is empty; give at least one field path with a list of values"));
+        return Err(parse_err(
+            file,
+            "`matrix` and `variants` are empty; give at least one field path with a list of values",
+        ));
     }
     for (k, vals) in matrix {
         if vals.is_empty() {
@@ -267,13 +309,15 @@ pub fn expand(
         let mut j = base_json.clone();
         let mut params = Vec::new();
         for (a, (k, vals)) in matrix.iter().enumerate() {
-            let v = vals[idx[a]].clone();
-            set_path(&mut j, k, v.clone()).map_err(|m| ScenarioError::Field {
-                file: file.into(),
-                field: format!("matrix.{k}"),
-                message: m,
-            })?;
-            params.push((k.clone(), short(&v)));
+            let c = &vals[idx[a]];
+            for (path, v) in &c.sets {
+                set_path(&mut j, path, v.clone()).map_err(|m| ScenarioError::Field {
+                    file: file.into(),
+                    field: if k == "variant" { format!("variants.{}.{path}", c.label) } else { format!("matrix.{k}") },
+                    message: m,
+                })?;
+            }
+            params.push((k.clone(), c.label.clone()));
         }
         let run_id = params
             .iter()

@@ -294,6 +294,35 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
         }
         let path = cx.path(&t.pods_csv);
         let trace = loader.pods(&path)?;
+        let windowed: Vec<TracePod>;
+        let trace: &[TracePod] = match &t.window {
+            None => &trace,
+            Some(w) => {
+                let from = cx.duration("workload.trace.window.from", &w.from)?;
+                let to = cx.duration("workload.trace.window.to", &w.to)?;
+                if to <= from {
+                    return Err(
+                        cx.err("workload.trace.window", format!("`to` ({}) must be after `from` ({})", w.to, w.from))
+                    );
+                }
+                windowed = trace
+                    .iter()
+                    .filter(|p| p.created >= from && p.created < to)
+                    .map(|p| TracePod {
+                        spec: p.spec.clone(),
+                        created: SimTime(p.created.0 - from.0),
+                        deleted: p.deleted.map(|d| SimTime(d.0.saturating_sub(from.0))),
+                    })
+                    .collect();
+                if windowed.is_empty() {
+                    return Err(cx.err(
+                        "workload.trace.window",
+                        format!("no pod of {} was created in [{}, {})", t.pods_csv, w.from, w.to),
+                    ));
+                }
+                &windowed
+            }
+        };
         let take = match t.limit {
             Some(0) => return Err(cx.err("workload.trace.limit", "expected at least 1")),
             Some(l) => (l as usize).min(trace.len()),
