@@ -58,8 +58,8 @@ fn bench_queue(c: &mut Criterion) {
 }
 
 fn bench_replay(c: &mut Criterion) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml");
-    let Ok(Loaded::Scenario(base)) = load_file(&path) else { panic!("quickstart.yaml must load") };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/alibaba-replay.yaml");
+    let Ok(Loaded::Scenario(base)) = load_file(&path) else { panic!("alibaba-replay.yaml must load") };
     let mut g = c.benchmark_group("replay_default_trace_with_departures");
     g.sample_size(10);
     g.throughput(Throughput::Elements(base.pods.len() as u64));

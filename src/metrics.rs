@@ -94,7 +94,13 @@ pub fn summarize(
         ("gpus", tot_gpus.to_string()),
         ("gpu_demand_milli", demand.to_string()),
         ("gpu_alloc_pct_end", pct(alloc_end, cap)),
-        ("gpu_alloc_pct_peak", pct(r.peak_gpu_allocated_milli, cap)),
+        (
+            "gpu_alloc_pct_peak",
+            match world {
+                Some(w) => format!("{:.4}", w.peak_gpu_alloc_ppm as f64 / 10_000.0),
+                None => pct(r.peak_gpu_allocated_milli, cap),
+            },
+        ),
         ("gpu_alloc_pct_time_avg", avg_alloc),
         ("cpu_alloc_pct_end", cpu_pct),
         ("mem_alloc_pct_end", mem_pct),
@@ -120,6 +126,18 @@ pub fn summarize(
             "gpu_hours_alloc_ratio",
             if gpu_h_prov > 0.0 { format!("{:.4}", gpu_h_alloc / gpu_h_prov) } else { String::new() },
         ),
+        (
+            "cpu_alloc_pct_time_avg",
+            world.map_or(String::new(), |w| {
+                ratio_pct(w.cpu_mem_integrals.cpu_allocated, w.cpu_mem_integrals.cpu_capacity)
+            }),
+        ),
+        (
+            "mem_alloc_pct_time_avg",
+            world.map_or(String::new(), |w| {
+                ratio_pct(w.cpu_mem_integrals.mem_allocated, w.cpu_mem_integrals.mem_capacity)
+            }),
+        ),
         ("nodes_launched", c.nodes_launched.to_string()),
         ("nodes_terminated", c.nodes_terminated.to_string()),
         ("scale_ups", c.scale_ups.to_string()),
@@ -129,6 +147,15 @@ pub fn summarize(
         ("pods_deleted", count(Outcome::Deleted)),
     ]);
     Summary { figures }
+}
+
+/// `a / b` in percent with four decimals; empty when `b` is zero.
+fn ratio_pct(a: u128, b: u128) -> String {
+    if b == 0 {
+        String::new()
+    } else {
+        format!("{:.4}", a as f64 * 100.0 / b as f64)
+    }
 }
 
 #[cfg(test)]

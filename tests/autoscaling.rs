@@ -212,3 +212,41 @@ fn stock_for_a_zone_outside_the_pool_is_a_load_error() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("pools[0].stock.cn-beijing-x") && err.contains("not one of the pool's zones"), "{err}");
 }
+
+#[test]
+fn quickstart_compares_both_scalers_side_by_side_on_a_day_of_the_alibaba_trace() {
+    let f = root().join("scenarios/quickstart.yaml");
+    let out = tmp("quickstart");
+    let (code, stdout, err) = fleetsim(&["run", f.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // Side by side: one header line naming both variants, then one line per figure.
+    let head = stdout.lines().next().unwrap();
+    assert!(head.contains("variant=pool-autoscaler") && head.contains("variant=smart-hosting"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("cost_usd ")), "{stdout}");
+    let summary = csv(&out, "summary.csv");
+    assert_eq!(summary.len(), 2);
+    let nodes = csv(&out, "nodes.csv");
+    for s in &summary {
+        let run = &s["run_id"];
+        assert_eq!(s["pods"], "413", "day 147 of the trace has 413 pods");
+        assert_eq!(num(s, "pods_never_scheduled"), 0.0, "{run}: every pod fits some instance type");
+        let mine: Vec<_> = nodes.iter().filter(|n| &n["run_id"] == run).collect();
+        assert!(!mine.is_empty(), "{run} launched no node");
+        let cost: f64 = mine.iter().map(|n| num(n, "cost_usd")).sum();
+        assert!((num(s, "cost_usd") - cost).abs() < 1e-4, "{run}: summary cost {} vs nodes {cost}", s["cost_usd"]);
+        let ratio = num(s, "gpu_hours_alloc_ratio");
+        assert!(ratio > 0.0 && ratio <= 1.0, "{run}: allocated/provisioned GPU hours {ratio}");
+        let pools: std::collections::BTreeSet<&str> = mine.iter().map(|n| n["pool"].as_str()).collect();
+        if run.contains("smart-hosting") {
+            assert_eq!(pools.into_iter().collect::<Vec<_>>(), ["gpu-smart"]);
+        } else {
+            assert!(pools.iter().all(|p| ["t4", "a10g-1", "a10g-4", "a100-8"].contains(p)), "{pools:?}");
+        }
+    }
+    let again = tmp("quickstart-b");
+    let (code, _, err) = fleetsim(&["run", f.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    for file in ["summary.csv", "pods.csv", "nodes.csv", "timeseries.csv", "events.csv"] {
+        assert_eq!(std::fs::read(out.join(file)).unwrap(), std::fs::read(again.join(file)).unwrap(), "{file} differs");
+    }
+}

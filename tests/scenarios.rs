@@ -29,8 +29,8 @@ fn write_tmp(name: &str, body: &str) -> PathBuf {
 }
 
 #[test]
-fn quickstart_is_byte_identical_run_after_run() {
-    let s = scenario("scenarios/quickstart.yaml");
+fn alibaba_replay_is_byte_identical_run_after_run() {
+    let s = scenario("scenarios/alibaba-replay.yaml");
     let a = run_scenario("q", &[], &s).unwrap();
     let b = run_scenario("q", &[], &s).unwrap();
     assert_eq!(summary_csv(&[&a], &[]), summary_csv(&[&b], &[]), "summary.csv differs; seed {}", s.seed);
@@ -329,7 +329,7 @@ proptest! {
 
 #[test]
 fn shipped_scenarios_validate() {
-    for f in ["scenarios/quickstart.yaml", "scenarios/fgd-openb.yaml"] {
+    for f in ["scenarios/quickstart.yaml", "scenarios/alibaba-replay.yaml", "scenarios/fgd-openb.yaml"] {
         let (code, out, err) = fleetsim(&["validate", root().join(f).to_str().unwrap()]);
         assert_eq!(code, 0, "{f}: {err}");
         assert!(out.starts_with("ok:"), "{out}");

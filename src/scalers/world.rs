@@ -95,6 +95,25 @@ pub struct WorldResult {
     pub cost_micro: u64,
     /// GPU·ms provisioned (paid: from launch request to termination).
     pub gpu_ms_provisioned: u128,
+    /// Time integrals over the nodes present (joined, not yet removed): CPU allocated and
+    /// capacity (milli-CPU·ms), memory allocated and capacity (MiB·ms).
+    pub cpu_mem_integrals: CpuMemIntegrals,
+    /// The highest GPU allocation as a share of the GPUs present at that moment, in millionths
+    /// (capacity changes, so the peak allocation over the final capacity would mislead).
+    pub peak_gpu_alloc_ppm: u64,
+}
+
+/// Time integrals of CPU and memory allocation and capacity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuMemIntegrals {
+    /// Milli-CPU allocated, integrated over ms.
+    pub cpu_allocated: u128,
+    /// Milli-CPU capacity, integrated over ms.
+    pub cpu_capacity: u128,
+    /// MiB allocated, integrated over ms.
+    pub mem_allocated: u128,
+    /// MiB capacity, integrated over ms.
+    pub mem_capacity: u128,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,8 +193,10 @@ pub struct World<'a> {
     samples: Vec<Sample>,
     alloc_integral: u128,
     cap_integral: u128,
+    cpu_mem: CpuMemIntegrals,
     last_t: SimTime,
     peak: u64,
+    peak_ppm: u64,
     n_events: u64,
     static_nodes: Vec<NodeRow>,
 }
@@ -231,8 +252,10 @@ impl<'a> World<'a> {
             samples: Vec::new(),
             alloc_integral: 0,
             cap_integral: 0,
+            cpu_mem: CpuMemIntegrals::default(),
             last_t: SimTime::ZERO,
             peak: 0,
+            peak_ppm: 0,
             n_events: 0,
             static_nodes,
         }
@@ -267,7 +290,12 @@ impl<'a> World<'a> {
             if departures {
                 self.pods[idx].duration = j.deleted.map(|d| SimTime(d.0.saturating_sub(j.created.0)));
             }
-            self.push(j.created, Phase::Arrival, Ev::Arrive(i))?;
+            if i > 0 && j.created < jobs[i - 1].created {
+                return Err(format!(
+                    "trace pods must come in creation order: `{}` comes after a later pod",
+                    j.spec.name
+                ));
+            }
         }
         for i in 0..self.spec.timeline.len() {
             self.push(self.spec.timeline[i].0, Phase::Arrival, Ev::Timeline(i))?;
@@ -283,7 +311,23 @@ impl<'a> World<'a> {
         }
         self.push(SimTime::ZERO, Phase::Scaler, Ev::Tick)?;
         self.push(SimTime::ZERO, Phase::Sample, Ev::Sample)?;
-        while let Some((t, _, ev)) = self.q.pop() {
+        // Trace arrivals are streamed: merged with the queue in (time, phase) order, a trace arrival
+        // first among same-instant arrivals, instead of filling the heap with the whole trace.
+        let mut next_job = 0;
+        loop {
+            let arrival = jobs.get(next_job).map(|j| (j.created, Phase::Arrival));
+            let (t, ev) = match (arrival, self.q.peek()) {
+                (None, None) => break,
+                (Some(a), e) if e.is_none_or(|e| a <= e) => {
+                    next_job += 1;
+                    self.q.advance(a.0);
+                    (a.0, Ev::Arrive(next_job - 1))
+                }
+                _ => {
+                    let (t, _, ev) = self.q.pop().expect("peeked");
+                    (t, ev)
+                }
+            };
             if t > end {
                 break;
             }
@@ -328,7 +372,12 @@ impl<'a> World<'a> {
                     }
                 }
             }
-            self.peak = self.peak.max(self.cluster.totals().gpu_milli_allocated);
+            let tot = self.cluster.totals();
+            self.peak = self.peak.max(tot.gpu_milli_allocated);
+            if tot.gpus > 0 {
+                let ppm = tot.gpu_milli_allocated * 1_000_000 / (tot.gpus * MILLI_PER_GPU as u64);
+                self.peak_ppm = self.peak_ppm.max(ppm);
+            }
         }
         self.now = end.max(self.now);
         self.advance(end);
@@ -366,6 +415,8 @@ impl<'a> World<'a> {
             counters: self.counters,
             cost_micro: cost,
             gpu_ms_provisioned: gpu_ms,
+            cpu_mem_integrals: self.cpu_mem,
+            peak_gpu_alloc_ppm: self.peak_ppm,
         })
     }
 
@@ -374,6 +425,10 @@ impl<'a> World<'a> {
         let tot = self.cluster.totals();
         self.alloc_integral += tot.gpu_milli_allocated as u128 * dt;
         self.cap_integral += (tot.gpus * MILLI_PER_GPU as u64) as u128 * dt;
+        self.cpu_mem.cpu_allocated += tot.cpu_allocated as u128 * dt;
+        self.cpu_mem.cpu_capacity += tot.cpu_capacity as u128 * dt;
+        self.cpu_mem.mem_allocated += tot.mem_allocated as u128 * dt;
+        self.cpu_mem.mem_capacity += tot.mem_capacity as u128 * dt;
         self.last_t = t;
         self.now = t;
     }
