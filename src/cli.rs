@@ -1,8 +1,9 @@
 //! Command-line interface.
 
 use clap::{Parser, Subcommand};
-use fleetsim::experiment::{run_all, run_scenario, RunOutput};
-use fleetsim::report::{write_outputs, RunMeta};
+use fleetsim::experiment::store::{run_key, Manifest, ManifestRun, Shard, Store};
+use fleetsim::experiment::{run_each, run_scenario, scenario_hash};
+use fleetsim::report::{assemble, fragment, write_outputs, RunMeta, SummaryRow};
 use fleetsim::scenario::{load_file, Loaded};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -45,9 +46,14 @@ enum Command {
     /// Run every combination of a sweep file's matrix, in parallel.
     ///
     /// Outputs are the same files as `run`, one row per run (with a run_id and one column per
-    /// matrix path), in matrix order: byte-identical for any --threads.
+    /// matrix path in every row), in matrix order: byte-identical for any --threads. Each finished
+    /// run is kept in DIR/.runs/ as it finishes: interrupt the sweep and run the same command again,
+    /// and only unfinished (or failed, or changed) runs run. DIR/sweep.json lists the whole sweep.
+    ///
+    /// Past one machine: `--shard I/N` on N machines (I = 0..N-1, e.g. a Kubernetes Indexed Job's
+    /// JOB_COMPLETION_INDEX), then `fleetsim merge` of their directories; see examples/.
     Sweep {
-        /// The sweep file (a base scenario and a `matrix`).
+        /// The sweep file (a base scenario and a `matrix` and/or `variants`).
         sweep: PathBuf,
         /// Output directory (created if missing).
         #[arg(long, default_value = "out")]
@@ -55,6 +61,22 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Run only shard I of N (runs whose matrix index is I modulo N), e.g. `--shard 0/4`.
+        #[arg(long, value_name = "I/N", value_parser = Shard::parse, default_value = "0/1")]
+        shard: Shard,
+    },
+    /// Combine the output directories of a sweep's shards into what the unsharded sweep writes.
+    ///
+    /// Every directory must hold shards of the same sweep (same sweep.json run list); a run found
+    /// in none of them is an error naming it. The CSVs (and plots) in --out are byte-identical to
+    /// those of the unsharded sweep; run.json records the merge's own wall time.
+    Merge {
+        /// The shards' output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged outputs (may be one of the shards' directories).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Check a scenario or sweep file without running it.
     Validate {
@@ -68,7 +90,8 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { scenario, out } => cmd_run(&scenario, &out),
-        Command::Sweep { sweep, out, threads } => cmd_sweep(&sweep, &out, threads),
+        Command::Sweep { sweep, out, threads, shard } => cmd_sweep(&sweep, &out, threads, shard),
+        Command::Merge { dirs, out } => cmd_merge(&dirs, &out),
         Command::Validate { file } => cmd_validate(&file),
     }
 }
@@ -130,14 +153,15 @@ const AUTOSCALING_COLS: [&str; 14] = [
     "provisioning_failures",
 ];
 
-fn figure<'a>(r: &'a RunOutput, c: &str) -> &'a str {
-    r.summary.figures.iter().find(|(k, _)| *k == c).map(|(_, v)| v.as_str()).unwrap_or("")
+fn figure<'a>(r: &'a SummaryRow, c: &str) -> &'a str {
+    r.get(c)
 }
 
 /// Prints the summary: one row per run, or side by side (one column per run) for a comparison of
 /// a few runs.
-fn print_summary(runs: &[&RunOutput]) {
-    let autoscaling = runs.iter().any(|r| r.result.gpu_capacity_integral.is_some());
+fn print_summary(runs: &[SummaryRow]) {
+    // Only autoscaling runs have time-averaged CPU allocation over the nodes present.
+    let autoscaling = runs.iter().any(|r| !r.get("cpu_alloc_pct_time_avg").is_empty());
     let cols: &[&str] = if autoscaling { &AUTOSCALING_COLS } else { &PACKING_COLS };
     if runs.len() > 1 && runs.len() <= 6 {
         let label = cols.iter().map(|c| c.len()).max().unwrap_or(6);
@@ -179,7 +203,7 @@ fn cmd_run(path: &Path, out: &Path) -> i32 {
     let s = match load(path) {
         Ok(Loaded::Scenario(s)) => s,
         // A comparison file (variants or a matrix) runs every combination, as `sweep` does.
-        Ok(Loaded::Sweep(_)) => return cmd_sweep(path, out, None),
+        Ok(Loaded::Sweep(_)) => return cmd_sweep(path, out, None, Shard::ALL),
         Err(code) => return code,
     };
     let r = match run_scenario(&s.name, &[], &s) {
@@ -192,7 +216,10 @@ fn cmd_run(path: &Path, out: &Path) -> i32 {
     let meta = RunMeta { name: s.name.clone(), wall_time_s: t0.elapsed().as_secs_f64(), threads: 1 };
     match write_outputs(out, &[&r], &[], &meta) {
         Ok(files) => {
-            print_summary(&[&r]);
+            match std::fs::read_to_string(out.join("summary.csv")).map(|t| SummaryRow::parse(&t)) {
+                Ok(Ok(rows)) => print_summary(&rows),
+                _ => eprintln!("warning: cannot read back {}", out.join("summary.csv").display()),
+            }
             println!("wrote {} in {}", files.join(", "), out.display());
             0
         }
@@ -203,7 +230,7 @@ fn cmd_run(path: &Path, out: &Path) -> i32 {
     }
 }
 
-fn cmd_sweep(path: &Path, out: &Path, threads: Option<usize>) -> i32 {
+fn cmd_sweep(path: &Path, out: &Path, threads: Option<usize>, shard: Shard) -> i32 {
     let t0 = Instant::now();
     let sweep = match load(path) {
         Ok(Loaded::Sweep(s)) => s,
@@ -217,10 +244,31 @@ fn cmd_sweep(path: &Path, out: &Path, threads: Option<usize>) -> i32 {
         }
         Err(code) => return code,
     };
+    let mut manifest_runs = Vec::with_capacity(sweep.runs.len());
+    for r in &sweep.runs {
+        match scenario_hash(&r.scenario) {
+            Ok(h) => manifest_runs.push(ManifestRun { run_id: r.run_id.clone(), key: run_key(&r.run_id, &h) }),
+            Err(e) => {
+                eprintln!("error: run {}: {e}", r.run_id);
+                return 1;
+            }
+        }
+    }
+    let store = Store::new(out);
+    let mine: Vec<usize> = (0..sweep.runs.len()).filter(|&i| shard.owns(i)).collect();
+    let todo: Vec<usize> = mine.iter().copied().filter(|&i| !store.has(&manifest_runs[i].key)).collect();
+    if todo.len() < mine.len() {
+        eprintln!(
+            "{} of {} runs already finished in {}; reusing them",
+            mine.len() - todo.len(),
+            mine.len(),
+            out.display()
+        );
+    }
     let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
     let tty = std::io::stderr().is_terminal();
-    let bar = if tty {
-        let b = indicatif::ProgressBar::new(sweep.runs.len() as u64);
+    let bar = if tty && !todo.is_empty() {
+        let b = indicatif::ProgressBar::new(todo.len() as u64);
         b.set_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -229,13 +277,21 @@ fn cmd_sweep(path: &Path, out: &Path, threads: Option<usize>) -> i32 {
     } else {
         None
     };
-    let step = (sweep.runs.len() / 10).max(1);
+    let step = (todo.len() / 10).max(1);
     let progress = |done: usize, total: usize| match &bar {
         Some(b) => b.set_position(done as u64),
         None if done % step == 0 || done == total => eprintln!("{done}/{total} runs done"),
         None => {}
     };
-    let results = match run_all(&sweep.runs, threads, &progress) {
+    let specs: Vec<&fleetsim::scenario::RunSpec> = todo.iter().map(|&i| &sweep.runs[i]).collect();
+    let keys: std::collections::BTreeMap<&str, &str> =
+        manifest_runs.iter().map(|m| (m.run_id.as_str(), m.key.as_str())).collect();
+    let axes = &sweep.axes;
+    let store_run = |spec: &fleetsim::scenario::RunSpec, o: fleetsim::experiment::RunOutput| -> Result<(), String> {
+        let key = keys.get(spec.run_id.as_str()).ok_or("no key")?;
+        store.put(key, &fragment(&o, axes)).map_err(|e| format!("storing the run in {}: {e}", out.display()))
+    };
+    let results = match run_each(&specs, threads, &progress, &store_run) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -245,41 +301,115 @@ fn cmd_sweep(path: &Path, out: &Path, threads: Option<usize>) -> i32 {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let mut ok = Vec::new();
     let mut failed = 0;
-    for r in &results {
-        match r {
-            Ok(o) => ok.push(o),
-            Err(f) => {
-                failed += 1;
-                let params: Vec<String> = f.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                eprintln!("error: run {} ({}) failed: {}", f.run_id, params.join(", "), f.message);
+    for f in results.iter().filter_map(|r| r.as_ref().err()) {
+        failed += 1;
+        let params: Vec<String> = f.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        eprintln!("error: run {} ({}) failed: {}", f.run_id, params.join(", "), f.message);
+    }
+    let manifest = Manifest::new(&sweep.name, &sweep.axes, shard, manifest_runs);
+    let meta = RunMeta { name: sweep.name.clone(), wall_time_s: t0.elapsed().as_secs_f64(), threads };
+    let code = write_from_store(out, &manifest, &mine, std::slice::from_ref(&store), &meta, &t0);
+    if failed > 0 {
+        eprintln!("{failed} of {} runs failed; run the same command again to retry only those", mine.len());
+        return 1;
+    }
+    code
+}
+
+/// Assembles the outputs of the manifest's runs at `indices` (those found in `stores`, copied into
+/// `out`'s own store) into `out`, writes `sweep.json`, prints the summary.
+fn write_from_store(
+    out: &Path,
+    manifest: &Manifest,
+    indices: &[usize],
+    stores: &[Store],
+    meta: &RunMeta,
+    t0: &Instant,
+) -> i32 {
+    let own = Store::new(out);
+    let mut frags = Vec::new();
+    for &i in indices {
+        let key = &manifest.runs[i].key;
+        let Some(src) = stores.iter().find(|s| s.has(key)) else { continue };
+        let got = own.copy_from(src, key).and_then(|_| own.get(key));
+        match got {
+            Ok(f) => frags.push(f),
+            Err(e) => {
+                eprintln!("error: run {}: {e}", manifest.runs[i].run_id);
+                return 1;
             }
         }
     }
-    let meta = RunMeta { name: sweep.name.clone(), wall_time_s: t0.elapsed().as_secs_f64(), threads };
-    match write_outputs(out, &ok, &sweep.axes, &meta) {
+    let written = manifest.write(out).and_then(|_| assemble(out, &frags, meta));
+    match written {
         Ok(files) => {
-            if ok.len() <= 20 {
-                print_summary(&ok);
+            let rows = std::fs::read_to_string(out.join("summary.csv"))
+                .ok()
+                .and_then(|t| SummaryRow::parse(&t).ok())
+                .unwrap_or_default();
+            if rows.len() <= 20 {
+                print_summary(&rows);
             }
             println!(
-                "{} runs ({} failed) in {:.1} s on {threads} threads; wrote {} in {}",
-                results.len(),
-                failed,
-                meta.wall_time_s,
+                "{} runs in {:.1} s on {} threads; wrote {}, sweep.json in {}",
+                frags.len(),
+                t0.elapsed().as_secs_f64(),
+                meta.threads,
                 files.join(", "),
                 out.display()
             );
-            if failed > 0 {
-                1
-            } else {
-                0
-            }
+            0
         }
         Err(e) => {
             eprintln!("error: writing {}: {e}", out.display());
             1
         }
     }
+}
+
+fn cmd_merge(dirs: &[PathBuf], out: &Path) -> i32 {
+    let t0 = Instant::now();
+    let mut manifests = Vec::new();
+    for d in dirs {
+        match Manifest::read(d) {
+            Ok(m) => manifests.push(m),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
+    let Some(first) = manifests.first() else {
+        eprintln!("error: give at least one sweep output directory to merge");
+        return 2;
+    };
+    for (d, m) in dirs.iter().zip(&manifests) {
+        if m.name != first.name || m.axes != first.axes || m.runs != first.runs {
+            eprintln!(
+                "error: {} holds a different sweep than {} (name, matrix or fleetsim version differ); merge only shards of one sweep",
+                d.display(),
+                dirs[0].display()
+            );
+            return 2;
+        }
+    }
+    let stores: Vec<Store> = dirs.iter().map(|d| Store::new(d)).collect();
+    let missing: Vec<&str> =
+        first.runs.iter().filter(|r| !stores.iter().any(|s| s.has(&r.key))).map(|r| r.run_id.as_str()).collect();
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(10).copied().collect();
+        eprintln!(
+            "error: {} of {} runs are in none of the directories (a shard missing or failed?): {}{}",
+            missing.len(),
+            first.runs.len(),
+            shown.join(", "),
+            if missing.len() > shown.len() { ", ..." } else { "" }
+        );
+        return 1;
+    }
+    let manifest = Manifest::new(&first.name, &first.axes, Shard::ALL, first.runs.clone());
+    let meta = RunMeta { name: first.name.clone(), wall_time_s: t0.elapsed().as_secs_f64(), threads: 1 };
+    let all: Vec<usize> = (0..manifest.runs.len()).collect();
+    write_from_store(out, &manifest, &all, &stores, &meta, &t0)
 }

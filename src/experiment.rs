@@ -12,6 +12,8 @@ use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+pub mod store;
+
 /// Everything a run produced, ready to be written.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
@@ -46,6 +48,12 @@ pub struct RunOutput {
 /// FNV-1a 64-bit hash, hex; stable across platforms and versions.
 pub fn stable_hash(bytes: &[u8]) -> String {
     format!("{:016x}", crate::engine::rng::fnv1a(bytes))
+}
+
+/// The hash of a resolved scenario (its raw form after sweep substitution), as outputs record it.
+pub fn scenario_hash(s: &Scenario) -> Result<String, String> {
+    let json = serde_json::to_string(&s.raw).map_err(|e| e.to_string())?;
+    Ok(stable_hash(json.as_bytes()))
 }
 
 /// Runs one scenario.
@@ -94,7 +102,6 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
     if !s.output.pods {
         result.pods = Vec::new();
     }
-    let json = serde_json::to_string(&s.raw).map_err(|e| e.to_string())?;
     Ok(RunOutput {
         run_id: run_id.to_string(),
         params: params.to_vec(),
@@ -102,7 +109,7 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
         workload: s.workload_name.clone(),
         policy: s.policy.to_string(),
         seed: s.seed,
-        scenario_hash: stable_hash(json.as_bytes()),
+        scenario_hash: scenario_hash(s)?,
         summary,
         result,
         nodes,
@@ -152,17 +159,28 @@ pub fn run_all(
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<Result<RunOutput, RunFailure>>, String> {
+    let refs: Vec<&RunSpec> = runs.iter().collect();
+    run_each(&refs, threads, progress, &|_, out| Ok(out))
+}
+
+/// Runs `runs` on `threads` threads and hands each output to `each` as soon as its run finishes
+/// (on the worker thread: a sweep stores it there, so an interruption loses only runs in
+/// flight); `progress` gets (done, total) after each. Results come back in `runs` order.
+pub fn run_each<T: Send>(
+    runs: &[&RunSpec],
+    threads: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    each: &(dyn Fn(&RunSpec, RunOutput) -> Result<T, String> + Sync),
+) -> Result<Vec<Result<T, RunFailure>>, String> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| e.to_string())?;
     let done = AtomicUsize::new(0);
     let total = runs.len();
     Ok(pool.install(|| {
         runs.par_iter()
             .map(|r| {
-                let out = run_scenario(&r.run_id, &r.params, &r.scenario).map_err(|message| RunFailure {
-                    run_id: r.run_id.clone(),
-                    params: r.params.clone(),
-                    message,
-                });
+                let out = run_scenario(&r.run_id, &r.params, &r.scenario)
+                    .and_then(|o| each(r, o))
+                    .map_err(|message| RunFailure { run_id: r.run_id.clone(), params: r.params.clone(), message });
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                 out
             })

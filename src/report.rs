@@ -40,6 +40,11 @@ fn secs(t: Option<crate::engine::SimTime>) -> String {
     t.map(|t| format!("{:.3}", t.as_secs_f64())).unwrap_or_default()
 }
 
+/// The values of a run's sweep parameters, in `axes` order (empty for a missing one).
+fn params<'a>(r: &'a RunOutput, axes: &'a [String]) -> impl Iterator<Item = String> + 'a {
+    axes.iter().map(|a| r.params.iter().find(|(k, _)| k == a).map(|(_, v)| v.clone()).unwrap_or_default())
+}
+
 /// `summary.csv`: one row a run. `axes` are the sweep's parameter columns.
 pub fn summary_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     let mut out = String::new();
@@ -53,9 +58,7 @@ pub fn summary_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     for r in runs {
         let mut row =
             vec![r.run_id.clone(), r.scenario.clone(), r.workload.clone(), r.policy.clone(), r.seed.to_string()];
-        row.extend(
-            axes.iter().map(|a| r.params.iter().find(|(k, _)| k == a).map(|(_, v)| v.clone()).unwrap_or_default()),
-        );
+        row.extend(params(r, axes));
         row.extend(r.summary.figures.iter().map(|(_, v)| v.clone()));
         row.push(r.scenario_hash.clone());
         line(&mut out, row);
@@ -64,7 +67,7 @@ pub fn summary_csv(runs: &[&RunOutput], axes: &[String]) -> String {
 }
 
 /// `pods.csv`.
-pub fn pods_csv(runs: &[&RunOutput]) -> String {
+pub fn pods_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     let mut out = String::new();
     line(
         &mut out,
@@ -81,7 +84,9 @@ pub fn pods_csv(runs: &[&RunOutput]) -> String {
             "reason",
             "running_s",
         ]
-        .map(String::from),
+        .map(String::from)
+        .into_iter()
+        .chain(axes.iter().cloned()),
     );
     for r in runs {
         let names: std::collections::BTreeMap<u32, &str> =
@@ -102,7 +107,9 @@ pub fn pods_csv(runs: &[&RunOutput]) -> String {
                     p.gpu_milli.to_string(),
                     p.reason.clone(),
                     secs(p.running),
-                ],
+                ]
+                .into_iter()
+                .chain(params(r, axes)),
             );
         }
     }
@@ -111,7 +118,7 @@ pub fn pods_csv(runs: &[&RunOutput]) -> String {
 
 /// `nodes.csv`. Nodes of a static cluster exist from t = 0 and cost nothing (no price given);
 /// autoscaled nodes are billed per second from launch request to termination (or the run's end).
-pub fn nodes_csv(runs: &[&RunOutput]) -> String {
+pub fn nodes_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     let mut out = String::new();
     line(
         &mut out,
@@ -130,7 +137,9 @@ pub fn nodes_csv(runs: &[&RunOutput]) -> String {
             "termination_reason",
             "cost_usd",
         ]
-        .map(String::from),
+        .map(String::from)
+        .into_iter()
+        .chain(axes.iter().cloned()),
     );
     for r in runs {
         for n in &r.nodes {
@@ -150,7 +159,9 @@ pub fn nodes_csv(runs: &[&RunOutput]) -> String {
                     secs(n.terminated),
                     n.reason.clone(),
                     usd(n.cost_until(r.result.end)),
-                ],
+                ]
+                .into_iter()
+                .chain(params(r, axes)),
             );
         }
     }
@@ -160,9 +171,15 @@ pub fn nodes_csv(runs: &[&RunOutput]) -> String {
 use crate::market::usd;
 
 /// `events.csv`: Kubernetes-style events of autoscaling runs, in time order.
-pub fn events_csv(runs: &[&RunOutput]) -> String {
+pub fn events_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     let mut out = String::new();
-    line(&mut out, ["run_id", "t_s", "cluster", "reason", "object", "message"].map(String::from));
+    line(
+        &mut out,
+        ["run_id", "t_s", "cluster", "reason", "object", "message"]
+            .map(String::from)
+            .into_iter()
+            .chain(axes.iter().cloned()),
+    );
     for r in runs {
         for e in &r.events {
             line(
@@ -174,7 +191,9 @@ pub fn events_csv(runs: &[&RunOutput]) -> String {
                     e.kind.to_string(),
                     e.object.clone(),
                     e.message.clone(),
-                ],
+                ]
+                .into_iter()
+                .chain(params(r, axes)),
             );
         }
     }
@@ -182,7 +201,7 @@ pub fn events_csv(runs: &[&RunOutput]) -> String {
 }
 
 /// `timeseries.csv`.
-pub fn timeseries_csv(runs: &[&RunOutput]) -> String {
+pub fn timeseries_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     let mut out = String::new();
     line(
         &mut out,
@@ -198,7 +217,9 @@ pub fn timeseries_csv(runs: &[&RunOutput]) -> String {
             "pods_running",
             "cost_usd_cum",
         ]
-        .map(String::from),
+        .map(String::from)
+        .into_iter()
+        .chain(axes.iter().cloned()),
     );
     for r in runs {
         for s in &r.result.samples {
@@ -215,7 +236,9 @@ pub fn timeseries_csv(runs: &[&RunOutput]) -> String {
                     s.pods_pending.to_string(),
                     s.pods_running.to_string(),
                     usd(s.cost_micro),
-                ],
+                ]
+                .into_iter()
+                .chain(params(r, axes)),
             );
         }
     }
@@ -223,12 +246,14 @@ pub fn timeseries_csv(runs: &[&RunOutput]) -> String {
 }
 
 /// `allocation_curve.csv`: GPU allocation (and fragmentation) as arrived GPU demand grows.
-pub fn curve_csv(runs: &[&RunOutput]) -> String {
+pub fn curve_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     let mut out = String::new();
     line(
         &mut out,
         ["workload", "policy", "seed", "arrived_pct", "gpu_alloc_pct", "frag_pct", "frag_rate_pct", "run_id"]
-            .map(String::from),
+            .map(String::from)
+            .into_iter()
+            .chain(axes.iter().cloned()),
     );
     for r in runs {
         let cap = r.gpu_capacity_milli.max(1) as f64;
@@ -245,42 +270,125 @@ pub fn curve_csv(runs: &[&RunOutput]) -> String {
                     format!("{:.4}", c.frag_milli * 100.0 / cap),
                     format!("{rate:.4}"),
                     r.run_id.clone(),
-                ],
+                ]
+                .into_iter()
+                .chain(params(r, axes)),
             );
         }
     }
     out
 }
 
+/// Files whose rows concatenate across runs, in the order they are written.
+pub const ROW_FILES: [&str; 6] =
+    ["summary.csv", "pods.csv", "nodes.csv", "timeseries.csv", "events.csv", "allocation_curve.csv"];
+
+/// One run's share of the row files: (file name, its header line and the run's rows).
+pub type Fragment = Vec<(String, String)>;
+
+/// The rows `r` contributes to each row file (with the header line), as its scenario's `output`
+/// section asks. Concatenating the fragments of runs in matrix order gives the sweep's files.
+pub fn fragment(r: &RunOutput, axes: &[String]) -> Fragment {
+    let one = [r];
+    let mut v = vec![("summary.csv", summary_csv(&one, axes))];
+    if r.output.pods {
+        v.push(("pods.csv", pods_csv(&one, axes)));
+    }
+    if r.output.nodes {
+        v.push(("nodes.csv", nodes_csv(&one, axes)));
+    }
+    if r.output.timeseries {
+        v.push(("timeseries.csv", timeseries_csv(&one, axes)));
+    }
+    if !r.events.is_empty() {
+        v.push(("events.csv", events_csv(&one, axes)));
+    }
+    if !r.result.curve.is_empty() {
+        v.push(("allocation_curve.csv", curve_csv(&one, axes)));
+    }
+    v.into_iter().map(|(k, t)| (k.to_string(), t)).collect()
+}
+
 /// Writes every output of `runs` into `dir`; returns the files written.
 pub fn write_outputs(dir: &Path, runs: &[&RunOutput], axes: &[String], meta: &RunMeta) -> io::Result<Vec<String>> {
+    let frags: Vec<Fragment> = runs.iter().map(|r| fragment(r, axes)).collect();
+    assemble(dir, &frags, meta)
+}
+
+/// Concatenates run fragments (in run order) into the row files, derives the allocation table and
+/// plot from `allocation_curve.csv`, writes `run.json`, all into `dir`; returns the files written.
+/// The same fragments give the same bytes, however they were produced (one process, several
+/// threads, or shards merged).
+pub fn assemble(dir: &Path, frags: &[Fragment], meta: &RunMeta) -> io::Result<Vec<String>> {
     let mut written = Vec::new();
-    let mut put = |name: &str, body: String| -> io::Result<()> {
+    let mut texts: Vec<(&str, String)> = Vec::new();
+    for name in ROW_FILES {
+        let mut header: Option<&str> = None;
+        let mut body = String::new();
+        for f in frags {
+            let Some((_, text)) = f.iter().find(|(k, _)| k == name) else { continue };
+            let (head, rows) = text.split_once('\n').unwrap_or((text, ""));
+            match header {
+                None => header = Some(head),
+                Some(h) if h != head => return Err(io::Error::other(format!(
+                    "{name}: runs disagree on the columns (written by different fleetsim versions?): `{h}` vs `{head}`"
+                ))),
+                Some(_) => {}
+            }
+            body.push_str(rows);
+        }
+        if let Some(h) = header {
+            texts.push((name, format!("{h}\n{body}")));
+        }
+    }
+    for (name, body) in &texts {
         write_atomic(&dir.join(name), body.as_bytes())?;
         written.push(name.to_string());
-        Ok(())
-    };
-    put("summary.csv", summary_csv(runs, axes))?;
-    if runs.iter().any(|r| r.output.pods) {
-        put("pods.csv", pods_csv(runs))?;
     }
-    if runs.iter().any(|r| r.output.nodes) {
-        put("nodes.csv", nodes_csv(runs))?;
+    if let Some((_, curve_text)) = texts.iter().find(|(k, _)| *k == "allocation_curve.csv") {
+        let table = curve::Table::from_csv(curve_text).map_err(io::Error::other)?;
+        write_atomic(&dir.join("allocation_table.md"), table.markdown().as_bytes())?;
+        written.push("allocation_table.md".into());
+        write_atomic(&dir.join("allocation_curve.svg"), curve::svg(&table).map_err(io::Error::other)?.as_bytes())?;
+        written.push("allocation_curve.svg".into());
     }
-    if runs.iter().any(|r| r.output.timeseries) {
-        put("timeseries.csv", timeseries_csv(runs))?;
-    }
-    if runs.iter().any(|r| !r.events.is_empty()) {
-        put("events.csv", events_csv(runs))?;
-    }
-    if runs.iter().any(|r| !r.result.curve.is_empty()) {
-        put("allocation_curve.csv", curve_csv(runs))?;
-        let table = curve::Table::from_runs(runs);
-        put("allocation_table.md", table.markdown())?;
-        put("allocation_curve.svg", curve::svg(&table).map_err(io::Error::other)?)?;
-    }
-    put("run.json", meta.json(runs))?;
+    let summary = texts.iter().find(|(k, _)| *k == "summary.csv").map(|(_, t)| t.as_str()).unwrap_or("");
+    write_atomic(&dir.join("run.json"), meta.json(&SummaryRow::parse(summary)?).as_bytes())?;
+    written.push("run.json".into());
     Ok(written)
+}
+
+/// A row of `summary.csv`: the run id and every column by name, in file order.
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    /// Run id.
+    pub run_id: String,
+    /// (column, value) in file order.
+    pub columns: Vec<(String, String)>,
+}
+
+impl SummaryRow {
+    /// Parses the rows of a `summary.csv` text.
+    pub fn parse(text: &str) -> io::Result<Vec<SummaryRow>> {
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let head: Vec<String> = r.headers().map_err(io::Error::other)?.iter().map(String::from).collect();
+        let mut out = Vec::new();
+        for rec in r.records() {
+            let rec = rec.map_err(io::Error::other)?;
+            let columns: Vec<(String, String)> = head.iter().cloned().zip(rec.iter().map(String::from)).collect();
+            let run_id = columns.first().map(|c| c.1.clone()).unwrap_or_default();
+            out.push(SummaryRow { run_id, columns });
+        }
+        Ok(out)
+    }
+
+    /// The value of `column` (empty when absent).
+    pub fn get(&self, column: &str) -> &str {
+        self.columns.iter().find(|(k, _)| k == column).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
 }
 
 /// What `run.json` records besides the runs.
@@ -295,7 +403,7 @@ pub struct RunMeta {
 }
 
 impl RunMeta {
-    fn json(&self, runs: &[&RunOutput]) -> String {
+    fn json(&self, runs: &[SummaryRow]) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "{{");
         let _ = writeln!(s, "  \"format_version\": {FORMAT_VERSION},");
@@ -309,8 +417,8 @@ impl RunMeta {
                 s,
                 "    {{\"run_id\": {}, \"scenario_hash\": \"{}\", \"seed\": {}}}{}",
                 serde_json::Value::from(r.run_id.clone()),
-                r.scenario_hash,
-                r.seed,
+                r.get("scenario_hash"),
+                r.get("seed"),
                 if i + 1 < runs.len() { "," } else { "" }
             );
         }

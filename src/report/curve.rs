@@ -1,7 +1,6 @@
 //! The packing experiment's table and plot: GPU allocation versus arrived GPU demand, mean over
 //! seeds, one line per policy, one panel per workload.
 
-use crate::experiment::RunOutput;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -25,34 +24,34 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
 }
 
 impl Table {
-    /// Collects the curves of `runs`.
-    pub fn from_runs(runs: &[&RunOutput]) -> Self {
+    /// Collects the curves of an `allocation_curve.csv` text (its `workload`, `policy`,
+    /// `arrived_pct`, `gpu_alloc_pct` and `frag_pct` columns; one row per run and percentage).
+    pub fn from_csv(text: &str) -> Result<Self, String> {
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let head: Vec<String> = r.headers().map_err(|e| e.to_string())?.iter().map(String::from).collect();
+        let col = |name: &str| {
+            head.iter().position(|h| h == name).ok_or_else(|| format!("allocation_curve.csv has no `{name}` column"))
+        };
+        let (w, p, x, a, f) =
+            (col("workload")?, col("policy")?, col("arrived_pct")?, col("gpu_alloc_pct")?, col("frag_pct")?);
         let mut t = Table::default();
-        for r in runs {
-            if r.result.curve.is_empty() {
-                continue;
+        for (i, rec) in r.records().enumerate() {
+            let rec = rec.map_err(|e| e.to_string())?;
+            let num = |c: usize| -> Result<f64, String> {
+                rec.get(c)
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| format!("allocation_curve.csv line {}: `{}` is not a number", i + 2, head[c]))
+            };
+            let policy = rec.get(p).unwrap_or("").to_string();
+            if !t.policies.contains(&policy) {
+                t.policies.push(policy.clone());
             }
-            if !t.policies.contains(&r.policy) {
-                t.policies.push(r.policy.clone());
-            }
-            let cap = r.gpu_capacity_milli.max(1) as f64;
-            let key = (r.workload.clone(), r.policy.clone());
-            for c in &r.result.curve {
-                t.cells
-                    .entry(key.clone())
-                    .or_default()
-                    .entry(c.arrived_pct)
-                    .or_default()
-                    .push(c.gpu_allocated_milli as f64 * 100.0 / cap);
-                t.frag
-                    .entry(key.clone())
-                    .or_default()
-                    .entry(c.arrived_pct)
-                    .or_default()
-                    .push(c.frag_milli * 100.0 / cap);
-            }
+            let key = (rec.get(w).unwrap_or("").to_string(), policy);
+            let pct = num(x)? as u32;
+            t.cells.entry(key.clone()).or_default().entry(pct).or_default().push(num(a)?);
+            t.frag.entry(key).or_default().entry(pct).or_default().push(num(f)?);
         }
-        t
+        Ok(t)
     }
 
     fn workloads(&self) -> Vec<String> {

@@ -1,0 +1,184 @@
+//! Sweep outputs that survive interruption and split across machines.
+//!
+//! Each finished run leaves its [`Fragment`] (its rows of every output file) in
+//! `DIR/.runs/<key>/`, written under a temporary name and renamed, so a directory there is
+//! always complete. The key hashes the fleetsim version, the run id and the resolved scenario, so
+//! a changed scenario or a new version runs again while an unchanged run is reused. The output
+//! files are then assembled from the fragments in matrix order ([`crate::report::assemble`]):
+//! the same bytes whether the runs came from one process, several threads, a resumed sweep or
+//! shards merged. `DIR/sweep.json` lists the whole sweep (every run id and key, in order), which
+//! is what `fleetsim merge` checks shards against.
+
+use crate::report::{write_atomic, Fragment, FORMAT_VERSION, ROW_FILES};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// `--shard I/N`: this process runs the runs whose matrix index is `I` modulo `N` (round-robin,
+/// so long and short runs spread evenly); `I` counts from 0, as Kubernetes'
+/// `JOB_COMPLETION_INDEX` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole sweep.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `I/N`.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let err = || format!("`{s}` is not a shard; expected I/N with 0 <= I < N, e.g. `0/4` .. `3/4`");
+        let (i, n) = s.split_once('/').ok_or_else(err)?;
+        let index: usize = i.trim().parse().map_err(|_| err())?;
+        let count: usize = n.trim().parse().map_err(|_| err())?;
+        if count == 0 || index >= count {
+            return Err(err());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the run at matrix index `i` is this shard's.
+    pub fn owns(&self, i: usize) -> bool {
+        i % self.count == self.index
+    }
+}
+
+/// The key of a run's fragment.
+pub fn run_key(run_id: &str, scenario_hash: &str) -> String {
+    crate::experiment::stable_hash(format!("{}\n{run_id}\n{scenario_hash}", env!("CARGO_PKG_VERSION")).as_bytes())
+}
+
+/// The fragments of one output directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// The store of output directory `out` (`out/.runs`).
+    pub fn new(out: &Path) -> Store {
+        Store { root: out.join(".runs") }
+    }
+
+    /// Whether the run with `key` finished here.
+    pub fn has(&self, key: &str) -> bool {
+        self.root.join(key).is_dir()
+    }
+
+    /// Stores a finished run's fragment (atomically: a directory renamed into place).
+    pub fn put(&self, key: &str, frag: &Fragment) -> io::Result<()> {
+        std::fs::create_dir_all(&self.root)?;
+        let tmp = self.root.join(format!(".tmp-{key}-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp)?;
+        for (name, text) in frag {
+            std::fs::write(tmp.join(name), text)?;
+        }
+        let dest = self.root.join(key);
+        if dest.is_dir() {
+            // Another process finished the same run first; its fragment is the same.
+            return std::fs::remove_dir_all(&tmp);
+        }
+        std::fs::rename(&tmp, dest)
+    }
+
+    /// A stored fragment.
+    pub fn get(&self, key: &str) -> io::Result<Fragment> {
+        let dir = self.root.join(key);
+        let mut out = Vec::new();
+        for name in ROW_FILES {
+            match std::fs::read_to_string(dir.join(name)) {
+                Ok(t) => out.push((name.to_string(), t)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", dir.join(name).display()))),
+            }
+        }
+        if out.is_empty() {
+            return Err(io::Error::other(format!("{}: an empty run record", dir.display())));
+        }
+        Ok(out)
+    }
+
+    /// Copies the fragment `key` of `other` into this store (no-op when present).
+    pub fn copy_from(&self, other: &Store, key: &str) -> io::Result<()> {
+        if self.has(key) || self.root == other.root {
+            return Ok(());
+        }
+        self.put(key, &other.get(key)?)
+    }
+}
+
+/// One run of a sweep as `sweep.json` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ManifestRun {
+    /// Run id.
+    pub run_id: String,
+    /// Fragment key.
+    pub key: String,
+}
+
+/// `sweep.json`: the whole sweep, whichever share of it a directory holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// Output format version.
+    pub format_version: u32,
+    /// fleetsim version.
+    pub fleetsim_version: String,
+    /// Sweep name.
+    pub name: String,
+    /// Matrix paths (parameter columns).
+    pub axes: Vec<String>,
+    /// `I/N` of the shard that wrote the directory (`0/1` for a whole sweep or a merge).
+    pub shard: String,
+    /// Every run of the sweep, in matrix order.
+    pub runs: Vec<ManifestRun>,
+}
+
+impl Manifest {
+    /// A manifest for `runs` (id, key) of sweep `name`.
+    pub fn new(name: &str, axes: &[String], shard: Shard, runs: Vec<ManifestRun>) -> Manifest {
+        Manifest {
+            format_version: FORMAT_VERSION,
+            fleetsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            name: name.to_string(),
+            axes: axes.to_vec(),
+            shard: format!("{}/{}", shard.index, shard.count),
+            runs,
+        }
+    }
+
+    /// Writes `dir/sweep.json`.
+    pub fn write(&self, dir: &Path) -> io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
+        write_atomic(&dir.join("sweep.json"), format!("{text}\n").as_bytes())
+    }
+
+    /// Reads `dir/sweep.json`.
+    pub fn read(dir: &Path) -> Result<Manifest, String> {
+        let p = dir.join("sweep.json");
+        let text = std::fs::read_to_string(&p).map_err(|e| {
+            format!("{}: cannot read ({e}); is {} the output of `fleetsim sweep`?", p.display(), dir.display())
+        })?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: not a sweep manifest: {e}", p.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_partition_the_matrix() {
+        assert_eq!(Shard::parse("1/3"), Ok(Shard { index: 1, count: 3 }));
+        for bad in ["3/2", "2/2", "0/0", "1", "a/b", "-1/2", ""] {
+            assert!(Shard::parse(bad).is_err(), "{bad} accepted");
+        }
+        let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
+        for run in 0..10 {
+            assert_eq!(shards.iter().filter(|s| s.owns(run)).count(), 1, "run {run}");
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Sweeps past one machine and past interruptions: shards run as separate processes and merged
+//! give the unsharded sweep's bytes; a resumed sweep redoes only what is missing; a failing run
+//! is reported and the others finish.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("fleetsim-sw-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn fleetsim(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetsim")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// 8 runs: 2 policies x 2 pod limits x 2 seeds, with every output file on.
+fn sweep_file(dir: &Path) -> PathBuf {
+    let t = root().join("traces/alibaba-gpu-v2023");
+    let body = format!(
+        r#"
+name: shardable
+base:
+  cluster:
+    nodes:
+      - {{ name: g2, count: 12, cpu: "96", memory: 384Gi, gpus: 8, gpu_model: G2 }}
+      - {{ name: t4, count: 12, cpu: "104", memory: 512Gi, gpus: 2, gpu_model: T4 }}
+  workload:
+    trace: {{ pods_csv: {t}/openb_pod_list_default.csv, departures: false, inflate_gpu_pct: 110, limit: 200 }}
+  placement: {{ policy: fgd, unschedulable: drop }}
+  output: {{ pods: true, nodes: true, timeseries: true, allocation_curve: 110 }}
+matrix:
+  placement.policy: [best-fit, fgd]
+  workload.trace.limit: [100, 200]
+  seed: {{ from: 1, to: 2 }}
+"#,
+        t = t.display()
+    );
+    let p = dir.join("shardable.yaml");
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+/// Every file of `a` (but run.json, which records wall time) equals the same file of `b`.
+fn same_outputs(a: &Path, b: &Path) {
+    let mut names: Vec<String> = std::fs::read_dir(a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && n != "run.json")
+        .collect();
+    names.sort();
+    for must in [
+        "summary.csv",
+        "pods.csv",
+        "nodes.csv",
+        "timeseries.csv",
+        "allocation_curve.csv",
+        "allocation_curve.svg",
+        "sweep.json",
+    ] {
+        assert!(names.iter().any(|n| n == must), "{must} missing from {}: {names:?}", a.display());
+    }
+    for n in &names {
+        let x = std::fs::read(a.join(n)).unwrap();
+        let y = std::fs::read(b.join(n)).unwrap_or_else(|e| panic!("{n} missing in {}: {e}", b.display()));
+        assert!(x == y, "{n} differs between {} and {}", a.display(), b.display());
+    }
+}
+
+#[test]
+fn shards_in_separate_processes_merge_into_the_unsharded_bytes_and_a_resume_redoes_only_what_is_missing() {
+    let dir = tmp("shards");
+    let f = sweep_file(&dir);
+    let f = f.to_str().unwrap();
+    let whole = dir.join("whole");
+    let (code, _, err) = fleetsim(&["sweep", f, "--out", whole.to_str().unwrap(), "--threads", "2"]);
+    assert_eq!(code, 0, "{err}");
+    // Every parameter is a column of every row file.
+    let pods = std::fs::read_to_string(whole.join("pods.csv")).unwrap();
+    assert!(pods.lines().next().unwrap().ends_with(",placement.policy,workload.trace.limit,seed"), "{pods:.200}");
+    assert_eq!(std::fs::read_to_string(whole.join("summary.csv")).unwrap().lines().count(), 9);
+
+    // Three shards, three processes at once.
+    let shards: Vec<PathBuf> = (0..3).map(|i| dir.join(format!("shard{i}"))).collect();
+    let children: Vec<_> = shards
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+                .args(["sweep", f, "--out", d.to_str().unwrap(), "--threads", "1", "--shard", &format!("{i}/3")])
+                .output()
+                .unwrap()
+        })
+        .collect();
+    for (i, c) in children.iter().enumerate() {
+        assert!(c.status.success(), "shard {i}: {}", String::from_utf8_lossy(&c.stderr));
+    }
+    let rows = |d: &Path| std::fs::read_to_string(d.join("summary.csv")).unwrap().lines().count() - 1;
+    assert_eq!(shards.iter().map(|d| rows(d)).collect::<Vec<_>>(), [3, 3, 2], "round-robin shares of 8 runs");
+
+    // A merge with a shard missing names what is missing.
+    let partial = dir.join("partial");
+    let (code, _, err) = fleetsim(&[
+        "merge",
+        shards[0].to_str().unwrap(),
+        shards[1].to_str().unwrap(),
+        "--out",
+        partial.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("2 of 8 runs") && err.contains("policy=best-fit|limit=200|seed=1, policy=fgd|limit=100|seed=2"),
+        "{err}"
+    );
+
+    let merged = dir.join("merged");
+    let mut args = vec!["merge"];
+    args.extend(shards.iter().map(|d| d.to_str().unwrap()));
+    args.extend(["--out", merged.to_str().unwrap()]);
+    let (code, _, err) = fleetsim(&args);
+    assert_eq!(code, 0, "{err}");
+    same_outputs(&whole, &merged);
+
+    // Interrupted: one run's record and the outputs are gone. The rerun does that run only.
+    let runs = whole.join(".runs");
+    let victim = std::fs::read_dir(&runs).unwrap().next().unwrap().unwrap().path();
+    std::fs::remove_dir_all(&victim).unwrap();
+    std::fs::remove_file(whole.join("summary.csv")).unwrap();
+    let (code, _, err) = fleetsim(&["sweep", f, "--out", whole.to_str().unwrap(), "--threads", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("7 of 8 runs already finished"), "{err}");
+    same_outputs(&merged, &whole);
+    // Nothing left to do: nothing runs.
+    let (code, _, err) = fleetsim(&["sweep", f, "--out", whole.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("8 of 8 runs already finished") && !err.contains("runs done"), "{err}");
+}
+
+#[test]
+fn bad_shard_specs_are_refused_before_any_run() {
+    let dir = tmp("badshard");
+    let f = sweep_file(&dir);
+    for bad in ["3/2", "2/2", "0/0", "x"] {
+        let out = dir.join(bad.replace('/', "_"));
+        let (code, _, err) = fleetsim(&["sweep", f.to_str().unwrap(), "--out", out.to_str().unwrap(), "--shard", bad]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("expected I/N"), "{bad}: {err}");
+        assert!(!out.join("summary.csv").exists());
+    }
+    let (code, _, err) = fleetsim(&["merge", dir.to_str().unwrap(), "--out", dir.join("m").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("sweep.json"), "{err}");
+}
+
+#[test]
+fn a_failing_run_is_reported_with_its_parameters_and_the_others_finish() {
+    let dir = tmp("failing");
+    // A trace with no GPU pod cannot be inflated to a GPU demand: that run fails when it runs.
+    let trace = dir.join("cpu-only.csv");
+    std::fs::write(
+        &trace,
+        "name,cpu_milli,memory_mib,num_gpu,gpu_milli,creation_time\na,1000,1024,0,0,0\nb,2000,1024,0,0,5\n",
+    )
+    .unwrap();
+    let f = dir.join("failing.yaml");
+    std::fs::write(
+        &f,
+        format!(
+            "base:\n  cluster:\n    nodes: [{{ name: n, count: 2, cpu: \"8\", memory: 32Gi, gpus: 1, gpu_model: T4 }}]\n  workload:\n    trace: {{ pods_csv: {} }}\n  placement: {{ policy: best-fit }}\nmatrix:\n  workload.trace.inflate_gpu_pct: [null, 130]\n",
+            trace.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let (code, _, err) = fleetsim(&["sweep", f.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("inflate_gpu_pct=130") && err.contains("cannot inflate"), "{err}");
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 2, "the other run's row is written: {summary}");
+}
