@@ -78,6 +78,24 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Compare the policies of a run's or sweep's outputs: report.md and a self-contained report.html.
+    ///
+    /// Per group of runs (the sweep parameters other than the last and the seeds), a table per
+    /// policy (the last parameter: placement policy or variant) of cost, GPU allocation, pending
+    /// p50/p95/p99, pods never scheduled, nodes launched, scale-downs and evictions, as mean ±
+    /// 95 % confidence interval over seeds, with deltas against the baseline; a cost vs p95
+    /// pending chart with the Pareto front; time series of pending pods, GPU allocation and
+    /// nodes by pool; the CDF of pending time. Charts are inline SVG: no network, no fonts.
+    Report {
+        /// The output directory of `fleetsim run` or `sweep` (or `merge`).
+        dir: PathBuf,
+        /// Where to write the report (default: DIR).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The policy the Δ columns compare with (default: the first of each group).
+        #[arg(long)]
+        baseline: Option<String>,
+    },
     /// Check a scenario or sweep file without running it.
     Validate {
         /// The file.
@@ -92,6 +110,7 @@ pub fn main() -> i32 {
         Command::Run { scenario, out } => cmd_run(&scenario, &out),
         Command::Sweep { sweep, out, threads, shard } => cmd_sweep(&sweep, &out, threads, shard),
         Command::Merge { dirs, out } => cmd_merge(&dirs, &out),
+        Command::Report { dir, out, baseline } => cmd_report(&dir, out.as_deref(), baseline.as_deref()),
         Command::Validate { file } => cmd_validate(&file),
     }
 }
@@ -412,4 +431,20 @@ fn cmd_merge(dirs: &[PathBuf], out: &Path) -> i32 {
     let meta = RunMeta { name: first.name.clone(), wall_time_s: t0.elapsed().as_secs_f64(), threads: 1 };
     let all: Vec<usize> = (0..manifest.runs.len()).collect();
     write_from_store(out, &manifest, &all, &stores, &meta, &t0)
+}
+
+fn cmd_report(dir: &Path, out: Option<&Path>, baseline: Option<&str>) -> i32 {
+    let out = out.unwrap_or(dir);
+    match fleetsim::report::compare::write_report(dir, out, baseline) {
+        Ok(files) => {
+            let names: Vec<String> =
+                files.iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+            println!("wrote {} in {}", names.join(", "), out.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
 }

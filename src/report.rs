@@ -2,6 +2,7 @@
 //! table. Every file is written to a temporary name and renamed, so an interrupted run never
 //! leaves a partial file that looks complete. CSVs hold no wall-clock figure.
 
+pub mod compare;
 pub mod curve;
 
 use crate::experiment::RunOutput;
@@ -300,7 +301,7 @@ pub fn fragment(r: &RunOutput, axes: &[String]) -> Fragment {
     if r.output.timeseries {
         v.push(("timeseries.csv", timeseries_csv(&one, axes)));
     }
-    if !r.events.is_empty() {
+    if r.output.events && !r.events.is_empty() {
         v.push(("events.csv", events_csv(&one, axes)));
     }
     if !r.result.curve.is_empty() {
@@ -330,9 +331,11 @@ pub fn assemble(dir: &Path, frags: &[Fragment], meta: &RunMeta) -> io::Result<Ve
             let (head, rows) = text.split_once('\n').unwrap_or((text, ""));
             match header {
                 None => header = Some(head),
-                Some(h) if h != head => return Err(io::Error::other(format!(
+                Some(h) if h != head => {
+                    return Err(io::Error::other(format!(
                     "{name}: runs disagree on the columns (written by different fleetsim versions?): `{h}` vs `{head}`"
-                ))),
+                )))
+                }
                 Some(_) => {}
             }
             body.push_str(rows);

@@ -173,6 +173,7 @@ fn bad_input_gets_one_clear_error_and_a_nonzero_exit() {
             vec!["bad-window.yaml", "workload.trace.window", "must be after"],
         ),
         ("empty-window.yaml", window("{ from: 400d, to: 401d }"), vec!["workload.trace.window", "no pod"]),
+        ("range-window.yaml", window("147d-148d"), vec!["workload.trace.window", "expected e.g. `147d..148d`"]),
         (
             "bad-variant.yaml",
             format!(
@@ -333,7 +334,12 @@ proptest! {
 
 #[test]
 fn shipped_scenarios_validate() {
-    for f in ["scenarios/quickstart.yaml", "scenarios/alibaba-replay.yaml", "scenarios/fgd-openb.yaml"] {
+    for f in [
+        "scenarios/quickstart.yaml",
+        "scenarios/alibaba-replay.yaml",
+        "scenarios/fgd-openb.yaml",
+        "scenarios/sweeps/scalers-alibaba.yaml",
+    ] {
         let (code, out, err) = fleetsim(&["validate", root().join(f).to_str().unwrap()]);
         assert_eq!(code, 0, "{f}: {err}");
         assert!(out.starts_with("ok:"), "{out}");

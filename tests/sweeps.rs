@@ -189,3 +189,41 @@ fn a_failing_run_is_reported_with_its_parameters_and_the_others_finish() {
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert_eq!(summary.lines().count(), 2, "the other run's row is written: {summary}");
 }
+
+#[test]
+fn the_report_compares_the_quickstart_scalers_in_markdown_and_self_contained_html() {
+    let dir = tmp("report");
+    let out = dir.join("qs");
+    let qs = root().join("scenarios/quickstart.yaml");
+    let (code, _, err) = fleetsim(&["run", qs.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let rep = dir.join("rep");
+    let (code, _, err) =
+        fleetsim(&["report", out.to_str().unwrap(), "--out", rep.to_str().unwrap(), "--baseline", "smart-hosting"]);
+    assert_eq!(code, 0, "{err}");
+    // The table's delta is the summary's costs, against the chosen baseline.
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(summary.as_bytes());
+    let head = rdr.headers().unwrap().clone();
+    let col = head.iter().position(|h| h == "cost_usd").unwrap();
+    let costs: Vec<f64> = rdr.records().map(|r| r.unwrap()[col].parse().unwrap()).collect();
+    let delta = format!("{:+.1} %", (costs[0] - costs[1]) * 100.0 / costs[1]);
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    let line = md.lines().find(|l| l.starts_with("| pool-autoscaler |")).unwrap_or_else(|| panic!("{md}"));
+    assert!(line.contains(&delta), "expected {delta} in {line}");
+    assert!(md.lines().any(|l| l.starts_with("| smart-hosting |") && l.contains("+0.0 %")), "{md}");
+    // Self-contained: charts inline, nothing fetched.
+    let html = std::fs::read_to_string(rep.join("report.html")).unwrap();
+    let charts = md.matches("![").count();
+    assert!(charts >= 4, "{md}");
+    assert_eq!(html.matches("<svg").count(), charts, "every chart inline");
+    for banned in ["<script", "<link", "<img", "src=\"http", "href=\"http", "@import"] {
+        assert!(!html.contains(banned), "report.html contains {banned}");
+    }
+    assert!(html.contains("<text"), "chart labels are SVG text, not font files");
+    // A baseline that is no policy of the runs is a clear error.
+    let (code, _, err) =
+        fleetsim(&["report", out.to_str().unwrap(), "--out", rep.to_str().unwrap(), "--baseline", "fgd"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("pool-autoscaler, smart-hosting"), "{err}");
+}

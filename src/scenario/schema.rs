@@ -379,19 +379,25 @@ pub struct RawTrace {
     #[serde(default)]
     pub limit: Option<u64>,
     /// Replay only the pods created in `[from, to)` of the trace's clock, shifted so that `from`
-    /// is time 0 (e.g. one day: `{from: 147d, to: 148d}`). Applied before `limit`.
+    /// is time 0 (e.g. one day: `{from: 147d, to: 148d}`, or `147d..148d`, which a sweep matrix
+    /// can list). Applied before `limit`.
     #[serde(default)]
     pub window: Option<RawWindow>,
 }
 
-/// A time window of a trace.
+/// A time window of a trace: `{from: 147d, to: 148d}` or `147d..148d`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct RawWindow {
-    /// Start (inclusive), a duration on the trace's clock such as `147d`.
-    pub from: String,
-    /// End (exclusive).
-    pub to: String,
+#[serde(untagged)]
+pub enum RawWindow {
+    /// `FROM..TO`.
+    Range(String),
+    /// `{from, to}`.
+    Bounds {
+        /// Start (inclusive), a duration on the trace's clock such as `147d`.
+        from: String,
+        /// End (exclusive).
+        to: String,
+    },
 }
 
 /// `count` identical pods named `<name>-<i>`.
@@ -541,10 +547,13 @@ pub struct RawOutput {
     /// Record `allocation_curve.csv` up to this % of GPU capacity (default: off).
     #[serde(default)]
     pub allocation_curve: Option<u32>,
+    /// `events.csv` for autoscaling runs (default true; the largest file of a long sweep).
+    #[serde(default = "yes")]
+    pub events: bool,
 }
 
 impl Default for RawOutput {
     fn default() -> Self {
-        RawOutput { pods: true, nodes: true, timeseries: true, allocation_curve: None }
+        RawOutput { pods: true, nodes: true, timeseries: true, allocation_curve: None, events: true }
     }
 }

@@ -1,6 +1,6 @@
 //! Raw scenario → validated [`Scenario`]: quantities parsed, names checked, traces loaded.
 
-use super::schema::{RawAffinity, RawPodGroup, RawScenario, RawToleration};
+use super::schema::{RawAffinity, RawPodGroup, RawScenario, RawToleration, RawWindow};
 use crate::core::quantity::parse_bytes;
 use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
 use crate::core::{
@@ -298,12 +298,16 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
         let trace: &[TracePod] = match &t.window {
             None => &trace,
             Some(w) => {
-                let from = cx.duration("workload.trace.window.from", &w.from)?;
-                let to = cx.duration("workload.trace.window.to", &w.to)?;
+                let (wf, wt) = match w {
+                    RawWindow::Bounds { from, to } => (from.as_str(), to.as_str()),
+                    RawWindow::Range(r) => r.split_once("..").ok_or_else(|| {
+                        cx.err("workload.trace.window", format!("`{r}` is not a window; expected e.g. `147d..148d`"))
+                    })?,
+                };
+                let from = cx.duration("workload.trace.window.from", wf)?;
+                let to = cx.duration("workload.trace.window.to", wt)?;
                 if to <= from {
-                    return Err(
-                        cx.err("workload.trace.window", format!("`to` ({}) must be after `from` ({})", w.to, w.from))
-                    );
+                    return Err(cx.err("workload.trace.window", format!("`to` ({wt}) must be after `from` ({wf})")));
                 }
                 windowed = trace
                     .iter()
@@ -317,7 +321,7 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
                 if windowed.is_empty() {
                     return Err(cx.err(
                         "workload.trace.window",
-                        format!("no pod of {} was created in [{}, {})", t.pods_csv, w.from, w.to),
+                        format!("no pod of {} was created in [{wf}, {wt})", t.pods_csv),
                     ));
                 }
                 &windowed
