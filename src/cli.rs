@@ -172,10 +172,6 @@ const AUTOSCALING_COLS: [&str; 14] = [
     "provisioning_failures",
 ];
 
-fn figure<'a>(r: &'a SummaryRow, c: &str) -> &'a str {
-    r.get(c)
-}
-
 /// Prints the summary: one row per run, or side by side (one column per run) for a comparison of
 /// a few runs.
 fn print_summary(runs: &[SummaryRow]) {
@@ -184,10 +180,8 @@ fn print_summary(runs: &[SummaryRow]) {
     let cols: &[&str] = if autoscaling { &AUTOSCALING_COLS } else { &PACKING_COLS };
     if runs.len() > 1 && runs.len() <= 6 {
         let label = cols.iter().map(|c| c.len()).max().unwrap_or(6);
-        let ws: Vec<usize> = runs
-            .iter()
-            .map(|r| r.run_id.len().max(cols.iter().map(|c| figure(r, c).len()).max().unwrap_or(0)))
-            .collect();
+        let ws: Vec<usize> =
+            runs.iter().map(|r| r.run_id.len().max(cols.iter().map(|c| r.get(c).len()).max().unwrap_or(0))).collect();
         print!("{:<label$}", "run");
         for (r, w) in runs.iter().zip(&ws) {
             print!("  {:>w$}", r.run_id);
@@ -196,7 +190,7 @@ fn print_summary(runs: &[SummaryRow]) {
         for c in cols {
             print!("{c:<label$}");
             for (r, w) in runs.iter().zip(&ws) {
-                print!("  {:>w$}", figure(r, c));
+                print!("  {:>w$}", r.get(c));
             }
             println!();
         }
@@ -211,7 +205,7 @@ fn print_summary(runs: &[SummaryRow]) {
     for r in runs {
         print!("{:<width$}", r.run_id);
         for c in cols {
-            print!("  {:>w$}", figure(r, c), w = c.len().max(10));
+            print!("  {:>w$}", r.get(c), w = c.len().max(10));
         }
         println!();
     }
@@ -234,12 +228,9 @@ fn cmd_run(path: &Path, out: &Path) -> i32 {
     };
     let meta = RunMeta { name: s.name.clone(), wall_time_s: t0.elapsed().as_secs_f64(), threads: 1 };
     match write_outputs(out, &[&r], &[], &meta) {
-        Ok(files) => {
-            match std::fs::read_to_string(out.join("summary.csv")).map(|t| SummaryRow::parse(&t)) {
-                Ok(Ok(rows)) => print_summary(&rows),
-                _ => eprintln!("warning: cannot read back {}", out.join("summary.csv").display()),
-            }
-            println!("wrote {} in {}", files.join(", "), out.display());
+        Ok(w) => {
+            print_summary(&w.summary);
+            println!("wrote {} in {}", w.files.join(", "), out.display());
             0
         }
         Err(e) => {
@@ -362,20 +353,16 @@ fn write_from_store(
     }
     let written = manifest.write(out).and_then(|_| assemble(out, &frags, meta));
     match written {
-        Ok(files) => {
-            let rows = std::fs::read_to_string(out.join("summary.csv"))
-                .ok()
-                .and_then(|t| SummaryRow::parse(&t).ok())
-                .unwrap_or_default();
-            if rows.len() <= 20 {
-                print_summary(&rows);
+        Ok(w) => {
+            if w.summary.len() <= 20 {
+                print_summary(&w.summary);
             }
             println!(
                 "{} runs in {:.1} s on {} threads; wrote {}, sweep.json in {}",
                 frags.len(),
                 t0.elapsed().as_secs_f64(),
                 meta.threads,
-                files.join(", "),
+                w.files.join(", "),
                 out.display()
             );
             0

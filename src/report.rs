@@ -2,6 +2,7 @@
 //! table. Every file is written to a temporary name and renamed, so an interrupted run never
 //! leaves a partial file that looks complete. CSVs hold no wall-clock figure.
 
+mod chart;
 pub mod compare;
 pub mod curve;
 
@@ -310,17 +311,26 @@ pub fn fragment(r: &RunOutput, axes: &[String]) -> Fragment {
     v.into_iter().map(|(k, t)| (k.to_string(), t)).collect()
 }
 
-/// Writes every output of `runs` into `dir`; returns the files written.
-pub fn write_outputs(dir: &Path, runs: &[&RunOutput], axes: &[String], meta: &RunMeta) -> io::Result<Vec<String>> {
+/// What [`assemble`] wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// File names, in the order written.
+    pub files: Vec<String>,
+    /// The rows of the `summary.csv` written.
+    pub summary: Vec<SummaryRow>,
+}
+
+/// Writes every output of `runs` into `dir`.
+pub fn write_outputs(dir: &Path, runs: &[&RunOutput], axes: &[String], meta: &RunMeta) -> io::Result<Written> {
     let frags: Vec<Fragment> = runs.iter().map(|r| fragment(r, axes)).collect();
     assemble(dir, &frags, meta)
 }
 
 /// Concatenates run fragments (in run order) into the row files, derives the allocation table and
-/// plot from `allocation_curve.csv`, writes `run.json`, all into `dir`; returns the files written.
+/// plot from `allocation_curve.csv`, writes `run.json`, all into `dir`.
 /// The same fragments give the same bytes, however they were produced (one process, several
 /// threads, or shards merged).
-pub fn assemble(dir: &Path, frags: &[Fragment], meta: &RunMeta) -> io::Result<Vec<String>> {
+pub fn assemble(dir: &Path, frags: &[Fragment], meta: &RunMeta) -> io::Result<Written> {
     let mut written = Vec::new();
     let mut texts: Vec<(&str, String)> = Vec::new();
     for name in ROW_FILES {
@@ -356,9 +366,10 @@ pub fn assemble(dir: &Path, frags: &[Fragment], meta: &RunMeta) -> io::Result<Ve
         written.push("allocation_curve.svg".into());
     }
     let summary = texts.iter().find(|(k, _)| *k == "summary.csv").map(|(_, t)| t.as_str()).unwrap_or("");
-    write_atomic(&dir.join("run.json"), meta.json(&SummaryRow::parse(summary)?).as_bytes())?;
+    let summary = SummaryRow::parse(summary)?;
+    write_atomic(&dir.join("run.json"), meta.json(&summary).as_bytes())?;
     written.push("run.json".into());
-    Ok(written)
+    Ok(Written { files: written, summary })
 }
 
 /// A row of `summary.csv`: the run id and every column by name, in file order.

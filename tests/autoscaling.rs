@@ -1,29 +1,11 @@
 //! The seed walkthroughs as tests: each shipped scenario under `scenarios/seeds/` is run by the
 //! binary and the behaviour the seed document describes is checked from the output files.
 
+mod common;
+
+use common::{fleetsim, root, tmp};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("fleetsim-as-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn fleetsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetsim")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// Runs a scenario into a fresh directory and returns it.
 fn run(scenario: &Path, name: &str) -> PathBuf {

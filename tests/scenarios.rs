@@ -5,13 +5,11 @@ use fleetsim::core::{ClusterState, GpuRequest, NodeSpec, PodSpec, PolicyName, Ra
 use fleetsim::experiment::{run_all, run_scenario};
 use fleetsim::report::{curve_csv, pods_csv, summary_csv, timeseries_csv};
 use fleetsim::scenario::{load_file, Loaded};
+mod common;
+
+use common::{fleetsim, root};
 use proptest::prelude::*;
 use std::path::PathBuf;
-use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn scenario(rel: &str) -> fleetsim::scenario::Scenario {
     match load_file(&root().join(rel)).unwrap_or_else(|e| panic!("{e}")) {
@@ -125,15 +123,6 @@ fn seeds_change_inflation_but_not_the_trace_prefix() {
     assert_eq!(sw.runs[0].scenario.seed, 42);
     assert_eq!(sw.runs[1].scenario.seed, 43);
     assert_ne!(a.result.curve, b.result.curve, "different seeds should sample different copies");
-}
-
-fn fleetsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetsim")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
 }
 
 #[test]

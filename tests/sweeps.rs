@@ -2,28 +2,11 @@
 //! give the unsharded sweep's bytes; a resumed sweep redoes only what is missing; a failing run
 //! is reported and the others finish.
 
+mod common;
+
+use common::{fleetsim, root, tmp};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("fleetsim-sw-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn fleetsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetsim")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// 8 runs: 2 policies x 2 pod limits x 2 seeds, with every output file on.
 fn sweep_file(dir: &Path) -> PathBuf {

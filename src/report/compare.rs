@@ -8,6 +8,7 @@
 //! policy in `fgd-openb`); the rest split the runs into *groups* (e.g. the workload). A run
 //! without parameters is its own policy, named by its `policy` column.
 
+use super::chart::{color, legend};
 use super::{write_atomic, SummaryRow};
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -230,16 +231,6 @@ impl Report {
     }
 }
 
-const COLORS: [RGBColor; 7] = [
-    RGBColor(0x1f, 0x77, 0xb4),
-    RGBColor(0xff, 0x7f, 0x0e),
-    RGBColor(0x2c, 0xa0, 0x2c),
-    RGBColor(0xd6, 0x27, 0x28),
-    RGBColor(0x94, 0x67, 0xbd),
-    RGBColor(0x8c, 0x56, 0x4b),
-    RGBColor(0xe3, 0x77, 0xc2),
-];
-
 fn e<T: std::fmt::Display>(x: T) -> String {
     x.to_string()
 }
@@ -282,7 +273,7 @@ fn cost_chart(title: &str, lines: &[Line]) -> Result<String, String> {
         fp.sort_by(|a, b| a.0.total_cmp(&b.0));
         chart.draw_series(LineSeries::new(fp, BLACK.mix(0.5).stroke_width(1))).map_err(e)?;
         for (i, (l, (p, f))) in lines.iter().zip(pts.iter().zip(&front)).enumerate() {
-            let c = COLORS[i % COLORS.len()];
+            let c = color(i);
             chart
                 .draw_series(std::iter::once(Circle::new(*p, 6, c.filled())))
                 .map_err(e)?
@@ -292,13 +283,7 @@ fn cost_chart(title: &str, lines: &[Line]) -> Result<String, String> {
                 chart.draw_series(std::iter::once(Circle::new(*p, 10, BLACK.stroke_width(1)))).map_err(e)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(e)?;
     }
     Ok(out)
@@ -321,7 +306,7 @@ fn line_chart(title: &str, x_desc: &str, y_desc: &str, series: &[(String, Vec<(f
             .map_err(e)?;
         chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw().map_err(e)?;
         for (i, (name, pts)) in series.iter().enumerate() {
-            let c = COLORS[i % COLORS.len()];
+            let c = color(i);
             chart
                 .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))
                 .map_err(e)?
@@ -329,13 +314,7 @@ fn line_chart(title: &str, x_desc: &str, y_desc: &str, series: &[(String, Vec<(f
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
         }
         if !series.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()
-                .map_err(e)?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
         root.present().map_err(e)?;
     }
@@ -449,7 +428,7 @@ fn figures(dir: &Path, rep: &Report) -> Result<Vec<Figure>, String> {
                     series.push((format!("{p}: {pool} ({cap})"), pts));
                 }
             }
-            if !series.is_empty() && mine_has_pools(&series) {
+            if !series.is_empty() && varies(&series) {
                 figs.push(Figure {
                     file: tag("nodes"),
                     caption: format!("{group}: nodes by pool and capacity type (first seed of each policy)"),
@@ -492,8 +471,9 @@ fn figures(dir: &Path, rep: &Report) -> Result<Vec<Figure>, String> {
     Ok(figs)
 }
 
-/// Static clusters have one pseudo-pool per node group and no launches: a flat line says nothing.
-fn mine_has_pools(series: &[(String, Vec<(f64, f64)>)]) -> bool {
+/// Whether any series changes over time (a static cluster's node counts are flat lines that say
+/// nothing).
+fn varies(series: &[(String, Vec<(f64, f64)>)]) -> bool {
     series.iter().any(|(_, pts)| pts.windows(2).any(|w| w[0].1 != w[1].1))
 }
 

@@ -98,15 +98,6 @@ pub fn svg(t: &Table) -> Result<String, String> {
         let root = SVGBackend::with_string(&mut out, (560 * cols as u32, 420 * rows as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let panels = root.split_evenly((rows, cols));
-        let colors = [
-            RGBColor(0x1f, 0x77, 0xb4),
-            RGBColor(0xff, 0x7f, 0x0e),
-            RGBColor(0x2c, 0xa0, 0x2c),
-            RGBColor(0xd6, 0x27, 0x28),
-            RGBColor(0x94, 0x67, 0xbd),
-            RGBColor(0x8c, 0x56, 0x4b),
-            RGBColor(0xe3, 0x77, 0xc2),
-        ];
         for (w, area) in workloads.iter().zip(panels.iter()) {
             let max_x = t
                 .cells
@@ -131,7 +122,7 @@ pub fn svg(t: &Table) -> Result<String, String> {
                 .map_err(|e| e.to_string())?;
             for (i, p) in t.policies.iter().enumerate() {
                 let Some(cells) = t.cells.get(&(w.clone(), p.clone())) else { continue };
-                let color = colors[i % colors.len()];
+                let color = super::chart::color(i);
                 let pts: Vec<(f64, f64)> = cells.iter().map(|(x, v)| (*x as f64, mean_sd(v).0)).collect();
                 chart
                     .draw_series(LineSeries::new(pts, color.stroke_width(2)))
@@ -139,13 +130,7 @@ pub fn svg(t: &Table) -> Result<String, String> {
                     .label(p.as_str())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()
-                .map_err(|e| e.to_string())?;
+            super::chart::legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         }
         root.present().map_err(|e| e.to_string())?;
     }
