@@ -547,7 +547,8 @@ pub struct RawOutput {
     /// Record `allocation_curve.csv` up to this % of GPU capacity (default: off).
     #[serde(default)]
     pub allocation_curve: Option<u32>,
-    /// `events.csv` for autoscaling runs (default true; the largest file of a long sweep).
+    /// `events.csv` for autoscaling runs (default true, fleetsim's own: every run can be read the
+    /// way the seeds read `kubectl describe`; turn it off for long sweeps, where it is the largest file).
     #[serde(default = "yes")]
     pub events: bool,
 }
