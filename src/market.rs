@@ -5,6 +5,8 @@
 //! every platform; billing is per second of a node's life, from launch request to termination
 //! (the per-second billing of ECS pay-as-you-go and EC2 on-demand instances).
 
+pub mod spot;
+
 use crate::core::quantity::{parse_cpu_milli, parse_memory_mib};
 use crate::core::NodeSpec;
 use serde::{Deserialize, Serialize};
@@ -86,6 +88,9 @@ pub struct InstanceType {
     pub arch: String,
     /// Zone -> on-demand price, micro-USD per hour.
     pub on_demand: BTreeMap<String, u64>,
+    /// Zone -> spot price, micro-USD per hour, where the catalog gives one (elsewhere a
+    /// scenario's `market.spot_price_ratio` of the on-demand price applies).
+    pub spot: BTreeMap<String, u64>,
 }
 
 impl InstanceType {
@@ -164,14 +169,16 @@ impl Catalog {
                 return Err((f("offerings"), "expected at least one zone".into()));
             }
             let mut on_demand = BTreeMap::new();
+            let mut spot = BTreeMap::new();
             for (j, o) in t.offerings.iter().enumerate() {
                 let p = micro_usd(o.on_demand).ok_or_else(|| {
                     (f(&format!("offerings[{j}].on_demand")), format!("{}; expected a price in USD/h", o.on_demand))
                 })?;
                 if let Some(s) = o.spot {
-                    micro_usd(s).ok_or_else(|| {
+                    let sp = micro_usd(s).ok_or_else(|| {
                         (f(&format!("offerings[{j}].spot")), format!("{s}; expected a price in USD/h"))
                     })?;
+                    spot.insert(o.zone.clone(), sp);
                 }
                 if on_demand.insert(o.zone.clone(), p).is_some() {
                     return Err((f(&format!("offerings[{j}].zone")), format!("zone `{}` listed twice", o.zone)));
@@ -186,6 +193,7 @@ impl Catalog {
                 gpu_memory_mib,
                 arch: t.arch.clone(),
                 on_demand,
+                spot,
             };
             if types.insert(t.name.clone(), it).is_some() {
                 return Err((f("name"), format!("instance type `{}` listed twice", t.name)));

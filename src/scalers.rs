@@ -18,6 +18,8 @@
 //! Deployment recreates them as new pending pods) instead of draining them through their grace
 //! period; zones are tried in listed order (no zone balancing).
 
+pub mod cron;
+pub mod karpenter;
 pub mod world;
 
 use crate::core::{PodSpec, Taint};

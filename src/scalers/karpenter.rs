@@ -1,0 +1,655 @@
+//! Karpenter `NodePool`s (`apiVersion: karpenter.sh/v1`), loaded from manifests as users write
+//! them, and the offerings (instance type × zone × capacity type) each may launch.
+//!
+//! Read leniently, as Kubernetes objects are: the fields fleetsim models are validated (a bad
+//! value is an error naming the document and the field); the fields it does not model
+//! (`nodeClassRef`, `startupTaints`, `minValues`, metadata annotations, unknown limit resources,
+//! ...) are listed in [`NodePool::ignored`] and reported as a warning.
+//!
+//! Defaults, from the Karpenter v1 NodePool reference (karpenter.sh/docs/concepts/nodepools):
+//! `consolidationPolicy: WhenEmptyOrUnderutilized`, `consolidateAfter: 0s`, `budgets:
+//! [{nodes: 10%}]`, `expireAfter: 720h`, no `weight` (lowest priority), no limits; and
+//! `karpenter.sh/capacity-type` is `on-demand` when no requirement names it.
+
+use super::cron::Cron;
+use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
+use crate::core::{Requirement, SelectorOperator, Taint, TaintEffect};
+use crate::engine::time::parse_duration;
+use crate::engine::SimTime;
+use crate::market::spot::{CapacityType, SpotMarket};
+use crate::market::{Catalog, InstanceType};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// `spec.disruption.consolidationPolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsolidationPolicy {
+    /// Only empty nodes are removed.
+    WhenEmpty,
+    /// Empty nodes are removed, and nodes whose pods fit elsewhere (or on a cheaper node) too.
+    WhenEmptyOrUnderutilized,
+}
+
+/// A disruption reason a budget may be limited to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    /// Consolidation of an empty node.
+    Empty,
+    /// Consolidation of an underutilized node.
+    Underutilized,
+    /// Drift (fleetsim does not model drift; budgets for it are loaded and never used).
+    Drifted,
+}
+
+impl Reason {
+    /// Karpenter's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Empty => "Empty",
+            Reason::Underutilized => "Underutilized",
+            Reason::Drifted => "Drifted",
+        }
+    }
+}
+
+/// `nodes:` of a budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetNodes {
+    /// A count of nodes.
+    Count(u32),
+    /// A percentage of the pool's nodes (rounded up, see [`Budget::allowed`]).
+    Percent(u32),
+}
+
+/// One disruption budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    /// How many nodes may be disrupted at once.
+    pub nodes: BudgetNodes,
+    /// Reasons it limits (empty: all).
+    pub reasons: Vec<Reason>,
+    /// Schedule and duration; absent: always active.
+    pub schedule: Option<(Cron, SimTime)>,
+    /// The schedule as written (for messages).
+    pub schedule_text: String,
+}
+
+impl Budget {
+    /// Nodes this budget allows to be disrupted at once in a pool of `total` nodes. Karpenter
+    /// computes a percentage against the pool's node count and rounds it up
+    /// (`intstr.GetScaledValueFromIntOrPercent(..., roundUp=true)` in
+    /// `NodePool.GetAllowedDisruptionsByReason`).
+    pub fn allowed(&self, total: u32) -> u32 {
+        match self.nodes {
+            BudgetNodes::Count(n) => n,
+            BudgetNodes::Percent(p) => (total as u64 * p as u64).div_ceil(100) as u32,
+        }
+    }
+}
+
+/// `spec.limits`: the most a pool may have launched at once (`None`: unlimited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Limits {
+    /// Milli-CPU.
+    pub cpu_milli: Option<u64>,
+    /// Memory, MiB.
+    pub memory_mib: Option<u64>,
+    /// `nvidia.com/gpu`.
+    pub gpus: Option<u64>,
+}
+
+/// What a pool has launched, or one instance type adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// Milli-CPU.
+    pub cpu_milli: u64,
+    /// Memory, MiB.
+    pub memory_mib: u64,
+    /// GPUs.
+    pub gpus: u64,
+}
+
+impl Usage {
+    /// An instance type's capacity.
+    pub fn of(it: &InstanceType) -> Usage {
+        Usage { cpu_milli: it.cpu_milli, memory_mib: it.memory_mib, gpus: it.gpus as u64 }
+    }
+    /// Sum.
+    pub fn plus(self, o: Usage) -> Usage {
+        Usage {
+            cpu_milli: self.cpu_milli + o.cpu_milli,
+            memory_mib: self.memory_mib + o.memory_mib,
+            gpus: self.gpus + o.gpus,
+        }
+    }
+    /// Component-wise maximum.
+    pub fn max(self, o: Usage) -> Usage {
+        Usage {
+            cpu_milli: self.cpu_milli.max(o.cpu_milli),
+            memory_mib: self.memory_mib.max(o.memory_mib),
+            gpus: self.gpus.max(o.gpus),
+        }
+    }
+}
+
+impl Limits {
+    /// Whether `usage` stays within the limits.
+    pub fn admit(&self, usage: Usage) -> bool {
+        self.cpu_milli.is_none_or(|l| usage.cpu_milli <= l)
+            && self.memory_mib.is_none_or(|l| usage.memory_mib <= l)
+            && self.gpus.is_none_or(|l| usage.gpus <= l)
+    }
+}
+
+/// One instance type in one zone at one capacity type that a pool may launch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offering {
+    /// Index into the pool's `types`.
+    pub ty: usize,
+    /// Zone.
+    pub zone: String,
+    /// Capacity type.
+    pub capacity: CapacityType,
+    /// Price, micro-USD per hour.
+    pub price: u64,
+    /// The node's labels: the pool's template labels, the well-known labels of the offering and
+    /// `karpenter.sh/nodepool`.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A validated NodePool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodePool {
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.weight` (0 when absent: tried last).
+    pub weight: u32,
+    /// `spec.template.spec.taints`.
+    pub taints: Vec<Taint>,
+    /// `spec.limits`.
+    pub limits: Limits,
+    /// `spec.template.spec.expireAfter` (`None`: Never).
+    pub expire_after: Option<SimTime>,
+    /// `spec.template.spec.terminationGracePeriod`: the longest a drain may take.
+    pub termination_grace: Option<SimTime>,
+    /// `spec.disruption.consolidationPolicy`.
+    pub policy: ConsolidationPolicy,
+    /// `spec.disruption.consolidateAfter` (`None`: Never).
+    pub consolidate_after: Option<SimTime>,
+    /// `spec.disruption.budgets`.
+    pub budgets: Vec<Budget>,
+    /// Instance types the offerings refer to, in catalog (name) order.
+    pub types: Vec<InstanceType>,
+    /// Offerings, in (type, zone, capacity) order.
+    pub offerings: Vec<Offering>,
+    /// Paths of fields present in the manifest that fleetsim does not model.
+    pub ignored: Vec<String>,
+}
+
+/// Where a manifest came from, for messages: `scenario.yaml: nodepools[1]` or
+/// `pools.yaml document 2`.
+pub type Origin = String;
+
+/// A manifest that cannot be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestError {
+    /// Origin and, once known, the NodePool's name.
+    pub origin: String,
+    /// Field path inside the manifest.
+    pub field: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl std::fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: field `{}`: {}", self.origin, self.field, self.message)
+    }
+}
+
+/// The well-known labels of an offering (Karpenter's AWS provider labels).
+pub fn offering_labels(it: &InstanceType, zone: &str, cap: CapacityType) -> BTreeMap<String, String> {
+    let mut l = BTreeMap::new();
+    let (family, size) = it.name.split_once('.').unwrap_or((&it.name, ""));
+    let category: String = family.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let generation: String = family[category.len()..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let mut put = |k: &str, v: String| {
+        l.insert(k.to_string(), v);
+    };
+    put("node.kubernetes.io/instance-type", it.name.clone());
+    put("kubernetes.io/arch", it.arch.clone());
+    put("kubernetes.io/os", "linux".into());
+    put("topology.kubernetes.io/zone", zone.to_string());
+    put("karpenter.sh/capacity-type", cap.as_str().into());
+    put("karpenter.k8s.aws/instance-category", category);
+    put("karpenter.k8s.aws/instance-family", family.to_string());
+    put("karpenter.k8s.aws/instance-generation", generation);
+    put("karpenter.k8s.aws/instance-size", size.to_string());
+    put("karpenter.k8s.aws/instance-cpu", (it.cpu_milli / 1000).to_string());
+    put("karpenter.k8s.aws/instance-memory", it.memory_mib.to_string());
+    if it.gpus > 0 {
+        put("karpenter.k8s.aws/instance-gpu-count", it.gpus.to_string());
+        put("karpenter.k8s.aws/instance-gpu-name", it.gpu_model.clone().unwrap_or_default().to_lowercase());
+        put("karpenter.k8s.aws/instance-gpu-manufacturer", "nvidia".into());
+        put("karpenter.k8s.aws/instance-gpu-memory", it.gpu_memory_mib.to_string());
+    }
+    l
+}
+
+/// Keys an offering carries; a requirement on any other key only labels the node.
+fn well_known(key: &str) -> bool {
+    key.starts_with("karpenter.k8s.aws/instance-")
+        || matches!(
+            key,
+            "node.kubernetes.io/instance-type"
+                | "kubernetes.io/arch"
+                | "kubernetes.io/os"
+                | "topology.kubernetes.io/zone"
+                | "karpenter.sh/capacity-type"
+        )
+}
+
+struct Reader<'a> {
+    origin: String,
+    ignored: &'a mut Vec<String>,
+}
+
+impl Reader<'_> {
+    fn err(&self, field: &str, message: impl Into<String>) -> ManifestError {
+        ManifestError { origin: self.origin.clone(), field: field.to_string(), message: message.into() }
+    }
+    /// The object at `path`, noting every key not in `known` as ignored.
+    fn object<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &str,
+        known: &[&str],
+    ) -> Result<&'v serde_json::Map<String, Value>, ManifestError> {
+        let m = v.as_object().ok_or_else(|| self.err(path, "expected a mapping"))?;
+        for k in m.keys() {
+            if !known.contains(&k.as_str()) {
+                self.ignored.push(if path.is_empty() { k.clone() } else { format!("{path}.{k}") });
+            }
+        }
+        Ok(m)
+    }
+    fn string(&self, v: &Value, path: &str) -> Result<String, ManifestError> {
+        match v {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            _ => Err(self.err(path, "expected a string")),
+        }
+    }
+    fn duration_or_never(&self, v: &Value, path: &str) -> Result<Option<SimTime>, ManifestError> {
+        let s = self.string(v, path)?;
+        if s == "Never" {
+            return Ok(None);
+        }
+        parse_duration(&s).map(Some).map_err(|e| self.err(path, format!("{e}, or `Never`")))
+    }
+}
+
+/// Loads one NodePool manifest. `origin` names the document for messages.
+pub fn load_nodepool(
+    doc: &Value,
+    origin: &str,
+    catalog: &Catalog,
+    market: &SpotMarket,
+) -> Result<NodePool, ManifestError> {
+    let mut ignored = Vec::new();
+    let mut r = Reader { origin: origin.to_string(), ignored: &mut ignored };
+    let top = r.object(doc, "", &["apiVersion", "kind", "metadata", "spec"])?;
+    let api = top.get("apiVersion").map(|v| r.string(v, "apiVersion")).transpose()?.unwrap_or_default();
+    let kind = top.get("kind").map(|v| r.string(v, "kind")).transpose()?.unwrap_or_default();
+    if kind != "NodePool" {
+        return Err(r.err("kind", format!("`{kind}`; expected NodePool")));
+    }
+    if api != "karpenter.sh/v1" {
+        return Err(r.err(
+            "apiVersion",
+            format!("`{api}`; expected karpenter.sh/v1 (v1beta1 NodePools must be migrated: its disruption fields differ)"),
+        ));
+    }
+    let meta = top.get("metadata").ok_or_else(|| r.err("metadata", "missing; a NodePool needs metadata.name"))?;
+    let meta = r.object(meta, "metadata", &["name"])?;
+    let name = meta.get("name").map(|v| r.string(v, "metadata.name")).transpose()?.unwrap_or_default();
+    if name.is_empty() {
+        return Err(r.err("metadata.name", "missing; a NodePool needs a name"));
+    }
+    r.origin = format!("{origin} (NodePool {name})");
+    let null = Value::Null;
+    let empty = Value::Object(Default::default());
+    let spec = r.object(top.get("spec").unwrap_or(&empty), "spec", &["template", "disruption", "limits", "weight"])?;
+    let template = r.object(spec.get("template").unwrap_or(&empty), "spec.template", &["metadata", "spec"])?;
+    let tmeta = r.object(template.get("metadata").unwrap_or(&empty), "spec.template.metadata", &["labels"])?;
+    let mut labels = BTreeMap::new();
+    if let Some(l) = tmeta.get("labels") {
+        let l = l.as_object().ok_or_else(|| r.err("spec.template.metadata.labels", "expected a mapping"))?;
+        for (k, v) in l {
+            labels.insert(k.clone(), r.string(v, &format!("spec.template.metadata.labels.{k}"))?);
+        }
+    }
+    let tspec = r.object(
+        template.get("spec").unwrap_or(&empty),
+        "spec.template.spec",
+        &["requirements", "taints", "expireAfter", "terminationGracePeriod"],
+    )?;
+    let mut requirements = Vec::new();
+    if let Some(reqs) = tspec.get("requirements") {
+        let reqs = reqs.as_array().ok_or_else(|| r.err("spec.template.spec.requirements", "expected a list"))?;
+        for (i, q) in reqs.iter().enumerate() {
+            let p = format!("spec.template.spec.requirements[{i}]");
+            let q = r.object(q, &p, &["key", "operator", "values"])?;
+            let key = r.string(q.get("key").unwrap_or(&null), &format!("{p}.key"))?;
+            let op_s = r.string(q.get("operator").unwrap_or(&null), &format!("{p}.operator"))?;
+            let operator = SelectorOperator::parse(&op_s).ok_or_else(|| {
+                r.err(&format!("{p}.operator"), format!("`{op_s}`; expected In, NotIn, Exists, DoesNotExist, Gt or Lt"))
+            })?;
+            let mut values = Vec::new();
+            if let Some(vs) = q.get("values") {
+                let vs = vs.as_array().ok_or_else(|| r.err(&format!("{p}.values"), "expected a list"))?;
+                for (j, v) in vs.iter().enumerate() {
+                    values.push(r.string(v, &format!("{p}.values[{j}]"))?);
+                }
+            }
+            let req = Requirement { key, operator, values };
+            req.validate().map_err(|m| r.err(&p, m))?;
+            requirements.push(req);
+        }
+    }
+    let mut taints = Vec::new();
+    if let Some(ts) = tspec.get("taints") {
+        let ts = ts.as_array().ok_or_else(|| r.err("spec.template.spec.taints", "expected a list"))?;
+        for (i, t) in ts.iter().enumerate() {
+            let p = format!("spec.template.spec.taints[{i}]");
+            let t = r.object(t, &p, &["key", "value", "effect"])?;
+            let key = r.string(t.get("key").unwrap_or(&null), &format!("{p}.key"))?;
+            let value = t.get("value").map(|v| r.string(v, &format!("{p}.value"))).transpose()?.unwrap_or_default();
+            let eff = r.string(t.get("effect").unwrap_or(&null), &format!("{p}.effect"))?;
+            let effect = match eff.as_str() {
+                "NoSchedule" => TaintEffect::NoSchedule,
+                "NoExecute" => TaintEffect::NoExecute,
+                "PreferNoSchedule" => TaintEffect::PreferNoSchedule,
+                o => {
+                    return Err(r.err(
+                        &format!("{p}.effect"),
+                        format!("`{o}`; expected NoSchedule, NoExecute or PreferNoSchedule"),
+                    ))
+                }
+            };
+            taints.push(Taint { key, value, effect });
+        }
+    }
+    // Karpenter v1 default: 720h.
+    let expire_after = match tspec.get("expireAfter") {
+        Some(v) => r.duration_or_never(v, "spec.template.spec.expireAfter")?,
+        None => Some(SimTime(720 * 3_600_000)),
+    };
+    let termination_grace = match tspec.get("terminationGracePeriod") {
+        Some(v) => r.duration_or_never(v, "spec.template.spec.terminationGracePeriod")?,
+        None => None,
+    };
+    let dis = r.object(
+        spec.get("disruption").unwrap_or(&empty),
+        "spec.disruption",
+        &["consolidationPolicy", "consolidateAfter", "budgets"],
+    )?;
+    let policy = match dis.get("consolidationPolicy").map(|v| r.string(v, "spec.disruption.consolidationPolicy")) {
+        None => ConsolidationPolicy::WhenEmptyOrUnderutilized,
+        Some(s) => match s?.as_str() {
+            "WhenEmpty" => ConsolidationPolicy::WhenEmpty,
+            "WhenEmptyOrUnderutilized" => ConsolidationPolicy::WhenEmptyOrUnderutilized,
+            o => {
+                return Err(r.err(
+                    "spec.disruption.consolidationPolicy",
+                    format!("`{o}`; expected WhenEmpty or WhenEmptyOrUnderutilized"),
+                ))
+            }
+        },
+    };
+    let consolidate_after = match dis.get("consolidateAfter") {
+        Some(v) => r.duration_or_never(v, "spec.disruption.consolidateAfter")?,
+        None => Some(SimTime::ZERO),
+    };
+    let mut budgets = Vec::new();
+    match dis.get("budgets") {
+        None => budgets.push(Budget {
+            nodes: BudgetNodes::Percent(10),
+            reasons: Vec::new(),
+            schedule: None,
+            schedule_text: String::new(),
+        }),
+        Some(bs) => {
+            let bs = bs.as_array().ok_or_else(|| r.err("spec.disruption.budgets", "expected a list"))?;
+            for (i, b) in bs.iter().enumerate() {
+                let p = format!("spec.disruption.budgets[{i}]");
+                budgets.push(budget(&mut r, b, &p)?);
+            }
+        }
+    }
+    let mut limits = Limits::default();
+    if let Some(l) = spec.get("limits") {
+        let l = l.as_object().ok_or_else(|| r.err("spec.limits", "expected a mapping"))?;
+        for (k, v) in l {
+            let p = format!("spec.limits.{k}");
+            let s = r.string(v, &p)?;
+            match k.as_str() {
+                "cpu" => limits.cpu_milli = Some(parse_cpu_milli(&s).map_err(|e| r.err(&p, e.to_string()))?),
+                "memory" => limits.memory_mib = Some(parse_memory_mib(&s).map_err(|e| r.err(&p, e.to_string()))?),
+                "nvidia.com/gpu" => limits.gpus = Some(parse_count(&s).map_err(|e| r.err(&p, e.to_string()))?),
+                _ => r.ignored.push(p),
+            }
+        }
+    }
+    let weight = match spec.get("weight") {
+        None => 0,
+        Some(v) => {
+            let w = v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+            match w {
+                Some(w) if (1..=100).contains(&w) => w as u32,
+                _ => return Err(r.err("spec.weight", format!("{v}; expected an integer in 1..=100"))),
+            }
+        }
+    };
+    // Requirements on keys offerings do not carry become node labels (a single `In` value).
+    for q in &requirements {
+        if !well_known(&q.key) && q.operator == SelectorOperator::In && !labels.contains_key(&q.key) {
+            labels.insert(q.key.clone(), q.values[0].clone());
+        }
+    }
+    let names_capacity = requirements.iter().any(|q| q.key == "karpenter.sh/capacity-type");
+    let mut types = Vec::new();
+    let mut offerings = Vec::new();
+    for it in catalog.types.values() {
+        let ty = types.len();
+        let mut any = false;
+        for zone in it.on_demand.keys() {
+            for cap in [CapacityType::Spot, CapacityType::OnDemand] {
+                if cap == CapacityType::Spot && !names_capacity {
+                    continue; // Karpenter: on-demand unless the pool allows spot
+                }
+                let mut l = labels.clone();
+                l.extend(offering_labels(it, zone, cap));
+                if !requirements.iter().filter(|q| well_known(&q.key)).all(|q| q.matches(&l)) {
+                    continue;
+                }
+                let price = match cap {
+                    CapacityType::OnDemand => it.on_demand[zone],
+                    CapacityType::Spot => market.spot_price(it, zone).unwrap_or(u64::MAX),
+                };
+                l.insert("karpenter.sh/nodepool".into(), name.clone());
+                offerings.push(Offering { ty, zone: zone.clone(), capacity: cap, price, labels: l });
+                any = true;
+            }
+        }
+        if any {
+            types.push(it.clone());
+        }
+    }
+    if offerings.is_empty() {
+        return Err(r.err(
+            "spec.template.spec.requirements",
+            format!(
+                "no instance type of the catalog ({}) satisfies these requirements",
+                catalog.types.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    drop(r);
+    Ok(NodePool {
+        name,
+        weight,
+        taints,
+        limits,
+        expire_after,
+        termination_grace,
+        policy,
+        consolidate_after,
+        budgets,
+        types,
+        offerings,
+        ignored,
+    })
+}
+
+fn budget(r: &mut Reader<'_>, b: &Value, p: &str) -> Result<Budget, ManifestError> {
+    let b = r.object(b, p, &["nodes", "schedule", "duration", "reasons"])?;
+    let n = r.string(b.get("nodes").unwrap_or(&Value::String("10%".into())), &format!("{p}.nodes"))?;
+    let nodes = match n.strip_suffix('%') {
+        Some(pct) => match pct.parse::<u32>() {
+            Ok(v) if v <= 100 => BudgetNodes::Percent(v),
+            _ => return Err(r.err(&format!("{p}.nodes"), format!("`{n}`; expected a count or a percentage 0%..100%"))),
+        },
+        None => BudgetNodes::Count(
+            n.parse().map_err(|_| r.err(&format!("{p}.nodes"), format!("`{n}`; expected a count or a percentage")))?,
+        ),
+    };
+    let mut reasons = Vec::new();
+    if let Some(rs) = b.get("reasons") {
+        let rs = rs.as_array().ok_or_else(|| r.err(&format!("{p}.reasons"), "expected a list"))?;
+        for (i, x) in rs.iter().enumerate() {
+            let f = format!("{p}.reasons[{i}]");
+            reasons.push(match r.string(x, &f)?.as_str() {
+                "Empty" => Reason::Empty,
+                "Underutilized" => Reason::Underutilized,
+                "Drifted" => Reason::Drifted,
+                o => return Err(r.err(&f, format!("`{o}`; expected Empty, Underutilized or Drifted"))),
+            });
+        }
+    }
+    let schedule_text = b.get("schedule").map(|v| r.string(v, &format!("{p}.schedule"))).transpose()?;
+    let duration = b.get("duration").map(|v| r.string(v, &format!("{p}.duration"))).transpose()?;
+    let schedule = match (schedule_text.as_deref(), duration.as_deref()) {
+        (None, None) => None,
+        (Some(s), Some(d)) => {
+            let c = Cron::parse(s).map_err(|e| r.err(&format!("{p}.schedule"), e))?;
+            let d = parse_duration(d).map_err(|e| r.err(&format!("{p}.duration"), e))?;
+            Some((c, d))
+        }
+        (Some(_), None) => return Err(r.err(&format!("{p}.duration"), "a schedule needs a duration (e.g. `10h`)")),
+        (None, Some(_)) => return Err(r.err(&format!("{p}.schedule"), "a duration needs a schedule (cron, UTC)")),
+    };
+    Ok(Budget { nodes, reasons, schedule, schedule_text: schedule_text.unwrap_or_default() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::RawCatalog;
+
+    fn catalog() -> Catalog {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/catalogs/aws-gpu.yaml");
+        let raw: RawCatalog = serde_saphyr::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        Catalog::from_raw(&raw).unwrap()
+    }
+
+    fn load(yaml: &str) -> Result<NodePool, ManifestError> {
+        let v: Value = serde_saphyr::from_str(yaml).unwrap();
+        load_nodepool(&v, "test", &catalog(), &SpotMarket::default())
+    }
+
+    const TIER1: &str = r#"
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata:
+  name: gpu-tier1-g5-spot
+spec:
+  template:
+    spec:
+      requirements:
+        - key: karpenter.sh/capacity-type
+          operator: In
+          values: ['spot']
+        - key: karpenter.k8s.aws/instance-gpu-name
+          operator: In
+          values: ['a10g']
+        - key: karpenter.k8s.aws/instance-category
+          operator: In
+          values: ['g']
+      taints:
+        - key: nvidia.com/gpu
+          value: 'true'
+          effect: NoSchedule
+      nodeClassRef:
+        group: karpenter.k8s.aws
+        kind: EC2NodeClass
+        name: gpu-optimized
+  weight: 100
+  limits:
+    nvidia.com/gpu: '20'
+"#;
+
+    #[test]
+    fn seed_tier_loads_as_written() {
+        let p = load(TIER1).unwrap();
+        assert_eq!(p.name, "gpu-tier1-g5-spot");
+        assert_eq!(p.weight, 100);
+        assert_eq!(p.limits.gpus, Some(20));
+        assert_eq!(p.limits.cpu_milli, None);
+        assert_eq!(p.ignored, vec!["spec.template.spec.nodeClassRef".to_string()]);
+        assert_eq!(p.policy, ConsolidationPolicy::WhenEmptyOrUnderutilized, "upstream default");
+        assert_eq!(p.expire_after, Some(SimTime(720 * 3_600_000)), "upstream default 720h");
+        assert_eq!(p.budgets[0].nodes, BudgetNodes::Percent(10));
+        assert!(p.offerings.iter().all(|o| o.capacity == CapacityType::Spot));
+        let names: Vec<&str> = p.types.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["g5.12xlarge", "g5.2xlarge", "g5.48xlarge", "g5.4xlarge", "g5.8xlarge", "g5.xlarge"]);
+        // Spot price: the catalog's where given, else 30 % of on-demand.
+        let o = |t: &str| p.offerings.iter().find(|o| p.types[o.ty].name == t).unwrap().price;
+        assert_eq!(o("g5.xlarge"), 302_000);
+        assert_eq!(o("g5.48xlarge"), 16_288_000 * 3 / 10);
+        let l = &p.offerings[0].labels;
+        assert_eq!(l["karpenter.k8s.aws/instance-family"], "g5");
+        assert_eq!(l["karpenter.k8s.aws/instance-generation"], "5");
+        assert_eq!(l["karpenter.sh/nodepool"], "gpu-tier1-g5-spot");
+    }
+
+    #[test]
+    fn capacity_type_defaults_to_on_demand_and_gt_works() {
+        let p = load(
+            "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: big}\nspec:\n  template:\n    metadata: {labels: {node-type: gpu}}\n    spec:\n      requirements:\n        - {key: karpenter.k8s.aws/instance-gpu-count, operator: Gt, values: ['4']}\n        - {key: team, operator: In, values: [ml]}\n",
+        )
+        .unwrap();
+        assert!(p.offerings.iter().all(|o| o.capacity == CapacityType::OnDemand));
+        assert!(p.types.iter().all(|t| t.gpus > 4));
+        assert_eq!(p.offerings[0].labels["node-type"], "gpu");
+        assert_eq!(p.offerings[0].labels["team"], "ml", "a requirement on a custom key labels the node");
+    }
+
+    #[test]
+    fn bad_manifests_name_the_document_and_field() {
+        let e = load(&TIER1.replace("weight: 100", "weight: 101")).unwrap_err();
+        assert_eq!(e.field, "spec.weight");
+        assert!(e.origin.contains("gpu-tier1-g5-spot"), "{e}");
+        let e = load(&TIER1.replace("['a10g']", "['tpu']")).unwrap_err();
+        assert_eq!(e.field, "spec.template.spec.requirements");
+        assert!(e.message.contains("no instance type"), "{e}");
+        let e = load(&TIER1.replace("  limits:", "  disruption:\n    budgets:\n      - {nodes: '0', schedule: '0 9 * *', duration: 10h}\n  limits:")).unwrap_err();
+        assert_eq!(e.field, "spec.disruption.budgets[0].schedule");
+        let e = load(&TIER1.replace("karpenter.sh/v1", "karpenter.sh/v1beta1")).unwrap_err();
+        assert_eq!(e.field, "apiVersion");
+        let e = load(&TIER1.replace("operator: In\n          values: ['spot']", "operator: Near\n          values: ['spot']"))
+            .unwrap_err();
+        assert_eq!(e.field, "spec.template.spec.requirements[0].operator");
+    }
+}
