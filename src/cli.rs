@@ -116,10 +116,19 @@ pub fn main() -> i32 {
 }
 
 fn load(path: &Path) -> Result<Loaded, i32> {
-    load_file(path).map_err(|e| {
+    let loaded = load_file(path).map_err(|e| {
         eprintln!("error: {e}");
         2
-    })
+    })?;
+    // Warnings once each, however many runs of a sweep share them.
+    let warnings: std::collections::BTreeSet<&String> = match &loaded {
+        Loaded::Scenario(s) => s.warnings.iter().collect(),
+        Loaded::Sweep(s) => s.runs.iter().flat_map(|r| r.scenario.warnings.iter()).collect(),
+    };
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(loaded)
 }
 
 fn cmd_validate(path: &Path) -> i32 {

@@ -137,6 +137,7 @@ fn static_rows(s: &Scenario) -> Vec<NodeRow> {
             terminated: None,
             reason: String::new(),
             price_micro_h: 0,
+            on_demand_micro_h: 0,
         })
         .collect()
 }

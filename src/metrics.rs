@@ -146,6 +146,39 @@ pub fn summarize(
         ("pods_evicted", c.evictions.to_string()),
         ("pods_deleted", count(Outcome::Deleted)),
     ]);
+    // Karpenter disruption and spot figures.
+    let end = r.end;
+    let life = |n: &crate::scalers::world::NodeRow| n.terminated.unwrap_or(end).min(end).0.saturating_sub(n.launched.0);
+    let (mut spot_gpu_ms, mut od_cost) = (0u128, 0u64);
+    for n in world.map(|w| w.nodes.as_slice()).unwrap_or(&[]) {
+        if n.capacity_type == "spot" {
+            spot_gpu_ms += n.gpus as u128 * life(n) as u128;
+        }
+        od_cost += crate::market::cost_micro(n.on_demand_micro_h, life(n));
+    }
+    let cost = world.map_or(0, |w| w.cost_micro);
+    figures.extend([
+        ("disruptions", (c.disruptions_empty + c.disruptions_underutilized + c.disruptions_expired).to_string()),
+        ("disruptions_empty", c.disruptions_empty.to_string()),
+        ("disruptions_underutilized", c.disruptions_underutilized.to_string()),
+        ("disruptions_expired", c.disruptions_expired.to_string()),
+        ("pods_disrupted", c.disrupted_pods.to_string()),
+        ("spot_interruptions", c.interruptions.to_string()),
+        ("pods_interrupted", c.interrupted_pods.to_string()),
+        ("lost_gpu_hours", format!("{:.4}", c.lost_gpu_ms as f64 / 3.6e6)),
+        (
+            "spot_gpu_hours_pct",
+            match world {
+                Some(w) if w.gpu_ms_provisioned > 0 => ratio_pct(spot_gpu_ms, w.gpu_ms_provisioned),
+                _ => String::new(),
+            },
+        ),
+        ("on_demand_cost_usd", usd(od_cost)),
+        (
+            "savings_vs_on_demand_pct",
+            if od_cost > 0 { format!("{:.4}", (od_cost - cost.min(od_cost)) as f64 * 100.0 / od_cost as f64) } else { String::new() },
+        ),
+    ]);
     Summary { figures }
 }
 

@@ -208,6 +208,8 @@ pub struct DeploymentSpec {
     pub image_bytes: u64,
     /// Grace period of a deleted pod.
     pub grace: SimTime,
+    /// Annotated `karpenter.sh/do-not-disrupt: "true"`.
+    pub do_not_disrupt: bool,
 }
 
 /// One timeline step.
@@ -240,4 +242,28 @@ pub struct AutoscaleSpec {
     pub lifecycle: Lifecycle,
     /// Timeline, sorted by time (stable: same-time steps keep file order).
     pub timeline: Vec<(SimTime, TimelineOp)>,
+    /// Karpenter NodePools, in scenario order.
+    pub nodepools: Vec<karpenter::NodePool>,
+    /// Karpenter controller settings.
+    pub karpenter: KarpenterConfig,
+    /// Spot prices, interruptions and stock.
+    pub market: crate::market::spot::SpotMarket,
+    /// Minutes since the Unix epoch at simulated time 0 (for cron schedules).
+    pub start_unix_minute: i64,
+}
+
+/// Validated Karpenter controller settings (defaults and sources in
+/// [`crate::scenario::schema::RawKarpenter`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KarpenterConfig {
+    /// Batch idle duration.
+    pub batch_idle: SimTime,
+    /// Batch max duration.
+    pub batch_max: SimTime,
+    /// Disruption controller period.
+    pub poll: SimTime,
+    /// Unavailable-offering cache TTL.
+    pub unavailable_ttl: SimTime,
+    /// Spot-to-spot consolidation.
+    pub spot_to_spot: bool,
 }

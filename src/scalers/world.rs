@@ -5,6 +5,8 @@
 //! Same-instant order is the engine's [`Phase`] order: departures, arrivals and timeline steps,
 //! lifecycle steps, one scheduling cycle, the scaler loop, samples.
 
+mod karpenter;
+
 use super::{AutoscaleSpec, DeploymentSpec, Expander, PoolMode, TimelineOp};
 use crate::core::model::template_admits;
 use crate::core::{ClusterState, NodeId, NodeTemplate, PodId, PodSpec, Scheduler, MILLI_PER_GPU};
@@ -40,6 +42,9 @@ pub struct NodeRow {
     pub reason: String,
     /// Price, micro-USD per hour.
     pub price_micro_h: u64,
+    /// On-demand price of the same type and zone, micro-USD per hour (what the node would have
+    /// cost on demand; equal to `price_micro_h` for on-demand nodes).
+    pub on_demand_micro_h: u64,
 }
 
 impl NodeRow {
@@ -78,6 +83,21 @@ pub struct Counters {
     pub provisioning_failures: u64,
     /// Pods evicted by scale-down.
     pub evictions: u64,
+    /// Karpenter voluntary disruptions (nodes): empty, underutilized (deleted or replaced) and
+    /// expired.
+    pub disruptions_empty: u64,
+    /// See `disruptions_empty`.
+    pub disruptions_underutilized: u64,
+    /// See `disruptions_empty`.
+    pub disruptions_expired: u64,
+    /// Pods moved by voluntary disruptions.
+    pub disrupted_pods: u64,
+    /// Spot interruption notices acted on.
+    pub interruptions: u64,
+    /// Pods evicted by spot interruptions.
+    pub interrupted_pods: u64,
+    /// GPU work lost to evictions (since each job's last checkpoint), GPU·ms.
+    pub lost_gpu_ms: u64,
 }
 
 /// What an autoscaling run produced.
@@ -136,6 +156,11 @@ struct Pod {
     node: Option<usize>,
     failed_once: bool,
     reported_no_pool: bool,
+    do_not_disrupt: bool,
+    checkpoint: Option<SimTime>,
+    /// The trace pod this one retries (itself for a first attempt), and attempts so far.
+    origin: usize,
+    retries: u32,
 }
 
 struct Node {
@@ -148,6 +173,10 @@ struct Node {
     unneeded_since: Option<SimTime>,
     /// Pods bound here (terminating ones included), by index.
     pods: std::collections::BTreeSet<usize>,
+    /// Karpenter bookkeeping, for nodes a NodePool launched.
+    kp: Option<karpenter::KNode>,
+    /// Cordoned and draining: out of the scheduler's view, terminated when its pods are gone.
+    draining: bool,
 }
 
 struct Deployment {
@@ -166,6 +195,16 @@ enum Ev {
     Schedule,
     Tick,
     Sample,
+    /// Karpenter: a batch of pending pods may have closed.
+    Provision,
+    /// Karpenter: the disruption controller's loop.
+    Disrupt,
+    /// A spot interruption notice for a node.
+    SpotNotice(usize),
+    /// A drained node is terminated (the reason's index in [`karpenter::GONE`]).
+    NodeGone(usize, u8),
+    /// An interruption replayed from the history file.
+    History(usize),
 }
 
 /// An autoscaling run.
@@ -199,6 +238,7 @@ pub struct World<'a> {
     peak_ppm: u64,
     n_events: u64,
     static_nodes: Vec<NodeRow>,
+    kp: karpenter::KState,
 }
 
 const JOIN: u8 = 3;
@@ -226,6 +266,7 @@ impl<'a> World<'a> {
                 terminated: None,
                 reason: String::new(),
                 price_micro_h: 0,
+                on_demand_micro_h: 0,
             })
             .collect();
         World {
@@ -258,6 +299,7 @@ impl<'a> World<'a> {
             peak_ppm: 0,
             n_events: 0,
             static_nodes,
+            kp: karpenter::KState::new(spec, streams),
         }
     }
 
@@ -290,6 +332,8 @@ impl<'a> World<'a> {
             if departures {
                 self.pods[idx].duration = j.deleted.map(|d| SimTime(d.0.saturating_sub(j.created.0)));
             }
+            self.pods[idx].checkpoint = j.checkpoint;
+            self.pods[idx].do_not_disrupt = j.do_not_disrupt;
             if i > 0 && j.created < jobs[i - 1].created {
                 return Err(format!(
                     "trace pods must come in creation order: `{}` comes after a later pod",
@@ -311,6 +355,7 @@ impl<'a> World<'a> {
         }
         self.push(SimTime::ZERO, Phase::Scaler, Ev::Tick)?;
         self.push(SimTime::ZERO, Phase::Sample, Ev::Sample)?;
+        self.kp_start(end)?;
         // Trace arrivals are streamed: merged with the queue in (time, phase) order, a trace arrival
         // first among same-instant arrivals, instead of filling the heap with the whole trace.
         let mut next_job = 0;
@@ -371,6 +416,17 @@ impl<'a> World<'a> {
                         self.push(next, Phase::Sample, Ev::Sample)?;
                     }
                 }
+                Ev::Provision => self.kp_provision_event()?,
+                Ev::Disrupt => {
+                    self.kp_poll()?;
+                    let next = t.plus(self.spec.karpenter.poll);
+                    if next <= end {
+                        self.push(next, Phase::Scaler, Ev::Disrupt)?;
+                    }
+                }
+                Ev::SpotNotice(n) => self.kp_spot_notice(n)?,
+                Ev::NodeGone(n, why) => self.terminate(n, karpenter::GONE[why as usize])?,
+                Ev::History(i) => self.kp_history(i)?,
             }
             let tot = self.cluster.totals();
             self.peak = self.peak.max(tot.gpu_milli_allocated);
@@ -482,6 +538,10 @@ impl<'a> World<'a> {
             node: None,
             failed_once: false,
             reported_no_pool: false,
+            do_not_disrupt: false,
+            checkpoint: None,
+            origin: idx,
+            retries: 0,
         });
         idx
     }
@@ -492,7 +552,9 @@ impl<'a> World<'a> {
         spec.name = format!("{}-{}", dep.spec.name, dep.next);
         dep.next += 1;
         let (image, bytes, grace) = (dep.spec.image.clone(), dep.spec.image_bytes, dep.spec.grace);
+        let dnd = self.deployments[d].spec.do_not_disrupt;
         let idx = self.new_pod(spec, Some(d), image, bytes, grace, self.now);
+        self.pods[idx].do_not_disrupt = dnd;
         self.deployments[d].pods.push(idx);
         self.pending.push_back(idx);
         self.want_schedule()
@@ -608,6 +670,10 @@ impl<'a> World<'a> {
         if node.pods.is_empty() {
             node.idle_since = Some(self.now);
         }
+        if let Some(k) = node.kp.as_mut() {
+            k.last_change = self.now;
+        }
+        self.kp.changes += 1;
     }
 
     fn schedule(&mut self) -> Result<(), String> {
@@ -621,6 +687,7 @@ impl<'a> World<'a> {
                 Err(why) => {
                     if !self.pods[p].failed_once {
                         self.pods[p].failed_once = true;
+                        self.kp_trigger()?;
                         let tot = self.cluster.totals().nodes;
                         let name = self.pods[p].spec.name.clone();
                         self.recs[p].reason = why.to_string();
@@ -657,6 +724,10 @@ impl<'a> World<'a> {
             node.pods.insert(p);
             node.idle_since = None;
             node.unneeded_since = None;
+            if let Some(k) = node.kp.as_mut() {
+                k.last_change = t;
+            }
+            self.kp.changes += 1;
             let img = self.pods[p].image.clone();
             if !img.is_empty() {
                 let bw = self.spec.lifecycle.pull_bytes_per_s.max(1);
@@ -719,6 +790,7 @@ impl<'a> World<'a> {
                 terminated: None,
                 reason: String::new(),
                 price_micro_h: price,
+                on_demand_micro_h: price,
             },
             pool,
             itype: ty,
@@ -727,6 +799,8 @@ impl<'a> World<'a> {
             idle_since: None,
             unneeded_since: None,
             pods: Default::default(),
+            kp: None,
+            draining: false,
         });
         self.counters.nodes_launched += 1;
         let by = if ps.mode == PoolMode::SmartHosting { "GOATScaler" } else { "cluster-autoscaler" };
@@ -762,10 +836,14 @@ impl<'a> World<'a> {
                 }
             }
             _ => {
-                let row = &self.nodes[n].row;
-                let ps = &self.spec.pools[self.nodes[n].pool];
-                let spec = ps.node_spec(self.nodes[n].itype, Some(&row.zone), row.name.clone());
+                let node = &self.nodes[n];
+                let spec = self.node_type(n).node_spec(
+                    node.row.name.clone(),
+                    node.template.labels.clone(),
+                    node.template.taints.clone(),
+                );
                 let id = self.cluster.add_node(&spec).map_err(|e| e.to_string())?;
+                self.kp.changes += 1;
                 self.nodes[n].row.id = Some(id);
                 self.nodes[n].idle_since = Some(self.now);
                 self.by_core.insert(id, n);
@@ -776,13 +854,26 @@ impl<'a> World<'a> {
                 if !self.pending.is_empty() {
                     self.want_schedule()?;
                 }
-                Ok(())
+                self.kp_joined(n)
             }
         }
     }
 
+    /// The instance type of node `n`.
+    fn node_type(&self, n: usize) -> &crate::market::InstanceType {
+        let node = &self.nodes[n];
+        match &node.kp {
+            Some(k) => &self.spec.nodepools[k.pool].types[node.itype],
+            None => &self.spec.pools[node.pool].types[node.itype],
+        }
+    }
+
     fn terminate(&mut self, n: usize, reason: &str) -> Result<(), String> {
-        if let Some(id) = self.nodes[n].row.id {
+        if self.nodes[n].row.terminated.is_some() {
+            return Ok(());
+        }
+        // A drained node already left the scheduler's view with its pods.
+        if let Some(id) = self.nodes[n].row.id.filter(|_| !self.nodes[n].draining) {
             // Evict what still runs there; Deployment pods are recreated as new pending pods.
             let on: Vec<usize> = std::mem::take(&mut self.nodes[n].pods).into_iter().collect();
             for p in on {
@@ -802,10 +893,15 @@ impl<'a> World<'a> {
             self.cluster.remove_node(id).map_err(|e| e.to_string())?;
             self.by_core.remove(&id);
         }
-        let pool = self.nodes[n].pool;
-        let zone = self.nodes[n].row.zone.clone();
-        if let Some(s) = self.stock[pool].get_mut(zone.as_str()) {
-            *s += 1;
+        self.kp.changes += 1;
+        if self.nodes[n].kp.is_some() {
+            self.kp_released(n);
+        } else {
+            let pool = self.nodes[n].pool;
+            let zone = self.nodes[n].row.zone.clone();
+            if let Some(s) = self.stock[pool].get_mut(zone.as_str()) {
+                *s += 1;
+            }
         }
         self.nodes[n].row.terminated = Some(self.now);
         self.nodes[n].row.reason = reason.to_string();
@@ -822,11 +918,13 @@ impl<'a> World<'a> {
             let r = &self.nodes[n].row;
             if r.terminated.is_none() && r.id.is_none() && self.now.0 - r.launched.0 > cfg.max_provision_time.0 {
                 self.counters.provisioning_failures += 1;
-                self.backoff_until[self.nodes[n].pool] = self.now.plus(cfg.backoff);
+                if self.nodes[n].kp.is_none() {
+                    self.backoff_until[self.nodes[n].pool] = self.now.plus(cfg.backoff);
+                }
                 self.terminate(n, "max-node-provision-time exceeded")?;
             }
         }
-        if !self.pending.is_empty() {
+        if !self.pending.is_empty() && !self.spec.pools.is_empty() {
             self.scale_up()?;
         }
         self.scale_down(&cfg)
@@ -835,10 +933,12 @@ impl<'a> World<'a> {
     /// Adds every launched-but-not-joined node to the forked state, as cluster-autoscaler counts
     /// upcoming nodes before asking for more.
     fn add_upcoming(&self, c: &mut ClusterState) -> Result<(), String> {
-        for n in self.nodes.iter().filter(|n| n.row.id.is_none() && n.row.terminated.is_none()) {
-            let it = &self.spec.pools[n.pool].types[n.itype];
-            let spec =
-                it.node_spec(format!("upcoming/{}", n.row.name), n.template.labels.clone(), n.template.taints.clone());
+        for (i, n) in self.nodes.iter().enumerate().filter(|(_, n)| n.row.id.is_none() && n.row.terminated.is_none()) {
+            let spec = self.node_type(i).node_spec(
+                format!("upcoming/{}", n.row.name),
+                n.template.labels.clone(),
+                n.template.taints.clone(),
+            );
             c.add_node(&spec).map_err(|e| e.to_string())?;
         }
         Ok(())
@@ -1066,7 +1166,8 @@ impl<'a> World<'a> {
         // Smart hosting: release a node idle for the scale-in delay.
         for n in 0..self.nodes.len() {
             let node = &self.nodes[n];
-            if self.spec.pools[node.pool].mode != PoolMode::SmartHosting
+            if node.kp.is_some()
+                || self.spec.pools[node.pool].mode != PoolMode::SmartHosting
                 || node.row.terminated.is_some()
                 || node.row.id.is_none()
             {
@@ -1090,7 +1191,8 @@ impl<'a> World<'a> {
         for n in 0..self.nodes.len() {
             let node = &self.nodes[n];
             let pool = node.pool;
-            if self.spec.pools[pool].mode != PoolMode::Autoscaler || node.row.terminated.is_some() {
+            if node.kp.is_some() || self.spec.pools[pool].mode != PoolMode::Autoscaler || node.row.terminated.is_some()
+            {
                 continue;
             }
             let Some(id) = node.row.id else { continue };

@@ -30,6 +30,9 @@ fn wait() -> String {
     "wait".into()
 }
 /// fleetsim's own default: coarse enough that a trace of months stays a small file.
+fn monday() -> String {
+    "2026-01-05T00:00:00Z".into()
+}
 fn hourly() -> String {
     "1h".into()
 }
@@ -72,6 +75,104 @@ pub struct RawScenario {
     /// What users do over time: apply, scale and delete Deployments.
     #[serde(default)]
     pub timeline: Vec<RawAction>,
+    /// Karpenter NodePools: each item is a `karpenter.sh/v1` NodePool manifest written inline
+    /// as users write it, or the path of a YAML file of one or more such documents (`---`).
+    #[serde(default)]
+    pub nodepools: Vec<serde_json::Value>,
+    /// Karpenter controller settings.
+    #[serde(default)]
+    pub karpenter: RawKarpenter,
+    /// Spot prices, interruptions and offering stock.
+    #[serde(default)]
+    pub market: RawMarket,
+}
+
+/// Karpenter controller settings (the defaults are upstream's; sources beside each).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawKarpenter {
+    /// `BATCH_IDLE_DURATION`: a batch of pending pods closes this long after the last one
+    /// arrived (default `1s`, Karpenter settings reference).
+    #[serde(default = "s1")]
+    pub batch_idle_duration: String,
+    /// `BATCH_MAX_DURATION`: a batch closes at the latest this long after it opened (default
+    /// `10s`, Karpenter settings reference).
+    #[serde(default = "s10")]
+    pub batch_max_duration: String,
+    /// How often the disruption controller looks for consolidation, expiration and stuck pending
+    /// pods (default `10s`: the polling period of Karpenter's disruption controller).
+    #[serde(default = "s10")]
+    pub disruption_poll: String,
+    /// How long an offering that failed with insufficient capacity is skipped (default `3m`:
+    /// Karpenter's unavailable-offerings cache TTL).
+    #[serde(default = "m3")]
+    pub unavailable_offering_ttl: String,
+    /// Feature gate `SpotToSpotConsolidation` (default false upstream): whether a spot node may
+    /// be replaced by a cheaper spot node; without it spot nodes are only deleted.
+    #[serde(default)]
+    pub spot_to_spot_consolidation: bool,
+}
+
+impl Default for RawKarpenter {
+    fn default() -> Self {
+        RawKarpenter {
+            batch_idle_duration: s1(),
+            batch_max_duration: s10(),
+            disruption_poll: s10(),
+            unavailable_offering_ttl: m3(),
+            spot_to_spot_consolidation: false,
+        }
+    }
+}
+
+/// The spot market (see [`crate::market::spot`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawMarket {
+    /// Spot price over on-demand where the catalog gives no spot price (default 0.3: seed 003
+    /// puts spot GPU prices about 70 % below on-demand).
+    #[serde(default = "spot_ratio")]
+    pub spot_price_ratio: f64,
+    /// Spot Instance Advisor bucket of every spot offering: `none` (default), `<5%`, `5-10%`,
+    /// `10-15%`, `15-20%`, `>20%` interrupted a month.
+    #[serde(default = "none_s")]
+    pub interruption: String,
+    /// Buckets by offering (`g5.xlarge`, `g5.xlarge/us-east-1a`).
+    #[serde(default)]
+    pub interruption_by_offering: BTreeMap<String, String>,
+    /// Notice between the interruption warning and the reclaim (default `2m`, EC2 User Guide).
+    #[serde(default = "m2")]
+    pub interruption_notice: String,
+    /// A CSV of interruptions to replay: `at,instance_type,zone[,count]`.
+    #[serde(default)]
+    pub interruptions_csv: Option<String>,
+    /// Instances available per offering (`g5.xlarge`, `g5.xlarge/spot`,
+    /// `g5.xlarge/us-east-1a/spot`); absent: unlimited.
+    #[serde(default)]
+    pub stock: BTreeMap<String, u32>,
+}
+
+fn spot_ratio() -> f64 {
+    0.3
+}
+fn none_s() -> String {
+    "none".into()
+}
+fn m2() -> String {
+    "2m".into()
+}
+
+impl Default for RawMarket {
+    fn default() -> Self {
+        RawMarket {
+            spot_price_ratio: spot_ratio(),
+            interruption: none_s(),
+            interruption_by_offering: BTreeMap::new(),
+            interruption_notice: m2(),
+            interruptions_csv: None,
+            stock: BTreeMap::new(),
+        }
+    }
 }
 
 /// A node pool the autoscaler manages.
@@ -285,6 +386,10 @@ pub struct RawDeployment {
     /// `terminationGracePeriodSeconds`).
     #[serde(default = "thirty", rename = "terminationGracePeriodSeconds")]
     pub termination_grace_period_seconds: u64,
+    /// Pod annotations; `karpenter.sh/do-not-disrupt: "true"` keeps Karpenter's voluntary
+    /// disruption off the pod's node. Others are carried and ignored.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
 }
 
 fn thirty() -> u64 {
@@ -383,6 +488,13 @@ pub struct RawTrace {
     /// can list). Applied before `limit`.
     #[serde(default)]
     pub window: Option<RawWindow>,
+    /// Checkpoint interval of the trace's jobs: an evicted or interrupted pod resumes from its
+    /// last checkpoint (default: none, it starts over).
+    #[serde(default)]
+    pub checkpoint_interval: Option<String>,
+    /// Annotations of every trace pod (`karpenter.sh/do-not-disrupt: "true"` is modelled).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// A time window of a trace: `{from: 147d, to: 148d}` or `147d..148d`.
@@ -433,6 +545,13 @@ pub struct RawPodGroup {
     /// `affinity` (only `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution` is modelled).
     #[serde(default)]
     pub affinity: Option<RawAffinity>,
+    /// A training job's checkpoint interval: evicted, it resumes from its last checkpoint
+    /// (default: no checkpoint, all progress is lost).
+    #[serde(default)]
+    pub checkpoint_interval: Option<String>,
+    /// Pod annotations (`karpenter.sh/do-not-disrupt: "true"` is modelled).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// A Kubernetes toleration.
@@ -520,6 +639,10 @@ pub struct RawSimulation {
     /// Stop at this time (default: when the workload is done).
     #[serde(default)]
     pub end: Option<String>,
+    /// The UTC wall-clock time of simulated time 0, for cron schedules (disruption budgets).
+    /// Default `2026-01-05T00:00:00Z`, a Monday at midnight.
+    #[serde(default = "monday")]
+    pub start: String,
     /// Time-series sampling interval (default `1h`).
     #[serde(default = "hourly")]
     pub sample_interval: String,
@@ -527,7 +650,7 @@ pub struct RawSimulation {
 
 impl Default for RawSimulation {
     fn default() -> Self {
-        RawSimulation { end: None, sample_interval: hourly() }
+        RawSimulation { end: None, start: monday(), sample_interval: hourly() }
     }
 }
 

@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod karpenter;
+
 /// A scenario that cannot be loaded: the file, where in it, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -85,6 +87,9 @@ pub struct Scenario {
     pub raw: RawScenario,
     /// Pools, scaler and timeline, when the scenario autoscales.
     pub autoscale: Option<Arc<AutoscaleSpec>>,
+    /// Things the user should know that do not stop the run (fields of imported manifests that
+    /// fleetsim does not model).
+    pub warnings: Vec<String>,
 }
 
 /// Nodes and pods shared by the runs of a sweep that differ only in other fields.
@@ -199,16 +204,18 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
             ));
         }
     }
-    let autoscale = if raw.pools.is_empty() && raw.timeline.is_empty() {
+    let mut warnings = Vec::new();
+    let autoscale = if raw.pools.is_empty() && raw.timeline.is_empty() && raw.nodepools.is_empty() {
         None
     } else {
         if end.is_none() {
             return Err(cx.err("simulation.end", "an autoscaling scenario needs an end time (e.g. `2h`)"));
         }
-        Some(Arc::new(autoscale_spec(&cx, &raw)?))
+        Some(Arc::new(autoscale_spec(&cx, &raw, &mut warnings)?))
     };
     Ok(Scenario {
         autoscale,
+        warnings,
         name,
         seed: raw.seed,
         workload_name,
@@ -273,9 +280,12 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
             nodes.push((spec, NodeMeta { pool: g.name.clone(), instance_type: g.name.clone() }));
         }
     }
-    let autoscaling = !raw.pools.is_empty() || !raw.timeline.is_empty();
-    if nodes.is_empty() && raw.pools.is_empty() {
-        return Err(cx.err("cluster", "no nodes; give `nodes_csv`, at least one entry under `nodes`, or `pools`"));
+    let autoscaling = !raw.pools.is_empty() || !raw.timeline.is_empty() || !raw.nodepools.is_empty();
+    if nodes.is_empty() && raw.pools.is_empty() && raw.nodepools.is_empty() {
+        return Err(cx.err(
+            "cluster",
+            "no nodes; give `nodes_csv`, at least one entry under `nodes`, `pools` or `nodepools`",
+        ));
     }
     let mut seen = std::collections::BTreeSet::new();
     for (n, _) in &nodes {
@@ -313,9 +323,9 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
                     .iter()
                     .filter(|p| p.created >= from && p.created < to)
                     .map(|p| TracePod {
-                        spec: p.spec.clone(),
                         created: SimTime(p.created.0 - from.0),
                         deleted: p.deleted.map(|d| SimTime(d.0.saturating_sub(from.0))),
+                        ..p.clone()
                     })
                     .collect();
                 if windowed.is_empty() {
@@ -332,7 +342,9 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
             Some(l) => (l as usize).min(trace.len()),
             None => trace.len(),
         };
-        pods.extend_from_slice(&trace[..take]);
+        let checkpoint = checkpoint_of(cx, "workload.trace.checkpoint_interval", &t.checkpoint_interval)?;
+        let dnd = do_not_disrupt(&t.annotations);
+        pods.extend(trace[..take].iter().map(|p| TracePod { checkpoint, do_not_disrupt: dnd, ..p.clone() }));
     }
     for (i, g) in raw.workload.pods.iter().enumerate() {
         pods.extend(pod_group(cx, i, g)?);
@@ -480,6 +492,7 @@ fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<TracePod>, S
     let at = cx.duration(&f("at"), &g.at)?;
     let every = g.every.as_deref().map(|e| cx.duration(&f("every"), e)).transpose()?.unwrap_or(SimTime::ZERO);
     let duration = g.duration.as_deref().map(|d| cx.duration(&f("duration"), d)).transpose()?;
+    let checkpoint = checkpoint_of(cx, &f("checkpoint_interval"), &g.checkpoint_interval)?;
     let mut out = Vec::new();
     for k in 0..g.count as u64 {
         let t = SimTime(at.0 + every.0 * k);
@@ -487,9 +500,27 @@ fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<TracePod>, S
             spec: PodSpec { name: format!("{}-{k}", g.name), ..template.clone() },
             created: t,
             deleted: duration.map(|d| t.plus(d)),
+            checkpoint,
+            do_not_disrupt: do_not_disrupt(&g.annotations),
         });
     }
     Ok(out)
+}
+
+/// A positive checkpoint interval, if given.
+fn checkpoint_of(cx: &Ctx<'_>, field: &str, v: &Option<String>) -> Result<Option<SimTime>, ScenarioError> {
+    match v.as_deref() {
+        None => Ok(None),
+        Some(s) => match cx.duration(field, s)? {
+            SimTime::ZERO => Err(cx.err(field, "expected a positive interval (omit it for no checkpoints)")),
+            d => Ok(Some(d)),
+        },
+    }
+}
+
+/// Whether annotations carry `karpenter.sh/do-not-disrupt: "true"`.
+fn do_not_disrupt(annotations: &BTreeMap<String, String>) -> bool {
+    annotations.get("karpenter.sh/do-not-disrupt").is_some_and(|v| v == "true")
 }
 
 fn catalog(cx: &Ctx<'_>, raw: &RawScenario) -> Result<Catalog, ScenarioError> {
@@ -508,8 +539,10 @@ fn latency(cx: &Ctx<'_>, field: &str, v: &str) -> Result<Latency, ScenarioError>
     Latency::parse(v).map_err(|m| cx.err(field, format!("{m}; expected a duration (`60s`) or a range (`45s..90s`)")))
 }
 
-fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario) -> Result<AutoscaleSpec, ScenarioError> {
-    let cat = if raw.pools.is_empty() { Catalog::default() } else { catalog(cx, raw)? };
+fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -> Result<AutoscaleSpec, ScenarioError> {
+    let cat = if raw.pools.is_empty() && raw.nodepools.is_empty() { Catalog::default() } else { catalog(cx, raw)? };
+    let kp = karpenter::karpenter_parts(cx, raw, &cat)?;
+    warnings.extend(kp.warnings);
     let mut pools = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     for (i, p) in raw.pools.iter().enumerate() {
@@ -646,6 +679,7 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario) -> Result<AutoscaleSpec, Scen
                         .unwrap_or_else(|| if image_bytes > 0 { d.name.clone() } else { String::new() }),
                     image_bytes,
                     grace: SimTime::from_secs(d.termination_grace_period_seconds),
+                    do_not_disrupt: do_not_disrupt(&d.annotations),
                 })
             }
             (None, Some(sc), None) => {
@@ -677,5 +711,14 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario) -> Result<AutoscaleSpec, Scen
     }
     // Steps are checked in file order above; they run in time order (stable for equal times).
     timeline.sort_by_key(|(t, _)| *t);
-    Ok(AutoscaleSpec { pools, scaler, lifecycle, timeline })
+    Ok(AutoscaleSpec {
+        pools,
+        scaler,
+        lifecycle,
+        timeline,
+        nodepools: kp.nodepools,
+        karpenter: kp.config,
+        market: kp.market,
+        start_unix_minute: kp.start_unix_minute,
+    })
 }

@@ -33,6 +33,10 @@ pub struct TracePod {
     pub created: SimTime,
     /// Deletion time, if the trace has one.
     pub deleted: Option<SimTime>,
+    /// Checkpoint interval of the job (none: an evicted pod starts over).
+    pub checkpoint: Option<SimTime>,
+    /// Annotated `karpenter.sh/do-not-disrupt: "true"`.
+    pub do_not_disrupt: bool,
 }
 
 /// Largest plausible values; beyond them a row is rejected as absurd.
@@ -215,6 +219,8 @@ pub fn read_pods(path: &Path) -> Result<Vec<TracePod>, TraceError> {
             },
             created: SimTime::from_secs(creation_s),
             deleted: deletion_s.map(SimTime::from_secs),
+            checkpoint: None,
+            do_not_disrupt: false,
         });
     }
     if out.is_empty() {

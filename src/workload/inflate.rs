@@ -57,6 +57,8 @@ mod tests {
             spec: PodSpec { name: name.into(), gpu, ..Default::default() },
             created: SimTime::from_secs(t),
             deleted: None,
+            checkpoint: None,
+            do_not_disrupt: false,
         }
     }
 

@@ -1,0 +1,861 @@
+//! Karpenter in the run loop: batched provisioning across weighted NodePools, the disruption
+//! controller (emptiness, consolidation, expiration, within budgets) and spot interruptions.
+//!
+//! Provisioning (Karpenter's provisioner, simplified where said):
+//! - A pod that fails scheduling opens or extends a batch; the batch closes after
+//!   `batch_idle_duration` without a new pending pod, or `batch_max_duration` after it opened.
+//! - The batch's pods, largest first (GPU, CPU, memory, then arrival), are packed on a fork of the
+//!   cluster holding the live and in-flight nodes and the NodeClaims opened so far. A pod that
+//!   fits none opens a NodeClaim in the first NodePool (weight descending, then name) that admits
+//!   it (taints, labels, requirements) and has an offering not known to be out of capacity whose
+//!   instance type fits the pod within the pool's remaining `limits`. As Karpenter does, the pool's
+//!   remaining limits are reduced by the largest instance type the claim could become, and later
+//!   pods of the batch pack onto the claim. The claim's capacity type is fixed when it opens: spot
+//!   when the pool allows spot and a spot offering fits (Karpenter prefers spot), else on-demand.
+//! - Each claim launches the best offering among its capacity type's offerings whose type fits
+//!   all the claim's pods: on-demand the cheapest (EC2 `lowest-price`); spot by
+//!   `price-capacity-optimized`, which fleetsim reads as the lowest interruption bucket (the
+//!   deepest pool) first, then the lowest price. An offering with no stock fails as EC2's
+//!   InsufficientInstanceCapacity does: it is skipped for `unavailable_offering_ttl` and the next
+//!   offering of the same request is tried; when none is left the claim fails and a new batch
+//!   opens, where the pool falls through to the next.
+//!
+//! Disruption (every `disruption_poll`), in Karpenter v1's order: expiration (forceful: budgets
+//! and do-not-disrupt do not stop it), then emptiness, multi-node and single-node consolidation,
+//! which consider only nodes untouched by pod changes for `consolidateAfter`, without a
+//! `karpenter.sh/do-not-disrupt` pod, and within the pool's active budgets for the reason. A
+//! consolidation deletes nodes whose pods fit on the other nodes, or replaces them with one
+//! cheaper node (never spot by spot unless `spot_to_spot_consolidation`); a replacement launches
+//! first and the old nodes drain once it has joined.
+//!
+//! Draining: the node is cordoned (it leaves the scheduler's view at once), its pods are evicted
+//! (a Deployment creates replacements at once; a trace job resumes from its last checkpoint as a
+//! new pending pod, and the work since that checkpoint is counted lost), and the node is
+//! terminated once its pods' grace periods have run out, capped by the NodePool's
+//! `terminationGracePeriod` and, for a spot interruption, by the 2-minute notice.
+//! Not modelled: drift, PodDisruptionBudgets, pod priority and preemption, daemonset overhead.
+
+use super::{Ev, NoRandom, PState, World};
+use crate::core::{ClusterState, NodeId, NodeTemplate, PodId, PodSpec, Scheduler};
+use crate::engine::{Outcome, Phase, RngStreams, SimTime, Stream};
+use crate::market::spot::{most_specific, Bucket, CapacityType, OfferingKey};
+use crate::scalers::karpenter::{ConsolidationPolicy, Reason, Usage};
+use crate::scalers::AutoscaleSpec;
+use std::collections::BTreeMap;
+
+/// Termination reasons of drained nodes, indexed by [`Ev::NodeGone`]'s code.
+pub(super) const GONE: [&str; 4] =
+    ["consolidation (Empty)", "consolidation (Underutilized)", "expired (expireAfter)", "spot interruption"];
+
+const EMPTY: u8 = 0;
+const UNDERUTILIZED: u8 = 1;
+const EXPIRED: u8 = 2;
+const INTERRUPTED: u8 = 3;
+
+/// Per-node Karpenter bookkeeping.
+pub(super) struct KNode {
+    /// NodePool index.
+    pub pool: usize,
+    /// Offering index in the pool.
+    pub offering: usize,
+    /// Last time a pod was bound here or left.
+    pub last_change: SimTime,
+    /// Nodes this one replaces: drained once it joins.
+    pub replaces: Vec<usize>,
+    /// A replacement for this node is on its way.
+    pub being_replaced: bool,
+}
+
+/// Karpenter's controller state.
+pub(super) struct KState {
+    /// Counter of cluster changes (binds, departures, nodes joining or leaving).
+    pub changes: u64,
+    stock: BTreeMap<OfferingKey, u32>,
+    ice: BTreeMap<(String, String, CapacityType), SimTime>,
+    batch_open: Option<SimTime>,
+    batch_last: SimTime,
+    provision_queued: bool,
+    rng: Stream,
+    /// Active windows of each pool's scheduled budgets.
+    windows: Vec<Vec<Vec<(SimTime, SimTime)>>>,
+    /// (changes, recheck time) after a consolidation pass found nothing to do.
+    seen: Option<(u64, SimTime)>,
+    /// Node templates of each pool's offerings.
+    templates: Vec<Vec<NodeTemplate>>,
+    /// Pools in the order provisioning tries them.
+    order: Vec<usize>,
+}
+
+impl KState {
+    pub(super) fn new(spec: &AutoscaleSpec, streams: &RngStreams) -> KState {
+        let templates = spec
+            .nodepools
+            .iter()
+            .map(|np| {
+                np.offerings
+                    .iter()
+                    .map(|o| NodeTemplate::of(&np.types[o.ty].node_spec(String::new(), o.labels.clone(), np.taints.clone())))
+                    .collect()
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..spec.nodepools.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (pa, pb) = (&spec.nodepools[a], &spec.nodepools[b]);
+            pb.weight.cmp(&pa.weight).then_with(|| pa.name.cmp(&pb.name))
+        });
+        KState {
+            changes: 0,
+            stock: spec.market.stock.clone(),
+            ice: BTreeMap::new(),
+            batch_open: None,
+            batch_last: SimTime::ZERO,
+            provision_queued: false,
+            rng: streams.stream("spot/interruptions"),
+            windows: Vec::new(),
+            seen: None,
+            templates,
+            order,
+        }
+    }
+}
+
+/// A consolidation decision.
+enum Action {
+    Delete(Vec<usize>),
+    Replace(Vec<usize>, usize, usize),
+}
+
+fn ranked(cap: CapacityType, bucket: Bucket, price: u64) -> (u32, u64) {
+    match cap {
+        CapacityType::Spot => (bucket.monthly_permille(), price),
+        CapacityType::OnDemand => (0, price),
+    }
+}
+
+impl World<'_> {
+    /// Schedules the disruption loop and replayed interruptions; computes budget windows.
+    pub(super) fn kp_start(&mut self, end: SimTime) -> Result<(), String> {
+        if self.spec.nodepools.is_empty() {
+            return Ok(());
+        }
+        let start = self.spec.start_unix_minute;
+        self.kp.windows = self
+            .spec
+            .nodepools
+            .iter()
+            .map(|np| {
+                np.budgets
+                    .iter()
+                    .map(|b| b.schedule.as_ref().map(|(c, d)| c.windows(*d, start, end)).unwrap_or_default())
+                    .collect()
+            })
+            .collect();
+        self.push(self.spec.karpenter.poll, Phase::Scaler, Ev::Disrupt)?;
+        for (i, h) in self.spec.market.history.iter().enumerate() {
+            if h.at <= end {
+                self.push(h.at, Phase::Lifecycle, Ev::History(i))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A pod became unschedulable: open or extend the batch.
+    pub(super) fn kp_trigger(&mut self) -> Result<(), String> {
+        if self.spec.nodepools.is_empty() {
+            return Ok(());
+        }
+        let cfg = &self.spec.karpenter;
+        let start = *self.kp.batch_open.get_or_insert(self.now);
+        self.kp.batch_last = self.now;
+        if !self.kp.provision_queued {
+            self.kp.provision_queued = true;
+            let at = self.now.plus(cfg.batch_idle).min(start.plus(cfg.batch_max));
+            self.push(at, Phase::Scaler, Ev::Provision)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn kp_provision_event(&mut self) -> Result<(), String> {
+        self.kp.provision_queued = false;
+        let Some(start) = self.kp.batch_open else { return Ok(()) };
+        let cfg = &self.spec.karpenter;
+        let close = self.kp.batch_last.plus(cfg.batch_idle).min(start.plus(cfg.batch_max));
+        if self.now < close {
+            self.kp.provision_queued = true;
+            return self.push(close, Phase::Scaler, Ev::Provision);
+        }
+        self.kp.batch_open = None;
+        let pending: Vec<usize> = self.pending.iter().copied().filter(|&p| self.pods[p].failed_once).collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut c = std::mem::take(&mut self.cluster);
+        let cp = c.fork();
+        let r = self.kp_provision_on(&mut c, pending);
+        c.revert(cp).map_err(|e| e.to_string())?;
+        self.cluster = c;
+        r
+    }
+
+    fn ice_blocked(&self, ty: &str, zone: &str, cap: CapacityType) -> bool {
+        self.kp.ice.get(&(ty.to_string(), zone.to_string(), cap)).is_some_and(|&until| self.now < until)
+    }
+
+    /// Whether an empty node of pool `k`'s offering `o` admits and fits `pod`.
+    fn kp_offering_fits(&self, k: usize, o: usize, pod: &PodSpec) -> bool {
+        let t = &self.kp.templates[k][o];
+        crate::core::model::template_admits(t, pod).is_ok()
+            && pod.cpu_milli <= t.cpu_milli
+            && pod.memory_mib <= t.memory_mib
+            && pod.gpu.gpus() <= t.gpu_count
+    }
+
+    /// Resources of pool `k`'s nodes not yet terminated.
+    fn kp_usage(&self, k: usize) -> Usage {
+        self.nodes
+            .iter()
+            .filter(|n| n.row.terminated.is_none() && n.kp.as_ref().is_some_and(|x| x.pool == k))
+            .fold(Usage::default(), |u, n| {
+                let x = n.kp.as_ref().expect("filtered");
+                u.plus(Usage::of(&self.spec.nodepools[k].types[self.spec.nodepools[k].offerings[x.offering].ty]))
+            })
+    }
+
+    /// Whether the `pods` all fit on one empty node of pool `k`'s offering `o`.
+    fn kp_all_fit(&self, k: usize, o: usize, pods: &[usize]) -> Result<bool, String> {
+        let np = &self.spec.nodepools[k];
+        let off = &np.offerings[o];
+        let mut c = ClusterState::new(self.cluster.options());
+        c.add_node(&np.types[off.ty].node_spec("fit".into(), off.labels.clone(), np.taints.clone()))
+            .map_err(|e| e.to_string())?;
+        let mut sched = Scheduler::new(crate::core::PolicyName::FirstFit.build(&crate::core::Workload::default()));
+        for &p in pods {
+            match sched.place(&c, &self.pods[p].spec, &mut NoRandom) {
+                Ok(pl) => c.bind(p as PodId, &self.pods[p].spec, &pl).map_err(|e| e.to_string())?,
+                Err(_) => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    /// The offerings of pool `k` with capacity type `cap` able to run all `pods`, best first.
+    fn kp_launch_order(&self, k: usize, cap: CapacityType, pods: &[usize]) -> Result<Vec<usize>, String> {
+        let np = &self.spec.nodepools[k];
+        let mut fit_by_type: BTreeMap<usize, bool> = BTreeMap::new();
+        let mut out = Vec::new();
+        for (o, off) in np.offerings.iter().enumerate() {
+            if off.capacity != cap || !pods.iter().all(|&p| self.kp_offering_fits(k, o, &self.pods[p].spec)) {
+                continue;
+            }
+            let fits = match fit_by_type.get(&off.ty) {
+                Some(&f) => f,
+                None => {
+                    let f = self.kp_all_fit(k, o, pods)?;
+                    fit_by_type.insert(off.ty, f);
+                    f
+                }
+            };
+            if fits {
+                out.push(o);
+            }
+        }
+        let key = |o: usize| {
+            let off = &np.offerings[o];
+            let name = &np.types[off.ty].name;
+            let b = self.spec.market.bucket(name, &off.zone);
+            (ranked(cap, b, off.price), name.clone(), off.zone.clone())
+        };
+        out.sort_by_cached_key(|&o| key(o));
+        Ok(out)
+    }
+
+    fn kp_provision_on(&mut self, c: &mut ClusterState, mut pending: Vec<usize>) -> Result<(), String> {
+        self.add_upcoming(c)?;
+        let mut sched = Scheduler::new(crate::core::PolicyName::FirstFit.build(&crate::core::Workload::default()));
+        pending.sort_by_key(|&p| {
+            let s = &self.pods[p].spec;
+            (std::cmp::Reverse((s.gpu.total_milli(), s.cpu_milli, s.memory_mib)), p)
+        });
+        struct Claim {
+            pool: usize,
+            cap: CapacityType,
+            node: NodeId,
+            pods: Vec<usize>,
+        }
+        let mut claims: Vec<Claim> = Vec::new();
+        let mut usage: Vec<Usage> = (0..self.spec.nodepools.len()).map(|k| self.kp_usage(k)).collect();
+        for p in pending {
+            let spec = self.pods[p].spec.clone();
+            if let Ok(pl) = sched.place(c, &spec, &mut NoRandom) {
+                c.bind(p as PodId, &spec, &pl).map_err(|e| e.to_string())?;
+                if let Some(cl) = claims.iter_mut().find(|cl| cl.node == pl.node) {
+                    cl.pods.push(p);
+                }
+                continue;
+            }
+            let mut opened = false;
+            let mut compatible = false;
+            for oi in 0..self.kp.order.len() {
+                let k = self.kp.order[oi];
+                let np = &self.spec.nodepools[k];
+                let fits: Vec<usize> =
+                    (0..np.offerings.len()).filter(|&o| self.kp_offering_fits(k, o, &spec)).collect();
+                compatible |= !fits.is_empty();
+                let cands: Vec<usize> = fits
+                    .into_iter()
+                    .filter(|&o| {
+                        let off = &np.offerings[o];
+                        let it = &np.types[off.ty];
+                        !self.ice_blocked(&it.name, &off.zone, off.capacity)
+                            && np.limits.admit(usage[k].plus(Usage::of(it)))
+                    })
+                    .collect();
+                if cands.is_empty() {
+                    continue;
+                }
+                let cap = if cands.iter().any(|&o| np.offerings[o].capacity == CapacityType::Spot) {
+                    CapacityType::Spot
+                } else {
+                    CapacityType::OnDemand
+                };
+                // The claim is sized as the largest type it could become, so later pods pack on it.
+                let largest = cands
+                    .iter()
+                    .copied()
+                    .filter(|&o| np.offerings[o].capacity == cap)
+                    .max_by(|&a, &b| {
+                        let (ta, tb) = (&np.types[np.offerings[a].ty], &np.types[np.offerings[b].ty]);
+                        (ta.gpus, ta.cpu_milli, ta.memory_mib)
+                            .cmp(&(tb.gpus, tb.cpu_milli, tb.memory_mib))
+                            .then_with(|| tb.name.cmp(&ta.name))
+                            .then_with(|| b.cmp(&a))
+                    })
+                    .expect("a candidate of that capacity type");
+                let off = &np.offerings[largest];
+                let it = &np.types[off.ty];
+                let id = c
+                    .add_node(&it.node_spec(format!("claim/{}/{}", np.name, claims.len()), off.labels.clone(), np.taints.clone()))
+                    .map_err(|e| e.to_string())?;
+                usage[k] = usage[k].plus(Usage::of(it));
+                let pl = sched.place(c, &spec, &mut NoRandom).map_err(|e| format!("claim for {}: {e}", spec.name))?;
+                c.bind(p as PodId, &spec, &pl).map_err(|e| e.to_string())?;
+                claims.push(Claim { pool: k, cap, node: id, pods: vec![p] });
+                opened = true;
+                break;
+            }
+            if !opened && !compatible && !self.pods[p].reported_no_pool {
+                self.pods[p].reported_no_pool = true;
+                let why = self.kp_why_incompatible(&spec);
+                self.recs[p].reason = why.clone();
+                let name = spec.name.clone();
+                self.event("FailedProvisioning", format!("pod/{name}"), format!("incompatible with every NodePool: {why}"));
+            }
+        }
+        let mut retry = false;
+        for cl in claims {
+            let order = self.kp_launch_order(cl.pool, cl.cap, &cl.pods)?;
+            let mut launched = false;
+            for o in order {
+                let np = &self.spec.nodepools[cl.pool];
+                let off = &np.offerings[o];
+                let it_name = np.types[off.ty].name.clone();
+                let zone = off.zone.clone();
+                if self.ice_blocked(&it_name, &zone, off.capacity) {
+                    continue;
+                }
+                let key = most_specific(&self.kp.stock, &it_name, &zone, off.capacity).map(|(k, _)| k.clone());
+                if let Some(k) = &key {
+                    if self.kp.stock[k] == 0 {
+                        let cap = off.capacity;
+                        let until = self.now.plus(self.spec.karpenter.unavailable_ttl);
+                        self.kp.ice.insert((it_name.clone(), zone.clone(), cap), until);
+                        self.counters.provisioning_failures += 1;
+                        let pool = np.name.clone();
+                        self.event(
+                            "InsufficientCapacityError",
+                            format!("nodepool/{pool}"),
+                            format!("InsufficientInstanceCapacity: {it_name} {} in {zone}", cap.as_str()),
+                        );
+                        continue;
+                    }
+                    *self.kp.stock.get_mut(k).expect("present") -= 1;
+                }
+                let names: Vec<String> = cl.pods.iter().map(|&p| self.pods[p].spec.name.clone()).collect();
+                self.kp_launch(cl.pool, o, &names, Vec::new())?;
+                launched = true;
+                break;
+            }
+            retry |= !launched;
+        }
+        if retry {
+            self.kp_trigger()?;
+        }
+        Ok(())
+    }
+
+    /// Why no NodePool can ever run `pod` (one reason per pool, from its first offering).
+    fn kp_why_incompatible(&self, pod: &PodSpec) -> String {
+        let mut out = Vec::new();
+        for (k, np) in self.spec.nodepools.iter().enumerate() {
+            let t = &self.kp.templates[k][0];
+            let why = match crate::core::model::template_admits(t, pod) {
+                Err(u) => u.to_string(),
+                Ok(()) => "requests exceed every instance type it may launch".to_string(),
+            };
+            out.push(format!("{}: {why}", np.name));
+        }
+        out.join("; ")
+    }
+
+    /// Launches pool `k`'s offering `o` for `pods` (names, for the event).
+    fn kp_launch(&mut self, k: usize, o: usize, pods: &[String], replaces: Vec<usize>) -> Result<usize, String> {
+        let np = &self.spec.nodepools[k];
+        let off = &np.offerings[o];
+        let it = &np.types[off.ty];
+        let idx = self.nodes.len();
+        let name = format!("{}-{}", np.name, idx);
+        let spec = it.node_spec(name.clone(), off.labels.clone(), np.taints.clone());
+        let od = it.on_demand[off.zone.as_str()];
+        self.nodes.push(super::Node {
+            row: super::NodeRow {
+                id: None,
+                name: name.clone(),
+                pool: np.name.clone(),
+                instance_type: it.name.clone(),
+                capacity_type: off.capacity.as_str().into(),
+                zone: off.zone.clone(),
+                gpus: it.gpus,
+                launched: self.now,
+                ready: None,
+                terminated: None,
+                reason: String::new(),
+                price_micro_h: off.price,
+                on_demand_micro_h: od,
+            },
+            pool: usize::MAX,
+            itype: off.ty,
+            template: NodeTemplate::of(&spec),
+            images: BTreeMap::new(),
+            idle_since: None,
+            unneeded_since: None,
+            pods: Default::default(),
+            kp: Some(KNode { pool: k, offering: o, last_change: self.now, replaces, being_replaced: false }),
+            draining: false,
+        });
+        self.counters.nodes_launched += 1;
+        self.counters.scale_ups += 1;
+        let why = if pods.is_empty() { "replacement".to_string() } else { format!("for {}", pods.join(", ")) };
+        let (ty, zone, cap) = (it.name.clone(), off.zone.clone(), off.capacity);
+        self.event(
+            "Launched",
+            format!("nodeclaim/{name}"),
+            format!("launched nodeclaim {name}: {ty} {} in {zone} ({why})", cap.as_str()),
+        );
+        let d = self.spec.lifecycle.instance_running.draw(&mut self.rng_life);
+        self.push(self.now.plus(d), Phase::Lifecycle, Ev::NodeStep(idx, 1))?;
+        if cap == CapacityType::Spot {
+            if let Some(t) = self.spec.market.bucket(&ty, &zone).draw(&mut self.kp.rng) {
+                self.push(self.now.plus(t), Phase::Lifecycle, Ev::SpotNotice(idx))?;
+            }
+        }
+        Ok(idx)
+    }
+
+    /// A Karpenter node joined: drain what it replaces.
+    pub(super) fn kp_joined(&mut self, n: usize) -> Result<(), String> {
+        let Some(k) = self.nodes[n].kp.as_mut() else { return Ok(()) };
+        k.last_change = self.now;
+        for old in std::mem::take(&mut k.replaces) {
+            if self.nodes[old].row.terminated.is_none() && !self.nodes[old].draining {
+                self.kp_drain(old, UNDERUTILIZED, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A Karpenter node terminated: its stock returns; nodes it was replacing stay.
+    pub(super) fn kp_released(&mut self, n: usize) {
+        let Some(k) = self.nodes[n].kp.as_mut() else { return };
+        for old in std::mem::take(&mut k.replaces) {
+            if let Some(x) = self.nodes[old].kp.as_mut() {
+                x.being_replaced = false;
+            }
+        }
+        let row = &self.nodes[n].row;
+        let cap = if row.capacity_type == "spot" { CapacityType::Spot } else { CapacityType::OnDemand };
+        if let Some((key, _)) = most_specific(&self.kp.stock, &row.instance_type, &row.zone, cap) {
+            let key = key.clone();
+            *self.kp.stock.get_mut(&key).expect("present") += 1;
+        }
+    }
+
+    /// Cordons and drains node `n` (see the module docs); `why` indexes [`GONE`].
+    fn kp_drain(&mut self, n: usize, why: u8, cap: Option<SimTime>) -> Result<(), String> {
+        let Some(id) = self.nodes[n].row.id else {
+            return self.terminate(n, GONE[why as usize]);
+        };
+        self.nodes[n].draining = true;
+        let node_name = self.nodes[n].row.name.clone();
+        let on: Vec<usize> = std::mem::take(&mut self.nodes[n].pods).into_iter().collect();
+        let mut grace = SimTime::ZERO;
+        for p in on {
+            self.cluster.unbind(p as PodId).map_err(|e| e.to_string())?;
+            let was_terminating = self.pods[p].state == PState::Terminating;
+            grace = grace.max(self.pods[p].grace);
+            self.pods[p].state = PState::Gone;
+            self.recs[p].outcome = Outcome::Deleted;
+            self.recs[p].finished = Some(self.now);
+            if was_terminating {
+                continue;
+            }
+            self.counters.evictions += 1;
+            if why == INTERRUPTED {
+                self.counters.interrupted_pods += 1;
+            } else {
+                self.counters.disrupted_pods += 1;
+            }
+            self.recs[p].reason = format!("evicted: node {node_name} {}", GONE[why as usize]);
+            match self.pods[p].deployment {
+                Some(d) => self.create_replica(d)?,
+                None => self.requeue_job(p)?,
+            }
+        }
+        self.cluster.remove_node(id).map_err(|e| e.to_string())?;
+        self.by_core.remove(&id);
+        self.kp.changes += 1;
+        match why {
+            EMPTY => self.counters.disruptions_empty += 1,
+            UNDERUTILIZED => self.counters.disruptions_underutilized += 1,
+            EXPIRED => self.counters.disruptions_expired += 1,
+            _ => {}
+        }
+        let k = self.nodes[n].kp.as_ref().map(|x| x.pool).expect("a Karpenter node");
+        let mut drain = grace;
+        if let Some(g) = self.spec.nodepools[k].termination_grace {
+            drain = drain.min(g);
+        }
+        if let Some(c) = cap {
+            drain = drain.min(c);
+        }
+        self.event(
+            "DisruptionTerminating",
+            format!("node/{node_name}"),
+            format!("Disrupting node: {}; draining for {}s", GONE[why as usize], drain.0 / 1000),
+        );
+        self.push(self.now.plus(drain), Phase::Lifecycle, Ev::NodeGone(n, why))?;
+        if !self.pending.is_empty() {
+            self.want_schedule()?;
+        }
+        Ok(())
+    }
+
+    /// An evicted trace job comes back as a new pending pod that resumes from its last
+    /// checkpoint; the work since then is lost.
+    fn requeue_job(&mut self, p: usize) -> Result<(), String> {
+        let worked = self.recs[p].running.map_or(0, |r| self.now.0.saturating_sub(r.0));
+        let saved = self.pods[p].checkpoint.map_or(0, |c| worked / c.0 * c.0);
+        let lost = worked - saved;
+        self.counters.lost_gpu_ms += (lost as u128 * self.pods[p].spec.gpu.total_milli() as u128 / 1000) as u64;
+        let origin = self.pods[p].origin;
+        self.pods[origin].retries += 1;
+        let k = self.pods[origin].retries;
+        let mut spec = self.pods[origin].spec.clone();
+        spec.name = format!("{}-retry{k}", spec.name);
+        let (image, bytes, grace) = (self.pods[p].image.clone(), self.pods[p].image_bytes, self.pods[p].grace);
+        let remaining = self.pods[p].duration.map(|d| SimTime(d.0.saturating_sub(saved)));
+        let (checkpoint, dnd) = (self.pods[p].checkpoint, self.pods[p].do_not_disrupt);
+        let q = self.new_pod(spec, None, image, bytes, grace, self.now);
+        let pod = &mut self.pods[q];
+        pod.duration = remaining;
+        pod.checkpoint = checkpoint;
+        pod.do_not_disrupt = dnd;
+        pod.origin = origin;
+        self.pending.push_back(q);
+        self.want_schedule()
+    }
+
+    pub(super) fn kp_spot_notice(&mut self, n: usize) -> Result<(), String> {
+        if self.nodes[n].row.terminated.is_some() || self.nodes[n].draining {
+            return Ok(());
+        }
+        self.counters.interruptions += 1;
+        let name = self.nodes[n].row.name.clone();
+        let notice = self.spec.market.notice;
+        self.event(
+            "SpotInterrupted",
+            format!("node/{name}"),
+            format!("Spot interruption notice: the instance is reclaimed in {}s", notice.0 / 1000),
+        );
+        self.kp_drain(n, INTERRUPTED, Some(notice))
+    }
+
+    pub(super) fn kp_history(&mut self, i: usize) -> Result<(), String> {
+        let h = &self.spec.market.history[i];
+        let hit: Vec<usize> = (0..self.nodes.len())
+            .filter(|&n| {
+                let r = &self.nodes[n].row;
+                r.capacity_type == "spot"
+                    && r.terminated.is_none()
+                    && !self.nodes[n].draining
+                    && r.instance_type == h.instance_type
+                    && r.zone == h.zone
+            })
+            .take(h.count as usize)
+            .collect();
+        for n in hit {
+            self.kp_spot_notice(n)?;
+        }
+        Ok(())
+    }
+
+    /// Nodes pool `k`'s budgets let be disrupted now for `reason`.
+    fn kp_allowed(&self, k: usize, reason: Reason) -> u32 {
+        let np = &self.spec.nodepools[k];
+        let mine = |n: &&super::Node| n.row.terminated.is_none() && n.kp.as_ref().is_some_and(|x| x.pool == k);
+        let total = self.nodes.iter().filter(mine).count() as u32;
+        let disrupting = self.nodes.iter().filter(mine).filter(|n| n.draining).count() as u32;
+        let mut allowed = u32::MAX;
+        for (b, budget) in np.budgets.iter().enumerate() {
+            if !budget.reasons.is_empty() && !budget.reasons.contains(&reason) {
+                continue;
+            }
+            if budget.schedule.is_some() {
+                let w = &self.kp.windows[k][b];
+                let i = w.partition_point(|&(from, _)| from <= self.now);
+                if i == 0 || w[i - 1].1 <= self.now {
+                    continue; // not in a window: the budget is inactive
+                }
+            }
+            allowed = allowed.min(budget.allowed(total));
+        }
+        allowed.saturating_sub(disrupting)
+    }
+
+    /// The disruption controller's loop.
+    pub(super) fn kp_poll(&mut self) -> Result<(), String> {
+        // Expiration: forceful.
+        for n in 0..self.nodes.len() {
+            let node = &self.nodes[n];
+            let Some(k) = node.kp.as_ref() else { continue };
+            if node.row.terminated.is_some() || node.draining || node.row.id.is_none() {
+                continue;
+            }
+            if let Some(e) = self.spec.nodepools[k.pool].expire_after {
+                if self.now.0 - node.row.launched.0 >= e.0 {
+                    self.kp_drain(n, EXPIRED, None)?;
+                }
+            }
+        }
+        // Pods still pending with no batch open (a pool at its limit, capacity errors, nodes gone).
+        let stuck = self.pending.iter().any(|&p| self.pods[p].failed_once);
+        if stuck && self.kp.batch_open.is_none() {
+            self.kp_trigger()?;
+        }
+        if self.kp.batch_open.is_some() {
+            return Ok(()); // Karpenter does not consolidate while it provisions
+        }
+        if let Some((changes, recheck)) = self.kp.seen {
+            if changes == self.kp.changes && self.now < recheck {
+                return Ok(());
+            }
+        }
+        if !self.kp_consolidate()? {
+            self.kp.seen = Some((self.kp.changes, self.kp_recheck_time()));
+        }
+        Ok(())
+    }
+
+    /// When a consolidation pass that found nothing could find something without any change:
+    /// a node's consolidateAfter running out or a budget window opening or closing.
+    fn kp_recheck_time(&self) -> SimTime {
+        let mut t = SimTime(u64::MAX);
+        for node in &self.nodes {
+            let Some(k) = node.kp.as_ref() else { continue };
+            if node.row.terminated.is_some() || node.draining {
+                continue;
+            }
+            if let Some(ca) = self.spec.nodepools[k.pool].consolidate_after {
+                let at = k.last_change.plus(ca);
+                if at > self.now {
+                    t = t.min(at);
+                }
+            }
+        }
+        for w in self.kp.windows.iter().flatten().flatten() {
+            for edge in [w.0, w.1] {
+                if edge > self.now {
+                    t = t.min(edge);
+                }
+            }
+        }
+        t
+    }
+
+    /// Consolidation candidates: joined nodes, idle of pod changes for consolidateAfter, without a
+    /// do-not-disrupt pod, not already being replaced.
+    fn kp_candidates(&self) -> Vec<usize> {
+        (0..self.nodes.len())
+            .filter(|&n| {
+                let node = &self.nodes[n];
+                let Some(k) = node.kp.as_ref() else { return false };
+                if node.row.terminated.is_some() || node.draining || node.row.id.is_none() || k.being_replaced {
+                    return false;
+                }
+                let Some(ca) = self.spec.nodepools[k.pool].consolidate_after else { return false };
+                self.now.0 - k.last_change.0 >= ca.0 && !node.pods.iter().any(|&p| self.pods[p].do_not_disrupt)
+            })
+            .collect()
+    }
+
+    /// One consolidation action, if any; whether one was taken.
+    fn kp_consolidate(&mut self) -> Result<bool, String> {
+        let cands = self.kp_candidates();
+        if cands.is_empty() {
+            return Ok(false);
+        }
+        let pool_of = |w: &World<'_>, n: usize| w.nodes[n].kp.as_ref().map(|k| k.pool).expect("candidate");
+        // Emptiness: every empty candidate the budgets allow, in one command.
+        let mut allowed: BTreeMap<usize, u32> = BTreeMap::new();
+        let mut empties = Vec::new();
+        for &n in &cands {
+            if self.nodes[n].pods.is_empty() {
+                let k = pool_of(self, n);
+                let a = *allowed.entry(k).or_insert_with(|| self.kp_allowed(k, Reason::Empty));
+                if a > 0 {
+                    allowed.insert(k, a - 1);
+                    empties.push(n);
+                }
+            }
+        }
+        if !empties.is_empty() {
+            for n in empties {
+                let name = self.nodes[n].row.name.clone();
+                self.event("DisruptionLaunching", format!("node/{name}"), "Disrupting node: Empty".into());
+                self.kp_drain(n, EMPTY, None)?;
+            }
+            return Ok(true);
+        }
+        // Underutilized: non-empty candidates of WhenEmptyOrUnderutilized pools, cheapest to
+        // disrupt first (fewest pods, then the most expensive node, then id).
+        let mut under: Vec<usize> = cands
+            .into_iter()
+            .filter(|&n| {
+                let k = pool_of(self, n);
+                self.spec.nodepools[k].policy == ConsolidationPolicy::WhenEmptyOrUnderutilized
+                    && !self.nodes[n].pods.is_empty()
+                    && self.kp_allowed(k, Reason::Underutilized) > 0
+            })
+            .collect();
+        under.sort_by_key(|&n| (self.nodes[n].pods.len(), std::cmp::Reverse(self.nodes[n].row.price_micro_h), n));
+        under.truncate(100);
+        // Multi-node: the longest prefix (within budgets) that can go or be replaced by one node.
+        let within_budget = |w: &World<'_>, set: &[usize]| {
+            let mut per: BTreeMap<usize, u32> = BTreeMap::new();
+            for &n in set {
+                *per.entry(pool_of(w, n)).or_default() += 1;
+            }
+            per.iter().all(|(&k, &c)| c <= w.kp_allowed(k, Reason::Underutilized))
+        };
+        let (mut lo, mut hi) = (2usize, under.len());
+        let mut best: Option<Action> = None;
+        while lo <= hi {
+            let mid = (lo + hi) / 2;
+            let set = &under[..mid];
+            let a = if within_budget(self, set) { self.kp_try(set)? } else { None };
+            if a.is_some() {
+                best = a;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if best.is_none() {
+            for &n in &under {
+                if let Some(a) = self.kp_try(&[n])? {
+                    best = Some(a);
+                    break;
+                }
+            }
+        }
+        match best {
+            None => Ok(false),
+            Some(Action::Delete(ns)) => {
+                for n in ns {
+                    let name = self.nodes[n].row.name.clone();
+                    self.event("DisruptionLaunching", format!("node/{name}"), "Disrupting node: Underutilized/Delete".into());
+                    self.kp_drain(n, UNDERUTILIZED, None)?;
+                }
+                Ok(true)
+            }
+            Some(Action::Replace(ns, k, o)) => {
+                for &n in &ns {
+                    self.nodes[n].kp.as_mut().expect("candidate").being_replaced = true;
+                    let name = self.nodes[n].row.name.clone();
+                    self.event("DisruptionLaunching", format!("node/{name}"), "Disrupting node: Underutilized/Replace".into());
+                }
+                self.kp_launch(k, o, &[], ns)?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// Whether the nodes `set` can be deleted (their pods fit on the other nodes) or replaced by
+    /// one cheaper node.
+    fn kp_try(&mut self, set: &[usize]) -> Result<Option<Action>, String> {
+        let mut pods: Vec<usize> = set.iter().flat_map(|&n| self.nodes[n].pods.iter().copied()).collect();
+        pods.sort_by_key(|&p| {
+            let s = &self.pods[p].spec;
+            (std::cmp::Reverse((s.gpu.total_milli(), s.cpu_milli, s.memory_mib)), p)
+        });
+        let ids: Vec<NodeId> = set.iter().filter_map(|&n| self.nodes[n].row.id).collect();
+        let specs: Vec<PodSpec> = pods.iter().map(|&p| self.pods[p].spec.clone()).collect();
+        let mut sched = Scheduler::new(crate::core::PolicyName::FirstFit.build(&crate::core::Workload::default()));
+        let left: Vec<usize> = self.cluster.what_if(|c| -> Result<Vec<usize>, String> {
+            for &p in &pods {
+                c.unbind(p as PodId).map_err(|e| e.to_string())?;
+            }
+            for &id in &ids {
+                c.remove_node(id).map_err(|e| e.to_string())?;
+            }
+            let mut left = Vec::new();
+            for (&p, spec) in pods.iter().zip(&specs) {
+                match sched.place(c, spec, &mut NoRandom) {
+                    Ok(pl) => c.bind(p as PodId, spec, &pl).map_err(|e| e.to_string())?,
+                    Err(_) => left.push(p),
+                }
+            }
+            Ok(left)
+        })?;
+        if left.is_empty() {
+            return Ok(Some(Action::Delete(set.to_vec())));
+        }
+        // Replacement: one node, cheaper than the set, for the pods that did not fit (Karpenter
+        // simulates all of them on the rest plus one new node; this checks the leftovers alone).
+        let price: u64 = set.iter().map(|&n| self.nodes[n].row.price_micro_h).sum();
+        let all_spot = set.iter().all(|&n| self.nodes[n].row.capacity_type == "spot");
+        let mut best: Option<(u64, usize, usize)> = None;
+        for &k in &self.kp.order.clone() {
+            for cap in [CapacityType::Spot, CapacityType::OnDemand] {
+                if cap == CapacityType::Spot && all_spot && !self.spec.karpenter.spot_to_spot {
+                    continue;
+                }
+                let usage = self.kp_usage(k);
+                for o in self.kp_launch_order(k, cap, &left)? {
+                    let np = &self.spec.nodepools[k];
+                    let off = &np.offerings[o];
+                    let it = &np.types[off.ty];
+                    if off.price >= price
+                        || self.ice_blocked(&it.name, &off.zone, cap)
+                        || !np.limits.admit(usage.plus(Usage::of(it)))
+                    {
+                        continue;
+                    }
+                    if best.is_none_or(|(p, _, _)| off.price < p) {
+                        best = Some((off.price, k, o));
+                    }
+                }
+            }
+        }
+        Ok(best.map(|(_, k, o)| Action::Replace(set.to_vec(), k, o)))
+    }
+}

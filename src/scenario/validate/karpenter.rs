@@ -1,0 +1,180 @@
+//! The Karpenter parts of a scenario: NodePool manifests (inline or from files), controller
+//! settings and the spot market.
+
+use super::{Ctx, ScenarioError};
+use crate::market::spot::{Bucket, HistoricInterruption, OfferingKey, SpotMarket};
+use crate::market::Catalog;
+use crate::scalers::cron::parse_utc_minute;
+use crate::scalers::karpenter::{load_nodepool, NodePool};
+use crate::scalers::KarpenterConfig;
+use crate::scenario::schema::RawScenario;
+use serde_json::Value;
+
+/// What the Karpenter parts validate to.
+pub(super) struct KarpenterParts {
+    pub nodepools: Vec<NodePool>,
+    pub config: KarpenterConfig,
+    pub market: SpotMarket,
+    pub start_unix_minute: i64,
+    pub warnings: Vec<String>,
+}
+
+pub(super) fn karpenter_parts(
+    cx: &Ctx<'_>,
+    raw: &RawScenario,
+    catalog: &Catalog,
+) -> Result<KarpenterParts, ScenarioError> {
+    let market = market(cx, raw, catalog)?;
+    let mut warnings = Vec::new();
+    let mut docs: Vec<(String, Value)> = Vec::new();
+    for (i, item) in raw.nodepools.iter().enumerate() {
+        match item {
+            Value::String(rel) => {
+                let path = cx.path(rel);
+                let file = path.display().to_string();
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| cx.err(format!("nodepools[{i}]"), format!("cannot read {file}: {e}")))?;
+                let vs: Vec<Value> = serde_saphyr::from_multiple(&text)
+                    .map_err(|e| ScenarioError::Parse { file: file.clone(), message: e.to_string() })?;
+                for (k, v) in vs.into_iter().enumerate() {
+                    docs.push((format!("{file} document {}", k + 1), v));
+                }
+            }
+            Value::Object(_) => docs.push((format!("{}: nodepools[{i}]", cx.file), item.clone())),
+            _ => {
+                return Err(cx.err(
+                    format!("nodepools[{i}]"),
+                    "expected a NodePool manifest (a mapping) or the path of a YAML file of manifests",
+                ))
+            }
+        }
+    }
+    let mut nodepools: Vec<NodePool> = Vec::new();
+    for (origin, doc) in &docs {
+        if doc.is_null() {
+            continue; // an empty document between `---` separators
+        }
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind != "NodePool" && doc.get("kind").is_some() {
+            let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?");
+            warnings.push(format!("{origin}: {kind} {name} is not modelled by fleetsim; ignored"));
+            continue;
+        }
+        let np = load_nodepool(doc, origin, catalog, &market)
+            .map_err(|e| ScenarioError::Field { file: e.origin, field: e.field, message: e.message })?;
+        if nodepools.iter().any(|p| p.name == np.name) {
+            return Err(cx.err("nodepools", format!("{origin}: NodePool `{}` is defined twice", np.name)));
+        }
+        if !np.ignored.is_empty() {
+            warnings.push(format!(
+                "{origin}: NodePool {}: fields fleetsim does not model, ignored: {}",
+                np.name,
+                np.ignored.join(", ")
+            ));
+        }
+        nodepools.push(np);
+    }
+    let k = &raw.karpenter;
+    let d = |f: &str, v: &str| cx.duration(&format!("karpenter.{f}"), v);
+    let config = KarpenterConfig {
+        batch_idle: d("batch_idle_duration", &k.batch_idle_duration)?,
+        batch_max: d("batch_max_duration", &k.batch_max_duration)?,
+        poll: d("disruption_poll", &k.disruption_poll)?,
+        unavailable_ttl: d("unavailable_offering_ttl", &k.unavailable_offering_ttl)?,
+        spot_to_spot: k.spot_to_spot_consolidation,
+    };
+    if config.poll.0 == 0 {
+        return Err(cx.err("karpenter.disruption_poll", "expected a positive duration"));
+    }
+    if config.batch_max < config.batch_idle {
+        return Err(cx.err("karpenter.batch_max_duration", "must not be shorter than batch_idle_duration"));
+    }
+    let start_unix_minute =
+        parse_utc_minute(&raw.simulation.start).map_err(|m| cx.err("simulation.start", m))?;
+    Ok(KarpenterParts { nodepools, config, market, start_unix_minute, warnings })
+}
+
+fn market(cx: &Ctx<'_>, raw: &RawScenario, catalog: &Catalog) -> Result<SpotMarket, ScenarioError> {
+    let m = &raw.market;
+    if !(m.spot_price_ratio > 0.0 && m.spot_price_ratio <= 1.0) {
+        return Err(cx.err("market.spot_price_ratio", format!("{}; expected a share in (0, 1]", m.spot_price_ratio)));
+    }
+    let interruption = Bucket::parse(&m.interruption).map_err(|e| cx.err("market.interruption", e))?;
+    let key = |field: &str, k: &str| -> Result<OfferingKey, ScenarioError> {
+        let key = OfferingKey::parse(k).map_err(|e| cx.err(field, e))?;
+        let it = catalog.types.get(&key.instance_type).ok_or_else(|| {
+            cx.err(field, format!("`{}` is not in the catalog", key.instance_type))
+        })?;
+        if let Some(z) = &key.zone {
+            if !it.on_demand.contains_key(z) {
+                return Err(cx.err(field, format!("{} is not sold in zone `{z}`", it.name)));
+            }
+        }
+        Ok(key)
+    };
+    let mut by = std::collections::BTreeMap::new();
+    for (k, v) in &m.interruption_by_offering {
+        let f = format!("market.interruption_by_offering.{k}");
+        by.insert(key(&f, k)?, Bucket::parse(v).map_err(|e| cx.err(&f, e))?);
+    }
+    let mut stock = std::collections::BTreeMap::new();
+    for (k, v) in &m.stock {
+        stock.insert(key(&format!("market.stock.{k}"), k)?, *v);
+    }
+    let notice = cx.duration("market.interruption_notice", &m.interruption_notice)?;
+    let history = match &m.interruptions_csv {
+        None => Vec::new(),
+        Some(rel) => read_history(cx, &cx.path(rel), catalog)?,
+    };
+    Ok(SpotMarket {
+        price_ratio_permille: (m.spot_price_ratio * 1000.0).round() as u64,
+        interruption,
+        interruption_by_offering: by,
+        notice,
+        history,
+        stock,
+    })
+}
+
+/// Reads `at,instance_type,zone[,count]` (a header row first; `at` a duration such as `90m`).
+fn read_history(
+    cx: &Ctx<'_>,
+    path: &std::path::Path,
+    catalog: &Catalog,
+) -> Result<Vec<HistoricInterruption>, ScenarioError> {
+    let file = path.display().to_string();
+    let ferr = |line: u64, m: String| ScenarioError::Parse { file: file.clone(), message: format!("line {line}: {m}") };
+    let mut rd = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| cx.err("market.interruptions_csv", format!("cannot read {file}: {e}")))?;
+    let head: Vec<String> =
+        rd.headers().map_err(|e| ferr(1, e.to_string()))?.iter().map(|h| h.trim().to_string()).collect();
+    if head.len() < 3 || head[0] != "at" || head[1] != "instance_type" || head[2] != "zone" {
+        return Err(ferr(1, format!("header `{}`; expected `at,instance_type,zone[,count]`", head.join(","))));
+    }
+    let mut out = Vec::new();
+    for (i, rec) in rd.records().enumerate() {
+        let line = i as u64 + 2;
+        let rec = rec.map_err(|e| ferr(line, e.to_string()))?;
+        let at = crate::engine::time::parse_duration(rec.get(0).unwrap_or("")).map_err(|e| ferr(line, format!("at: {e}")))?;
+        let ty = rec.get(1).unwrap_or("").trim().to_string();
+        let zone = rec.get(2).unwrap_or("").trim().to_string();
+        let it = catalog.types.get(&ty).ok_or_else(|| ferr(line, format!("instance type `{ty}` is not in the catalog")))?;
+        if !it.on_demand.contains_key(&zone) {
+            return Err(ferr(line, format!("{ty} is not sold in zone `{zone}`")));
+        }
+        let count = match rec.get(3).map(str::trim) {
+            None | Some("") => 1,
+            Some(c) => c.parse::<u32>().ok().filter(|&c| (1..=10_000).contains(&c)).ok_or_else(|| {
+                ferr(line, format!("count `{c}`; expected 1..=10000"))
+            })?,
+        };
+        out.push(HistoricInterruption { at, instance_type: ty, zone, count });
+    }
+    if out.is_empty() {
+        return Err(ferr(2, "no interruptions; expected at least one row (or drop `interruptions_csv`)".into()));
+    }
+    out.sort_by_key(|h| h.at);
+    Ok(out)
+}
