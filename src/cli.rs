@@ -181,12 +181,21 @@ const AUTOSCALING_COLS: [&str; 14] = [
     "provisioning_failures",
 ];
 
+/// Karpenter and spot figures, shown when some run has them.
+const DISRUPTION_COLS: [&str; 5] =
+    ["disruptions", "pods_disrupted", "spot_interruptions", "lost_gpu_hours", "savings_vs_on_demand_pct"];
+
 /// Prints the summary: one row per run, or side by side (one column per run) for a comparison of
 /// a few runs.
 fn print_summary(runs: &[SummaryRow]) {
     // Only autoscaling runs have time-averaged CPU allocation over the nodes present.
     let autoscaling = runs.iter().any(|r| !r.get("cpu_alloc_pct_time_avg").is_empty());
-    let cols: &[&str] = if autoscaling { &AUTOSCALING_COLS } else { &PACKING_COLS };
+    let mut cols: Vec<&str> = if autoscaling { AUTOSCALING_COLS.to_vec() } else { PACKING_COLS.to_vec() };
+    let nonzero = |c: &str| runs.iter().any(|r| r.get(c).parse::<f64>().is_ok_and(|v| v != 0.0));
+    if autoscaling && ["disruptions", "spot_interruptions", "savings_vs_on_demand_pct"].iter().any(|c| nonzero(c)) {
+        cols.extend(DISRUPTION_COLS);
+    }
+    let cols = cols.as_slice();
     if runs.len() > 1 && runs.len() <= 6 {
         let label = cols.iter().map(|c| c.len()).max().unwrap_or(6);
         let ws: Vec<usize> =

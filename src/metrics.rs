@@ -176,7 +176,11 @@ pub fn summarize(
         ("on_demand_cost_usd", usd(od_cost)),
         (
             "savings_vs_on_demand_pct",
-            if od_cost > 0 { format!("{:.4}", (od_cost - cost.min(od_cost)) as f64 * 100.0 / od_cost as f64) } else { String::new() },
+            if od_cost > 0 {
+                format!("{:.4}", (od_cost - cost.min(od_cost)) as f64 * 100.0 / od_cost as f64)
+            } else {
+                String::new()
+            },
         ),
     ]);
     Summary { figures }

@@ -3,28 +3,7 @@
 
 mod common;
 
-use common::{fleetsim, root, tmp};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-/// Runs a scenario into a fresh directory and returns it.
-fn run(scenario: &Path, name: &str) -> PathBuf {
-    let out = tmp(name);
-    let (code, _, err) = fleetsim(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert_eq!(code, 0, "{}: {err}", scenario.display());
-    out
-}
-
-/// A CSV as rows of column -> value.
-fn csv(dir: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(dir.join(file)).unwrap();
-    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records().map(|rec| head.iter().cloned().zip(rec.unwrap().iter().map(String::from)).collect()).collect()
-}
-
-fn num(row: &BTreeMap<String, String>, col: &str) -> f64 {
-    row[col].parse().unwrap_or_else(|_| panic!("column {col}: `{}` is not a number", row[col]))
-}
+use common::{csv, fleetsim, num, root, run, tmp};
 
 #[test]
 fn seed_002_pool_scales_up_on_pending_pods_and_down_after_the_unneeded_time() {
@@ -196,17 +175,19 @@ fn stock_for_a_zone_outside_the_pool_is_a_load_error() {
 }
 
 #[test]
-fn quickstart_compares_both_scalers_side_by_side_on_a_day_of_the_alibaba_trace() {
+fn quickstart_compares_the_three_scalers_side_by_side_on_a_day_of_the_alibaba_trace() {
     let f = root().join("scenarios/quickstart.yaml");
     let out = tmp("quickstart");
     let (code, stdout, err) = fleetsim(&["run", f.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    // Side by side: one header line naming both variants, then one line per figure.
+    // Side by side: one header line naming the variants, then one line per figure.
     let head = stdout.lines().next().unwrap();
-    assert!(head.contains("variant=pool-autoscaler") && head.contains("variant=smart-hosting"), "{stdout}");
+    for v in ["variant=pool-autoscaler", "variant=smart-hosting", "variant=karpenter"] {
+        assert!(head.contains(v), "{stdout}");
+    }
     assert!(stdout.lines().any(|l| l.starts_with("cost_usd ")), "{stdout}");
     let summary = csv(&out, "summary.csv");
-    assert_eq!(summary.len(), 2);
+    assert_eq!(summary.len(), 3);
     let nodes = csv(&out, "nodes.csv");
     for s in &summary {
         let run = &s["run_id"];
@@ -221,6 +202,13 @@ fn quickstart_compares_both_scalers_side_by_side_on_a_day_of_the_alibaba_trace()
         let pools: std::collections::BTreeSet<&str> = mine.iter().map(|n| n["pool"].as_str()).collect();
         if run.contains("smart-hosting") {
             assert_eq!(pools.into_iter().collect::<Vec<_>>(), ["gpu-smart"]);
+        } else if run.contains("karpenter") {
+            assert_eq!(pools.into_iter().collect::<Vec<_>>(), ["gpu-general"]);
+            // WhenEmpty never moves a running pod; nodes go only when empty.
+            assert_eq!(num(s, "pods_disrupted"), 0.0);
+            assert!(mine
+                .iter()
+                .all(|n| n["termination_reason"].is_empty() || n["termination_reason"].contains("Empty")));
         } else {
             assert!(pools.iter().all(|p| ["t4", "a10g-1", "a10g-4", "a100-8"].contains(p)), "{pools:?}");
         }

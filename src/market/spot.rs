@@ -125,7 +125,9 @@ impl OfferingKey {
             [_, p] if cap(p).is_some() => Ok(key(None, cap(p))),
             [_, z] if !z.is_empty() => Ok(key(Some(z), None)),
             [_, z, p] if cap(p).is_some() => Ok(key(Some(z), cap(p))),
-            _ => Err(format!("`{s}`; expected TYPE, TYPE/ZONE, TYPE/CAPACITY or TYPE/ZONE/CAPACITY (CAPACITY spot or on-demand)")),
+            _ => Err(format!(
+                "`{s}`; expected TYPE, TYPE/ZONE, TYPE/CAPACITY or TYPE/ZONE/CAPACITY (CAPACITY spot or on-demand)"
+            )),
         }
     }
 

@@ -110,8 +110,7 @@ impl Cron {
     /// 1970-01-01T00:00Z).
     pub fn fires(&self, unix_minute: i64) -> bool {
         let c = Civil::of_minute(unix_minute);
-        if self.minutes & (1 << c.minute) == 0 || self.hours & (1 << c.hour) == 0 || self.months & (1 << c.month) == 0
-        {
+        if self.minutes & (1 << c.minute) == 0 || self.hours & (1 << c.hour) == 0 || self.months & (1 << c.month) == 0 {
             return false;
         }
         let dom_ok = self.dom & (1 << c.day) != 0;

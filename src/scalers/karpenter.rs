@@ -308,7 +308,9 @@ pub fn load_nodepool(
     if api != "karpenter.sh/v1" {
         return Err(r.err(
             "apiVersion",
-            format!("`{api}`; expected karpenter.sh/v1 (v1beta1 NodePools must be migrated: its disruption fields differ)"),
+            format!(
+                "`{api}`; expected karpenter.sh/v1 (v1beta1 NodePools must be migrated: its disruption fields differ)"
+            ),
         ));
     }
     let meta = top.get("metadata").ok_or_else(|| r.err("metadata", "missing; a NodePool needs metadata.name"))?;
@@ -644,12 +646,18 @@ spec:
         let e = load(&TIER1.replace("['a10g']", "['tpu']")).unwrap_err();
         assert_eq!(e.field, "spec.template.spec.requirements");
         assert!(e.message.contains("no instance type"), "{e}");
-        let e = load(&TIER1.replace("  limits:", "  disruption:\n    budgets:\n      - {nodes: '0', schedule: '0 9 * *', duration: 10h}\n  limits:")).unwrap_err();
+        let e = load(&TIER1.replace(
+            "  limits:",
+            "  disruption:\n    budgets:\n      - {nodes: '0', schedule: '0 9 * *', duration: 10h}\n  limits:",
+        ))
+        .unwrap_err();
         assert_eq!(e.field, "spec.disruption.budgets[0].schedule");
         let e = load(&TIER1.replace("karpenter.sh/v1", "karpenter.sh/v1beta1")).unwrap_err();
         assert_eq!(e.field, "apiVersion");
-        let e = load(&TIER1.replace("operator: In\n          values: ['spot']", "operator: Near\n          values: ['spot']"))
-            .unwrap_err();
+        let e = load(
+            &TIER1.replace("operator: In\n          values: ['spot']", "operator: Near\n          values: ['spot']"),
+        )
+        .unwrap_err();
         assert_eq!(e.field, "spec.template.spec.requirements[0].operator");
     }
 }

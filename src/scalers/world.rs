@@ -328,7 +328,8 @@ impl<'a> World<'a> {
         sample: SimTime,
     ) -> Result<WorldResult, String> {
         for (i, j) in jobs.iter().enumerate() {
-            let idx = self.new_pod(j.spec.clone(), None, String::new(), 0, SimTime::ZERO, j.created);
+            // Trace pods get Kubernetes' default grace period (30 s), which a drain waits for.
+            let idx = self.new_pod(j.spec.clone(), None, String::new(), 0, SimTime::from_secs(30), j.created);
             if departures {
                 self.pods[idx].duration = j.deleted.map(|d| SimTime(d.0.saturating_sub(j.created.0)));
             }

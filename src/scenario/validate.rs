@@ -282,10 +282,9 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
     }
     let autoscaling = !raw.pools.is_empty() || !raw.timeline.is_empty() || !raw.nodepools.is_empty();
     if nodes.is_empty() && raw.pools.is_empty() && raw.nodepools.is_empty() {
-        return Err(cx.err(
-            "cluster",
-            "no nodes; give `nodes_csv`, at least one entry under `nodes`, `pools` or `nodepools`",
-        ));
+        return Err(
+            cx.err("cluster", "no nodes; give `nodes_csv`, at least one entry under `nodes`, `pools` or `nodepools`")
+        );
     }
     let mut seen = std::collections::BTreeSet::new();
     for (n, _) in &nodes {

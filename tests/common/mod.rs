@@ -2,7 +2,8 @@
 //! binary run with arguments.
 #![allow(dead_code)] // each test crate uses its own subset
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The repository root.
@@ -26,4 +27,23 @@ pub fn fleetsim(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Runs a scenario into a fresh directory and returns it.
+pub fn run(scenario: &Path, name: &str) -> PathBuf {
+    let out = tmp(name);
+    let (code, _, err) = fleetsim(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{}: {err}", scenario.display());
+    out
+}
+
+/// A CSV as rows of column -> value.
+pub fn csv(dir: &Path, file: &str) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(dir.join(file)).unwrap();
+    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records().map(|rec| head.iter().cloned().zip(rec.unwrap().iter().map(String::from)).collect()).collect()
+}
+
+pub fn num(row: &BTreeMap<String, String>, col: &str) -> f64 {
+    row[col].parse().unwrap_or_else(|_| panic!("column {col}: `{}` is not a number", row[col]))
 }

@@ -94,7 +94,9 @@ impl KState {
             .map(|np| {
                 np.offerings
                     .iter()
-                    .map(|o| NodeTemplate::of(&np.types[o.ty].node_spec(String::new(), o.labels.clone(), np.taints.clone())))
+                    .map(|o| {
+                        NodeTemplate::of(&np.types[o.ty].node_spec(String::new(), o.labels.clone(), np.taints.clone()))
+                    })
                     .collect()
             })
             .collect();
@@ -212,13 +214,13 @@ impl World<'_> {
 
     /// Resources of pool `k`'s nodes not yet terminated.
     fn kp_usage(&self, k: usize) -> Usage {
-        self.nodes
-            .iter()
-            .filter(|n| n.row.terminated.is_none() && n.kp.as_ref().is_some_and(|x| x.pool == k))
-            .fold(Usage::default(), |u, n| {
+        self.nodes.iter().filter(|n| n.row.terminated.is_none() && n.kp.as_ref().is_some_and(|x| x.pool == k)).fold(
+            Usage::default(),
+            |u, n| {
                 let x = n.kp.as_ref().expect("filtered");
                 u.plus(Usage::of(&self.spec.nodepools[k].types[self.spec.nodepools[k].offerings[x.offering].ty]))
-            })
+            },
+        )
     }
 
     /// Whether the `pods` all fit on one empty node of pool `k`'s offering `o`.
@@ -334,7 +336,11 @@ impl World<'_> {
                 let off = &np.offerings[largest];
                 let it = &np.types[off.ty];
                 let id = c
-                    .add_node(&it.node_spec(format!("claim/{}/{}", np.name, claims.len()), off.labels.clone(), np.taints.clone()))
+                    .add_node(&it.node_spec(
+                        format!("claim/{}/{}", np.name, claims.len()),
+                        off.labels.clone(),
+                        np.taints.clone(),
+                    ))
                     .map_err(|e| e.to_string())?;
                 usage[k] = usage[k].plus(Usage::of(it));
                 let pl = sched.place(c, &spec, &mut NoRandom).map_err(|e| format!("claim for {}: {e}", spec.name))?;
@@ -348,7 +354,11 @@ impl World<'_> {
                 let why = self.kp_why_incompatible(&spec);
                 self.recs[p].reason = why.clone();
                 let name = spec.name.clone();
-                self.event("FailedProvisioning", format!("pod/{name}"), format!("incompatible with every NodePool: {why}"));
+                self.event(
+                    "FailedProvisioning",
+                    format!("pod/{name}"),
+                    format!("incompatible with every NodePool: {why}"),
+                );
             }
         }
         let mut retry = false;
@@ -782,7 +792,11 @@ impl World<'_> {
             Some(Action::Delete(ns)) => {
                 for n in ns {
                     let name = self.nodes[n].row.name.clone();
-                    self.event("DisruptionLaunching", format!("node/{name}"), "Disrupting node: Underutilized/Delete".into());
+                    self.event(
+                        "DisruptionLaunching",
+                        format!("node/{name}"),
+                        "Disrupting node: Underutilized/Delete".into(),
+                    );
                     self.kp_drain(n, UNDERUTILIZED, None)?;
                 }
                 Ok(true)
@@ -791,7 +805,11 @@ impl World<'_> {
                 for &n in &ns {
                     self.nodes[n].kp.as_mut().expect("candidate").being_replaced = true;
                     let name = self.nodes[n].row.name.clone();
-                    self.event("DisruptionLaunching", format!("node/{name}"), "Disrupting node: Underutilized/Replace".into());
+                    self.event(
+                        "DisruptionLaunching",
+                        format!("node/{name}"),
+                        "Disrupting node: Underutilized/Replace".into(),
+                    );
                 }
                 self.kp_launch(k, o, &[], ns)?;
                 Ok(true)

@@ -60,8 +60,11 @@ pub(super) fn karpenter_parts(
             warnings.push(format!("{origin}: {kind} {name} is not modelled by fleetsim; ignored"));
             continue;
         }
-        let np = load_nodepool(doc, origin, catalog, &market)
-            .map_err(|e| ScenarioError::Field { file: e.origin, field: e.field, message: e.message })?;
+        let np = load_nodepool(doc, origin, catalog, &market).map_err(|e| ScenarioError::Field {
+            file: e.origin,
+            field: e.field,
+            message: e.message,
+        })?;
         if nodepools.iter().any(|p| p.name == np.name) {
             return Err(cx.err("nodepools", format!("{origin}: NodePool `{}` is defined twice", np.name)));
         }
@@ -89,8 +92,7 @@ pub(super) fn karpenter_parts(
     if config.batch_max < config.batch_idle {
         return Err(cx.err("karpenter.batch_max_duration", "must not be shorter than batch_idle_duration"));
     }
-    let start_unix_minute =
-        parse_utc_minute(&raw.simulation.start).map_err(|m| cx.err("simulation.start", m))?;
+    let start_unix_minute = parse_utc_minute(&raw.simulation.start).map_err(|m| cx.err("simulation.start", m))?;
     Ok(KarpenterParts { nodepools, config, market, start_unix_minute, warnings })
 }
 
@@ -102,9 +104,10 @@ fn market(cx: &Ctx<'_>, raw: &RawScenario, catalog: &Catalog) -> Result<SpotMark
     let interruption = Bucket::parse(&m.interruption).map_err(|e| cx.err("market.interruption", e))?;
     let key = |field: &str, k: &str| -> Result<OfferingKey, ScenarioError> {
         let key = OfferingKey::parse(k).map_err(|e| cx.err(field, e))?;
-        let it = catalog.types.get(&key.instance_type).ok_or_else(|| {
-            cx.err(field, format!("`{}` is not in the catalog", key.instance_type))
-        })?;
+        let it = catalog
+            .types
+            .get(&key.instance_type)
+            .ok_or_else(|| cx.err(field, format!("`{}` is not in the catalog", key.instance_type)))?;
         if let Some(z) = &key.zone {
             if !it.on_demand.contains_key(z) {
                 return Err(cx.err(field, format!("{} is not sold in zone `{z}`", it.name)));
@@ -157,18 +160,22 @@ fn read_history(
     for (i, rec) in rd.records().enumerate() {
         let line = i as u64 + 2;
         let rec = rec.map_err(|e| ferr(line, e.to_string()))?;
-        let at = crate::engine::time::parse_duration(rec.get(0).unwrap_or("")).map_err(|e| ferr(line, format!("at: {e}")))?;
+        let at = crate::engine::time::parse_duration(rec.get(0).unwrap_or(""))
+            .map_err(|e| ferr(line, format!("at: {e}")))?;
         let ty = rec.get(1).unwrap_or("").trim().to_string();
         let zone = rec.get(2).unwrap_or("").trim().to_string();
-        let it = catalog.types.get(&ty).ok_or_else(|| ferr(line, format!("instance type `{ty}` is not in the catalog")))?;
+        let it =
+            catalog.types.get(&ty).ok_or_else(|| ferr(line, format!("instance type `{ty}` is not in the catalog")))?;
         if !it.on_demand.contains_key(&zone) {
             return Err(ferr(line, format!("{ty} is not sold in zone `{zone}`")));
         }
         let count = match rec.get(3).map(str::trim) {
             None | Some("") => 1,
-            Some(c) => c.parse::<u32>().ok().filter(|&c| (1..=10_000).contains(&c)).ok_or_else(|| {
-                ferr(line, format!("count `{c}`; expected 1..=10000"))
-            })?,
+            Some(c) => c
+                .parse::<u32>()
+                .ok()
+                .filter(|&c| (1..=10_000).contains(&c))
+                .ok_or_else(|| ferr(line, format!("count `{c}`; expected 1..=10000")))?,
         };
         out.push(HistoricInterruption { at, instance_type: ty, zone, count });
     }

@@ -1,0 +1,261 @@
+//! Karpenter-style NodePools (issue #4): the seed 003 strategies as scenarios, and the behaviours
+//! the Karpenter docs state, checked from the output files of the binary.
+
+mod common;
+
+use common::{csv, fleetsim, num, root, run, tmp};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+type Row = BTreeMap<String, String>;
+
+/// Writes a scenario with one NodePool (`pool`, YAML indented as a list item body) and the given
+/// extra top-level YAML into `dir`.
+fn scenario(dir: &Path, name: &str, pool: &str, extra: &str) -> PathBuf {
+    let catalog = root().join("scenarios/catalogs/aws-gpu.yaml");
+    let workload = if extra.contains("workload:") { "" } else { "workload: {}\n" };
+    let text = format!(
+        "name: {name}\nseed: 7\ncatalog: {}\ncluster: {{}}\n{workload}placement: {{policy: best-fit}}\nnodepools:\n  - apiVersion: karpenter.sh/v1\n    kind: NodePool\n    metadata: {{name: gpu}}\n{pool}\n{extra}",
+        catalog.display()
+    );
+    let f = dir.join(format!("{name}.yaml"));
+    std::fs::write(&f, text).unwrap();
+    f
+}
+
+/// A pool of A10G types (`g5.xlarge`, `g5.12xlarge`), on-demand, with the given disruption block.
+fn a10g_pool(disruption: &str) -> String {
+    format!(
+        "    spec:\n      template:\n        spec:\n          requirements:\n            - {{key: node.kubernetes.io/instance-type, operator: In, values: [g5.xlarge, g5.12xlarge]}}\n      disruption:\n{disruption}"
+    )
+}
+
+/// A Deployment of `n` one-GPU replicas at t=0, scaled to `m` at `at`.
+fn deployment(n: u32, m: u32, at: &str, annotations: &str) -> String {
+    format!(
+        "timeline:\n  - at: 0s\n    apply:\n      name: infer\n      replicas: {n}\n      requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}\n      annotations: {{{annotations}}}\n  - at: {at}\n    scale: {{deployment: infer, replicas: {m}}}\n"
+    )
+}
+
+fn live_at(nodes: &[Row], t: f64) -> Vec<&Row> {
+    nodes
+        .iter()
+        .filter(|n| num(n, "launched_s") <= t && (n["terminated_s"].is_empty() || num(n, "terminated_s") > t))
+        .collect()
+}
+
+#[test]
+fn seed_003_tiers_fill_in_weight_order_up_to_their_limits() {
+    let out = run(&root().join("scenarios/seeds/003-karpenter-weighted-tiers.yaml"), "003-tiers");
+    let nodes = csv(&out, "nodes.csv");
+    let mut gpus: BTreeMap<String, (f64, String)> = BTreeMap::new();
+    for n in &nodes {
+        let e = gpus.entry(n["pool"].clone()).or_insert((0.0, n["capacity_type"].clone()));
+        e.0 += num(n, "gpus");
+        assert_eq!(e.1, n["capacity_type"], "one capacity type per tier");
+    }
+    assert_eq!(gpus["gpu-tier1-g5-spot"], (20.0, "spot".to_string()));
+    assert_eq!(gpus["gpu-tier2-g4dn-spot"], (20.0, "spot".to_string()));
+    assert_eq!(gpus["gpu-tier3-g5-ondemand"], (10.0, "on-demand".to_string()));
+    for n in &nodes {
+        let ty = &n["instance_type"];
+        let want = if n["pool"].contains("g4dn") { "g4dn." } else { "g5." };
+        assert!(ty.starts_with(want), "{} launched {ty}", n["pool"]);
+    }
+    let pods = csv(&out, "pods.csv");
+    assert_eq!(pods.len(), 50);
+    assert!(pods.iter().all(|p| p["outcome"] == "running"), "every replica runs");
+    // The tiers are tried in weight order: launches of tier 1 come before tier 2, before tier 3.
+    let ev = csv(&out, "events.csv");
+    let launches: Vec<&str> = ev.iter().filter(|e| e["reason"] == "Launched").map(|e| e["object"].as_str()).collect();
+    let tier = |o: &str| {
+        if o.contains("tier1") {
+            1
+        } else if o.contains("tier2") {
+            2
+        } else {
+            3
+        }
+    };
+    assert!(launches.windows(2).all(|w| tier(w[0]) <= tier(w[1])), "{launches:?}");
+    // The manifests' nodeClassRef is reported, not silently dropped.
+    let (code, _, err) =
+        fleetsim(&["validate", root().join("scenarios/seeds/003-karpenter-weighted-tiers.yaml").to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(err.matches("ignored: spec.template.spec.nodeClassRef").count(), 3, "{err}");
+}
+
+#[test]
+fn underutilized_node_is_replaced_by_a_cheaper_one_unless_a_pod_says_do_not_disrupt() {
+    let dir = tmp("kp-consolidate");
+    let pool = a10g_pool("        consolidationPolicy: WhenEmptyOrUnderutilized\n        consolidateAfter: 1m\n");
+    let sim = "simulation: {end: 2h, sample_interval: 1m}\n";
+    // Two replicas share one g5.12xlarge (the cheapest type for both); at 30 min one is left.
+    let plain = scenario(&dir, "plain", &pool, &format!("{}{sim}", deployment(2, 1, "30m", "")));
+    let out = run(&plain, "kp-consolidate-plain");
+    let nodes = csv(&out, "nodes.csv");
+    assert_eq!(nodes[0]["instance_type"], "g5.12xlarge", "{nodes:?}");
+    let at_20m = live_at(&nodes, 20.0 * 60.0);
+    assert_eq!(at_20m.len(), 1);
+    let at_end: Vec<&Row> = nodes.iter().filter(|n| n["terminated_s"].is_empty()).collect();
+    assert_eq!(at_end.len(), 1);
+    assert_eq!(at_end[0]["instance_type"], "g5.xlarge", "replaced by the cheaper single-GPU type");
+    let old = &nodes[0];
+    assert!(old["termination_reason"].contains("Underutilized"), "{old:?}");
+    // Not before consolidateAfter (1 min) after the scale-in, and only once the replacement is up.
+    let replacement_ready = num(at_end[0], "ready_s");
+    assert!(num(old, "terminated_s") >= replacement_ready && replacement_ready > 31.0 * 60.0);
+    let s = &csv(&out, "summary.csv")[0];
+    assert_eq!(num(s, "disruptions_underutilized"), 1.0);
+    assert_eq!(num(s, "pods_disrupted"), 1.0, "the remaining replica moved");
+
+    // The same with the pods annotated karpenter.sh/do-not-disrupt: the big node stays.
+    let dnd = scenario(
+        &dir,
+        "dnd",
+        &pool,
+        &format!("{}{sim}", deployment(2, 1, "30m", "karpenter.sh/do-not-disrupt: 'true'")),
+    );
+    let out = run(&dnd, "kp-consolidate-dnd");
+    let nodes = csv(&out, "nodes.csv");
+    assert_eq!(nodes.len(), 1, "{nodes:?}");
+    assert!(nodes[0]["terminated_s"].is_empty());
+    assert_eq!(num(&csv(&out, "summary.csv")[0], "disruptions"), 0.0);
+
+    // WhenEmpty leaves the underutilized node alone, and removes it once empty after consolidateAfter.
+    let pool = a10g_pool("        consolidationPolicy: WhenEmpty\n        consolidateAfter: 5m\n");
+    let when_empty = scenario(
+        &dir,
+        "empty",
+        &pool,
+        &format!("{}  - at: 60m\n    scale: {{deployment: infer, replicas: 0}}\n{sim}", deployment(2, 1, "30m", "")),
+    );
+    let out = run(&when_empty, "kp-consolidate-empty");
+    let nodes = csv(&out, "nodes.csv");
+    assert_eq!(nodes.len(), 1, "no replacement under WhenEmpty: {nodes:?}");
+    let gone = num(&nodes[0], "terminated_s");
+    // The last pod leaves at 60 min + its 30 s grace; the node goes 5 min later (next poll).
+    assert!((65.5 * 60.0..=65.5 * 60.0 + 10.0).contains(&gone), "terminated at {gone}");
+    assert!(nodes[0]["termination_reason"].contains("Empty"));
+}
+
+#[test]
+fn a_budget_of_zero_nodes_in_business_hours_blocks_consolidation_until_the_window_ends() {
+    let dir = tmp("kp-budget");
+    // Seed 003: `nodes: '0'` with schedule `0 9 * * MON-FRI`, duration 10h. Time 0 is Monday 08:00 UTC.
+    let pool = a10g_pool(
+        "        consolidationPolicy: WhenEmptyOrUnderutilized\n        consolidateAfter: 1m\n        budgets:\n          - nodes: '1'\n          - nodes: '0'\n            schedule: '0 9 * * MON-FRI'\n            duration: 10h\n",
+    );
+    let extra = format!(
+        "{}simulation: {{end: 12h, sample_interval: 10m, start: '2026-01-05T08:00:00Z'}}\n",
+        deployment(2, 1, "90m", "")
+    );
+    let out = run(&scenario(&dir, "budget", &pool, &extra), "kp-budget-out");
+    let nodes = csv(&out, "nodes.csv");
+    let first = &nodes[0];
+    assert_eq!(first["instance_type"], "g5.12xlarge");
+    let replacement_launch = num(&nodes[1], "launched_s");
+    // The window covers 1h..11h of simulated time: nothing moves in it, the replacement comes right after.
+    assert!((11.0 * 3600.0..11.0 * 3600.0 + 20.0).contains(&replacement_launch), "replacement at {replacement_launch}");
+}
+
+#[test]
+fn spot_interruption_gives_notice_reclaims_the_node_and_the_job_loses_at_most_one_checkpoint() {
+    let dir = tmp("kp-spot");
+    let hist = dir.join("interruptions.csv");
+    std::fs::write(&hist, "at,instance_type,zone,count\n50m,g5.xlarge,us-east-1a,1\n").unwrap();
+    let pool = "    spec:\n      template:\n        spec:\n          requirements:\n            - {key: karpenter.sh/capacity-type, operator: In, values: [spot]}\n            - {key: node.kubernetes.io/instance-type, operator: In, values: [g5.xlarge]}\n";
+    let extra = format!(
+        "workload:\n  pods:\n    - {{name: train, at: 0s, duration: 3h, checkpoint_interval: 20m, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\nmarket:\n  interruptions_csv: {}\nsimulation: {{end: 5h, sample_interval: 1m}}\n",
+        hist.display()
+    );
+    let out = run(&scenario(&dir, "spot", pool, &extra), "kp-spot-out");
+    let nodes = csv(&out, "nodes.csv");
+    assert_eq!(nodes.len(), 2, "the interrupted node and its successor: {nodes:?}");
+    assert_eq!(nodes[0]["capacity_type"], "spot");
+    assert_eq!(nodes[0]["termination_reason"], "spot interruption");
+    let t = num(&nodes[0], "terminated_s");
+    assert!((50.0 * 60.0..=52.0 * 60.0).contains(&t), "reclaimed within the 2-minute notice: {t}");
+    let pods = csv(&out, "pods.csv");
+    let first = pods.iter().find(|p| p["pod"] == "train-0").unwrap();
+    let retry = pods.iter().find(|p| p["pod"] == "train-0-retry1").expect("the job comes back as a pending pod");
+    assert_eq!(num(retry, "created_s"), 50.0 * 60.0);
+    assert_eq!(retry["outcome"], "completed");
+    let s = &csv(&out, "summary.csv")[0];
+    assert_eq!(num(s, "spot_interruptions"), 1.0);
+    assert_eq!(num(s, "pods_interrupted"), 1.0);
+    // Ran from its start to 50 min: 20 and 40 min checkpoints saved, the last stretch lost.
+    let ran_s = 50.0 * 60.0 - num(first, "running_s");
+    let lost_h = num(s, "lost_gpu_hours");
+    assert!(lost_h > 0.0 && lost_h <= 20.0 / 60.0, "lost {lost_h} h, at most one checkpoint interval");
+    assert!((lost_h * 3600.0 - (ran_s % 1200.0)).abs() < 1.0, "lost {lost_h} h after running {ran_s} s");
+    // The retry only runs what was not checkpointed: 3 h minus 40 min.
+    let retry_run = num(retry, "finished_s") - num(retry, "running_s");
+    assert!((retry_run - (3.0 * 3600.0 - 2400.0)).abs() < 1.0, "retry ran {retry_run} s");
+}
+
+#[test]
+fn capacity_errors_make_the_pool_fall_through_to_the_next_weight() {
+    let dir = tmp("kp-ice");
+    let tiers = root().join("scenarios/karpenter/seed-003-tiers.yaml");
+    let catalog = root().join("scenarios/catalogs/aws-gpu.yaml");
+    let stock: String = ["g5.xlarge", "g5.2xlarge", "g5.4xlarge", "g5.8xlarge", "g5.12xlarge", "g5.48xlarge"]
+        .iter()
+        .map(|t| format!("    {t}/spot: 0\n"))
+        .collect();
+    let text = format!(
+        "name: ice\ncatalog: {}\ncluster: {{}}\nworkload: {{}}\nplacement: {{policy: best-fit}}\nnodepools: [{}]\nmarket:\n  stock:\n{stock}timeline:\n  - at: 0s\n    apply: {{name: a, replicas: 4, requests: {{cpu: '4', memory: 16Gi, nvidia.com/gpu: '1'}}, tolerations: [{{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}}]}}\nsimulation: {{end: 30m, sample_interval: 1m}}\n",
+        catalog.display(),
+        tiers.display()
+    );
+    let f = dir.join("ice.yaml");
+    std::fs::write(&f, text).unwrap();
+    let out = run(&f, "kp-ice-out");
+    let nodes = csv(&out, "nodes.csv");
+    assert!(!nodes.is_empty());
+    assert!(nodes.iter().all(|n| n["pool"] == "gpu-tier2-g4dn-spot"), "{nodes:?}");
+    let ev = csv(&out, "events.csv");
+    assert!(ev.iter().any(|e| e["reason"] == "InsufficientCapacityError"));
+    assert!(csv(&out, "pods.csv").iter().all(|p| p["outcome"] == "running"));
+}
+
+#[test]
+fn nodes_expire_after_expire_after_and_their_pods_move() {
+    let dir = tmp("kp-expire");
+    let pool = "    spec:\n      template:\n        spec:\n          expireAfter: 1h\n          requirements:\n            - {key: node.kubernetes.io/instance-type, operator: In, values: [g5.xlarge]}\n      disruption: {consolidateAfter: Never}\n";
+    let extra = format!("{}simulation: {{end: 150m, sample_interval: 1m}}\n", deployment(1, 1, "1m", ""));
+    let out = run(&scenario(&dir, "expire", pool, &extra), "kp-expire-out");
+    let nodes = csv(&out, "nodes.csv");
+    assert_eq!(nodes.len(), 3, "launched at 0, replaced near 1 h and 2 h: {nodes:?}");
+    let gone = num(&nodes[0], "terminated_s");
+    // Launched at 1 s: expired at 3601 s, seen by the next 10 s poll, drained for the pod's 30 s grace.
+    assert!((3601.0..=3601.0 + 10.0 + 30.0).contains(&gone), "expired at {gone}");
+    assert_eq!(nodes[0]["termination_reason"], "expired (expireAfter)");
+    assert_eq!(num(&csv(&out, "summary.csv")[0], "disruptions_expired"), 2.0);
+}
+
+#[test]
+fn bad_nodepools_get_one_clear_error_naming_document_and_field() {
+    let dir = tmp("kp-bad");
+    let cases = [
+        ("    spec: {weight: 0}\n", "spec.weight", "1..=100"),
+        (
+            "    spec:\n      template:\n        spec:\n          requirements: [{key: karpenter.k8s.aws/instance-gpu-name, operator: In, values: [tpu]}]\n",
+            "spec.template.spec.requirements",
+            "no instance type",
+        ),
+        (
+            "    spec:\n      disruption:\n        budgets: [{nodes: '0', schedule: '0 25 * * *', duration: 1h}]\n",
+            "spec.disruption.budgets[0].schedule",
+            "hour",
+        ),
+        ("    spec:\n      disruption: {consolidationPolicy: WhenUnderutilized}\n", "consolidationPolicy", "WhenEmpty"),
+    ];
+    for (i, (pool, field, want)) in cases.iter().enumerate() {
+        let f = scenario(&dir, &format!("bad{i}"), pool, "simulation: {end: 1h}\n");
+        let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(field) && err.contains(want) && err.contains("NodePool gpu"), "{err}");
+        assert_eq!(err.lines().count(), 1, "one message: {err}");
+    }
+}
