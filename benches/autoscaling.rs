@@ -86,5 +86,104 @@ fn bench_pending(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_day, bench_pending);
+/// A synthetic AWS-like catalog of several hundred instance types (GPU families with 1..8 GPUs,
+/// CPU families in three generations and five variants, nine sizes), each sold in three zones.
+/// Prices are made up but monotone in size; only the decision speed is measured here.
+fn big_catalog() -> String {
+    let sizes = [
+        ("large", 2u32),
+        ("xlarge", 4),
+        ("2xlarge", 8),
+        ("4xlarge", 16),
+        ("8xlarge", 32),
+        ("12xlarge", 48),
+        ("16xlarge", 64),
+        ("24xlarge", 96),
+        ("48xlarge", 192),
+    ];
+    let zones = ["us-east-1a", "us-east-1b", "us-east-1c"];
+    let mut out = String::from("source: synthetic (bench)\ndate: '2026-01'\ncurrency: USD\ninstance_types:\n");
+    let mut push = |name: String, vcpu: u32, mem_gi: u32, gpu: Option<(&str, u32)>, price: f64| {
+        let gpu = gpu.map_or(String::new(), |(m, n)| format!(", gpu_model: {m}, gpus: {n}, gpu_memory: 24Gi"));
+        let offers: Vec<String> =
+            zones.iter().map(|z| format!("{{zone: {z}, on_demand: {price:.4}, spot: {:.4}}}", price * 0.3)).collect();
+        out.push_str(&format!(
+            "  - {{name: {name}, vcpu: {vcpu}, memory: {mem_gi}Gi{gpu}, offerings: [{}]}}\n",
+            offers.join(", ")
+        ));
+    };
+    for (fam, model) in [("g4dn", "T4"), ("g5", "A10G"), ("g6", "L4"), ("g6e", "L40S"), ("p3", "V100"), ("p4d", "A100"), ("p5", "H100")] {
+        for (size, vcpu) in sizes.iter().skip(1) {
+            let gpus = match *vcpu { v if v >= 192 => 8, v if v >= 96 => 8, v if v >= 48 => 4, _ => 1 };
+            push(format!("{fam}.{size}"), *vcpu, vcpu * 4, Some((model, gpus)), 0.25 * *vcpu as f64 + 0.5 * gpus as f64);
+        }
+    }
+    for cat in ["m", "c", "r"] {
+        for gen in 5..=7 {
+            for var in ["", "a", "i", "d", "n"] {
+                for (size, vcpu) in sizes {
+                    let mem = match cat { "c" => vcpu * 2, "m" => vcpu * 4, _ => vcpu * 8 };
+                    push(format!("{cat}{gen}{var}.{size}"), vcpu, mem, None, 0.05 * vcpu as f64 * (1.0 + gen as f64 / 20.0));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// 10^4 pending pods (one-GPU, GPU-share and CPU-only) at t=0, four weighted NodePools over the
+/// synthetic catalog; the batch closes at 1 s and one provisioning pass decides every NodeClaim.
+const KARPENTER_PENDING: &str = r#"
+name: karpenter-pending-10k
+seed: 1
+catalog: CATALOG
+cluster: {}
+workload:
+  pods:
+    - {name: whole, count: 5000, requests: {cpu: "2", memory: 8Gi, nvidia.com/gpu: "1"}}
+    - {name: share, count: 3000, requests: {cpu: "1", memory: 4Gi, alibabacloud.com/gpu-milli: "300"}}
+    - {name: cpu, count: 2000, requests: {cpu: "2", memory: 4Gi}}
+placement: {policy: best-fit}
+nodepools:
+  - {apiVersion: karpenter.sh/v1, kind: NodePool, metadata: {name: gpu-spot},
+     spec: {weight: 100, limits: {nvidia.com/gpu: '400'}, template: {spec: {requirements: [
+       {key: karpenter.sh/capacity-type, operator: In, values: [spot]},
+       {key: karpenter.k8s.aws/instance-category, operator: In, values: [g]}]}}}}
+  - {apiVersion: karpenter.sh/v1, kind: NodePool, metadata: {name: gpu-on-demand},
+     spec: {weight: 50, template: {spec: {requirements: [
+       {key: karpenter.k8s.aws/instance-gpu-count, operator: Gt, values: ['0']}]}}}}
+  - {apiVersion: karpenter.sh/v1, kind: NodePool, metadata: {name: cpu},
+     spec: {weight: 10, template: {spec: {requirements: [
+       {key: karpenter.k8s.aws/instance-category, operator: In, values: [m, c, r]},
+       {key: karpenter.sh/capacity-type, operator: In, values: [spot, on-demand]}]}}}}
+  - {apiVersion: karpenter.sh/v1, kind: NodePool, metadata: {name: fallback}, spec: {}}
+simulation: {end: 2s, sample_interval: 1s}
+output: {pods: false, nodes: false, timeseries: false}
+"#;
+
+fn bench_karpenter_pending(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("fleetsim-bench-karpenter-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let catalog = dir.join("catalog.yaml");
+    std::fs::write(&catalog, big_catalog()).expect("write the catalog");
+    let file = dir.join("scenario.yaml");
+    std::fs::write(&file, KARPENTER_PENDING.replace("CATALOG", &catalog.display().to_string()))
+        .expect("write the bench scenario");
+    let loaded = load_file(&file);
+    let _ = std::fs::remove_dir_all(&dir);
+    let Ok(Loaded::Scenario(s)) = loaded else { panic!("the Karpenter scenario must load: {loaded:?}") };
+    let r = run_scenario(&s.name, &[], &s).expect("runs");
+    let fig = |k: &str| r.summary.figures.iter().find(|f| f.0 == k).map(|f| f.1.clone()).unwrap_or_default();
+    let types = s.autoscale.as_ref().map_or(0, |a| a.nodepools.iter().map(|p| p.types.len()).max().unwrap_or(0));
+    eprintln!("checksum {}: {types} types; nodes launched {} cost {}", s.name, fig("nodes_launched"), fig("cost_usd"));
+    let mut g = c.benchmark_group("karpenter_provisioning_10k_pending_pods");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(10_000));
+    g.bench_function("4_nodepools", |b| {
+        b.iter(|| black_box(run_scenario(&s.name, &[], &s).expect("runs").result.events))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_day, bench_pending, bench_karpenter_pending);
 criterion_main!(benches);

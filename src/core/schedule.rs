@@ -63,7 +63,8 @@ impl<'a> Scheduler<'a> {
 }
 
 /// Everything but the name decides where a pod fits.
-fn same_shape(a: &PodSpec, b: &PodSpec) -> bool {
+/// Whether two pods ask the same of the scheduler (everything but the name).
+pub fn same_shape(a: &PodSpec, b: &PodSpec) -> bool {
     a.cpu_milli == b.cpu_milli
         && a.memory_mib == b.memory_mib
         && a.gpu == b.gpu
@@ -73,7 +74,9 @@ fn same_shape(a: &PodSpec, b: &PodSpec) -> bool {
         && a.tolerations == b.tolerations
 }
 
-fn shape_hash(p: &PodSpec) -> u64 {
+/// A hash of what [`same_shape`] compares, for lookups (SipHash with fixed keys: the same on
+/// every run).
+pub fn shape_hash(p: &PodSpec) -> u64 {
     // SipHash with fixed keys: deterministic, and only used for lookups.
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (p.cpu_milli, p.memory_mib, p.gpu, &p.gpu_models, &p.node_selector, &p.affinity, &p.tolerations).hash(&mut h);

@@ -121,6 +121,32 @@ impl KState {
     }
 }
 
+/// Pod shapes met in one decision pass, and for each, per pool, the offerings (sorted indices)
+/// whose empty node admits and fits one pod of the shape.
+#[derive(Default)]
+struct ShapeCache {
+    ids: std::collections::HashMap<u64, Vec<(PodSpec, usize)>>,
+    fits: Vec<Vec<Vec<usize>>>,
+}
+
+impl ShapeCache {
+    fn id(&mut self, w: &World<'_>, spec: &PodSpec) -> usize {
+        let h = crate::core::shape_hash(spec);
+        if let Some(v) = self.ids.get(&h) {
+            if let Some((_, id)) = v.iter().find(|(s, _)| crate::core::same_shape(s, spec)) {
+                return *id;
+            }
+        }
+        let id = self.fits.len();
+        let per_pool = (0..w.spec.nodepools.len())
+            .map(|k| (0..w.spec.nodepools[k].offerings.len()).filter(|&o| w.kp_offering_fits(k, o, spec)).collect())
+            .collect();
+        self.fits.push(per_pool);
+        self.ids.entry(h).or_default().push((spec.clone(), id));
+        id
+    }
+}
+
 /// A consolidation decision.
 enum Action {
     Delete(Vec<usize>),
@@ -223,13 +249,24 @@ impl World<'_> {
         )
     }
 
-    /// Whether the `pods` all fit on one empty node of pool `k`'s offering `o`.
+    /// Whether the `pods` all fit on one empty node of pool `k`'s offering `o`: their summed
+    /// requests first (cheap), then first-fit on a scratch node of the type (GPU shares).
     fn kp_all_fit(&self, k: usize, o: usize, pods: &[usize]) -> Result<bool, String> {
         let np = &self.spec.nodepools[k];
         let off = &np.offerings[o];
+        let it = &np.types[off.ty];
+        let (mut cpu, mut mem, mut gpu) = (0u64, 0u64, 0u64);
+        for &p in pods {
+            let s = &self.pods[p].spec;
+            cpu += s.cpu_milli;
+            mem += s.memory_mib;
+            gpu += s.gpu.total_milli();
+        }
+        if cpu > it.cpu_milli || mem > it.memory_mib || gpu > it.gpus as u64 * crate::core::MILLI_PER_GPU as u64 {
+            return Ok(false);
+        }
         let mut c = ClusterState::new(self.cluster.options());
-        c.add_node(&np.types[off.ty].node_spec("fit".into(), off.labels.clone(), np.taints.clone()))
-            .map_err(|e| e.to_string())?;
+        c.add_node(&it.node_spec("fit".into(), off.labels.clone(), np.taints.clone())).map_err(|e| e.to_string())?;
         let mut sched = Scheduler::new(crate::core::PolicyName::FirstFit.build(&crate::core::Workload::default()));
         for &p in pods {
             match sched.place(&c, &self.pods[p].spec, &mut NoRandom) {
@@ -240,35 +277,54 @@ impl World<'_> {
         Ok(true)
     }
 
-    /// The offerings of pool `k` with capacity type `cap` able to run all `pods`, best first.
-    fn kp_launch_order(&self, k: usize, cap: CapacityType, pods: &[usize]) -> Result<Vec<usize>, String> {
+    /// Pool `k`'s offerings of capacity type `cap`, best first: on-demand by price, spot by
+    /// interruption bucket then price (price-capacity-optimized), ties by type name and zone.
+    fn kp_ranked(&self, k: usize, cap: CapacityType) -> Vec<usize> {
         let np = &self.spec.nodepools[k];
-        let mut fit_by_type: BTreeMap<usize, bool> = BTreeMap::new();
-        let mut out = Vec::new();
-        for (o, off) in np.offerings.iter().enumerate() {
-            if off.capacity != cap || !pods.iter().all(|&p| self.kp_offering_fits(k, o, &self.pods[p].spec)) {
+        let mut out: Vec<usize> = (0..np.offerings.len()).filter(|&o| np.offerings[o].capacity == cap).collect();
+        out.sort_by_cached_key(|&o| {
+            let off = &np.offerings[o];
+            let name = &np.types[off.ty].name;
+            (ranked(cap, self.spec.market.bucket(name, &off.zone), off.price), name.clone(), off.zone.clone())
+        });
+        out
+    }
+
+    /// The first offering of `ranked` (pool `k`) that admits every pod of `shapes` (ids into
+    /// `cache`), fits all `pods` together and passes `accept`.
+    fn kp_first_fit(
+        &self,
+        k: usize,
+        ranked: &[usize],
+        cache: &mut ShapeCache,
+        pods: &[usize],
+        mut accept: impl FnMut(&World<'_>, usize) -> bool,
+    ) -> Result<Option<usize>, String> {
+        let shapes: Vec<usize> = {
+            let mut v: Vec<usize> = pods.iter().map(|&p| cache.id(self, &self.pods[p].spec)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let mut by_type: BTreeMap<usize, bool> = BTreeMap::new();
+        for &o in ranked {
+            if !shapes.iter().all(|&sh| cache.fits[sh][k].binary_search(&o).is_ok()) || !accept(self, o) {
                 continue;
             }
-            let fits = match fit_by_type.get(&off.ty) {
+            let ty = self.spec.nodepools[k].offerings[o].ty;
+            let fits = match by_type.get(&ty) {
                 Some(&f) => f,
                 None => {
                     let f = self.kp_all_fit(k, o, pods)?;
-                    fit_by_type.insert(off.ty, f);
+                    by_type.insert(ty, f);
                     f
                 }
             };
             if fits {
-                out.push(o);
+                return Ok(Some(o));
             }
         }
-        let key = |o: usize| {
-            let off = &np.offerings[o];
-            let name = &np.types[off.ty].name;
-            let b = self.spec.market.bucket(name, &off.zone);
-            (ranked(cap, b, off.price), name.clone(), off.zone.clone())
-        };
-        out.sort_by_cached_key(|&o| key(o));
-        Ok(out)
+        Ok(None)
     }
 
     fn kp_provision_on(&mut self, c: &mut ClusterState, mut pending: Vec<usize>) -> Result<(), String> {
@@ -281,50 +337,46 @@ impl World<'_> {
         struct Claim {
             pool: usize,
             cap: CapacityType,
-            node: NodeId,
             pods: Vec<usize>,
         }
+        let mut cache = ShapeCache::default();
         let mut claims: Vec<Claim> = Vec::new();
+        let mut claim_of: BTreeMap<NodeId, usize> = BTreeMap::new();
         let mut usage: Vec<Usage> = (0..self.spec.nodepools.len()).map(|k| self.kp_usage(k)).collect();
         for p in pending {
             let spec = self.pods[p].spec.clone();
             if let Ok(pl) = sched.place(c, &spec, &mut NoRandom) {
                 c.bind(p as PodId, &spec, &pl).map_err(|e| e.to_string())?;
-                if let Some(cl) = claims.iter_mut().find(|cl| cl.node == pl.node) {
-                    cl.pods.push(p);
+                if let Some(&i) = claim_of.get(&pl.node) {
+                    claims[i].pods.push(p);
                 }
                 continue;
             }
+            let sh = cache.id(self, &spec);
             let mut opened = false;
             let mut compatible = false;
             for oi in 0..self.kp.order.len() {
                 let k = self.kp.order[oi];
                 let np = &self.spec.nodepools[k];
-                let fits: Vec<usize> =
-                    (0..np.offerings.len()).filter(|&o| self.kp_offering_fits(k, o, &spec)).collect();
+                let fits = &cache.fits[sh][k];
                 compatible |= !fits.is_empty();
-                let cands: Vec<usize> = fits
-                    .into_iter()
-                    .filter(|&o| {
-                        let off = &np.offerings[o];
-                        let it = &np.types[off.ty];
-                        !self.ice_blocked(&it.name, &off.zone, off.capacity)
-                            && np.limits.admit(usage[k].plus(Usage::of(it)))
-                    })
-                    .collect();
-                if cands.is_empty() {
-                    continue;
-                }
-                let cap = if cands.iter().any(|&o| np.offerings[o].capacity == CapacityType::Spot) {
+                let ok = |o: usize| {
+                    let off = &np.offerings[o];
+                    let it = &np.types[off.ty];
+                    !self.ice_blocked(&it.name, &off.zone, off.capacity) && np.limits.admit(usage[k].plus(Usage::of(it)))
+                };
+                let cap = if fits.iter().any(|&o| np.offerings[o].capacity == CapacityType::Spot && ok(o)) {
                     CapacityType::Spot
-                } else {
+                } else if fits.iter().any(|&o| ok(o)) {
                     CapacityType::OnDemand
+                } else {
+                    continue;
                 };
                 // The claim is sized as the largest type it could become, so later pods pack on it.
-                let largest = cands
+                let largest = fits
                     .iter()
                     .copied()
-                    .filter(|&o| np.offerings[o].capacity == cap)
+                    .filter(|&o| np.offerings[o].capacity == cap && ok(o))
                     .max_by(|&a, &b| {
                         let (ta, tb) = (&np.types[np.offerings[a].ty], &np.types[np.offerings[b].ty]);
                         (ta.gpus, ta.cpu_milli, ta.memory_mib)
@@ -336,16 +388,13 @@ impl World<'_> {
                 let off = &np.offerings[largest];
                 let it = &np.types[off.ty];
                 let id = c
-                    .add_node(&it.node_spec(
-                        format!("claim/{}/{}", np.name, claims.len()),
-                        off.labels.clone(),
-                        np.taints.clone(),
-                    ))
+                    .add_node(&it.node_spec(format!("claim/{}/{}", np.name, claims.len()), off.labels.clone(), np.taints.clone()))
                     .map_err(|e| e.to_string())?;
                 usage[k] = usage[k].plus(Usage::of(it));
                 let pl = sched.place(c, &spec, &mut NoRandom).map_err(|e| format!("claim for {}: {e}", spec.name))?;
                 c.bind(p as PodId, &spec, &pl).map_err(|e| e.to_string())?;
-                claims.push(Claim { pool: k, cap, node: id, pods: vec![p] });
+                claim_of.insert(id, claims.len());
+                claims.push(Claim { pool: k, cap, pods: vec![p] });
                 opened = true;
                 break;
             }
@@ -354,29 +403,31 @@ impl World<'_> {
                 let why = self.kp_why_incompatible(&spec);
                 self.recs[p].reason = why.clone();
                 let name = spec.name.clone();
-                self.event(
-                    "FailedProvisioning",
-                    format!("pod/{name}"),
-                    format!("incompatible with every NodePool: {why}"),
-                );
+                self.event("FailedProvisioning", format!("pod/{name}"), format!("incompatible with every NodePool: {why}"));
             }
         }
+        let mut ranked: BTreeMap<(usize, CapacityType), Vec<usize>> = BTreeMap::new();
         let mut retry = false;
         for cl in claims {
-            let order = self.kp_launch_order(cl.pool, cl.cap, &cl.pods)?;
+            let order = ranked.entry((cl.pool, cl.cap)).or_insert_with(|| self.kp_ranked(cl.pool, cl.cap)).clone();
             let mut launched = false;
-            for o in order {
+            let mut skip: Vec<usize> = Vec::new();
+            loop {
+                // The best offering left that fits the claim; one out of capacity is skipped
+                // for the TTL and the next one tried, as EC2 Fleet does within one request.
+                let pick = self.kp_first_fit(cl.pool, &order, &mut cache, &cl.pods, |w, o| {
+                    let off = &w.spec.nodepools[cl.pool].offerings[o];
+                    !skip.contains(&o) && !w.ice_blocked(&w.spec.nodepools[cl.pool].types[off.ty].name, &off.zone, off.capacity)
+                })?;
+                let Some(o) = pick else { break };
                 let np = &self.spec.nodepools[cl.pool];
                 let off = &np.offerings[o];
                 let it_name = np.types[off.ty].name.clone();
                 let zone = off.zone.clone();
-                if self.ice_blocked(&it_name, &zone, off.capacity) {
-                    continue;
-                }
-                let key = most_specific(&self.kp.stock, &it_name, &zone, off.capacity).map(|(k, _)| k.clone());
+                let cap = off.capacity;
+                let key = most_specific(&self.kp.stock, &it_name, &zone, cap).map(|(k, _)| k.clone());
                 if let Some(k) = &key {
                     if self.kp.stock[k] == 0 {
-                        let cap = off.capacity;
                         let until = self.now.plus(self.spec.karpenter.unavailable_ttl);
                         self.kp.ice.insert((it_name.clone(), zone.clone(), cap), until);
                         self.counters.provisioning_failures += 1;
@@ -386,6 +437,7 @@ impl World<'_> {
                             format!("nodepool/{pool}"),
                             format!("InsufficientInstanceCapacity: {it_name} {} in {zone}", cap.as_str()),
                         );
+                        skip.push(o);
                         continue;
                     }
                     *self.kp.stock.get_mut(k).expect("present") -= 1;
@@ -852,24 +904,27 @@ impl World<'_> {
         let price: u64 = set.iter().map(|&n| self.nodes[n].row.price_micro_h).sum();
         let all_spot = set.iter().all(|&n| self.nodes[n].row.capacity_type == "spot");
         let mut best: Option<(u64, usize, usize)> = None;
+        let mut cache = ShapeCache::default();
         for &k in &self.kp.order.clone() {
+            let usage = self.kp_usage(k);
             for cap in [CapacityType::Spot, CapacityType::OnDemand] {
                 if cap == CapacityType::Spot && all_spot && !self.spec.karpenter.spot_to_spot {
                     continue;
                 }
-                let usage = self.kp_usage(k);
-                for o in self.kp_launch_order(k, cap, &left)? {
-                    let np = &self.spec.nodepools[k];
+                let mut order = self.kp_ranked(k, cap);
+                order.sort_by_key(|&o| self.spec.nodepools[k].offerings[o].price); // stable: rank breaks ties
+                let pick = self.kp_first_fit(k, &order, &mut cache, &left, |w, o| {
+                    let np = &w.spec.nodepools[k];
                     let off = &np.offerings[o];
                     let it = &np.types[off.ty];
-                    if off.price >= price
-                        || self.ice_blocked(&it.name, &off.zone, cap)
-                        || !np.limits.admit(usage.plus(Usage::of(it)))
-                    {
-                        continue;
-                    }
-                    if best.is_none_or(|(p, _, _)| off.price < p) {
-                        best = Some((off.price, k, o));
+                    off.price < price
+                        && !w.ice_blocked(&it.name, &off.zone, cap)
+                        && np.limits.admit(usage.plus(Usage::of(it)))
+                })?;
+                if let Some(o) = pick {
+                    let p = self.spec.nodepools[k].offerings[o].price;
+                    if best.is_none_or(|(b, _, _)| p < b) {
+                        best = Some((p, k, o));
                     }
                 }
             }
