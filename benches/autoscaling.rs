@@ -112,18 +112,41 @@ fn big_catalog() -> String {
             offers.join(", ")
         ));
     };
-    for (fam, model) in [("g4dn", "T4"), ("g5", "A10G"), ("g6", "L4"), ("g6e", "L40S"), ("p3", "V100"), ("p4d", "A100"), ("p5", "H100")] {
+    for (fam, model) in
+        [("g4dn", "T4"), ("g5", "A10G"), ("g6", "L4"), ("g6e", "L40S"), ("p3", "V100"), ("p4d", "A100"), ("p5", "H100")]
+    {
         for (size, vcpu) in sizes.iter().skip(1) {
-            let gpus = match *vcpu { v if v >= 192 => 8, v if v >= 96 => 8, v if v >= 48 => 4, _ => 1 };
-            push(format!("{fam}.{size}"), *vcpu, vcpu * 4, Some((model, gpus)), 0.25 * *vcpu as f64 + 0.5 * gpus as f64);
+            let gpus = match *vcpu {
+                v if v >= 192 => 8,
+                v if v >= 96 => 8,
+                v if v >= 48 => 4,
+                _ => 1,
+            };
+            push(
+                format!("{fam}.{size}"),
+                *vcpu,
+                vcpu * 4,
+                Some((model, gpus)),
+                0.25 * *vcpu as f64 + 0.5 * gpus as f64,
+            );
         }
     }
     for cat in ["m", "c", "r"] {
         for gen in 5..=7 {
             for var in ["", "a", "i", "d", "n"] {
                 for (size, vcpu) in sizes {
-                    let mem = match cat { "c" => vcpu * 2, "m" => vcpu * 4, _ => vcpu * 8 };
-                    push(format!("{cat}{gen}{var}.{size}"), vcpu, mem, None, 0.05 * vcpu as f64 * (1.0 + gen as f64 / 20.0));
+                    let mem = match cat {
+                        "c" => vcpu * 2,
+                        "m" => vcpu * 4,
+                        _ => vcpu * 8,
+                    };
+                    push(
+                        format!("{cat}{gen}{var}.{size}"),
+                        vcpu,
+                        mem,
+                        None,
+                        0.05 * vcpu as f64 * (1.0 + gen as f64 / 20.0),
+                    );
                 }
             }
         }

@@ -210,6 +210,53 @@ pub struct DeploymentSpec {
     pub grace: SimTime,
     /// Annotated `karpenter.sh/do-not-disrupt: "true"`.
     pub do_not_disrupt: bool,
+    /// Pod template labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// `minAvailable` / `maxUnavailable` of a PodDisruptionBudget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntOrPercent {
+    /// A count of pods.
+    Int(u32),
+    /// A percentage of the expected pods, rounded up (as the disruption controller scales it).
+    Percent(u32),
+}
+
+impl IntOrPercent {
+    /// The count out of `total` pods.
+    pub fn of(self, total: u32) -> u32 {
+        match self {
+            IntOrPercent::Int(n) => n,
+            IntOrPercent::Percent(p) => (total as u64 * p as u64).div_ceil(100) as u32,
+        }
+    }
+}
+
+/// A validated PodDisruptionBudget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pdb {
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.selector.matchLabels`.
+    pub selector: BTreeMap<String, String>,
+    /// `spec.minAvailable`.
+    pub min_available: Option<IntOrPercent>,
+    /// `spec.maxUnavailable`.
+    pub max_unavailable: Option<IntOrPercent>,
+}
+
+impl Pdb {
+    /// Evictions allowed now, with `expected` pods selected (alive) of which `healthy` run
+    /// (Kubernetes' `disruptionsAllowed = currentHealthy - desiredHealthy`, at least 0).
+    pub fn allowed(&self, expected: u32, healthy: u32) -> u32 {
+        let desired = match (self.min_available, self.max_unavailable) {
+            (Some(m), _) => m.of(expected),
+            (None, Some(u)) => expected.saturating_sub(u.of(expected)),
+            (None, None) => 0,
+        };
+        healthy.saturating_sub(desired)
+    }
 }
 
 /// One timeline step.
@@ -250,6 +297,8 @@ pub struct AutoscaleSpec {
     pub market: crate::market::spot::SpotMarket,
     /// Minutes since the Unix epoch at simulated time 0 (for cron schedules).
     pub start_unix_minute: i64,
+    /// PodDisruptionBudgets.
+    pub pdbs: Vec<Pdb>,
 }
 
 /// Validated Karpenter controller settings (defaults and sources in

@@ -140,6 +140,34 @@ fn underutilized_node_is_replaced_by_a_cheaper_one_unless_a_pod_says_do_not_disr
 }
 
 #[test]
+fn a_pod_disruption_budget_holds_consolidation_while_it_allows_no_eviction() {
+    let dir = tmp("kp-pdb");
+    let pool = a10g_pool("        consolidationPolicy: WhenEmptyOrUnderutilized\n        consolidateAfter: 1m\n");
+    let run_with = |min_available: &str, name: &str| {
+        let timeline = deployment(2, 1, "30m", "")
+            .replace("      annotations: {}\n", "      annotations: {}\n      labels: {app: infer}\n");
+        let extra = format!(
+            "{timeline}pod_disruption_budgets:\n  - apiVersion: policy/v1\n    kind: PodDisruptionBudget\n    metadata: {{name: infer-pdb, namespace: ml-serving}}\n    spec: {{minAvailable: {min_available}, selector: {{matchLabels: {{app: infer}}}}}}\nsimulation: {{end: 2h, sample_interval: 1m}}\n"
+        );
+        let f = scenario(&dir, name, &pool, &extra);
+        let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            err.contains("infer-pdb") && err.contains("metadata.namespace"),
+            "the namespace is reported as ignored: {err}"
+        );
+        csv(&run(&f, &format!("{name}-out")), "nodes.csv")
+    };
+    // minAvailable 1 with one replica left: no eviction allowed, the big node stays.
+    let held = run_with("1", "held");
+    assert_eq!(held.len(), 1, "{held:?}");
+    // minAvailable 0: the replica may move, and the node is replaced by a cheaper one.
+    let free = run_with("0", "free");
+    assert_eq!(free.len(), 2, "{free:?}");
+    assert_eq!(free[1]["instance_type"], "g5.xlarge");
+}
+
+#[test]
 fn a_budget_of_zero_nodes_in_business_hours_blocks_consolidation_until_the_window_ends() {
     let dir = tmp("kp-budget");
     // Seed 003: `nodes: '0'` with schedule `0 9 * * MON-FRI`, duration 10h. Time 0 is Monday 08:00 UTC.

@@ -157,6 +157,8 @@ struct Pod {
     failed_once: bool,
     reported_no_pool: bool,
     do_not_disrupt: bool,
+    /// PodDisruptionBudgets selecting the pod.
+    pdbs: Vec<usize>,
     checkpoint: Option<SimTime>,
     /// The trace pod this one retries (itself for a first attempt), and attempts so far.
     origin: usize,
@@ -540,6 +542,7 @@ impl<'a> World<'a> {
             failed_once: false,
             reported_no_pool: false,
             do_not_disrupt: false,
+            pdbs: Vec::new(),
             checkpoint: None,
             origin: idx,
             retries: 0,
@@ -554,8 +557,13 @@ impl<'a> World<'a> {
         dep.next += 1;
         let (image, bytes, grace) = (dep.spec.image.clone(), dep.spec.image_bytes, dep.spec.grace);
         let dnd = self.deployments[d].spec.do_not_disrupt;
+        let labels = &self.deployments[d].spec.labels;
+        let pdbs: Vec<usize> = (0..self.spec.pdbs.len())
+            .filter(|&b| self.spec.pdbs[b].selector.iter().all(|(k, v)| labels.get(k) == Some(v)))
+            .collect();
         let idx = self.new_pod(spec, Some(d), image, bytes, grace, self.now);
         self.pods[idx].do_not_disrupt = dnd;
+        self.pods[idx].pdbs = pdbs;
         self.deployments[d].pods.push(idx);
         self.pending.push_back(idx);
         self.want_schedule()

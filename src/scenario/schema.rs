@@ -85,6 +85,11 @@ pub struct RawScenario {
     /// Spot prices, interruptions and offering stock.
     #[serde(default)]
     pub market: RawMarket,
+    /// PodDisruptionBudget manifests (`policy/v1`), as users write them: `minAvailable` or
+    /// `maxUnavailable` (a count or a percentage) over the pods `selector.matchLabels` selects.
+    /// Karpenter's voluntary disruptions respect them.
+    #[serde(default)]
+    pub pod_disruption_budgets: Vec<serde_json::Value>,
 }
 
 /// Karpenter controller settings (the defaults are upstream's; sources beside each).
@@ -390,6 +395,9 @@ pub struct RawDeployment {
     /// disruption off the pod's node. Others are carried and ignored.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+    /// Pod template labels (what PodDisruptionBudgets select).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 fn thirty() -> u64 {

@@ -679,6 +679,7 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
                     image_bytes,
                     grace: SimTime::from_secs(d.termination_grace_period_seconds),
                     do_not_disrupt: do_not_disrupt(&d.annotations),
+                    labels: d.labels.clone(),
                 })
             }
             (None, Some(sc), None) => {
@@ -719,5 +720,6 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
         karpenter: kp.config,
         market: kp.market,
         start_unix_minute: kp.start_unix_minute,
+        pdbs: kp.pdbs,
     })
 }

@@ -33,7 +33,11 @@
 //! new pending pod, and the work since that checkpoint is counted lost), and the node is
 //! terminated once its pods' grace periods have run out, capped by the NodePool's
 //! `terminationGracePeriod` and, for a spot interruption, by the 2-minute notice.
-//! Not modelled: drift, PodDisruptionBudgets, pod priority and preemption, daemonset overhead.
+//! PodDisruptionBudgets: a node (or a set of nodes) is a consolidation candidate only when
+//! evicting its running pods stays within every budget's allowed disruptions (healthy pods above
+//! `minAvailable`, or within `maxUnavailable` of the expected ones). Expiration and interruptions
+//! do not wait for them.
+//! Not modelled: drift, pod priority and preemption, daemonset overhead.
 
 use super::{Ev, NoRandom, PState, World};
 use crate::core::{ClusterState, NodeId, NodeTemplate, PodId, PodSpec, Scheduler};
@@ -363,7 +367,8 @@ impl World<'_> {
                 let ok = |o: usize| {
                     let off = &np.offerings[o];
                     let it = &np.types[off.ty];
-                    !self.ice_blocked(&it.name, &off.zone, off.capacity) && np.limits.admit(usage[k].plus(Usage::of(it)))
+                    !self.ice_blocked(&it.name, &off.zone, off.capacity)
+                        && np.limits.admit(usage[k].plus(Usage::of(it)))
                 };
                 let cap = if fits.iter().any(|&o| np.offerings[o].capacity == CapacityType::Spot && ok(o)) {
                     CapacityType::Spot
@@ -388,7 +393,11 @@ impl World<'_> {
                 let off = &np.offerings[largest];
                 let it = &np.types[off.ty];
                 let id = c
-                    .add_node(&it.node_spec(format!("claim/{}/{}", np.name, claims.len()), off.labels.clone(), np.taints.clone()))
+                    .add_node(&it.node_spec(
+                        format!("claim/{}/{}", np.name, claims.len()),
+                        off.labels.clone(),
+                        np.taints.clone(),
+                    ))
                     .map_err(|e| e.to_string())?;
                 usage[k] = usage[k].plus(Usage::of(it));
                 let pl = sched.place(c, &spec, &mut NoRandom).map_err(|e| format!("claim for {}: {e}", spec.name))?;
@@ -403,7 +412,11 @@ impl World<'_> {
                 let why = self.kp_why_incompatible(&spec);
                 self.recs[p].reason = why.clone();
                 let name = spec.name.clone();
-                self.event("FailedProvisioning", format!("pod/{name}"), format!("incompatible with every NodePool: {why}"));
+                self.event(
+                    "FailedProvisioning",
+                    format!("pod/{name}"),
+                    format!("incompatible with every NodePool: {why}"),
+                );
             }
         }
         let mut ranked: BTreeMap<(usize, CapacityType), Vec<usize>> = BTreeMap::new();
@@ -417,7 +430,8 @@ impl World<'_> {
                 // for the TTL and the next one tried, as EC2 Fleet does within one request.
                 let pick = self.kp_first_fit(cl.pool, &order, &mut cache, &cl.pods, |w, o| {
                     let off = &w.spec.nodepools[cl.pool].offerings[o];
-                    !skip.contains(&o) && !w.ice_blocked(&w.spec.nodepools[cl.pool].types[off.ty].name, &off.zone, off.capacity)
+                    !skip.contains(&o)
+                        && !w.ice_blocked(&w.spec.nodepools[cl.pool].types[off.ty].name, &off.zone, off.capacity)
                 })?;
                 let Some(o) = pick else { break };
                 let np = &self.spec.nodepools[cl.pool];
@@ -753,9 +767,47 @@ impl World<'_> {
         t
     }
 
+    /// Evictions each PodDisruptionBudget allows now.
+    fn kp_pdb_allowed(&self) -> Vec<u32> {
+        let mut expected = vec![0u32; self.spec.pdbs.len()];
+        let mut healthy = vec![0u32; self.spec.pdbs.len()];
+        for p in &self.pods {
+            for &b in &p.pdbs {
+                match p.state {
+                    PState::Running => {
+                        expected[b] += 1;
+                        healthy[b] += 1;
+                    }
+                    PState::Pending | PState::Bound => expected[b] += 1,
+                    _ => {}
+                }
+            }
+        }
+        (0..self.spec.pdbs.len()).map(|b| self.spec.pdbs[b].allowed(expected[b], healthy[b])).collect()
+    }
+
+    /// Whether evicting the running pods of `nodes` stays within the PDBs' `allowed`.
+    fn kp_pdbs_permit(&self, nodes: &[usize], allowed: &[u32]) -> bool {
+        if allowed.is_empty() {
+            return true;
+        }
+        let mut take = vec![0u32; allowed.len()];
+        for &n in nodes {
+            for &p in &self.nodes[n].pods {
+                if self.pods[p].state == PState::Running {
+                    for &b in &self.pods[p].pdbs {
+                        take[b] += 1;
+                    }
+                }
+            }
+        }
+        take.iter().zip(allowed).all(|(t, a)| t <= a)
+    }
+
     /// Consolidation candidates: joined nodes, idle of pod changes for consolidateAfter, without a
-    /// do-not-disrupt pod, not already being replaced.
+    /// do-not-disrupt pod, whose pods the PodDisruptionBudgets let go, not already being replaced.
     fn kp_candidates(&self) -> Vec<usize> {
+        let pdb = self.kp_pdb_allowed();
         (0..self.nodes.len())
             .filter(|&n| {
                 let node = &self.nodes[n];
@@ -764,7 +816,9 @@ impl World<'_> {
                     return false;
                 }
                 let Some(ca) = self.spec.nodepools[k.pool].consolidate_after else { return false };
-                self.now.0 - k.last_change.0 >= ca.0 && !node.pods.iter().any(|&p| self.pods[p].do_not_disrupt)
+                self.now.0 - k.last_change.0 >= ca.0
+                    && !node.pods.iter().any(|&p| self.pods[p].do_not_disrupt)
+                    && self.kp_pdbs_permit(&[n], &pdb)
             })
             .collect()
     }
@@ -811,7 +865,11 @@ impl World<'_> {
         under.sort_by_key(|&n| (self.nodes[n].pods.len(), std::cmp::Reverse(self.nodes[n].row.price_micro_h), n));
         under.truncate(100);
         // Multi-node: the longest prefix (within budgets) that can go or be replaced by one node.
+        let pdb = self.kp_pdb_allowed();
         let within_budget = |w: &World<'_>, set: &[usize]| {
+            if !w.kp_pdbs_permit(set, &pdb) {
+                return false;
+            }
             let mut per: BTreeMap<usize, u32> = BTreeMap::new();
             for &n in set {
                 *per.entry(pool_of(w, n)).or_default() += 1;

@@ -6,7 +6,7 @@ use crate::market::spot::{Bucket, HistoricInterruption, OfferingKey, SpotMarket}
 use crate::market::Catalog;
 use crate::scalers::cron::parse_utc_minute;
 use crate::scalers::karpenter::{load_nodepool, NodePool};
-use crate::scalers::KarpenterConfig;
+use crate::scalers::{IntOrPercent, KarpenterConfig, Pdb};
 use crate::scenario::schema::RawScenario;
 use serde_json::Value;
 
@@ -16,6 +16,7 @@ pub(super) struct KarpenterParts {
     pub config: KarpenterConfig,
     pub market: SpotMarket,
     pub start_unix_minute: i64,
+    pub pdbs: Vec<Pdb>,
     pub warnings: Vec<String>,
 }
 
@@ -93,7 +94,91 @@ pub(super) fn karpenter_parts(
         return Err(cx.err("karpenter.batch_max_duration", "must not be shorter than batch_idle_duration"));
     }
     let start_unix_minute = parse_utc_minute(&raw.simulation.start).map_err(|m| cx.err("simulation.start", m))?;
-    Ok(KarpenterParts { nodepools, config, market, start_unix_minute, warnings })
+    let mut pdbs = Vec::new();
+    for (i, doc) in raw.pod_disruption_budgets.iter().enumerate() {
+        pdbs.push(pdb(cx, doc, i, &mut warnings)?);
+    }
+    Ok(KarpenterParts { nodepools, config, market, start_unix_minute, pdbs, warnings })
+}
+
+/// A `policy/v1` PodDisruptionBudget manifest. Read leniently: fields not modelled
+/// (`metadata.namespace`, `matchExpressions`, `unhealthyPodEvictionPolicy`, ...) are listed in a
+/// warning.
+fn pdb(cx: &Ctx<'_>, doc: &Value, i: usize, warnings: &mut Vec<String>) -> Result<Pdb, ScenarioError> {
+    let at = |f: &str| format!("pod_disruption_budgets[{i}].{f}");
+    let mut ignored = Vec::new();
+    let Some(top) = doc.as_object() else {
+        return Err(cx.err(format!("pod_disruption_budgets[{i}]"), "expected a PodDisruptionBudget manifest"));
+    };
+    for k in top.keys().filter(|k| !["apiVersion", "kind", "metadata", "spec"].contains(&k.as_str())) {
+        ignored.push(k.clone());
+    }
+    let kind = top.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind != "PodDisruptionBudget" {
+        return Err(cx.err(at("kind"), format!("`{kind}`; expected PodDisruptionBudget")));
+    }
+    let api = top.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    if api != "policy/v1" {
+        return Err(cx.err(at("apiVersion"), format!("`{api}`; expected policy/v1")));
+    }
+    let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
+    if name.is_empty() {
+        return Err(cx.err(at("metadata.name"), "missing; a PodDisruptionBudget needs a name"));
+    }
+    if let Some(m) = top.get("metadata").and_then(Value::as_object) {
+        ignored.extend(m.keys().filter(|k| *k != "name").map(|k| format!("metadata.{k}")));
+    }
+    let empty = serde_json::Map::new();
+    let spec = top.get("spec").and_then(Value::as_object).unwrap_or(&empty);
+    ignored.extend(
+        spec.keys()
+            .filter(|k| !["minAvailable", "maxUnavailable", "selector"].contains(&k.as_str()))
+            .map(|k| format!("spec.{k}")),
+    );
+    let count = |f: &str, v: Option<&Value>| -> Result<Option<IntOrPercent>, ScenarioError> {
+        let Some(v) = v else { return Ok(None) };
+        let bad = || cx.err(at(f), format!("{v}; expected a count (`2`) or a percentage (`50%`)"));
+        if let Some(n) = v.as_u64() {
+            return u32::try_from(n).map(|n| Some(IntOrPercent::Int(n))).map_err(|_| bad());
+        }
+        let s = v.as_str().ok_or_else(bad)?;
+        match s.strip_suffix('%') {
+            Some(p) => {
+                p.parse::<u32>().ok().filter(|&p| p <= 100).map(|p| Some(IntOrPercent::Percent(p))).ok_or_else(bad)
+            }
+            None => s.parse::<u32>().map(|n| Some(IntOrPercent::Int(n))).map_err(|_| bad()),
+        }
+    };
+    let min_available = count("spec.minAvailable", spec.get("minAvailable"))?;
+    let max_unavailable = count("spec.maxUnavailable", spec.get("maxUnavailable"))?;
+    if min_available.is_some() == max_unavailable.is_some() {
+        return Err(cx.err(at("spec"), "expected exactly one of minAvailable and maxUnavailable"));
+    }
+    let mut selector = std::collections::BTreeMap::new();
+    if let Some(sel) = spec.get("selector").and_then(Value::as_object) {
+        ignored.extend(sel.keys().filter(|k| *k != "matchLabels").map(|k| format!("spec.selector.{k}")));
+        if let Some(ml) = sel.get("matchLabels").and_then(Value::as_object) {
+            for (k, v) in ml {
+                let v = v
+                    .as_str()
+                    .ok_or_else(|| cx.err(at(&format!("spec.selector.matchLabels.{k}")), "expected a string"))?;
+                selector.insert(k.clone(), v.to_string());
+            }
+        }
+    }
+    if selector.is_empty() {
+        return Err(
+            cx.err(at("spec.selector.matchLabels"), "expected at least one label (fleetsim selects by matchLabels)")
+        );
+    }
+    if !ignored.is_empty() {
+        warnings.push(format!(
+            "{}: PodDisruptionBudget {name}: fields fleetsim does not model, ignored: {}",
+            cx.file,
+            ignored.join(", ")
+        ));
+    }
+    Ok(Pdb { name, selector, min_available, max_unavailable })
 }
 
 fn market(cx: &Ctx<'_>, raw: &RawScenario, catalog: &Catalog) -> Result<SpotMarket, ScenarioError> {
