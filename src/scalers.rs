@@ -263,7 +263,7 @@ impl Pdb {
 #[derive(Debug, Clone)]
 pub enum TimelineOp {
     /// Create a Deployment.
-    Apply(DeploymentSpec),
+    Apply(Box<DeploymentSpec>),
     /// Set a Deployment's replicas.
     Scale {
         /// Deployment.

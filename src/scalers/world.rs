@@ -588,7 +588,7 @@ impl<'a> World<'a> {
                 if self.deployment(&d.name).is_some() {
                     return Err(format!("timeline[{i}]: deployment `{}` already exists", d.name));
                 }
-                self.deployments.push(Deployment { spec: d.clone(), pods: Vec::new(), next: 0, deleted: false });
+                self.deployments.push(Deployment { spec: (**d).clone(), pods: Vec::new(), next: 0, deleted: false });
                 let di = self.deployments.len() - 1;
                 for _ in 0..d.replicas {
                     self.create_replica(di)?;

@@ -668,7 +668,7 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
                     return Err(cx.err(fa("replicas"), format!("{} is absurd; expected at most 100000", d.replicas)));
                 }
                 known.insert(d.name.clone());
-                TimelineOp::Apply(DeploymentSpec {
+                TimelineOp::Apply(Box::new(DeploymentSpec {
                     name: d.name.clone(),
                     replicas: d.replicas,
                     template,
@@ -680,7 +680,7 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
                     grace: SimTime::from_secs(d.termination_grace_period_seconds),
                     do_not_disrupt: do_not_disrupt(&d.annotations),
                     labels: d.labels.clone(),
-                })
+                }))
             }
             (None, Some(sc), None) => {
                 if !known.contains(&sc.deployment) {
