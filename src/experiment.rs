@@ -138,6 +138,8 @@ fn static_rows(s: &Scenario) -> Vec<NodeRow> {
             reason: String::new(),
             price_micro_h: 0,
             on_demand_micro_h: 0,
+            billed_micro: 0,
+            billed_from: crate::engine::SimTime::ZERO,
         })
         .collect()
 }

@@ -223,6 +223,27 @@ fn spot_interruption_gives_notice_reclaims_the_node_and_the_job_loses_at_most_on
 }
 
 #[test]
+fn spot_price_history_changes_the_bill_of_running_nodes_and_the_choice_of_new_ones() {
+    let dir = tmp("kp-price");
+    let prices = dir.join("prices.csv");
+    // g5.xlarge spot doubles at 1 h (0.302 -> 0.604 $/h): dearer than g5.2xlarge spot (0.364).
+    std::fs::write(&prices, "at,instance_type,zone,price\n1h,g5.xlarge,us-east-1a,0.604\n").unwrap();
+    let pool = "    spec:\n      template:\n        spec:\n          requirements:\n            - {key: karpenter.sh/capacity-type, operator: In, values: [spot]}\n            - {key: node.kubernetes.io/instance-type, operator: In, values: [g5.xlarge, g5.2xlarge]}\n            - {key: topology.kubernetes.io/zone, operator: In, values: [us-east-1a]}\n      disruption: {consolidateAfter: Never}\n";
+    let extra = format!(
+        "workload:\n  pods:\n    - {{name: a, at: 0s, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\n    - {{name: b, at: 90m, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\nmarket:\n  spot_prices_csv: {}\nsimulation: {{end: 3h, sample_interval: 10m}}\n",
+        prices.display()
+    );
+    let out = run(&scenario(&dir, "price", pool, &extra), "kp-price-out");
+    let nodes = csv(&out, "nodes.csv");
+    assert_eq!(nodes.len(), 2, "{nodes:?}");
+    assert_eq!(nodes[0]["instance_type"], "g5.xlarge", "the cheapest spot offering at t=0");
+    assert_eq!(nodes[1]["instance_type"], "g5.2xlarge", "after the change g5.2xlarge is cheaper");
+    // Launched at 1 s: 3599 s at 0.302 $/h, then 2 h at 0.604 $/h.
+    let want = 0.302 * 3599.0 / 3600.0 + 0.604 * 2.0;
+    assert!((num(&nodes[0], "cost_usd") - want).abs() < 1e-5, "{} vs {want}", nodes[0]["cost_usd"]);
+}
+
+#[test]
 fn capacity_errors_make_the_pool_fall_through_to_the_next_weight() {
     let dir = tmp("kp-ice");
     let tiers = root().join("scenarios/karpenter/seed-003-tiers.yaml");

@@ -14,6 +14,10 @@
 //! - **Stock.** Instances available per offering (`g5.xlarge`, `g5.xlarge/spot`,
 //!   `g5.xlarge/us-east-1a/spot`; the most specific key applies, absent means unlimited). A launch
 //!   into an exhausted offering fails as EC2's InsufficientInstanceCapacity does.
+//! - **Price history.** A file of `at,instance_type,zone,price` rows (USD/h, as
+//!   `aws ec2 describe-spot-price-history` reports them, with `at` relative to the scenario's
+//!   start) replaces an offering's spot price from `at` on, for decisions and for the billing of
+//!   the spot nodes already running.
 
 use crate::engine::{SimTime, Stream};
 use std::collections::BTreeMap;
@@ -166,6 +170,19 @@ pub struct HistoricInterruption {
     pub count: u32,
 }
 
+/// One row of a spot price history file: from `at` on, the offering's spot price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoricPrice {
+    /// From when.
+    pub at: SimTime,
+    /// Instance type.
+    pub instance_type: String,
+    /// Zone.
+    pub zone: String,
+    /// Price, micro-USD per hour.
+    pub price: u64,
+}
+
 /// Validated spot market settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpotMarket {
@@ -179,6 +196,8 @@ pub struct SpotMarket {
     pub notice: SimTime,
     /// Interruptions replayed from a file.
     pub history: Vec<HistoricInterruption>,
+    /// Spot prices replayed from a file, in time order.
+    pub price_history: Vec<HistoricPrice>,
     /// Instances available per offering; absent offerings are unlimited.
     pub stock: BTreeMap<OfferingKey, u32>,
 }
@@ -191,6 +210,7 @@ impl Default for SpotMarket {
             interruption_by_offering: BTreeMap::new(),
             notice: SimTime::from_secs(120),
             history: Vec::new(),
+            price_history: Vec::new(),
             stock: BTreeMap::new(),
         }
     }

@@ -45,13 +45,17 @@ pub struct NodeRow {
     /// On-demand price of the same type and zone, micro-USD per hour (what the node would have
     /// cost on demand; equal to `price_micro_h` for on-demand nodes).
     pub on_demand_micro_h: u64,
+    /// Cost billed before `billed_from` (spot price changes close a segment), micro-USD.
+    pub billed_micro: u64,
+    /// Start of the segment billed at `price_micro_h` (the launch, or the last price change).
+    pub billed_from: SimTime,
 }
 
 impl NodeRow {
     /// Cost up to `t` (or its termination), micro-USD.
     pub fn cost_until(&self, t: SimTime) -> u64 {
         let end = self.terminated.unwrap_or(t).min(t);
-        cost_micro(self.price_micro_h, end.0.saturating_sub(self.launched.0))
+        self.billed_micro + cost_micro(self.price_micro_h, end.0.saturating_sub(self.billed_from.0))
     }
 }
 
@@ -207,6 +211,8 @@ enum Ev {
     NodeGone(usize, u8),
     /// An interruption replayed from the history file.
     History(usize),
+    /// A spot price change replayed from the price history file.
+    SpotPrice(usize),
 }
 
 /// An autoscaling run.
@@ -269,6 +275,8 @@ impl<'a> World<'a> {
                 reason: String::new(),
                 price_micro_h: 0,
                 on_demand_micro_h: 0,
+                billed_micro: 0,
+                billed_from: SimTime::ZERO,
             })
             .collect();
         World {
@@ -430,6 +438,7 @@ impl<'a> World<'a> {
                 Ev::SpotNotice(n) => self.kp_spot_notice(n)?,
                 Ev::NodeGone(n, why) => self.terminate(n, karpenter::GONE[why as usize])?,
                 Ev::History(i) => self.kp_history(i)?,
+                Ev::SpotPrice(i) => self.kp_spot_price(i),
             }
             let tot = self.cluster.totals();
             self.peak = self.peak.max(tot.gpu_milli_allocated);
@@ -800,6 +809,8 @@ impl<'a> World<'a> {
                 reason: String::new(),
                 price_micro_h: price,
                 on_demand_micro_h: price,
+                billed_micro: 0,
+                billed_from: self.now,
             },
             pool,
             itype: ty,

@@ -151,6 +151,9 @@ pub struct RawMarket {
     /// A CSV of interruptions to replay: `at,instance_type,zone[,count]`.
     #[serde(default)]
     pub interruptions_csv: Option<String>,
+    /// A CSV of spot prices to replay: `at,instance_type,zone,price` (USD/h from `at` on).
+    #[serde(default)]
+    pub spot_prices_csv: Option<String>,
     /// Instances available per offering (`g5.xlarge`, `g5.xlarge/spot`,
     /// `g5.xlarge/us-east-1a/spot`); absent: unlimited.
     #[serde(default)]
@@ -175,6 +178,7 @@ impl Default for RawMarket {
             interruption_by_offering: BTreeMap::new(),
             interruption_notice: m2(),
             interruptions_csv: None,
+            spot_prices_csv: None,
             stock: BTreeMap::new(),
         }
     }

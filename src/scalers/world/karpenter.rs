@@ -88,6 +88,8 @@ pub(super) struct KState {
     templates: Vec<Vec<NodeTemplate>>,
     /// Pools in the order provisioning tries them.
     order: Vec<usize>,
+    /// Spot prices replayed from the price history, by (type, zone): they replace the offerings'.
+    spot_price: BTreeMap<(String, String), u64>,
 }
 
 impl KState {
@@ -121,6 +123,7 @@ impl KState {
             seen: None,
             templates,
             order,
+            spot_price: BTreeMap::new(),
         }
     }
 }
@@ -188,7 +191,44 @@ impl World<'_> {
                 self.push(h.at, Phase::Lifecycle, Ev::History(i))?;
             }
         }
+        for (i, h) in self.spec.market.price_history.iter().enumerate() {
+            if h.at <= end {
+                self.push(h.at, Phase::Lifecycle, Ev::SpotPrice(i))?;
+            }
+        }
         Ok(())
+    }
+
+    /// The price of pool `k`'s offering `o` now, micro-USD per hour.
+    fn kp_price(&self, k: usize, o: usize) -> u64 {
+        let off = &self.spec.nodepools[k].offerings[o];
+        if off.capacity == CapacityType::Spot && !self.kp.spot_price.is_empty() {
+            let name = &self.spec.nodepools[k].types[off.ty].name;
+            if let Some(&p) = self.kp.spot_price.get(&(name.clone(), off.zone.clone())) {
+                return p;
+            }
+        }
+        off.price
+    }
+
+    /// A spot price change: later launches and decisions use it, and running spot nodes of the
+    /// offering are billed at it from now on (EC2 bills spot at the price of each period).
+    pub(super) fn kp_spot_price(&mut self, i: usize) {
+        let h = &self.spec.market.price_history[i];
+        self.kp.spot_price.insert((h.instance_type.clone(), h.zone.clone()), h.price);
+        let now = self.now;
+        for n in &mut self.nodes {
+            let r = &mut n.row;
+            if r.terminated.is_none()
+                && r.capacity_type == "spot"
+                && r.instance_type == h.instance_type
+                && r.zone == h.zone
+            {
+                r.billed_micro += crate::market::cost_micro(r.price_micro_h, now.0 - r.billed_from.0);
+                r.billed_from = now;
+                r.price_micro_h = h.price;
+            }
+        }
     }
 
     /// A pod became unschedulable: open or extend the batch.
@@ -289,7 +329,7 @@ impl World<'_> {
         out.sort_by_cached_key(|&o| {
             let off = &np.offerings[o];
             let name = &np.types[off.ty].name;
-            (ranked(cap, self.spec.market.bucket(name, &off.zone), off.price), name.clone(), off.zone.clone())
+            (ranked(cap, self.spec.market.bucket(name, &off.zone), self.kp_price(k, o)), name.clone(), off.zone.clone())
         });
         out
     }
@@ -505,8 +545,10 @@ impl World<'_> {
                 ready: None,
                 terminated: None,
                 reason: String::new(),
-                price_micro_h: off.price,
+                price_micro_h: self.kp_price(k, o),
                 on_demand_micro_h: od,
+                billed_micro: 0,
+                billed_from: self.now,
             },
             pool: usize::MAX,
             itype: off.ty,
@@ -970,17 +1012,17 @@ impl World<'_> {
                     continue;
                 }
                 let mut order = self.kp_ranked(k, cap);
-                order.sort_by_key(|&o| self.spec.nodepools[k].offerings[o].price); // stable: rank breaks ties
+                order.sort_by_key(|&o| self.kp_price(k, o)); // stable: rank breaks ties
                 let pick = self.kp_first_fit(k, &order, &mut cache, &left, |w, o| {
                     let np = &w.spec.nodepools[k];
                     let off = &np.offerings[o];
                     let it = &np.types[off.ty];
-                    off.price < price
+                    w.kp_price(k, o) < price
                         && !w.ice_blocked(&it.name, &off.zone, cap)
                         && np.limits.admit(usage.plus(Usage::of(it)))
                 })?;
                 if let Some(o) = pick {
-                    let p = self.spec.nodepools[k].offerings[o].price;
+                    let p = self.kp_price(k, o);
                     if best.is_none_or(|(b, _, _)| p < b) {
                         best = Some((p, k, o));
                     }

@@ -2,7 +2,9 @@
 //! settings and the spot market.
 
 use super::{Ctx, ScenarioError};
-use crate::market::spot::{Bucket, HistoricInterruption, OfferingKey, SpotMarket};
+use crate::engine::time::parse_duration;
+use crate::engine::SimTime;
+use crate::market::spot::{Bucket, HistoricInterruption, HistoricPrice, OfferingKey, SpotMarket};
 use crate::market::Catalog;
 use crate::scalers::cron::parse_utc_minute;
 use crate::scalers::karpenter::{load_nodepool, NodePool};
@@ -214,39 +216,48 @@ fn market(cx: &Ctx<'_>, raw: &RawScenario, catalog: &Catalog) -> Result<SpotMark
         None => Vec::new(),
         Some(rel) => read_history(cx, &cx.path(rel), catalog)?,
     };
+    let price_history = match &m.spot_prices_csv {
+        None => Vec::new(),
+        Some(rel) => read_prices(cx, &cx.path(rel), catalog)?,
+    };
     Ok(SpotMarket {
         price_ratio_permille: (m.spot_price_ratio * 1000.0).round() as u64,
         interruption,
         interruption_by_offering: by,
         notice,
         history,
+        price_history,
         stock,
     })
 }
 
-/// Reads `at,instance_type,zone[,count]` (a header row first; `at` a duration such as `90m`).
-fn read_history(
+/// Reads a CSV whose rows start `at,instance_type,zone` (a header row first; `at` a duration
+/// such as `90m`), the fourth column parsed by `fourth` (`None` when absent). Rows come back in
+/// time order (stable).
+fn read_offering_rows<T>(
     cx: &Ctx<'_>,
+    field: &str,
     path: &std::path::Path,
     catalog: &Catalog,
-) -> Result<Vec<HistoricInterruption>, ScenarioError> {
+    fourth_name: &str,
+    fourth: impl Fn(Option<&str>) -> Result<T, String>,
+) -> Result<Vec<(SimTime, String, String, T)>, ScenarioError> {
     let file = path.display().to_string();
     let ferr = |line: u64, m: String| ScenarioError::Parse { file: file.clone(), message: format!("line {line}: {m}") };
     let mut rd = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(path)
-        .map_err(|e| cx.err("market.interruptions_csv", format!("cannot read {file}: {e}")))?;
+        .map_err(|e| cx.err(field, format!("cannot read {file}: {e}")))?;
     let head: Vec<String> =
         rd.headers().map_err(|e| ferr(1, e.to_string()))?.iter().map(|h| h.trim().to_string()).collect();
     if head.len() < 3 || head[0] != "at" || head[1] != "instance_type" || head[2] != "zone" {
-        return Err(ferr(1, format!("header `{}`; expected `at,instance_type,zone[,count]`", head.join(","))));
+        return Err(ferr(1, format!("header `{}`; expected `at,instance_type,zone,{fourth_name}`", head.join(","))));
     }
     let mut out = Vec::new();
     for (i, rec) in rd.records().enumerate() {
         let line = i as u64 + 2;
         let rec = rec.map_err(|e| ferr(line, e.to_string()))?;
-        let at = crate::engine::time::parse_duration(rec.get(0).unwrap_or(""))
-            .map_err(|e| ferr(line, format!("at: {e}")))?;
+        let at = parse_duration(rec.get(0).unwrap_or("").trim()).map_err(|e| ferr(line, format!("at: {e}")))?;
         let ty = rec.get(1).unwrap_or("").trim().to_string();
         let zone = rec.get(2).unwrap_or("").trim().to_string();
         let it =
@@ -254,19 +265,43 @@ fn read_history(
         if !it.on_demand.contains_key(&zone) {
             return Err(ferr(line, format!("{ty} is not sold in zone `{zone}`")));
         }
-        let count = match rec.get(3).map(str::trim) {
-            None | Some("") => 1,
-            Some(c) => c
-                .parse::<u32>()
-                .ok()
-                .filter(|&c| (1..=10_000).contains(&c))
-                .ok_or_else(|| ferr(line, format!("count `{c}`; expected 1..=10000")))?,
-        };
-        out.push(HistoricInterruption { at, instance_type: ty, zone, count });
+        let v = fourth(rec.get(3).map(str::trim).filter(|s| !s.is_empty()))
+            .map_err(|e| ferr(line, format!("{fourth_name}: {e}")))?;
+        out.push((at, ty, zone, v));
     }
     if out.is_empty() {
-        return Err(ferr(2, "no interruptions; expected at least one row (or drop `interruptions_csv`)".into()));
+        return Err(ferr(2, format!("no rows; expected at least one (or drop `{field}`)")));
     }
-    out.sort_by_key(|h| h.at);
+    out.sort_by_key(|r| r.0);
     Ok(out)
+}
+
+/// `at,instance_type,zone[,count]`: interruptions to replay.
+fn read_history(
+    cx: &Ctx<'_>,
+    path: &std::path::Path,
+    catalog: &Catalog,
+) -> Result<Vec<HistoricInterruption>, ScenarioError> {
+    let rows = read_offering_rows(cx, "market.interruptions_csv", path, catalog, "count", |c| match c {
+        None => Ok(1),
+        Some(c) => {
+            c.parse::<u32>().ok().filter(|&c| (1..=10_000).contains(&c)).ok_or(format!("`{c}`; expected 1..=10000"))
+        }
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, instance_type, zone, count)| HistoricInterruption { at, instance_type, zone, count })
+        .collect())
+}
+
+/// `at,instance_type,zone,price`: spot prices to replay (USD per hour).
+fn read_prices(cx: &Ctx<'_>, path: &std::path::Path, catalog: &Catalog) -> Result<Vec<HistoricPrice>, ScenarioError> {
+    let rows = read_offering_rows(cx, "market.spot_prices_csv", path, catalog, "price", |p| {
+        let p = p.ok_or("missing; expected a price in USD/h")?;
+        p.parse::<f64>().ok().and_then(crate::market::micro_usd).ok_or(format!("`{p}`; expected a price in USD/h"))
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, instance_type, zone, price)| HistoricPrice { at, instance_type, zone, price })
+        .collect())
 }
