@@ -205,7 +205,13 @@ impl Report {
         // nothing scales down) says nothing: left out.
         let shown: Vec<(&str, &str, usize)> = COLUMNS
             .into_iter()
-            .filter(|(col, _, _)| *col == "gpu_alloc" || lines.iter().any(|l| l.cells[col].0 != 0.0))
+            .filter(|(col, _, _)| {
+                *col == "gpu_alloc"
+                    || lines.iter().any(|l| {
+                        let v = l.cells[col].0;
+                        v != 0.0 && !v.is_nan()
+                    })
+            })
             .collect();
         let mut head = vec!["policy".to_string(), "runs".to_string()];
         for &(col, h, _) in &shown {
@@ -508,6 +514,14 @@ pub fn write_report(dir: &Path, out: &Path, baseline: Option<&str>) -> Result<Ve
     );
     let _ = writeln!(md, "{intro}\n");
     let _ = writeln!(html, "<p>{}</p>", html_escape(&intro).replace('`', ""));
+    // A packing sweep's allocation curve (written by `fleetsim sweep`) heads the report.
+    let curve = std::fs::read_to_string(dir.join("allocation_curve.svg")).ok();
+    if let Some(svg) = &curve {
+        let caption = "GPU allocation as arrived demand grows, per policy (mean over seeds; allocation_curve.csv)";
+        let _ = writeln!(md, "![{caption}](allocation_curve.svg)\n");
+        let _ =
+            writeln!(html, "<figure>{}<figcaption>{}</figcaption></figure>", strip_xml_decl(svg), html_escape(caption));
+    }
     for (gi, (group, lines)) in rep.groups.iter().enumerate() {
         let (head, rows) = rep.table(lines);
         let _ = writeln!(md, "## {group}\n");
@@ -557,6 +571,11 @@ pub fn write_report(dir: &Path, out: &Path, baseline: Option<&str>) -> Result<Ve
     let io_err = |x: io::Error| format!("writing into {}: {x}", out.display());
     for fig in &figs {
         put(&fig.file, &fig.svg).map_err(io_err)?;
+    }
+    if let Some(svg) = &curve {
+        if out.join("allocation_curve.svg") != dir.join("allocation_curve.svg") {
+            put("allocation_curve.svg", svg).map_err(io_err)?;
+        }
     }
     put("report.md", &md).map_err(io_err)?;
     put("report.html", &html).map_err(io_err)?;
