@@ -210,3 +210,41 @@ fn the_report_compares_the_quickstart_scalers_in_markdown_and_self_contained_htm
     assert_eq!(code, 2);
     assert!(err.contains("pool-autoscaler, smart-hosting"), "{err}");
 }
+
+#[test]
+fn a_sweep_over_several_base_files_resolves_each_files_paths_against_its_own_directory() {
+    let dir = tmp("bases");
+    let seeds = root().join("scenarios/seeds");
+    let f = dir.join("bases.yaml");
+    std::fs::write(
+        &f,
+        format!(
+            "name: walkthroughs\nbase_files:\n  - {}\n  - {}\nmatrix:\n  seed: [1, 2]\n",
+            seeds.join("002-pool-autoscaler.yaml").display(),
+            seeds.join("003-karpenter-weighted-tiers.yaml").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let (code, _, err) = fleetsim(&["sweep", f.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let ids: Vec<&str> = summary.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "base=002-pool-autoscaler|seed=1",
+            "base=002-pool-autoscaler|seed=2",
+            "base=003-karpenter-weighted-tiers|seed=1",
+            "base=003-karpenter-weighted-tiers|seed=2"
+        ]
+    );
+    // Each base kept its own catalog (relative to scenarios/seeds/, not to this sweep's directory).
+    let nodes = std::fs::read_to_string(out.join("nodes.csv")).unwrap();
+    assert!(nodes.contains("ecs.gn7i-c8g1.2xlarge") && nodes.contains("g5.48xlarge"), "{nodes}");
+    // A sweep naming both `base` and `base_files` is refused.
+    std::fs::write(&f, "base_files: [a.yaml]\nbase_file: b.yaml\nmatrix: {seed: [1]}\n").unwrap();
+    let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("exactly one of"), "{err}");
+}

@@ -49,6 +49,9 @@ struct RawSweep {
     base: Option<RawScenario>,
     #[serde(default)]
     base_file: Option<String>,
+    /// Several base scenarios: an outermost axis `base` (labels: the files' stems).
+    #[serde(default)]
+    base_files: Vec<String>,
     #[serde(default)]
     variants: IndexMap<String, IndexMap<String, Value>>,
     #[serde(default)]
@@ -60,11 +63,14 @@ struct RawSweep {
 pub struct Choice {
     label: String,
     sets: Vec<(String, Value)>,
+    /// The directory the run's relative paths resolve against, when the choice brings its own
+    /// base file.
+    dir: Option<std::path::PathBuf>,
 }
 
 impl Choice {
     fn value(path: &str, v: Value) -> Choice {
-        Choice { label: short(&v), sets: vec![(path.to_string(), v)] }
+        Choice { label: short(&v), sets: vec![(path.to_string(), v)], dir: None }
     }
 }
 
@@ -120,18 +126,42 @@ pub fn load_file(path: &Path) -> Result<Loaded, ScenarioError> {
     if top.contains_key("matrix") || top.contains_key("variants") {
         let raw: RawSweep = serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, e))?;
         let name = raw.name.clone().unwrap_or_else(|| stem(path));
-        let matrix = raw.matrix_pairs()?;
-        let base = match (raw.base, raw.base_file) {
-            (Some(b), None) => b,
-            (None, Some(f)) => {
-                let p = dir.join(&f);
-                let t = std::fs::read_to_string(&p)
-                    .map_err(|e| parse_err(&file, format!("base_file `{f}`: cannot read: {e}")))?;
-                serde_saphyr::from_str(&t).map_err(|e| parse_err(&p.display().to_string(), e))?
-            }
-            _ => return Err(parse_err(&file, "a sweep needs exactly one of `base` (inline scenario) or `base_file`")),
+        let mut matrix = raw.matrix_pairs()?;
+        let read_base = |f: &str| -> Result<(RawScenario, std::path::PathBuf), ScenarioError> {
+            let p = dir.join(f);
+            let t = std::fs::read_to_string(&p)
+                .map_err(|e| parse_err(&file, format!("base file `{f}`: cannot read: {e}")))?;
+            let raw: RawScenario = serde_saphyr::from_str(&t).map_err(|e| parse_err(&p.display().to_string(), e))?;
+            Ok((raw, p.parent().unwrap_or(Path::new(".")).to_path_buf()))
         };
-        return Ok(Loaded::Sweep(expand(&name, &base, &matrix, &file, dir, &mut loader)?));
+        // A base file's relative paths resolve against its own directory.
+        let (base, base_dir) = match (raw.base, raw.base_file, raw.base_files.is_empty()) {
+            (Some(b), None, true) => (b, dir.to_path_buf()),
+            (None, Some(f), true) => read_base(&f)?,
+            (None, None, false) => {
+                let mut choices = Vec::new();
+                let mut first = None;
+                for f in &raw.base_files {
+                    let (b, d) = read_base(f)?;
+                    let v = serde_json::to_value(&b).map_err(|e| parse_err(&file, e))?;
+                    choices.push(Choice {
+                        label: stem(Path::new(f)),
+                        sets: vec![(String::new(), v)],
+                        dir: Some(d.clone()),
+                    });
+                    first.get_or_insert((b, d));
+                }
+                matrix.insert(0, ("base".to_string(), choices));
+                first.expect("base_files is not empty")
+            }
+            _ => {
+                return Err(parse_err(
+                    &file,
+                    "a sweep needs exactly one of `base` (inline scenario), `base_file` or `base_files` (a list)",
+                ))
+            }
+        };
+        return Ok(Loaded::Sweep(expand(&name, &base, &matrix, &file, &base_dir, &mut loader)?));
     }
     let raw: RawScenario = serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, e))?;
     Ok(Loaded::Scenario(Box::new(validate(raw, &file, dir, &mut loader)?)))
@@ -151,6 +181,7 @@ impl RawSweep {
                 .map(|(name, sets)| Choice {
                     label: name.clone(),
                     sets: sets.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                    dir: None,
                 })
                 .collect();
             out.push(("variant".to_string(), choices));
@@ -308,9 +339,17 @@ pub fn expand(
     for _ in 0..total {
         let mut j = base_json.clone();
         let mut params = Vec::new();
+        let mut run_dir = dir;
         for (a, (k, vals)) in matrix.iter().enumerate() {
             let c = &vals[idx[a]];
+            if let Some(d) = &c.dir {
+                run_dir = d;
+            }
             for (path, v) in &c.sets {
+                if path.is_empty() {
+                    j = v.clone(); // a whole base scenario
+                    continue;
+                }
                 set_path(&mut j, path, v.clone()).map_err(|m| ScenarioError::Field {
                     file: file.into(),
                     field: if k == "variant" { format!("variants.{}.{path}", c.label) } else { format!("matrix.{k}") },
@@ -332,7 +371,7 @@ pub fn expand(
         if raw.name.is_none() {
             raw.name = Some(name.to_string());
         }
-        let scenario = validate(raw, file, dir, loader)?;
+        let scenario = validate(raw, file, run_dir, loader)?;
         runs.push(RunSpec { run_id, params, scenario });
         for a in (0..matrix.len()).rev() {
             idx[a] += 1;
