@@ -308,3 +308,92 @@ fn bad_nodepools_get_one_clear_error_naming_document_and_field() {
         assert_eq!(err.lines().count(), 1, "one message: {err}");
     }
 }
+
+/// Rows of `file` for the run whose `variant` column is `v`.
+fn of_variant(rows: &[Row], v: &str) -> Vec<Row> {
+    rows.iter().filter(|r| r.get("variant").map(String::as_str) == Some(v)).cloned().collect()
+}
+
+#[test]
+fn shipped_training_comparison_shows_what_the_guide_says_about_checkpoints_and_protection() {
+    let out = run(&root().join("scenarios/seeds/003-karpenter-training.yaml"), "003-training");
+    let s = csv(&out, "summary.csv");
+    let fig = |v: &str, c: &str| num(&of_variant(&s, v)[0], c);
+    // On-demand with do-not-disrupt and a zero budget: nothing interrupts or disrupts the jobs.
+    assert_eq!(fig("on-demand-protected", "spot_interruptions"), 0.0);
+    assert_eq!(fig("on-demand-protected", "pods_disrupted"), 0.0);
+    assert_eq!(fig("on-demand-protected", "lost_gpu_hours"), 0.0);
+    // On spot, each interruption loses at most one checkpoint interval of a 4-GPU job.
+    for (v, interval_h) in [("spot-ckpt-30m", 0.5), ("spot-ckpt-2h", 2.0)] {
+        let n = fig(v, "spot_interruptions");
+        assert!(n > 0.0, "{v}: the history interrupts the spot nodes");
+        let lost = fig(v, "lost_gpu_hours");
+        assert!(lost > 0.0 && lost <= n * interval_h * 4.0 + 1e-9, "{v}: lost {lost} GPU-h in {n} interruptions");
+    }
+    // Longer intervals lose more; no checkpoint loses most; all spot variants cost less.
+    assert!(fig("spot-ckpt-30m", "lost_gpu_hours") < fig("spot-ckpt-2h", "lost_gpu_hours"));
+    assert!(fig("spot-ckpt-2h", "lost_gpu_hours") < fig("spot-no-ckpt", "lost_gpu_hours"));
+    for v in ["spot-ckpt-30m", "spot-ckpt-2h", "spot-no-ckpt"] {
+        assert!(fig(v, "cost_usd") < fig("on-demand-protected", "cost_usd"), "{v}");
+        assert_eq!(fig(v, "pods_never_scheduled"), 0.0, "{v}: every job and retry ran");
+    }
+    // Each of the 8 jobs completes once (retries are their own pods), or is still running at the
+    // end: without checkpoints a job interrupted late starts its 8 h over.
+    let pods = csv(&out, "pods.csv");
+    for v in ["on-demand-protected", "spot-ckpt-30m", "spot-ckpt-2h", "spot-no-ckpt"] {
+        let rows = of_variant(&pods, v);
+        let done = rows.iter().filter(|p| p["outcome"] == "completed").count();
+        let running = rows.iter().filter(|p| p["outcome"] == "running").count();
+        assert_eq!(done + running, 8, "{v}");
+        if v != "spot-no-ckpt" {
+            assert_eq!(done, 8, "{v}: checkpoints let every job finish within the 16 h");
+        }
+    }
+}
+
+#[test]
+fn shipped_business_hours_freeze_disrupts_nothing_inside_its_windows() {
+    let out = run(&root().join("scenarios/seeds/003-karpenter-business-hours-budget.yaml"), "003-freeze");
+    let nodes = csv(&out, "nodes.csv");
+    // Time 0 is Monday 00:00 UTC; the freeze covers 09:00-19:00 Monday to Friday.
+    let frozen = |t: f64| {
+        let day = (t / 86_400.0).floor();
+        let h = (t - day * 86_400.0) / 3600.0;
+        day < 5.0 && (9.0..19.0).contains(&h)
+    };
+    let disrupted = |v: &str| -> Vec<f64> {
+        of_variant(&nodes, v)
+            .iter()
+            .filter(|n| n["termination_reason"].starts_with("consolidation"))
+            .map(|n| num(n, "terminated_s"))
+            .collect()
+    };
+    let free = disrupted("no-freeze");
+    let held = disrupted("business-hours-freeze");
+    assert!(free.iter().any(|&t| frozen(t)), "without the freeze, nodes go during working hours too");
+    // A drain lasts at most the pods' 30 s grace: a node terminated at t began draining in
+    // [t - 30 s, t], so a termination with both ends inside a window began inside it.
+    let inside: Vec<&f64> = held.iter().filter(|&&t| frozen(t) && frozen(t - 30.0)).collect();
+    assert!(inside.is_empty(), "disrupted inside the freeze: {inside:?}");
+    let s = csv(&out, "summary.csv");
+    let cost = |v: &str| num(&of_variant(&s, v)[0], "cost_usd");
+    assert!(cost("business-hours-freeze") > cost("no-freeze"), "the freeze keeps empty nodes, at a price");
+}
+
+#[test]
+fn shipped_spot_inference_comparison_runs_every_scaler_on_the_same_workload() {
+    let out = run(&root().join("scenarios/seeds/003-karpenter-spot-inference.yaml"), "003-spot-inference");
+    let s = csv(&out, "summary.csv");
+    assert_eq!(s.len(), 20, "4 variants x 5 seeds");
+    let mean = |v: &str, c: &str| {
+        let rows = of_variant(&s, v);
+        rows.iter().map(|r| num(r, c)).sum::<f64>() / rows.len() as f64
+    };
+    assert!(mean("spot-first", "cost_usd") < 0.5 * mean("on-demand", "cost_usd"));
+    assert!((mean("spot-first", "savings_vs_on_demand_pct") - 70.0).abs() < 1.0, "spot at 30 % of on-demand");
+    assert_eq!(mean("on-demand", "spot_interruptions"), 0.0);
+    for v in ["spot-first", "on-demand", "pool-autoscaler", "smart-hosting"] {
+        assert_eq!(mean(v, "pods_never_scheduled"), 0.0, "{v}");
+        assert!(mean(v, "pending_p95_s") < 200.0, "{v}: replicas wait for a node's start-up only");
+    }
+}
