@@ -397,3 +397,39 @@ fn shipped_spot_inference_comparison_runs_every_scaler_on_the_same_workload() {
         assert!(mean(v, "pending_p95_s") < 200.0, "{v}: replicas wait for a node's start-up only");
     }
 }
+
+#[test]
+fn every_manifest_of_seed_003_loads_as_written_and_what_is_not_modelled_is_listed() {
+    let dir = tmp("kp-seed-manifests");
+    let f = dir.join("all.yaml");
+    std::fs::write(
+        &f,
+        format!(
+            "name: seed-003-manifests\ncatalog: {}\ncluster: {{}}\nworkload: {{}}\nplacement: {{policy: best-fit}}\nnodepools:\n  - {}\n  - {}\nsimulation: {{end: 1h}}\n",
+            root().join("tests/fixtures/catalog-seed-003.yaml").display(),
+            root().join("scenarios/karpenter/seed-003-nodepools.yaml").display(),
+            root().join("scenarios/karpenter/seed-003-tiers.yaml").display(),
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // Ten NodePools (seven in the guide's sections 2-8, three tiers), each with its nodeClassRef
+    // listed as not modelled.
+    assert_eq!(err.matches("ignored: spec.template.spec.nodeClassRef").count(), 10, "{err}");
+    for pool in [
+        "gpu-general",
+        "gpu-inference",
+        "gpu-training",
+        "gpu-spot-inference",
+        "multi-arch",
+        "inferentia",
+        "gpu-training-protected",
+        "gpu-tier1-g5-spot",
+    ] {
+        assert!(err.contains(&format!("NodePool {pool}:")), "{pool} not loaded: {err}");
+    }
+    assert!(err.contains("spec.limits.aws.amazon.com/neuron"), "the Neuron limit is reported: {err}");
+    assert!(err.contains("EC2NodeClass gpu-optimized is not modelled"), "{err}");
+    assert!(err.contains("EC2NodeClass gpu-training is not modelled"), "{err}");
+}

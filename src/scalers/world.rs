@@ -965,15 +965,24 @@ impl<'a> World<'a> {
     }
 
     fn scale_up(&mut self) -> Result<(), String> {
+        self.plan_on_fork(Self::scale_up_on)
+    }
+
+    /// Runs a scaler's decision `f` for the unschedulable pending pods (none: nothing to do) on a
+    /// fork of the live state, always reverted: decisions estimate on the fork rather than on a
+    /// copy, as the loop runs every scan interval while pods wait. Nothing else touches the state
+    /// meanwhile.
+    fn plan_on_fork(
+        &mut self,
+        f: impl FnOnce(&mut Self, &mut ClusterState, Vec<usize>) -> Result<(), String>,
+    ) -> Result<(), String> {
         let pending: Vec<usize> = self.pending.iter().copied().filter(|&p| self.pods[p].failed_once).collect();
         if pending.is_empty() {
             return Ok(());
         }
-        // Estimate on a fork of the live state (reverted below) rather than a copy of it: the
-        // loop runs every scan interval while pods wait. Nothing else touches the state meanwhile.
         let mut c = std::mem::take(&mut self.cluster);
         let cp = c.fork();
-        let r = self.scale_up_on(&mut c, pending);
+        let r = f(self, &mut c, pending);
         c.revert(cp).map_err(|e| e.to_string())?;
         self.cluster = c;
         r

@@ -257,16 +257,7 @@ impl World<'_> {
             return self.push(close, Phase::Scaler, Ev::Provision);
         }
         self.kp.batch_open = None;
-        let pending: Vec<usize> = self.pending.iter().copied().filter(|&p| self.pods[p].failed_once).collect();
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let mut c = std::mem::take(&mut self.cluster);
-        let cp = c.fork();
-        let r = self.kp_provision_on(&mut c, pending);
-        c.revert(cp).map_err(|e| e.to_string())?;
-        self.cluster = c;
-        r
+        self.plan_on_fork(Self::kp_provision_on)
     }
 
     fn ice_blocked(&self, ty: &str, zone: &str, cap: CapacityType) -> bool {
