@@ -433,3 +433,21 @@ fn every_manifest_of_seed_003_loads_as_written_and_what_is_not_modelled_is_liste
     assert!(err.contains("EC2NodeClass gpu-optimized is not modelled"), "{err}");
     assert!(err.contains("EC2NodeClass gpu-training is not modelled"), "{err}");
 }
+
+#[test]
+fn karpenter_runs_are_byte_identical_with_one_or_two_threads() {
+    let f = root().join("scenarios/seeds/003-karpenter-training.yaml");
+    let mut outs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = tmp(&format!("kp-threads-{threads}"));
+        let (code, _, err) =
+            fleetsim(&["sweep", f.to_str().unwrap(), "--out", out.to_str().unwrap(), "--threads", threads]);
+        assert_eq!(code, 0, "{err}");
+        outs.push(out);
+    }
+    for file in ["summary.csv", "pods.csv", "nodes.csv", "timeseries.csv", "events.csv"] {
+        let a = std::fs::read(outs[0].join(file)).unwrap();
+        assert!(!a.is_empty());
+        assert_eq!(a, std::fs::read(outs[1].join(file)).unwrap(), "{file} differs between 1 and 2 threads");
+    }
+}
