@@ -82,7 +82,8 @@ enum Command {
     ///
     /// Per group of runs (the sweep parameters other than the last and the seeds), a table per
     /// policy (the last parameter: placement policy or variant) of cost, GPU allocation, pending
-    /// p50/p95/p99, pods never scheduled, nodes launched, scale-downs and evictions, as mean ±
+    /// p50/p95/p99, pods never scheduled, nodes launched, scale-downs, evictions, Karpenter
+    /// disruptions, spot interruptions, lost GPU-hours and spot savings, as mean ±
     /// 95 % confidence interval over seeds, with deltas against the baseline; a cost vs p95
     /// pending chart with the Pareto front; time series of pending pods, GPU allocation and
     /// nodes by pool; the CDF of pending time. Charts are inline SVG: no network, no fonts.
@@ -101,6 +102,24 @@ enum Command {
         /// The file.
         file: PathBuf,
     },
+    /// Write a scenario's workload as a pod-list CSV, to inspect or reuse it.
+    ///
+    /// The pods of the scenario's `workload` (a trace cut to its window, inline pods, and the
+    /// pods its `synthetic` generators draw from the scenario's seed), in creation order, in the
+    /// Alibaba `openb_pod_list` format that `workload.trace.pods_csv` reads back:
+    /// name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,creation_time,deletion_time (seconds).
+    /// Tolerations, node selectors and affinity are not written.
+    ///
+    /// Example:
+    ///   fleetsim trace scenarios/synthetic-inference.yaml --out out/synthetic.csv
+    #[command(verbatim_doc_comment)]
+    Trace {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// The CSV to write (written to a temporary name, then renamed).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Runs the CLI; returns the process exit code.
@@ -112,6 +131,7 @@ pub fn main() -> i32 {
         Command::Merge { dirs, out } => cmd_merge(&dirs, &out),
         Command::Report { dir, out, baseline } => cmd_report(&dir, out.as_deref(), baseline.as_deref()),
         Command::Validate { file } => cmd_validate(&file),
+        Command::Trace { scenario, out } => cmd_trace(&scenario, &out),
     }
 }
 
@@ -129,6 +149,31 @@ fn load(path: &Path) -> Result<Loaded, i32> {
         eprintln!("warning: {w}");
     }
     Ok(loaded)
+}
+
+fn cmd_trace(path: &Path, out: &Path) -> i32 {
+    let s = match load(path) {
+        Ok(Loaded::Scenario(s)) => s,
+        Ok(Loaded::Sweep(_)) => {
+            eprintln!("error: {} is a sweep; `fleetsim trace` takes one scenario", path.display());
+            return 2;
+        }
+        Err(code) => return code,
+    };
+    if s.pods.is_empty() {
+        eprintln!("error: {}: the workload has no pods to write (only a timeline?)", path.display());
+        return 2;
+    }
+    match fleetsim::report::write_atomic(out, fleetsim::workload::write_pods(&s.pods).as_bytes()) {
+        Ok(()) => {
+            println!("wrote {} pods of `{}` to {}", s.pods.len(), s.name, out.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("error: writing {}: {e}", out.display());
+            1
+        }
+    }
 }
 
 fn cmd_validate(path: &Path) -> i32 {

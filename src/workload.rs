@@ -1,7 +1,9 @@
-//! Workloads: readers for public traces and the packing experiment's inflation.
+//! Workloads: readers (and a writer) for pod-list traces, synthetic generators and the packing
+//! experiment's inflation.
 
 pub mod alibaba;
 pub mod inflate;
+pub mod synthetic;
 
-pub use alibaba::{read_nodes, read_pods, TraceError, TracePod};
+pub use alibaba::{read_nodes, read_pods, write_pods, TraceError, TracePod};
 pub use inflate::inflate_to_gpu_pct;

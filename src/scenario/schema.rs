@@ -475,6 +475,132 @@ pub struct RawWorkload {
     /// Inline pod groups.
     #[serde(default)]
     pub pods: Vec<RawPodGroup>,
+    /// Synthetic generators (see [`crate::workload::synthetic`]). Left out of the serialized
+    /// scenario when empty, so adding the field did not change existing scenarios' hashes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub synthetic: Vec<RawGenerator>,
+}
+
+/// A synthetic workload generator.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawGenerator {
+    /// Name: pods are `<name>-<k>`; the random stream is `workload/synthetic/<name>`.
+    pub name: String,
+    /// Mean arrival rate before the profile: `120/h`, `2/m`, `0.5/s`.
+    pub rate: String,
+    /// `poisson` (default) or `gamma`.
+    #[serde(default = "poisson")]
+    pub process: String,
+    /// Gamma only: coefficient of variation of inter-arrival times (1 = Poisson; default 2).
+    #[serde(default)]
+    pub cv: Option<f64>,
+    /// First arrival not before (default `0s`).
+    #[serde(default = "zero_s")]
+    pub start: String,
+    /// No arrival from this time on (default: the simulation's end).
+    #[serde(default)]
+    pub end: Option<String>,
+    /// At most this many pods.
+    #[serde(default)]
+    pub count: Option<u64>,
+    /// Daily cycle: `{amplitude: 0.6, peak: "14:00"}` (UTC, from `simulation.start`).
+    #[serde(default)]
+    pub diurnal: Option<RawDiurnal>,
+    /// Rate factor on Saturdays and Sundays.
+    #[serde(default)]
+    pub weekend_factor: Option<f64>,
+    /// Bursts: `{at: 2d, duration: 1h, factor: 5}`.
+    #[serde(default)]
+    pub bursts: Vec<RawBurst>,
+    /// Run time: `{fixed: 1h}`, `{exponential: {mean: 1h}}`, `{lognormal: {median: 30m, sigma: 1}}`
+    /// or `{pareto: {min: 10m, alpha: 1.5}}`.
+    pub duration: RawDurationDist,
+    /// Pod templates and their weights.
+    pub mix: Vec<RawMixEntry>,
+    /// `tolerations` of every pod.
+    #[serde(default)]
+    pub tolerations: Vec<RawToleration>,
+    /// `nodeSelector` of every pod.
+    #[serde(default, rename = "nodeSelector")]
+    pub node_selector: BTreeMap<String, String>,
+    /// Checkpoint interval of the jobs (default none).
+    #[serde(default)]
+    pub checkpoint_interval: Option<String>,
+    /// Annotations of every pod (`karpenter.sh/do-not-disrupt` is modelled).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+fn poisson() -> String {
+    "poisson".into()
+}
+
+/// A daily cycle.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiurnal {
+    /// Relative swing, 0 <= a < 1: the rate goes from (1 - a) to (1 + a) times the mean.
+    pub amplitude: f64,
+    /// Time of day of the peak, `HH:MM` UTC.
+    pub peak: String,
+}
+
+/// A burst.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawBurst {
+    /// Start.
+    pub at: String,
+    /// Length.
+    pub duration: String,
+    /// Rate multiplier.
+    pub factor: f64,
+}
+
+/// A run-time distribution (one key).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+pub enum RawDurationDist {
+    /// Always this long.
+    Fixed(String),
+    /// Exponential.
+    Exponential {
+        /// Mean.
+        mean: String,
+    },
+    /// Lognormal.
+    Lognormal {
+        /// Median.
+        median: String,
+        /// Sigma of the log.
+        sigma: f64,
+    },
+    /// Pareto.
+    Pareto {
+        /// Minimum.
+        min: String,
+        /// Tail index (> 1 for a finite mean).
+        alpha: f64,
+    },
+}
+
+/// One pod template of a mix.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawMixEntry {
+    /// Relative weight (default 1).
+    #[serde(default = "one_u64")]
+    pub weight: u64,
+    /// Requests (as for `workload.pods`).
+    pub requests: BTreeMap<String, String>,
+    /// Accepted GPU models.
+    #[serde(default)]
+    pub gpu_models: Vec<String>,
+}
+
+fn one_u64() -> u64 {
+    1
 }
 
 /// A trace replay.

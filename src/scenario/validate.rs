@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod karpenter;
+mod synthetic;
 
 /// A scenario that cannot be loaded: the file, where in it, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -153,8 +154,14 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
     });
 
     // Runs of a sweep that differ only in policy or seed share one copy of nodes and pods.
+    // Synthetic pods depend on the seed and the simulation's start and end too.
+    let synthetic_key = if raw.workload.synthetic.is_empty() {
+        String::new()
+    } else {
+        format!("{}|{}", raw.seed, serde_json::to_string(&raw.simulation).unwrap_or_default())
+    };
     let share_key = format!(
-        "{}|{}|{}",
+        "{}|{}|{}|{synthetic_key}",
         dir.display(),
         serde_json::to_string(&raw.cluster).unwrap_or_default(),
         serde_json::to_string(&raw.workload).unwrap_or_default()
@@ -348,8 +355,12 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
     for (i, g) in raw.workload.pods.iter().enumerate() {
         pods.extend(pod_group(cx, i, g)?);
     }
+    pods.extend(synthetic::synthetic_pods(cx, raw)?);
     if pods.is_empty() && !autoscaling {
-        return Err(cx.err("workload", "no pods; give a `trace`, at least one entry under `pods`, or a `timeline`"));
+        return Err(cx.err(
+            "workload",
+            "no pods; give a `trace`, at least one entry under `pods` or `synthetic`, or a `timeline`",
+        ));
     }
     pods.sort_by_key(|p| p.created);
 

@@ -170,6 +170,35 @@ pub fn read_nodes(path: &Path) -> Result<Vec<NodeSpec>, TraceError> {
     Ok(out)
 }
 
+/// Writes pods as an Alibaba `openb_pod_list` CSV that [`read_pods`] reads back to the same pods:
+/// `name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,creation_time,deletion_time` (times in
+/// whole seconds, rounded down; `gpu_milli` is per GPU, 1000 for whole GPUs). This is fleetsim's
+/// generic pod-list format: tolerations, node selectors and affinity are not carried.
+pub fn write_pods(pods: &[TracePod]) -> String {
+    let mut out = String::from("name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,creation_time,deletion_time\n");
+    for p in pods {
+        let (n, m) = match p.spec.gpu {
+            GpuRequest::None => (0, 0),
+            GpuRequest::Shared { milli } => (1, milli),
+            GpuRequest::Whole { count } => (count, crate::core::MILLI_PER_GPU),
+        };
+        let name = if p.spec.name.contains([',', '"', '\n']) {
+            format!("\"{}\"", p.spec.name.replace('"', "\"\""))
+        } else {
+            p.spec.name.clone()
+        };
+        out.push_str(&format!(
+            "{name},{},{},{n},{m},{},{},{}\n",
+            p.spec.cpu_milli,
+            p.spec.memory_mib,
+            p.spec.gpu_models.join("|"),
+            p.created.0 / 1000,
+            p.deleted.map(|d| (d.0 / 1000).to_string()).unwrap_or_default()
+        ));
+    }
+    out
+}
+
 /// Reads a pod list, sorted stably by creation time.
 pub fn read_pods(path: &Path) -> Result<Vec<TracePod>, TraceError> {
     let mut r = open(path)?;
