@@ -230,6 +230,16 @@ const AUTOSCALING_COLS: [&str; 14] = [
 const DISRUPTION_COLS: [&str; 5] =
     ["disruptions", "pods_disrupted", "spot_interruptions", "lost_gpu_hours", "savings_vs_on_demand_pct"];
 
+/// Inference-service figures, shown when a run has services.
+const SERVICE_COLS: [&str; 6] = [
+    "svc_tokens_in_time_pct",
+    "svc_tokens_late",
+    "svc_tokens_dropped",
+    "svc_underprovisioned_s",
+    "svc_rescales",
+    "cost_per_m_tokens_usd",
+];
+
 /// Prints the summary: one row per run, or side by side (one column per run) for a comparison of
 /// a few runs.
 fn print_summary(runs: &[SummaryRow]) {
@@ -239,6 +249,9 @@ fn print_summary(runs: &[SummaryRow]) {
     let nonzero = |c: &str| runs.iter().any(|r| r.get(c).parse::<f64>().is_ok_and(|v| v != 0.0));
     if autoscaling && ["disruptions", "spot_interruptions", "savings_vs_on_demand_pct"].iter().any(|c| nonzero(c)) {
         cols.extend(DISRUPTION_COLS);
+    }
+    if runs.iter().any(|r| !r.get("svc_tokens").is_empty()) {
+        cols.extend(SERVICE_COLS);
     }
     let cols = cols.as_slice();
     if runs.len() > 1 && runs.len() <= 6 {

@@ -183,6 +183,32 @@ pub fn summarize(
             },
         ),
     ]);
+    // Inference services (empty when the run has none).
+    let svcs = world.map(|w| w.services.as_slice()).unwrap_or(&[]);
+    let sum = |f: fn(&crate::scalers::world::ServiceStats) -> u64| svcs.iter().map(f).sum::<u64>();
+    let (tok, in_time, late) = (sum(|s| s.tokens), sum(|s| s.tokens_in_time), sum(|s| s.tokens_late));
+    let put = |v: String| if svcs.is_empty() { String::new() } else { v };
+    figures.extend([
+        ("svc_requests", put(sum(|s| s.requests).to_string())),
+        ("svc_tokens", put(tok.to_string())),
+        (
+            "svc_tokens_in_time_pct",
+            put(if tok > 0 { format!("{:.4}", in_time as f64 * 100.0 / tok as f64) } else { String::new() }),
+        ),
+        ("svc_tokens_late", put(late.to_string())),
+        ("svc_tokens_dropped", put(sum(|s| s.tokens_dropped).to_string())),
+        ("svc_tokens_queued_end", put(sum(|s| s.tokens_queued_end).to_string())),
+        ("svc_underprovisioned_s", put(sum(|s| s.underprovisioned_s).to_string())),
+        ("svc_rescales", put(sum(|s| s.rescales).to_string())),
+        (
+            "cost_per_m_tokens_usd",
+            put(if in_time + late > 0 {
+                format!("{:.6}", cost as f64 / 1e6 / ((in_time + late) as f64 / 1e6))
+            } else {
+                String::new()
+            }),
+        ),
+    ]);
     Summary { figures }
 }
 

@@ -20,6 +20,7 @@
 
 pub mod cron;
 pub mod karpenter;
+pub mod service;
 pub mod world;
 
 use crate::core::{PodSpec, Taint};
@@ -299,6 +300,8 @@ pub struct AutoscaleSpec {
     pub start_unix_minute: i64,
     /// PodDisruptionBudgets.
     pub pdbs: Vec<Pdb>,
+    /// Inference services (their Deployments are applied at t=0 by the timeline).
+    pub services: Vec<service::ServiceSpec>,
 }
 
 /// Validated Karpenter controller settings (defaults and sources in

@@ -86,3 +86,129 @@ fn bad_generator_settings_get_one_clear_error() {
         assert_eq!(err.lines().filter(|l| l.starts_with("error")).count(), 1, "case {i}: {err}");
     }
 }
+
+/// A service on a fixed cluster (so replicas start within a second) with the traffic of `rates`.
+fn service_scenario(dir: &Path, name: &str, rates: &str, overload: &str, hpa: &str) -> std::path::PathBuf {
+    let csv = dir.join(format!("{name}-rates.csv"));
+    std::fs::write(&csv, rates).unwrap();
+    let f = dir.join(format!("{name}.yaml"));
+    std::fs::write(
+        &f,
+        format!(
+            "name: {name}\ncluster:\n  nodes: [{{name: gpu, count: 8, cpu: '64', memory: 256Gi, gpus: 8, gpu_model: A10G}}]\nworkload: {{}}\nplacement: {{policy: best-fit}}\nservices:\n  - deployment: {{name: svc, replicas: 2, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\n    traffic: {{rates_csv: {}}}\n    capacity: {{tokens_per_s: 1000}}\n    overload: {overload}\n{hpa}simulation: {{end: 1h, sample_interval: 1m}}\n",
+            csv.display()
+        ),
+    )
+    .unwrap();
+    f
+}
+
+fn summary(out: &Path) -> std::collections::BTreeMap<String, String> {
+    common::csv(out, "summary.csv").remove(0)
+}
+
+#[test]
+fn the_hpa_follows_the_rate_with_the_documented_stabilization() {
+    let dir = tmp("hpa");
+    // 2,000 tok/s, then 10,000 from 10 min, then 1,000 from 30 min; 1,000 tok/s a replica, 50 %.
+    let rates = "t,requests_per_s,tokens_per_s\n0s,2,2000\n10m,10,10000\n30m,1,1000\n";
+    let hpa = "    hpa: {minReplicas: 2, maxReplicas: 30, targetUtilization: 50}\n";
+    let out = common::run(&service_scenario(&dir, "hpa", rates, "queue", hpa), "hpa-out");
+    let ev = common::csv(&out, "events.csv");
+    let sizes: Vec<(f64, u32)> = ev
+        .iter()
+        .filter(|e| e["reason"] == "SuccessfulRescale")
+        .map(|e| {
+            let n = e["message"].trim_start_matches("New size: ").split(';').next().unwrap().parse().unwrap();
+            (common::num(e, "t_s"), n)
+        })
+        .collect();
+    let size_at = |t: f64| sizes.iter().rev().find(|(at, _)| *at <= t).map_or(2, |s| s.1);
+    // 2,000 tok/s at 50 % of 1,000: 4 replicas.
+    assert_eq!(size_at(9.0 * 60.0), 4, "{sizes:?}");
+    // Scale-up: no stabilization, at most 100 % or 4 pods per 15 s: 4 -> 8 -> 16 -> 20.
+    let up: Vec<u32> = sizes.iter().filter(|(t, _)| (600.0..700.0).contains(t)).map(|s| s.1).collect();
+    assert_eq!(up, [8, 16, 20], "{sizes:?}");
+    assert_eq!(size_at(29.0 * 60.0), 20);
+    // Scale-down waits for the 300 s window after the last high recommendation (the sync at or
+    // just after 30 min still saw the high rate), then goes to 2 at once.
+    let down = sizes.iter().find(|(t, n)| *t > 1800.0 && *n < 20).copied().expect("a scale-down");
+    assert!((1800.0 + 300.0..=1800.0 + 300.0 + 30.0).contains(&down.0), "scaled down at {}", down.0);
+    assert_eq!(down.1, 2);
+    // Every token is accounted for: served in time, late, dropped or still queued.
+    let s = summary(&out);
+    let n = |c: &str| common::num(&s, c);
+    let tokens = 2000.0 * 600.0 + 10_000.0 * 1200.0 + 1000.0 * 1800.0;
+    assert_eq!(n("svc_tokens"), tokens);
+    let in_time = tokens - n("svc_tokens_late") - n("svc_tokens_dropped") - n("svc_tokens_queued_end");
+    assert!(in_time > 0.0 && (in_time * 100.0 / tokens - n("svc_tokens_in_time_pct")).abs() < 1e-3, "{s:?}");
+    assert!(n("svc_underprovisioned_s") > 0.0, "the step up outruns the new replicas for a while");
+}
+
+#[test]
+fn overload_drop_loses_what_queue_serves_late() {
+    let dir = tmp("overload");
+    let rates = "t,requests_per_s,tokens_per_s\n0s,5,5000\n";
+    let fixed = ""; // no HPA: 2 replicas, 2,000 tok/s for 5,000 arriving
+    let q = summary(&common::run(&service_scenario(&dir, "q", rates, "queue", fixed), "q-out"));
+    let d = summary(&common::run(&service_scenario(&dir, "d", rates, "drop", fixed), "d-out"));
+    let n = |s: &std::collections::BTreeMap<String, String>, c: &str| common::num(s, c);
+    assert_eq!(n(&d, "svc_tokens_late"), 0.0);
+    assert!(n(&d, "svc_tokens_dropped") > 0.0);
+    assert_eq!(n(&q, "svc_tokens_dropped"), 0.0);
+    assert!(n(&q, "svc_tokens_queued_end") > 0.0, "the queue grows: 3,000 tok/s beyond capacity");
+    // Dropping keeps serving 2,000 of every 5,000 new tokens in time; a FIFO queue puts new work
+    // behind the backlog, so almost nothing is served in its own second.
+    let dropped_in_time = n(&d, "svc_tokens_in_time_pct");
+    assert!((35.0..=40.0).contains(&dropped_in_time), "{dropped_in_time}");
+    assert!(n(&q, "svc_tokens_in_time_pct") < 1.0, "{q:?}");
+}
+
+#[test]
+fn bad_service_settings_get_one_clear_error() {
+    let dir = tmp("svc-bad");
+    let rates = "t,requests_per_s,tokens_per_s\n0s,1,100\n";
+    let cases = [
+        ("    hpa: {minReplicas: 5, maxReplicas: 3, targetUtilization: 50}\n", "hpa", "min <= max"),
+        ("    hpa: {maxReplicas: 3, targetUtilization: 50, behavior: {scaleUp: {policies: [{type: Nodes, value: 1, periodSeconds: 15}]}}}\n", "type", "Pods or Percent"),
+        ("    hpa: {maxReplicas: 3, targetUtilization: 0}\n", "targetUtilization", "1..=1000"),
+    ];
+    for (i, (hpa, field, want)) in cases.iter().enumerate() {
+        let f = service_scenario(&dir, &format!("bad{i}"), rates, "queue", hpa);
+        let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+        assert_eq!(code, 2, "case {i}: {err}");
+        assert!(err.contains(field) && err.contains(want), "case {i}: {err}");
+    }
+    let f = service_scenario(&dir, "bad-rates", "t,requests_per_s,tokens_per_s\n10m,1,100\n5m,1,100\n", "queue", "");
+    let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 3") && err.contains("times must increase"), "{err}");
+}
+
+#[test]
+fn replicas_an_hpa_adds_are_scheduled_in_the_same_instant() {
+    // Regression: pods created in the scaler phase after that instant's scheduling cycle had run
+    // (here: the second HPA syncing at the same time as the first) waited for the next unrelated
+    // event before being scheduled.
+    let dir = tmp("hpa-same-instant");
+    let svc = |name: &str| {
+        format!(
+            "  - deployment: {{name: {name}, replicas: 2, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\n    traffic: {{rate: 8/s}}\n    capacity: {{tokens_per_s: 1000}}\n    hpa: {{minReplicas: 2, maxReplicas: 30, targetUtilization: 50}}\n"
+        )
+    };
+    let f = dir.join("two.yaml");
+    std::fs::write(
+        &f,
+        format!(
+            "name: two\ncluster:\n  nodes: [{{name: gpu, count: 8, cpu: '64', memory: 256Gi, gpus: 8, gpu_model: A10G}}]\nworkload: {{}}\nplacement: {{policy: best-fit}}\nservices:\n{}{}simulation: {{end: 10m, sample_interval: 1m}}\n",
+            svc("a"),
+            svc("b")
+        ),
+    )
+    .unwrap();
+    let pods = common::csv(&common::run(&f, "two-out"), "pods.csv");
+    assert!(pods.iter().filter(|p| p["pod"].starts_with("b-")).count() > 2, "the second HPA added replicas");
+    for p in &pods {
+        assert_eq!(p["scheduled_s"], p["created_s"], "{p:?}");
+    }
+}

@@ -6,6 +6,9 @@
 //! lifecycle steps, one scheduling cycle, the scaler loop, samples.
 
 mod karpenter;
+mod service;
+
+pub use service::ServiceStats;
 
 use super::{AutoscaleSpec, DeploymentSpec, Expander, PoolMode, TimelineOp};
 use crate::core::model::template_admits;
@@ -125,6 +128,8 @@ pub struct WorldResult {
     /// The highest GPU allocation as a share of the GPUs present at that moment, in millionths
     /// (capacity changes, so the peak allocation over the final capacity would mislead).
     pub peak_gpu_alloc_ppm: u64,
+    /// Inference services' figures, in scenario order.
+    pub services: Vec<ServiceStats>,
 }
 
 /// Time integrals of CPU and memory allocation and capacity.
@@ -167,6 +172,9 @@ struct Pod {
     /// The trace pod this one retries (itself for a first attempt), and attempts so far.
     origin: usize,
     retries: u32,
+    /// The inference service it serves, and whether it is serving (Running, model loaded).
+    service: Option<usize>,
+    serving: bool,
 }
 
 struct Node {
@@ -213,6 +221,10 @@ enum Ev {
     History(usize),
     /// A spot price change replayed from the price history file.
     SpotPrice(usize),
+    /// A service replica has loaded its model and serves.
+    Serving(usize),
+    /// A service's HPA sync.
+    Hpa(usize),
 }
 
 /// An autoscaling run.
@@ -247,6 +259,7 @@ pub struct World<'a> {
     n_events: u64,
     static_nodes: Vec<NodeRow>,
     kp: karpenter::KState,
+    svc: Vec<service::SvcState>,
 }
 
 const JOIN: u8 = 3;
@@ -310,6 +323,7 @@ impl<'a> World<'a> {
             n_events: 0,
             static_nodes,
             kp: karpenter::KState::new(spec, streams),
+            svc: spec.services.iter().map(|_| service::SvcState::default()).collect(),
         }
     }
 
@@ -367,6 +381,7 @@ impl<'a> World<'a> {
         self.push(SimTime::ZERO, Phase::Scaler, Ev::Tick)?;
         self.push(SimTime::ZERO, Phase::Sample, Ev::Sample)?;
         self.kp_start(end)?;
+        self.svc_start(end)?;
         // Trace arrivals are streamed: merged with the queue in (time, phase) order, a trace arrival
         // first among same-instant arrivals, instead of filling the heap with the whole trace.
         let mut next_job = 0;
@@ -408,10 +423,18 @@ impl<'a> World<'a> {
                         if let Some(d) = self.pods[p].duration {
                             self.push(t.plus(d), Phase::Departure, Ev::PodGone(p, Outcome::Completed))?;
                         }
+                        if let Some(i) = self.pods[p].service {
+                            self.push(t.plus(self.spec.services[i].model_load), Phase::Lifecycle, Ev::Serving(p))?;
+                        }
                     }
                 }
                 Ev::PodGone(p, outcome) => self.pod_gone(p, outcome)?,
-                Ev::Schedule => self.schedule()?,
+                Ev::Schedule => {
+                    // A pod created later in this instant (by a scaler, an HPA, a drain) asks for
+                    // another cycle at the same time.
+                    self.schedule_at = None;
+                    self.schedule()?
+                }
                 Ev::Tick => {
                     self.tick()?;
                     let next = t.plus(self.spec.scaler.scan_interval);
@@ -439,6 +462,14 @@ impl<'a> World<'a> {
                 Ev::NodeGone(n, why) => self.terminate(n, karpenter::GONE[why as usize])?,
                 Ev::History(i) => self.kp_history(i)?,
                 Ev::SpotPrice(i) => self.kp_spot_price(i),
+                Ev::Serving(p) => self.svc_serving(p),
+                Ev::Hpa(i) => {
+                    self.svc_hpa(i)?;
+                    let next = t.plus(self.spec.services[i].hpa.as_ref().map_or(SimTime(u64::MAX), |h| h.sync));
+                    if next <= end {
+                        self.push(next, Phase::Scaler, Ev::Hpa(i))?;
+                    }
+                }
             }
             let tot = self.cluster.totals();
             self.peak = self.peak.max(tot.gpu_milli_allocated);
@@ -449,6 +480,7 @@ impl<'a> World<'a> {
         }
         self.now = end.max(self.now);
         self.advance(end);
+        let services = self.svc_finish(end);
         if self.samples.last().map(|s| s.t) != Some(end) {
             let s = self.sample(end);
             self.samples.push(s);
@@ -485,6 +517,7 @@ impl<'a> World<'a> {
             gpu_ms_provisioned: gpu_ms,
             cpu_mem_integrals: self.cpu_mem,
             peak_gpu_alloc_ppm: self.peak_ppm,
+            services,
         })
     }
 
@@ -555,6 +588,8 @@ impl<'a> World<'a> {
             checkpoint: None,
             origin: idx,
             retries: 0,
+            service: None,
+            serving: false,
         });
         idx
     }
@@ -573,6 +608,7 @@ impl<'a> World<'a> {
         let idx = self.new_pod(spec, Some(d), image, bytes, grace, self.now);
         self.pods[idx].do_not_disrupt = dnd;
         self.pods[idx].pdbs = pdbs;
+        self.pods[idx].service = self.svc_of_deployment(d);
         self.deployments[d].pods.push(idx);
         self.pending.push_back(idx);
         self.want_schedule()
@@ -605,27 +641,7 @@ impl<'a> World<'a> {
             }
             TimelineOp::Scale { name, replicas } => {
                 let d = self.deployment(name).ok_or_else(|| format!("timeline[{i}]: no deployment `{name}`"))?;
-                let live = self.live_pods(d);
-                let want = *replicas as usize;
-                if want > live.len() {
-                    for _ in live.len()..want {
-                        self.create_replica(d)?;
-                    }
-                } else {
-                    // ReplicaSet scale-down order: pending before bound before running, then
-                    // the newest first.
-                    let mut victims = live;
-                    let rank = |s: PState| match s {
-                        PState::Pending => 0,
-                        PState::Bound => 1,
-                        _ => 2,
-                    };
-                    victims.sort_by_key(|&p| (rank(self.pods[p].state), std::cmp::Reverse(p)));
-                    let n = victims.len() - want;
-                    for p in victims.into_iter().take(n) {
-                        self.delete_pod(p)?;
-                    }
-                }
+                self.scale_deployment(d, *replicas)?;
             }
             TimelineOp::Delete { name } => {
                 let d = self.deployment(name).ok_or_else(|| format!("timeline[{i}]: no deployment `{name}`"))?;
@@ -633,6 +649,32 @@ impl<'a> World<'a> {
                     self.delete_pod(p)?;
                 }
                 self.deployments[d].deleted = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets Deployment `d`'s replicas: new pending pods, or deletions in ReplicaSet order.
+    fn scale_deployment(&mut self, d: usize, replicas: u32) -> Result<(), String> {
+        let live = self.live_pods(d);
+        let want = replicas as usize;
+        if want > live.len() {
+            for _ in live.len()..want {
+                self.create_replica(d)?;
+            }
+        } else {
+            // ReplicaSet scale-down order: pending before bound before running, then the newest
+            // first.
+            let mut victims = live;
+            let rank = |s: PState| match s {
+                PState::Pending => 0,
+                PState::Bound => 1,
+                _ => 2,
+            };
+            victims.sort_by_key(|&p| (rank(self.pods[p].state), std::cmp::Reverse(p)));
+            let n = victims.len() - want;
+            for p in victims.into_iter().take(n) {
+                self.delete_pod(p)?;
             }
         }
         Ok(())
@@ -647,6 +689,7 @@ impl<'a> World<'a> {
                 self.recs[p].finished = Some(self.now);
             }
             PState::Bound | PState::Running => {
+                self.svc_stop(p);
                 self.pods[p].state = PState::Terminating;
                 let name = self.pods[p].spec.name.clone();
                 let g = self.pods[p].grace;
@@ -667,6 +710,7 @@ impl<'a> World<'a> {
             return Ok(());
         }
         self.cluster.unbind(p as PodId).map_err(|e| e.to_string())?;
+        self.svc_stop(p);
         self.pods[p].state = PState::Gone;
         self.recs[p].outcome = outcome;
         self.recs[p].finished = Some(self.now);
@@ -898,6 +942,7 @@ impl<'a> World<'a> {
             let on: Vec<usize> = std::mem::take(&mut self.nodes[n].pods).into_iter().collect();
             for p in on {
                 self.cluster.unbind(p as PodId).map_err(|e| e.to_string())?;
+                self.svc_stop(p);
                 let was_terminating = self.pods[p].state == PState::Terminating;
                 self.pods[p].state = PState::Gone;
                 self.recs[p].outcome = Outcome::Deleted;

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod karpenter;
+mod service;
 mod synthetic;
 
 /// A scenario that cannot be loaded: the file, where in it, and what was expected.
@@ -212,14 +213,15 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
         }
     }
     let mut warnings = Vec::new();
-    let autoscale = if raw.pools.is_empty() && raw.timeline.is_empty() && raw.nodepools.is_empty() {
-        None
-    } else {
-        if end.is_none() {
-            return Err(cx.err("simulation.end", "an autoscaling scenario needs an end time (e.g. `2h`)"));
-        }
-        Some(Arc::new(autoscale_spec(&cx, &raw, &mut warnings)?))
-    };
+    let autoscale =
+        if raw.pools.is_empty() && raw.timeline.is_empty() && raw.nodepools.is_empty() && raw.services.is_empty() {
+            None
+        } else {
+            if end.is_none() {
+                return Err(cx.err("simulation.end", "an autoscaling scenario needs an end time (e.g. `2h`)"));
+            }
+            Some(Arc::new(autoscale_spec(&cx, &raw, &mut warnings)?))
+        };
     Ok(Scenario {
         autoscale,
         warnings,
@@ -287,7 +289,8 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
             nodes.push((spec, NodeMeta { pool: g.name.clone(), instance_type: g.name.clone() }));
         }
     }
-    let autoscaling = !raw.pools.is_empty() || !raw.timeline.is_empty() || !raw.nodepools.is_empty();
+    let autoscaling =
+        !raw.pools.is_empty() || !raw.timeline.is_empty() || !raw.nodepools.is_empty() || !raw.services.is_empty();
     if nodes.is_empty() && raw.pools.is_empty() && raw.nodepools.is_empty() {
         return Err(
             cx.err("cluster", "no nodes; give `nodes_csv`, at least one entry under `nodes`, `pools` or `nodepools`")
@@ -517,6 +520,39 @@ fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<TracePod>, S
     Ok(out)
 }
 
+/// A Deployment as written, validated; `fa` names its fields for errors.
+fn deployment_spec(
+    cx: &Ctx<'_>,
+    fa: &dyn Fn(&str) -> String,
+    d: &super::schema::RawDeployment,
+) -> Result<DeploymentSpec, ScenarioError> {
+    let fields = PodTemplateFields {
+        requests: &d.requests,
+        gpu_models: &d.gpu_models,
+        node_selector: &d.node_selector,
+        tolerations: &d.tolerations,
+        affinity: &d.affinity,
+    };
+    let template = pod_template(cx, fa, fields, String::new())?;
+    let image_bytes = match &d.image_size {
+        Some(v) => parse_bytes(v).map_err(|e| cx.err(fa("image_size"), e.to_string()))?,
+        None => 0,
+    };
+    if d.replicas > 100_000 {
+        return Err(cx.err(fa("replicas"), format!("{} is absurd; expected at most 100000", d.replicas)));
+    }
+    Ok(DeploymentSpec {
+        name: d.name.clone(),
+        replicas: d.replicas,
+        template,
+        image: d.image.clone().unwrap_or_else(|| if image_bytes > 0 { d.name.clone() } else { String::new() }),
+        image_bytes,
+        grace: SimTime::from_secs(d.termination_grace_period_seconds),
+        do_not_disrupt: do_not_disrupt(&d.annotations),
+        labels: d.labels.clone(),
+    })
+}
+
 /// A positive checkpoint interval, if given.
 fn checkpoint_of(cx: &Ctx<'_>, field: &str, v: &Option<String>) -> Result<Option<SimTime>, ScenarioError> {
     match v.as_deref() {
@@ -662,36 +698,8 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
         let at = cx.duration(&f("at"), &a.at)?;
         let op = match (&a.apply, &a.scale, &a.delete) {
             (Some(d), None, None) => {
-                let fields = PodTemplateFields {
-                    requests: &d.requests,
-                    gpu_models: &d.gpu_models,
-                    node_selector: &d.node_selector,
-                    tolerations: &d.tolerations,
-                    affinity: &d.affinity,
-                };
-                let fa = |k: &str| f(&format!("apply.{k}"));
-                let template = pod_template(cx, &fa, fields, String::new())?;
-                let image_bytes = match &d.image_size {
-                    Some(v) => parse_bytes(v).map_err(|e| cx.err(fa("image_size"), e.to_string()))?,
-                    None => 0,
-                };
-                if d.replicas > 100_000 {
-                    return Err(cx.err(fa("replicas"), format!("{} is absurd; expected at most 100000", d.replicas)));
-                }
                 known.insert(d.name.clone());
-                TimelineOp::Apply(Box::new(DeploymentSpec {
-                    name: d.name.clone(),
-                    replicas: d.replicas,
-                    template,
-                    image: d
-                        .image
-                        .clone()
-                        .unwrap_or_else(|| if image_bytes > 0 { d.name.clone() } else { String::new() }),
-                    image_bytes,
-                    grace: SimTime::from_secs(d.termination_grace_period_seconds),
-                    do_not_disrupt: do_not_disrupt(&d.annotations),
-                    labels: d.labels.clone(),
-                }))
+                TimelineOp::Apply(Box::new(deployment_spec(cx, &|k: &str| f(&format!("apply.{k}")), d)?))
             }
             (None, Some(sc), None) => {
                 if !known.contains(&sc.deployment) {
@@ -720,6 +728,21 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
         };
         timeline.push((at, op));
     }
+    // Services' Deployments are applied first, at t=0.
+    let end = raw.simulation.end.as_deref().map(|e| cx.duration("simulation.end", e)).transpose()?;
+    let services = service::services(cx, &raw.services, end)?;
+    for (k, (dep, _)) in services.iter().enumerate() {
+        if known.contains(&dep.name) {
+            return Err(cx.err(
+                format!("services[{k}].deployment.name"),
+                format!("`{}` is also applied by the timeline", dep.name),
+            ));
+        }
+    }
+    let mut applies: Vec<(SimTime, TimelineOp)> =
+        services.iter().map(|(d, _)| (SimTime::ZERO, TimelineOp::Apply(Box::new(d.clone())))).collect();
+    applies.append(&mut timeline);
+    let mut timeline = applies;
     // Steps are checked in file order above; they run in time order (stable for equal times).
     timeline.sort_by_key(|(t, _)| *t);
     Ok(AutoscaleSpec {
@@ -732,5 +755,6 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
         market: kp.market,
         start_unix_minute: kp.start_unix_minute,
         pdbs: kp.pdbs,
+        services: services.into_iter().map(|(_, s)| s).collect(),
     })
 }

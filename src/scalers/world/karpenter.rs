@@ -609,6 +609,7 @@ impl World<'_> {
         let mut grace = SimTime::ZERO;
         for p in on {
             self.cluster.unbind(p as PodId).map_err(|e| e.to_string())?;
+            self.svc_stop(p);
             let was_terminating = self.pods[p].state == PState::Terminating;
             grace = grace.max(self.pods[p].grace);
             self.pods[p].state = PState::Gone;

@@ -8,7 +8,7 @@ use crate::workload::synthetic::{Arrivals, Burst, Duration, Generator};
 use crate::workload::TracePod;
 
 /// Parses `120/h`, `2/m`, `0.5/s`, `1000/d` into pods per second.
-fn rate(s: &str) -> Result<f64, String> {
+pub(super) fn rate(s: &str) -> Result<f64, String> {
     let bad = || format!("`{s}`; expected a rate such as `120/h`, `2/m`, `0.5/s` or `1000/d`");
     let (n, unit) = s.trim().split_once('/').ok_or_else(bad)?;
     let n: f64 = n.trim().parse().map_err(|_| bad())?;

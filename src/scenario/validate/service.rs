@@ -1,0 +1,301 @@
+//! `services:`: inference services validated into a Deployment (applied at t=0) and a
+//! [`ServiceSpec`] with its traffic binned per second.
+
+use super::{deployment_spec, Ctx, ScenarioError};
+use crate::core::quantity::parse_bytes;
+use crate::engine::time::parse_duration;
+use crate::engine::SimTime;
+use crate::scalers::cron::parse_utc_minute;
+use crate::scalers::service::{Hpa, Overload, Policy, Rules, Select, ServiceSpec};
+use crate::scalers::DeploymentSpec;
+use crate::scenario::schema::{RawHpa, RawScalingRules, RawService, RawTraffic};
+use std::path::Path;
+
+/// At most a year of per-second bins.
+const MAX_BINS: usize = 366 * 86_400;
+
+pub(super) fn services(
+    cx: &Ctx<'_>,
+    raw: &[RawService],
+    end: Option<SimTime>,
+) -> Result<Vec<(DeploymentSpec, ServiceSpec)>, ScenarioError> {
+    let mut out = Vec::new();
+    for (i, s) in raw.iter().enumerate() {
+        let f = |k: &str| format!("services[{i}].{k}");
+        let dep = deployment_spec(cx, &|k: &str| f(&format!("deployment.{k}")), &s.deployment)?;
+        if out.iter().any(|(d, _): &(DeploymentSpec, ServiceSpec)| d.name == dep.name) {
+            return Err(cx.err(f("deployment.name"), format!("service `{}` is defined twice", dep.name)));
+        }
+        let (requests, tokens) = traffic(cx, &f, &s.traffic, end)?;
+        if s.capacity.tokens_per_s == 0 || s.capacity.tokens_per_s > 100_000_000 {
+            return Err(cx.err(f("capacity.tokens_per_s"), format!("{}; expected 1..=10^8", s.capacity.tokens_per_s)));
+        }
+        let model_load = match &s.model {
+            None => SimTime::ZERO,
+            Some(m) => {
+                let size = parse_bytes(&m.size).map_err(|e| cx.err(f("model.size"), e.to_string()))?;
+                let bw =
+                    parse_bytes(&m.load_bandwidth).map_err(|e| cx.err(f("model.load_bandwidth"), e.to_string()))?;
+                if bw == 0 {
+                    return Err(cx.err(f("model.load_bandwidth"), "expected a positive number of bytes per second"));
+                }
+                SimTime((size as u128 * 1000 / bw as u128) as u64)
+            }
+        };
+        let overload = match s.overload.as_str() {
+            "queue" => Overload::Queue,
+            "drop" => Overload::Drop,
+            o => return Err(cx.err(f("overload"), format!("`{o}`; expected queue or drop"))),
+        };
+        let hpa = s.hpa.as_ref().map(|h| hpa(cx, &f, h)).transpose()?;
+        if let Some(h) = &hpa {
+            if !(h.min..=h.max).contains(&dep.replicas) {
+                return Err(cx.err(
+                    f("deployment.replicas"),
+                    format!("{} is outside the HPA's {}..={}", dep.replicas, h.min, h.max),
+                ));
+            }
+        }
+        let spec = ServiceSpec {
+            deployment: dep.name.clone(),
+            requests,
+            tokens,
+            repeat: s.traffic.repeat,
+            tokens_per_s: s.capacity.tokens_per_s,
+            model_load,
+            overload,
+            hpa,
+        };
+        out.push((dep, spec));
+    }
+    Ok(out)
+}
+
+type Bins = (Vec<u32>, Vec<u64>);
+
+fn traffic(
+    cx: &Ctx<'_>,
+    f: &dyn Fn(&str) -> String,
+    t: &RawTraffic,
+    end: Option<SimTime>,
+) -> Result<Bins, ScenarioError> {
+    if !(t.scale.is_finite() && t.scale > 0.0 && t.scale <= 10_000.0) {
+        return Err(cx.err(f("traffic.scale"), format!("{}; expected a factor in (0, 10000]", t.scale)));
+    }
+    let (mut req, mut tok): (Vec<f64>, Vec<f64>) = match (&t.azure_csv, &t.rates_csv, &t.rate) {
+        (Some(p), None, None) => azure(cx, &cx.path(p))?,
+        (None, Some(p), None) => rates(cx, &cx.path(p), end)?,
+        (None, None, Some(r)) => {
+            let per_s = super::synthetic::rate(r).map_err(|m| cx.err(f("traffic.rate"), m))?;
+            let tpr = t.tokens_per_request.unwrap_or(1000) as f64;
+            let n = end.map_or(86_400, |e| e.0.div_ceil(1000) as usize).min(MAX_BINS);
+            (vec![per_s; n], vec![per_s * tpr; n])
+        }
+        _ => return Err(cx.err(f("traffic"), "expected exactly one of azure_csv, rates_csv and rate")),
+    };
+    if t.tokens_per_request.is_some() && t.rate.is_none() {
+        return Err(cx.err(f("traffic.tokens_per_request"), "only a `rate` takes tokens_per_request"));
+    }
+    for v in req.iter_mut().chain(tok.iter_mut()) {
+        *v *= t.scale;
+    }
+    // Fractional rates accumulate, so a rate of 0.5/s gives a request every other second.
+    let round = |v: &[f64]| -> Vec<u64> {
+        let mut carry = 0.0;
+        v.iter()
+            .map(|x| {
+                carry += x;
+                let whole = carry.floor();
+                carry -= whole;
+                whole as u64
+            })
+            .collect()
+    };
+    Ok((round(&req).into_iter().map(|x| x.min(u32::MAX as u64) as u32).collect(), round(&tok)))
+}
+
+/// Azure's LLM inference trace: per second from the first request, requests and tokens
+/// (context + generated).
+fn azure(cx: &Ctx<'_>, path: &Path) -> Result<(Vec<f64>, Vec<f64>), ScenarioError> {
+    let file = path.display().to_string();
+    let ferr = |line: u64, m: String| ScenarioError::Parse { file: file.clone(), message: format!("line {line}: {m}") };
+    let mut rd =
+        csv::Reader::from_path(path).map_err(|e| cx.err("traffic.azure_csv", format!("cannot read {file}: {e}")))?;
+    let head: Vec<String> = rd.headers().map_err(|e| ferr(1, e.to_string()))?.iter().map(str::to_string).collect();
+    if head != ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] {
+        return Err(ferr(1, format!("header `{}`; expected TIMESTAMP,ContextTokens,GeneratedTokens", head.join(","))));
+    }
+    let mut points = Vec::new();
+    for (i, rec) in rd.records().enumerate() {
+        let line = i as u64 + 2;
+        let rec = rec.map_err(|e| ferr(line, e.to_string()))?;
+        let ts = rec.get(0).unwrap_or("");
+        let (date, time) = ts
+            .split_once(' ')
+            .ok_or_else(|| ferr(line, format!("TIMESTAMP `{ts}`; expected `YYYY-MM-DD HH:MM:SS.fffffff`")))?;
+        let (hm, sec) = time.rsplit_once(':').ok_or_else(|| ferr(line, format!("TIMESTAMP `{ts}`")))?;
+        let minute = parse_utc_minute(&format!("{date}T{hm}Z")).map_err(|m| ferr(line, m))?;
+        let secs: f64 = sec.parse().map_err(|_| ferr(line, format!("TIMESTAMP `{ts}`: seconds `{sec}`")))?;
+        let num = |k: usize, name: &str| -> Result<u64, ScenarioError> {
+            rec.get(k)
+                .unwrap_or("")
+                .trim()
+                .parse()
+                .map_err(|_| ferr(line, format!("{name} `{}`; expected a count", rec.get(k).unwrap_or(""))))
+        };
+        let tokens = num(1, "ContextTokens")? + num(2, "GeneratedTokens")?;
+        points.push((minute * 60 + secs.floor() as i64, tokens));
+    }
+    if points.is_empty() {
+        return Err(ferr(2, "no requests".into()));
+    }
+    let t0 = points.iter().map(|p| p.0).min().expect("non-empty");
+    let span = (points.iter().map(|p| p.0).max().expect("non-empty") - t0) as usize + 1;
+    if span > MAX_BINS {
+        return Err(ferr(2, format!("the trace spans {span} s; at most a year is supported")));
+    }
+    let (mut req, mut tok) = (vec![0.0; span], vec![0.0; span]);
+    for (t, k) in points {
+        req[(t - t0) as usize] += 1.0;
+        tok[(t - t0) as usize] += k as f64;
+    }
+    Ok((req, tok))
+}
+
+/// `t,requests_per_s,tokens_per_s`: piecewise-constant rates, the last holding to the run's end.
+fn rates(cx: &Ctx<'_>, path: &Path, end: Option<SimTime>) -> Result<(Vec<f64>, Vec<f64>), ScenarioError> {
+    let file = path.display().to_string();
+    let ferr = |line: u64, m: String| ScenarioError::Parse { file: file.clone(), message: format!("line {line}: {m}") };
+    let mut rd =
+        csv::Reader::from_path(path).map_err(|e| cx.err("traffic.rates_csv", format!("cannot read {file}: {e}")))?;
+    let head: Vec<String> =
+        rd.headers().map_err(|e| ferr(1, e.to_string()))?.iter().map(|h| h.trim().to_string()).collect();
+    if head != ["t", "requests_per_s", "tokens_per_s"] {
+        return Err(ferr(1, format!("header `{}`; expected t,requests_per_s,tokens_per_s", head.join(","))));
+    }
+    let mut rows: Vec<(u64, f64, f64)> = Vec::new();
+    for (i, rec) in rd.records().enumerate() {
+        let line = i as u64 + 2;
+        let rec = rec.map_err(|e| ferr(line, e.to_string()))?;
+        let t = parse_duration(rec.get(0).unwrap_or("")).map_err(|m| ferr(line, format!("t: {m}")))?;
+        let v = |k: usize, name: &str| -> Result<f64, ScenarioError> {
+            let s = rec.get(k).unwrap_or("").trim();
+            s.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .ok_or_else(|| ferr(line, format!("{name} `{s}`; expected a rate >= 0")))
+        };
+        let row = (t.0 / 1000, v(1, "requests_per_s")?, v(2, "tokens_per_s")?);
+        if rows.last().is_some_and(|r| r.0 >= row.0) {
+            return Err(ferr(line, "times must increase".into()));
+        }
+        rows.push(row);
+    }
+    let Some(last) = rows.last() else { return Err(ferr(2, "no rows".into())) };
+    let span = (last.0 as usize + 1).max(end.map_or(0, |e| e.0.div_ceil(1000) as usize));
+    if span > MAX_BINS {
+        return Err(ferr(rows.len() as u64 + 1, "more than a year of rates".into()));
+    }
+    let (mut req, mut tok) = (vec![0.0; span], vec![0.0; span]);
+    for (k, r) in rows.iter().enumerate() {
+        let to = rows.get(k + 1).map_or(span, |n| n.0 as usize);
+        for s in r.0 as usize..to {
+            req[s] = r.1;
+            tok[s] = r.2;
+        }
+    }
+    Ok((req, tok))
+}
+
+fn hpa(cx: &Ctx<'_>, f: &dyn Fn(&str) -> String, h: &RawHpa) -> Result<Hpa, ScenarioError> {
+    if h.max_replicas == 0 || h.max_replicas > 10_000 || h.min_replicas > h.max_replicas {
+        return Err(cx.err(
+            f("hpa"),
+            format!(
+                "minReplicas {} / maxReplicas {}; expected 0 <= min <= max <= 10000, max >= 1",
+                h.min_replicas, h.max_replicas
+            ),
+        ));
+    }
+    if h.target_utilization == 0 || h.target_utilization > 1000 {
+        return Err(
+            cx.err(f("hpa.targetUtilization"), format!("{}; expected 1..=1000 (percent)", h.target_utilization))
+        );
+    }
+    if !(0.0..1.0).contains(&h.tolerance) {
+        return Err(cx.err(f("hpa.tolerance"), format!("{}; expected 0 <= tolerance < 1", h.tolerance)));
+    }
+    let sync = cx.duration(&f("hpa.syncPeriod"), &h.sync_period)?;
+    if sync.0 < 1000 {
+        return Err(cx.err(f("hpa.syncPeriod"), "expected at least 1s"));
+    }
+    let b = h.behavior.as_ref();
+    let up = rules(
+        cx,
+        &|k: &str| f(&format!("hpa.behavior.scaleUp.{k}")),
+        b.and_then(|b| b.scale_up.as_ref()),
+        Rules::default_up(),
+    )?;
+    let down = rules(
+        cx,
+        &|k: &str| f(&format!("hpa.behavior.scaleDown.{k}")),
+        b.and_then(|b| b.scale_down.as_ref()),
+        Rules::default_down(),
+    )?;
+    Ok(Hpa {
+        min: h.min_replicas,
+        max: h.max_replicas,
+        target_permille: h.target_utilization as u64 * 10,
+        sync,
+        tolerance_permille: (h.tolerance * 1000.0).round() as u64,
+        up,
+        down,
+    })
+}
+
+/// Fields left out take the default's value, as the API server fills them.
+fn rules(
+    cx: &Ctx<'_>,
+    f: &dyn Fn(&str) -> String,
+    r: Option<&RawScalingRules>,
+    default: Rules,
+) -> Result<Rules, ScenarioError> {
+    let Some(r) = r else { return Ok(default) };
+    let window = match r.stabilization_window_seconds {
+        Some(w) if w > 3600 => return Err(cx.err(f("stabilizationWindowSeconds"), format!("{w}; expected 0..=3600"))),
+        Some(w) => SimTime::from_secs(w),
+        None => default.window,
+    };
+    let select = match r.select_policy.as_deref() {
+        None | Some("Max") => Select::Max,
+        Some("Min") => Select::Min,
+        Some("Disabled") => Select::Disabled,
+        Some(o) => return Err(cx.err(f("selectPolicy"), format!("`{o}`; expected Max, Min or Disabled"))),
+    };
+    let policies = match &r.policies {
+        None => default.policies,
+        Some(ps) => {
+            let mut out = Vec::new();
+            for (j, p) in ps.iter().enumerate() {
+                let fp = |k: &str| f(&format!("policies[{j}].{k}"));
+                if p.period_seconds == 0 || p.period_seconds > 1800 {
+                    return Err(cx.err(fp("periodSeconds"), format!("{}; expected 1..=1800", p.period_seconds)));
+                }
+                if p.value == 0 {
+                    return Err(cx.err(fp("value"), "expected a positive value"));
+                }
+                let period = SimTime::from_secs(p.period_seconds);
+                out.push(match p.kind.as_str() {
+                    "Pods" => Policy::Pods { value: p.value, period },
+                    "Percent" => Policy::Percent { value: p.value, period },
+                    o => return Err(cx.err(fp("type"), format!("`{o}`; expected Pods or Percent"))),
+                });
+            }
+            if out.is_empty() && select != Select::Disabled {
+                return Err(cx.err(f("policies"), "expected at least one policy (or selectPolicy: Disabled)"));
+            }
+            out
+        }
+    };
+    Ok(Rules { window, policies, select })
+}
