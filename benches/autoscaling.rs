@@ -208,5 +208,41 @@ fn bench_karpenter_pending(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_day, bench_pending, bench_karpenter_pending);
+/// A week of per-second traffic for 100 inference services, each with its HPA, on a fixed
+/// cluster: 60 million service-seconds of fluid serving plus 40,000 HPA syncs per service.
+fn bench_services_week(c: &mut Criterion) {
+    let mut text = String::from(
+        "name: services-100-week\ncluster:\n  nodes: [{name: gpu, count: 200, cpu: '96', memory: 768Gi, gpus: 8, gpu_model: A10G}]\nworkload: {}\nplacement: {policy: best-fit}\nservices:\n",
+    );
+    for i in 0..100 {
+        text.push_str(&format!(
+            "  - deployment: {{name: svc-{i}, replicas: 2, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\n    traffic: {{rate: {}/s, tokens_per_request: 800}}\n    capacity: {{tokens_per_s: 2000}}\n    hpa: {{minReplicas: 1, maxReplicas: 20, targetUtilization: 70}}\n",
+            2 + i % 7
+        ));
+    }
+    text.push_str("simulation: {end: 7d, sample_interval: 1h}\noutput: {pods: false, nodes: false, events: false}\n");
+    let file = std::env::temp_dir().join(format!("fleetsim-bench-services-{}.yaml", std::process::id()));
+    std::fs::write(&file, text).expect("write the bench scenario");
+    let loaded = load_file(&file);
+    let _ = std::fs::remove_file(&file);
+    let Ok(Loaded::Scenario(s)) = loaded else { panic!("the services scenario must load: {loaded:?}") };
+    let r = run_scenario(&s.name, &[], &s).expect("runs");
+    let fig = |k: &str| r.summary.figures.iter().find(|f| f.0 == k).map(|f| f.1.clone()).unwrap_or_default();
+    eprintln!(
+        "checksum {}: tokens {} in time {} % rescales {}",
+        s.name,
+        fig("svc_tokens"),
+        fig("svc_tokens_in_time_pct"),
+        fig("svc_rescales")
+    );
+    let mut g = c.benchmark_group("services_100_for_a_week");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(100 * 7 * 86_400));
+    g.bench_function("per_second_traffic_with_hpa", |b| {
+        b.iter(|| black_box(run_scenario(&s.name, &[], &s).expect("runs").result.events))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_day, bench_pending, bench_karpenter_pending, bench_services_week);
 criterion_main!(benches);

@@ -209,6 +209,16 @@ pub fn summarize(
             }),
         ),
     ]);
+    // Gang-scheduled jobs (empty when the run has none).
+    let jobs = world.map(|w| w.jobs).unwrap_or_default();
+    let has_jobs = jobs.jobs > 0;
+    let mean = |sum: u64, n: u64| if n > 0 { format!("{:.3}", sum as f64 / n as f64 / 1000.0) } else { String::new() };
+    figures.extend([
+        ("jobs", if has_jobs { jobs.jobs.to_string() } else { String::new() }),
+        ("jobs_completed", if has_jobs { jobs.completed.to_string() } else { String::new() }),
+        ("job_queueing_mean_s", mean(jobs.queueing_ms, jobs.started)),
+        ("job_completion_mean_s", mean(jobs.completion_ms, jobs.completed)),
+    ]);
     Summary { figures }
 }
 

@@ -212,3 +212,43 @@ fn replicas_an_hpa_adds_are_scheduled_in_the_same_instant() {
         assert_eq!(p["scheduled_s"], p["created_s"], "{p:?}");
     }
 }
+
+#[test]
+fn a_gang_starts_all_its_workers_together_or_none_and_priority_orders_the_queue() {
+    let dir = tmp("gang");
+    let f = dir.join("gang.yaml");
+    std::fs::write(
+        &f,
+        "name: gang\ncluster:\n  nodes: [{name: gpu, count: 2, cpu: '32', memory: 128Gi, gpus: 4, gpu_model: A10G}]\nworkload:\n  pods:\n    - {name: hold, count: 3, at: 0s, duration: 1h, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '1'}}\n    - {name: train, count: 1, parallelism: 6, at: 1m, duration: 30m, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '1'}}\n    - {name: low, count: 1, at: 2m, duration: 10m, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '3'}}\n    - {name: high, count: 1, at: 3m, duration: 10m, priority: 100, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '3'}}\nplacement: {policy: best-fit}\nsimulation: {end: 4h, sample_interval: 10m}\n",
+    )
+    .unwrap();
+    let out = common::run(&f, "gang-out");
+    let pods = common::csv(&out, "pods.csv");
+    let at = |name: &str| common::num(pods.iter().find(|p| p["pod"] == name).unwrap(), "scheduled_s");
+    // 5 GPUs are free at 1 min: not enough for 6 workers, so none starts (no partial gang) ...
+    let workers: Vec<f64> = (0..6).map(|j| at(&format!("train-0-w{j}"))).collect();
+    assert!(workers.iter().all(|&t| t == workers[0]), "{workers:?}");
+    // ... and the 3-GPU pods, which fit, are not held back by the waiting gang.
+    assert!(at("low-0") < 3600.0 && at("low-0") >= 120.0, "low at {}", at("low-0"));
+    // The gang starts once the holders leave at 1 h, before `high` (created later, waiting for 3 GPUs
+    // that the gang now holds), which goes before nothing else: it had priority over `low` only
+    // while both waited.
+    assert!(workers[0] >= 3600.0, "gang at {}", workers[0]);
+    let s = &common::csv(&out, "summary.csv")[0];
+    assert_eq!(common::num(s, "jobs"), 1.0);
+    assert_eq!(common::num(s, "jobs_completed"), 1.0);
+    assert!((common::num(s, "job_queueing_mean_s") - (workers[0] - 60.0 + 1.0)).abs() < 1.5, "{s:?}");
+
+    // Priority: with one GPU, `high` (created last) runs before `low` (created first).
+    let f = dir.join("prio.yaml");
+    std::fs::write(
+        &f,
+        "name: prio\ncluster:\n  nodes: [{name: gpu, count: 1, cpu: '32', memory: 128Gi, gpus: 1, gpu_model: A10G}]\nworkload:\n  pods:\n    - {name: hold, at: 0s, duration: 1h, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '1'}}\n    - {name: low, at: 1m, duration: 10m, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '1'}}\n    - {name: high, at: 2m, duration: 10m, priority: 100, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '1'}}\nplacement: {policy: best-fit}\nsimulation: {end: 2h, sample_interval: 10m}\n",
+    )
+    .unwrap();
+    let pods = common::csv(&common::run(&f, "prio-out"), "pods.csv");
+    let at = |name: &str| common::num(pods.iter().find(|p| p["pod"] == name).unwrap(), "scheduled_s");
+    // `hold` started at 1 s (container start) and leaves at 3,601 s.
+    assert_eq!(at("high-0"), 3601.0);
+    assert!(at("low-0") > at("high-0"));
+}

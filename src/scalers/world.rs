@@ -130,6 +130,23 @@ pub struct WorldResult {
     pub peak_gpu_alloc_ppm: u64,
     /// Inference services' figures, in scenario order.
     pub services: Vec<ServiceStats>,
+    /// Gang-scheduled jobs' figures.
+    pub jobs: JobStats,
+}
+
+/// Gang-scheduled jobs (pod groups with `parallelism`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobStats {
+    /// Jobs.
+    pub jobs: u64,
+    /// Jobs whose every worker completed.
+    pub completed: u64,
+    /// Jobs that started (all workers together).
+    pub started: u64,
+    /// Sum over started jobs of creation to start, ms.
+    pub queueing_ms: u64,
+    /// Sum over completed jobs of creation to the last worker's completion, ms.
+    pub completion_ms: u64,
 }
 
 /// Time integrals of CPU and memory allocation and capacity.
@@ -168,6 +185,9 @@ struct Pod {
     do_not_disrupt: bool,
     /// PodDisruptionBudgets selecting the pod.
     pdbs: Vec<usize>,
+    /// Gang (job id, workers) and priority.
+    gang: Option<(u64, u32)>,
+    priority: i32,
     checkpoint: Option<SimTime>,
     /// The trace pod this one retries (itself for a first attempt), and attempts so far.
     origin: usize,
@@ -359,6 +379,8 @@ impl<'a> World<'a> {
             }
             self.pods[idx].checkpoint = j.checkpoint;
             self.pods[idx].do_not_disrupt = j.do_not_disrupt;
+            self.pods[idx].gang = j.gang;
+            self.pods[idx].priority = j.priority;
             if i > 0 && j.created < jobs[i - 1].created {
                 return Err(format!(
                     "trace pods must come in creation order: `{}` comes after a later pod",
@@ -481,6 +503,7 @@ impl<'a> World<'a> {
         self.now = end.max(self.now);
         self.advance(end);
         let services = self.svc_finish(end);
+        let jobs = self.job_stats();
         if self.samples.last().map(|s| s.t) != Some(end) {
             let s = self.sample(end);
             self.samples.push(s);
@@ -518,7 +541,38 @@ impl<'a> World<'a> {
             cpu_mem_integrals: self.cpu_mem,
             peak_gpu_alloc_ppm: self.peak_ppm,
             services,
+            jobs,
         })
+    }
+
+    /// Per gang: created (earliest), started (first worker Running), completed (as many
+    /// Completed pods as workers: retries replace evicted workers).
+    fn job_stats(&self) -> JobStats {
+        let mut by: BTreeMap<u64, (u32, SimTime, Option<SimTime>, u32, SimTime)> = BTreeMap::new();
+        for (p, r) in self.pods.iter().zip(&self.recs) {
+            let Some((g, n)) = p.gang else { continue };
+            let e = by.entry(g).or_insert((n, r.created, None, 0, SimTime::ZERO));
+            e.1 = e.1.min(r.created);
+            if let Some(t) = r.running {
+                e.2 = Some(e.2.map_or(t, |x| x.min(t)));
+            }
+            if r.outcome == Outcome::Completed {
+                e.3 += 1;
+                e.4 = e.4.max(r.finished.unwrap_or(SimTime::ZERO));
+            }
+        }
+        let mut st = JobStats { jobs: by.len() as u64, ..Default::default() };
+        for (n, created, started, done, last) in by.into_values() {
+            if let Some(t) = started {
+                st.started += 1;
+                st.queueing_ms += t.0 - created.0;
+            }
+            if done >= n {
+                st.completed += 1;
+                st.completion_ms += last.0 - created.0;
+            }
+        }
+        st
     }
 
     fn advance(&mut self, t: SimTime) {
@@ -585,6 +639,8 @@ impl<'a> World<'a> {
             reported_no_pool: false,
             do_not_disrupt: false,
             pdbs: Vec::new(),
+            gang: None,
+            priority: 0,
             checkpoint: None,
             origin: idx,
             retries: 0,
@@ -739,32 +795,94 @@ impl<'a> World<'a> {
     }
 
     fn schedule(&mut self) -> Result<(), String> {
+        // kube-scheduler's active queue: higher priority first, then arrival (a stable sort).
+        if self.pending.iter().any(|&p| self.pods[p].priority != 0) {
+            self.pending.make_contiguous().sort_by_key(|&p| std::cmp::Reverse(self.pods[p].priority));
+        }
         let mut still = VecDeque::with_capacity(self.pending.len());
+        let mut gangs_tried: Vec<u64> = Vec::new();
         while let Some(p) = self.pending.pop_front() {
-            match self.scheduler.place(&self.cluster, &self.pods[p].spec, &mut self.rng_place) {
+            if let Some((g, _)) = self.pods[p].gang {
+                if !gangs_tried.contains(&g) {
+                    gangs_tried.push(g);
+                    if self.schedule_gang(p, g)? {
+                        continue;
+                    }
+                }
+                if self.pods[p].state == PState::Pending {
+                    still.push_back(p);
+                }
+                continue;
+            }
+            let placed = self.scheduler.place(&self.cluster, &self.pods[p].spec, &mut self.rng_place);
+            match placed {
                 Ok(pl) => {
                     self.cluster.bind(p as PodId, &self.pods[p].spec, &pl).map_err(|e| e.to_string())?;
                     self.bound(p, pl.node)?;
                 }
                 Err(why) => {
-                    if !self.pods[p].failed_once {
-                        self.pods[p].failed_once = true;
-                        self.kp_trigger()?;
-                        let tot = self.cluster.totals().nodes;
-                        let name = self.pods[p].spec.name.clone();
-                        self.recs[p].reason = why.to_string();
-                        let msg = if tot == 0 {
-                            "0/0 nodes are available".to_string()
-                        } else {
-                            format!("0/{tot} nodes are available: {why}")
-                        };
-                        self.event("FailedScheduling", format!("pod/{name}"), msg);
-                    }
+                    self.failed(p, &why.to_string())?;
                     still.push_back(p);
                 }
             }
         }
         self.pending = still;
+        Ok(())
+    }
+
+    /// Gang scheduling: the pending workers of gang `g` (`p` and those still in the queue) are
+    /// placed together on a fork of the state, kept only if every one found a node. Returns
+    /// whether they were placed.
+    fn schedule_gang(&mut self, p: usize, g: u64) -> Result<bool, String> {
+        let mut members = vec![p];
+        members.extend(self.pending.iter().copied().filter(|&q| self.pods[q].gang.is_some_and(|x| x.0 == g)));
+        let cp = self.cluster.fork();
+        let mut placed = Vec::new();
+        let mut why = None;
+        for &q in &members {
+            match self.scheduler.place(&self.cluster, &self.pods[q].spec, &mut self.rng_place) {
+                Ok(pl) => {
+                    self.cluster.bind(q as PodId, &self.pods[q].spec, &pl).map_err(|e| e.to_string())?;
+                    placed.push((q, pl.node));
+                }
+                Err(w) => {
+                    why = Some(w.to_string());
+                    break;
+                }
+            }
+        }
+        if let Some(why) = why {
+            self.cluster.revert(cp).map_err(|e| e.to_string())?;
+            let msg = format!("gang of {} workers: {why}", members.len());
+            for &q in &members {
+                self.failed(q, &msg)?;
+            }
+            return Ok(false);
+        }
+        self.cluster.commit(cp);
+        self.pending.retain(|q| !members.contains(q));
+        for (q, node) in placed {
+            self.bound(q, node)?;
+        }
+        Ok(true)
+    }
+
+    /// A pod found no node: the first time, a FailedScheduling event and a provisioning trigger.
+    fn failed(&mut self, p: usize, why: &str) -> Result<(), String> {
+        if self.pods[p].failed_once {
+            return Ok(());
+        }
+        self.pods[p].failed_once = true;
+        self.kp_trigger()?;
+        let tot = self.cluster.totals().nodes;
+        let name = self.pods[p].spec.name.clone();
+        self.recs[p].reason = why.to_string();
+        let msg = if tot == 0 {
+            "0/0 nodes are available".to_string()
+        } else {
+            format!("0/{tot} nodes are available: {why}")
+        };
+        self.event("FailedScheduling", format!("pod/{name}"), msg);
         Ok(())
     }
 

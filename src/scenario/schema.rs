@@ -680,6 +680,10 @@ pub struct RawGenerator {
     pub annotations: BTreeMap<String, String>,
 }
 
+fn is_zero(v: &i32) -> bool {
+    *v == 0
+}
+
 fn poisson() -> String {
     "poisson".into()
 }
@@ -835,6 +839,14 @@ pub struct RawPodGroup {
     /// (default: no checkpoint, all progress is lost).
     #[serde(default)]
     pub checkpoint_interval: Option<String>,
+    /// Workers per job (a Job's `parallelism` with gang scheduling: all workers start together or
+    /// none does). Each of the `count` jobs is `<name>-<k>-w<j>`. Default: single pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u32>,
+    /// Scheduling priority (a PriorityClass value): pending pods of higher priority are tried
+    /// first. Default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub priority: i32,
     /// Pod annotations (`karpenter.sh/do-not-disrupt: "true"` is modelled).
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,

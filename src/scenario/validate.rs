@@ -213,15 +213,25 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
         }
     }
     let mut warnings = Vec::new();
-    let autoscale =
-        if raw.pools.is_empty() && raw.timeline.is_empty() && raw.nodepools.is_empty() && raw.services.is_empty() {
-            None
-        } else {
-            if end.is_none() {
-                return Err(cx.err("simulation.end", "an autoscaling scenario needs an end time (e.g. `2h`)"));
-            }
-            Some(Arc::new(autoscale_spec(&cx, &raw, &mut warnings)?))
-        };
+    // Gang scheduling and priorities are modelled by the autoscaling run loop (with or without
+    // pools); the packing engine places pods one by one in arrival order.
+    let jobs = pods.iter().any(|p| p.gang.is_some() || p.priority != 0);
+    let autoscale = if raw.pools.is_empty()
+        && raw.timeline.is_empty()
+        && raw.nodepools.is_empty()
+        && raw.services.is_empty()
+        && !jobs
+    {
+        None
+    } else {
+        if end.is_none() {
+            return Err(cx.err(
+                "simulation.end",
+                "a scenario with autoscaling, services, gang-scheduled jobs or priorities needs an end time (e.g. `2h`)",
+            ));
+        }
+        Some(Arc::new(autoscale_spec(&cx, &raw, &mut warnings)?))
+    };
     Ok(Scenario {
         autoscale,
         warnings,
@@ -506,16 +516,37 @@ fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<TracePod>, S
     let every = g.every.as_deref().map(|e| cx.duration(&f("every"), e)).transpose()?.unwrap_or(SimTime::ZERO);
     let duration = g.duration.as_deref().map(|d| cx.duration(&f("duration"), d)).transpose()?;
     let checkpoint = checkpoint_of(cx, &f("checkpoint_interval"), &g.checkpoint_interval)?;
+    let workers = match g.parallelism {
+        None => None,
+        Some(0) | Some(10_001..) => {
+            return Err(cx.err(f("parallelism"), format!("{:?}; expected 1..=10000 workers a job", g.parallelism)))
+        }
+        Some(n) => Some(n),
+    };
+    if g.priority.unsigned_abs() > 1_000_000_000 {
+        return Err(cx.err(f("priority"), format!("{}; expected -1e9..=1e9", g.priority)));
+    }
     let mut out = Vec::new();
     for k in 0..g.count as u64 {
         let t = SimTime(at.0 + every.0 * k);
-        out.push(TracePod {
+        let base = TracePod {
             spec: PodSpec { name: format!("{}-{k}", g.name), ..template.clone() },
             created: t,
             deleted: duration.map(|d| t.plus(d)),
             checkpoint,
             do_not_disrupt: do_not_disrupt(&g.annotations),
-        });
+            gang: None,
+            priority: g.priority,
+        };
+        match workers {
+            None => out.push(base),
+            // A job of `n` workers: `<name>-<k>-w<j>`, one gang (ids unique per pod group and job).
+            Some(n) => out.extend((0..n).map(|j| TracePod {
+                spec: PodSpec { name: format!("{}-{k}-w{j}", g.name), ..base.spec.clone() },
+                gang: Some(((i as u64) << 32 | k, n)),
+                ..base.clone()
+            })),
+        }
     }
     Ok(out)
 }

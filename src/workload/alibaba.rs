@@ -37,6 +37,10 @@ pub struct TracePod {
     pub checkpoint: Option<SimTime>,
     /// Annotated `karpenter.sh/do-not-disrupt: "true"`.
     pub do_not_disrupt: bool,
+    /// The gang (job id, workers) it belongs to: all workers start together or none does.
+    pub gang: Option<(u64, u32)>,
+    /// Scheduling priority (higher first).
+    pub priority: i32,
 }
 
 /// Largest plausible values; beyond them a row is rejected as absurd.
@@ -250,6 +254,8 @@ pub fn read_pods(path: &Path) -> Result<Vec<TracePod>, TraceError> {
             deleted: deletion_s.map(SimTime::from_secs),
             checkpoint: None,
             do_not_disrupt: false,
+            gang: None,
+            priority: 0,
         });
     }
     if out.is_empty() {

@@ -59,6 +59,8 @@ mod tests {
             deleted: None,
             checkpoint: None,
             do_not_disrupt: false,
+            gang: None,
+            priority: 0,
         }
     }
 

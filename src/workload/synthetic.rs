@@ -221,6 +221,8 @@ impl Generator {
                 deleted: Some(at.plus(SimTime::from_secs(run_s))),
                 checkpoint: self.checkpoint,
                 do_not_disrupt: self.do_not_disrupt,
+                gang: None,
+                priority: 0,
             });
         }
         out

@@ -674,11 +674,14 @@ impl World<'_> {
         let (image, bytes, grace) = (self.pods[p].image.clone(), self.pods[p].image_bytes, self.pods[p].grace);
         let remaining = self.pods[p].duration.map(|d| SimTime(d.0.saturating_sub(saved)));
         let (checkpoint, dnd) = (self.pods[p].checkpoint, self.pods[p].do_not_disrupt);
+        let (gang, priority) = (self.pods[p].gang, self.pods[p].priority);
         let q = self.new_pod(spec, None, image, bytes, grace, self.now);
         let pod = &mut self.pods[q];
         pod.duration = remaining;
         pod.checkpoint = checkpoint;
         pod.do_not_disrupt = dnd;
+        pod.gang = gang;
+        pod.priority = priority;
         pod.origin = origin;
         self.pending.push_back(q);
         self.want_schedule()
