@@ -252,3 +252,39 @@ fn a_gang_starts_all_its_workers_together_or_none_and_priority_orders_the_queue(
     assert_eq!(at("high-0"), 3601.0);
     assert!(at("low-0") > at("high-0"));
 }
+
+#[test]
+fn replica_capacity_follows_the_gpu_model_and_azure_traces_must_be_in_order() {
+    let dir = tmp("svc-gpu");
+    let run_with = |name: &str, capacity: &str| {
+        let f = dir.join(format!("{name}.yaml"));
+        std::fs::write(
+            &f,
+            format!("name: {name}\ncluster:\n  nodes: [{{name: t4, count: 1, cpu: '16', memory: 64Gi, gpus: 1, gpu_model: T4}}]\nworkload: {{}}\nplacement: {{policy: best-fit}}\nservices:\n  - deployment: {{name: s, replicas: 1, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\n    traffic: {{rate: 1/s, tokens_per_request: 1000}}\n    capacity: {capacity}\nsimulation: {{end: 10m, sample_interval: 1m}}\n"),
+        )
+        .unwrap();
+        common::csv(&common::run(&f, &format!("{name}-out")), "summary.csv").remove(0)
+    };
+    let fast = run_with("fast", "{tokens_per_s: 2000}");
+    let slow = run_with("slow", "{tokens_per_s: 2000, by_gpu_model: {T4: 500}}");
+    // Serving starts after the 1 s container start; from then on 2,000 tok/s keep up with 1,000 and
+    // a T4 at 500 does not.
+    assert!(common::num(&fast, "svc_underprovisioned_s") <= 1.0, "{fast:?}");
+    assert!(common::num(&slow, "svc_underprovisioned_s") >= 599.0, "{slow:?}");
+
+    let csv = dir.join("azure.csv");
+    std::fs::write(
+        &csv,
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:50.0000000,10,5\n2023-11-16 18:15:49.5000000,10,5\n",
+    )
+    .unwrap();
+    let f = dir.join("azure.yaml");
+    std::fs::write(&f, format!("name: azure\ncluster:\n  nodes: [{{name: t4, count: 1, cpu: '16', memory: 64Gi, gpus: 1, gpu_model: T4}}]\nworkload: {{}}\nplacement: {{policy: best-fit}}\nservices:\n  - deployment: {{name: s, replicas: 1, requests: {{cpu: '2', memory: 8Gi}}}}\n    traffic: {{azure_csv: {}}}\n    capacity: {{tokens_per_s: 0}}\nsimulation: {{end: 10m}}\n", csv.display())).unwrap();
+    let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 3") && err.contains("arrival order"), "{err}");
+    std::fs::write(&csv, "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:50.0000000,10,5\n").unwrap();
+    let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("capacity.tokens_per_s") && err.contains("1..=10^8"), "a capacity of zero: {err}");
+}

@@ -70,7 +70,7 @@ struct Line {
 }
 
 /// The columns of the comparison table: (summary column, header, decimals).
-const COLUMNS: [(&str, &str, usize); 14] = [
+const COLUMNS: [(&str, &str, usize); 18] = [
     ("cost_usd", "cost $", 2),
     ("gpu_alloc", "GPU alloc", 3),
     ("pending_p50_s", "pending p50 s", 1),
@@ -85,6 +85,10 @@ const COLUMNS: [(&str, &str, usize); 14] = [
     ("spot_interruptions", "interruptions", 1),
     ("lost_gpu_hours", "lost GPU-h", 1),
     ("savings_vs_on_demand_pct", "spot saving %", 1),
+    ("svc_tokens_in_time_pct", "tokens in time %", 1),
+    ("svc_underprovisioned_s", "under-provisioned s", 0),
+    ("cost_per_m_tokens_usd", "$ / M tokens", 3),
+    ("job_completion_mean_s", "job completion s", 0),
 ];
 
 /// GPU allocation of a run, as a fraction: allocated over provisioned GPU-hours for autoscaling
@@ -507,7 +511,7 @@ pub fn write_report(dir: &Path, out: &Path, baseline: Option<&str>) -> Result<Ve
         html_escape(&rep.name)
     );
     let intro = format!(
-        "{} runs from `{}`. Figures are means over repetitions (seeds, trace days) with a 95 % confidence interval (Student's t) where there are several; Δ columns compare with the baseline policy ({}). GPU alloc is allocated over provisioned GPU-hours for autoscaling runs; on a static cluster, the allocation at the end when no pod leaves (the packing experiment) and the time average otherwise. A column that is zero for every policy of a group is left out. Disruptions are Karpenter's voluntary ones (empty, underutilized, expired nodes); pods disrupted and interruptions count evictions by them and by spot interruption notices; lost GPU-h is the work evicted jobs lost since their last checkpoint; spot saving is the cost below what the same nodes would have cost on demand.",
+        "{} runs from `{}`. Figures are means over repetitions (seeds, trace days) with a 95 % confidence interval (Student's t) where there are several; Δ columns compare with the baseline policy ({}). GPU alloc is allocated over provisioned GPU-hours for autoscaling runs; on a static cluster, the allocation at the end when no pod leaves (the packing experiment) and the time average otherwise. A column that is zero for every policy of a group is left out. Disruptions are Karpenter's voluntary ones (empty, underutilized, expired nodes); pods disrupted and interruptions count evictions by them and by spot interruption notices; lost GPU-h is the work evicted jobs lost since their last checkpoint; spot saving is the cost below what the same nodes would have cost on demand. Services: tokens served in the second they arrived, seconds of demand above the serving capacity, cost per million tokens served.",
         rep.runs.len(),
         dir.display(),
         rep.baseline.as_deref().unwrap_or("the first policy of each group")

@@ -130,6 +130,8 @@ pub struct ServiceSpec {
     pub repeat: bool,
     /// Tokens per second one serving replica processes.
     pub tokens_per_s: u64,
+    /// The same by the GPU model of the replica's node.
+    pub by_gpu_model: std::collections::BTreeMap<String, u64>,
     /// Model load time after the container starts.
     pub model_load: SimTime,
     /// Overload handling.

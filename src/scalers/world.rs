@@ -195,6 +195,8 @@ struct Pod {
     /// The inference service it serves, and whether it is serving (Running, model loaded).
     service: Option<usize>,
     serving: bool,
+    /// Tokens per second it serves while serving.
+    capacity: u64,
 }
 
 struct Node {
@@ -646,6 +648,7 @@ impl<'a> World<'a> {
             retries: 0,
             service: None,
             serving: false,
+            capacity: 0,
         });
         idx
     }

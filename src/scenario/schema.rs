@@ -156,6 +156,10 @@ fn one_f64() -> f64 {
 pub struct RawCapacity {
     /// Tokens (context plus generated) per second.
     pub tokens_per_s: u64,
+    /// Tokens per second by the GPU model of the replica's node (`{A10G: 2000, T4: 700}`);
+    /// other models get `tokens_per_s`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_gpu_model: BTreeMap<String, u64>,
 }
 
 /// A model a replica loads.

@@ -34,6 +34,8 @@ pub struct ServiceStats {
 #[derive(Debug, Default)]
 pub(super) struct SvcState {
     serving: u32,
+    /// Tokens per second of the serving replicas together.
+    capacity: u64,
     backlog: u64,
     /// Seconds accounted so far (the next second to account).
     until_s: u64,
@@ -67,7 +69,7 @@ impl World<'_> {
         let spec = &self.spec.services[i];
         let st = &mut self.svc[i];
         let to = now.0 / 1000;
-        let cap = st.serving as u64 * spec.tokens_per_s;
+        let cap = st.capacity;
         while st.until_s < to {
             let s = st.until_s;
             let d = spec.tokens_at(s);
@@ -102,7 +104,20 @@ impl World<'_> {
         }
         self.svc_account(i, self.now);
         self.pods[p].serving = true;
+        let c = self.replica_capacity(p);
+        self.pods[p].capacity = c;
         self.svc[i].serving += 1;
+        self.svc[i].capacity += c;
+    }
+
+    /// Tokens per second replica `p` serves: its node's GPU model's figure, or the default.
+    fn replica_capacity(&self, p: usize) -> u64 {
+        let spec = &self.spec.services[self.pods[p].service.expect("a service pod")];
+        let model = self.recs[p]
+            .node
+            .and_then(|id| self.cluster.node(id))
+            .and_then(|n| self.cluster.template(n.template).gpu_model.clone());
+        model.and_then(|m| spec.by_gpu_model.get(&m).copied()).unwrap_or(spec.tokens_per_s)
     }
 
     /// A replica stops serving (deleted, evicted or gone).
@@ -114,6 +129,9 @@ impl World<'_> {
         self.svc_account(i, self.now);
         self.pods[p].serving = false;
         self.svc[i].serving -= 1;
+        // The node may already be gone from the scheduler's view (a drain): use what was added.
+        let c = self.pods[p].capacity;
+        self.svc[i].capacity -= c;
     }
 
     /// One HPA sync of service `i`.
@@ -124,7 +142,10 @@ impl World<'_> {
         let current = self.live_pods(d).len() as u32;
         let demand = self.svc[i].since_sync as f64 / (h.sync.0 as f64 / 1000.0);
         self.svc[i].since_sync = 0;
-        let rec = h.recommend(demand, self.spec.services[i].tokens_per_s, self.svc[i].serving, current);
+        // Per-replica capacity: the serving replicas' average, or the default before any serves.
+        let st = &self.svc[i];
+        let per = if st.serving > 0 { st.capacity / st.serving as u64 } else { self.spec.services[i].tokens_per_s };
+        let rec = h.recommend(demand, per, st.serving, current);
         let want = h.decide(&mut self.svc[i].hpa, self.now, rec, current);
         if want != current {
             self.svc[i].stats.rescales += 1;

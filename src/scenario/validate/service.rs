@@ -30,6 +30,11 @@ pub(super) fn services(
         if s.capacity.tokens_per_s == 0 || s.capacity.tokens_per_s > 100_000_000 {
             return Err(cx.err(f("capacity.tokens_per_s"), format!("{}; expected 1..=10^8", s.capacity.tokens_per_s)));
         }
+        for (m, v) in &s.capacity.by_gpu_model {
+            if *v == 0 || *v > 100_000_000 {
+                return Err(cx.err(f(&format!("capacity.by_gpu_model.{m}")), format!("{v}; expected 1..=10^8")));
+            }
+        }
         let model_load = match &s.model {
             None => SimTime::ZERO,
             Some(m) => {
@@ -62,6 +67,7 @@ pub(super) fn services(
             tokens,
             repeat: s.traffic.repeat,
             tokens_per_s: s.capacity.tokens_per_s,
+            by_gpu_model: s.capacity.by_gpu_model.clone(),
             model_load,
             overload,
             hpa,
@@ -125,7 +131,8 @@ fn azure(cx: &Ctx<'_>, path: &Path) -> Result<(Vec<f64>, Vec<f64>), ScenarioErro
     if head != ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] {
         return Err(ferr(1, format!("header `{}`; expected TIMESTAMP,ContextTokens,GeneratedTokens", head.join(","))));
     }
-    let mut points = Vec::new();
+    let mut points: Vec<(i64, u64)> = Vec::new();
+    let mut last_ts = String::new();
     for (i, rec) in rd.records().enumerate() {
         let line = i as u64 + 2;
         let rec = rec.map_err(|e| ferr(line, e.to_string()))?;
@@ -144,6 +151,14 @@ fn azure(cx: &Ctx<'_>, path: &Path) -> Result<(Vec<f64>, Vec<f64>), ScenarioErro
                 .map_err(|_| ferr(line, format!("{name} `{}`; expected a count", rec.get(k).unwrap_or(""))))
         };
         let tokens = num(1, "ContextTokens")? + num(2, "GeneratedTokens")?;
+        // Same-width timestamps compare as text; the trace is in arrival order.
+        if ts < last_ts.as_str() {
+            return Err(ferr(
+                line,
+                format!("TIMESTAMP `{ts}` is before the previous row's `{last_ts}`; expected arrival order"),
+            ));
+        }
+        last_ts = ts.to_string();
         points.push((minute * 60 + secs.floor() as i64, tokens));
     }
     if points.is_empty() {
