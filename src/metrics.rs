@@ -33,6 +33,21 @@ fn secs(ms: Option<u64>) -> String {
     ms.map(|v| format!("{:.3}", v as f64 / 1000.0)).unwrap_or_default()
 }
 
+/// The summary's column names, in order (what `summarize` writes for any run).
+pub fn columns() -> Vec<&'static str> {
+    let empty = SimResult {
+        pods: Vec::new(),
+        samples: Vec::new(),
+        curve: Vec::new(),
+        events: 0,
+        peak_gpu_allocated_milli: 0,
+        gpu_alloc_integral: 0,
+        gpu_capacity_integral: None,
+        end: crate::engine::SimTime::ZERO,
+    };
+    summarize(&empty, None, &Workload::default(), None).figures.into_iter().map(|f| f.0).collect()
+}
+
 /// Computes the summary of a run. `cluster` is the final state of a packing run (fragmentation
 /// and end-of-run allocation); `world` the record of an autoscaling run (cost, GPU-hours,
 /// scaler counters). Pending time runs from creation to Running (image pulled, container

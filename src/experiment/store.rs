@@ -46,9 +46,13 @@ impl Shard {
     }
 }
 
-/// The key of a run's fragment.
+/// The key of a run's fragment: the fleetsim version, the summary's columns (so a build that
+/// writes other columns does not reuse a stored run) and the run's id and resolved scenario.
 pub fn run_key(run_id: &str, scenario_hash: &str) -> String {
-    crate::experiment::stable_hash(format!("{}\n{run_id}\n{scenario_hash}", env!("CARGO_PKG_VERSION")).as_bytes())
+    let columns = crate::metrics::columns().join(",");
+    crate::experiment::stable_hash(
+        format!("{}\n{columns}\n{run_id}\n{scenario_hash}", env!("CARGO_PKG_VERSION")).as_bytes(),
+    )
 }
 
 /// The fragments of one output directory.
