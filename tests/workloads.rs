@@ -288,3 +288,23 @@ fn replica_capacity_follows_the_gpu_model_and_azure_traces_must_be_in_order() {
     assert_eq!(code, 2);
     assert!(err.contains("capacity.tokens_per_s") && err.contains("1..=10^8"), "a capacity of zero: {err}");
 }
+
+#[test]
+fn a_daily_cycle_of_service_traffic_keeps_the_mean_and_moves_the_hpa() {
+    let dir = tmp("svc-diurnal");
+    let run_with = |name: &str, diurnal: &str| {
+        let f = dir.join(format!("{name}.yaml"));
+        std::fs::write(
+            &f,
+            format!("name: {name}\ncluster:\n  nodes: [{{name: gpu, count: 4, cpu: '64', memory: 256Gi, gpus: 8, gpu_model: A10G}}]\nworkload: {{}}\nplacement: {{policy: best-fit}}\nservices:\n  - deployment: {{name: s, replicas: 2, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\n    traffic: {{rate: 10/s, tokens_per_request: 1000{diurnal}}}\n    capacity: {{tokens_per_s: 2000}}\n    hpa: {{minReplicas: 1, maxReplicas: 30, targetUtilization: 70}}\nsimulation: {{end: 1d, sample_interval: 1h}}\n"),
+        )
+        .unwrap();
+        common::csv(&common::run(&f, &format!("{name}-out")), "summary.csv").remove(0)
+    };
+    let flat = run_with("flat", "");
+    let daily = run_with("daily", ", diurnal: {amplitude: 0.8, peak: '14:00'}");
+    let tokens = |s: &std::collections::BTreeMap<String, String>| common::num(s, "svc_tokens");
+    assert!((tokens(&flat) - 864e6).abs() < 1e3, "{}", tokens(&flat));
+    assert!((tokens(&daily) / tokens(&flat) - 1.0).abs() < 1e-3, "a full day of the cycle averages to the rate");
+    assert!(common::num(&daily, "svc_rescales") > common::num(&flat, "svc_rescales") + 5.0, "{daily:?}");
+}

@@ -138,6 +138,10 @@ pub struct RawTraffic {
     /// Tokens per request for `rate` (default 1000).
     #[serde(default)]
     pub tokens_per_request: Option<u64>,
+    /// A daily cycle of the `rate`: `{amplitude: 0.6, peak: "14:00"}` (UTC from
+    /// `simulation.start`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diurnal: Option<RawDiurnal>,
     /// Multiply the traffic (a trace is a sample of a service; default 1).
     #[serde(default = "one_f64")]
     pub scale: f64,

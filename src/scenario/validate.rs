@@ -761,7 +761,7 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
     }
     // Services' Deployments are applied first, at t=0.
     let end = raw.simulation.end.as_deref().map(|e| cx.duration("simulation.end", e)).transpose()?;
-    let services = service::services(cx, &raw.services, end)?;
+    let services = service::services(cx, raw, end)?;
     for (k, (dep, _)) in services.iter().enumerate() {
         if known.contains(&dep.name) {
             return Err(cx.err(

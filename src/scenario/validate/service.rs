@@ -16,9 +16,11 @@ const MAX_BINS: usize = 366 * 86_400;
 
 pub(super) fn services(
     cx: &Ctx<'_>,
-    raw: &[RawService],
+    scenario: &crate::scenario::schema::RawScenario,
     end: Option<SimTime>,
 ) -> Result<Vec<(DeploymentSpec, ServiceSpec)>, ScenarioError> {
+    let raw: &[RawService] = &scenario.services;
+    let clock = if raw.is_empty() { (0, 0) } else { super::synthetic::clock(cx, scenario)? };
     let mut out = Vec::new();
     for (i, s) in raw.iter().enumerate() {
         let f = |k: &str| format!("services[{i}].{k}");
@@ -26,7 +28,7 @@ pub(super) fn services(
         if out.iter().any(|(d, _): &(DeploymentSpec, ServiceSpec)| d.name == dep.name) {
             return Err(cx.err(f("deployment.name"), format!("service `{}` is defined twice", dep.name)));
         }
-        let (requests, tokens) = traffic(cx, &f, &s.traffic, end)?;
+        let (requests, tokens) = traffic(cx, &f, &s.traffic, end, clock)?;
         if s.capacity.tokens_per_s == 0 || s.capacity.tokens_per_s > 100_000_000 {
             return Err(cx.err(f("capacity.tokens_per_s"), format!("{}; expected 1..=10^8", s.capacity.tokens_per_s)));
         }
@@ -84,6 +86,7 @@ fn traffic(
     f: &dyn Fn(&str) -> String,
     t: &RawTraffic,
     end: Option<SimTime>,
+    clock: (u32, u64),
 ) -> Result<Bins, ScenarioError> {
     if !(t.scale.is_finite() && t.scale > 0.0 && t.scale <= 10_000.0) {
         return Err(cx.err(f("traffic.scale"), format!("{}; expected a factor in (0, 10000]", t.scale)));
@@ -95,10 +98,38 @@ fn traffic(
             let per_s = super::synthetic::rate(r).map_err(|m| cx.err(f("traffic.rate"), m))?;
             let tpr = t.tokens_per_request.unwrap_or(1000) as f64;
             let n = end.map_or(86_400, |e| e.0.div_ceil(1000) as usize).min(MAX_BINS);
-            (vec![per_s; n], vec![per_s * tpr; n])
+            let fd = |k: &str| f(&format!("traffic.{k}"));
+            match super::synthetic::diurnal(cx, &fd, t.diurnal.as_ref())? {
+                None => (vec![per_s; n], vec![per_s * tpr; n]),
+                Some(d) => {
+                    // The generators' daily profile, as a rate per second.
+                    let g = crate::workload::synthetic::Generator {
+                        name: String::new(),
+                        rate_per_s: per_s,
+                        arrivals: crate::workload::synthetic::Arrivals::Poisson,
+                        start: SimTime::ZERO,
+                        end: SimTime::ZERO,
+                        count: None,
+                        diurnal: Some(d),
+                        weekend: None,
+                        clock,
+                        bursts: Vec::new(),
+                        duration: crate::workload::synthetic::Duration::Fixed(SimTime::ZERO),
+                        mix: Vec::new(),
+                        checkpoint: None,
+                        do_not_disrupt: false,
+                    };
+                    let r: Vec<f64> = (0..n as u64).map(|s| g.rate_at(SimTime::from_secs(s))).collect();
+                    let tk = r.iter().map(|x| x * tpr).collect();
+                    (r, tk)
+                }
+            }
         }
         _ => return Err(cx.err(f("traffic"), "expected exactly one of azure_csv, rates_csv and rate")),
     };
+    if t.diurnal.is_some() && t.rate.is_none() {
+        return Err(cx.err(f("traffic.diurnal"), "only a `rate` takes a daily cycle (a rates_csv carries its own)"));
+    }
     if t.tokens_per_request.is_some() && t.rate.is_none() {
         return Err(cx.err(f("traffic.tokens_per_request"), "only a `rate` takes tokens_per_request"));
     }

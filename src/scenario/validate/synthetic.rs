@@ -32,9 +32,7 @@ pub(super) fn synthetic_pods(cx: &Ctx<'_>, raw: &RawScenario) -> Result<Vec<Trac
         return Ok(out);
     }
     let streams = RngStreams::new(raw.seed);
-    let start_min = parse_utc_minute(&raw.simulation.start).map_err(|m| cx.err("simulation.start", m))?;
-    let c = Civil::of_minute(start_min);
-    let clock = (c.weekday, (c.hour * 3600 + c.minute * 60) as u64);
+    let clock = clock(cx, raw)?;
     let sim_end = raw.simulation.end.as_deref().map(|e| cx.duration("simulation.end", e)).transpose()?;
     let mut names = std::collections::BTreeSet::new();
     for (i, g) in raw.workload.synthetic.iter().enumerate() {
@@ -45,6 +43,32 @@ pub(super) fn synthetic_pods(cx: &Ctx<'_>, raw: &RawScenario) -> Result<Vec<Trac
         out.extend(gen.generate(&mut streams.stream(&format!("workload/synthetic/{}", gen.name))));
     }
     Ok(out)
+}
+
+/// A daily cycle: (amplitude, peak second of the day).
+pub(super) fn diurnal(
+    cx: &Ctx<'_>,
+    f: &dyn Fn(&str) -> String,
+    d: Option<&crate::scenario::schema::RawDiurnal>,
+) -> Result<Option<(f64, u64)>, ScenarioError> {
+    let Some(d) = d else { return Ok(None) };
+    if !(0.0..1.0).contains(&d.amplitude) {
+        return Err(cx.err(f("diurnal.amplitude"), format!("{}; expected 0 <= a < 1", d.amplitude)));
+    }
+    let bad = || cx.err(f("diurnal.peak"), format!("`{}`; expected HH:MM (UTC)", d.peak));
+    let (h, m) = d.peak.split_once(':').ok_or_else(bad)?;
+    let (h, m): (u64, u64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h > 23 || m > 59 {
+        return Err(bad());
+    }
+    Ok(Some((d.amplitude, h * 3600 + m * 60)))
+}
+
+/// Day of week (0 = Sunday) and second of the day at simulated time 0.
+pub(super) fn clock(cx: &Ctx<'_>, raw: &RawScenario) -> Result<(u32, u64), ScenarioError> {
+    let start_min = parse_utc_minute(&raw.simulation.start).map_err(|m| cx.err("simulation.start", m))?;
+    let c = Civil::of_minute(start_min);
+    Ok((c.weekday, (c.hour * 3600 + c.minute * 60) as u64))
 }
 
 fn generator(
@@ -83,21 +107,7 @@ fn generator(
     if g.count == Some(0) {
         return Err(cx.err(f("count"), "expected at least 1 (or leave it out)"));
     }
-    let diurnal = match &g.diurnal {
-        None => None,
-        Some(d) => {
-            if !(0.0..1.0).contains(&d.amplitude) {
-                return Err(cx.err(f("diurnal.amplitude"), format!("{}; expected 0 <= a < 1", d.amplitude)));
-            }
-            let bad = || cx.err(f("diurnal.peak"), format!("`{}`; expected HH:MM (UTC)", d.peak));
-            let (h, m) = d.peak.split_once(':').ok_or_else(bad)?;
-            let (h, m): (u64, u64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-            if h > 23 || m > 59 {
-                return Err(bad());
-            }
-            Some((d.amplitude, h * 3600 + m * 60))
-        }
-    };
+    let diurnal = diurnal(cx, &f, g.diurnal.as_ref())?;
     let positive = |field: &str, v: f64| {
         if v.is_finite() && v > 0.0 && v <= 1000.0 {
             Ok(v)
