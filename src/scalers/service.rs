@@ -98,6 +98,8 @@ pub struct Hpa {
     pub max: u32,
     /// Target average utilization, per mille of capacity.
     pub target_permille: u64,
+    /// Or a target average value, tokens per second per replica (replaces the utilization).
+    pub target_value: Option<u64>,
     /// `--horizontal-pod-autoscaler-sync-period` (15 s default).
     pub sync: SimTime,
     /// `--horizontal-pod-autoscaler-tolerance` (0.1 default), per mille.
@@ -174,7 +176,10 @@ impl Hpa {
     /// The raw recommendation for `demand` tokens/s with `serving` replicas of `capacity` tokens/s
     /// each, currently `current` replicas.
     pub fn recommend(&self, demand_per_s: f64, capacity: u64, serving: u32, current: u32) -> u32 {
-        let target = capacity as f64 * self.target_permille as f64 / 1000.0;
+        let target = match self.target_value {
+            Some(v) => v as f64,
+            None => capacity as f64 * self.target_permille as f64 / 1000.0,
+        };
         let want = if target > 0.0 { (demand_per_s / target).ceil() } else { current as f64 };
         if serving > 0 {
             let ratio = demand_per_s / (serving as f64 * target);
@@ -263,6 +268,7 @@ mod tests {
             min: 1,
             max: 20,
             target_permille: 700,
+            target_value: None,
             sync: SimTime::from_secs(15),
             tolerance_permille: 100,
             up: Rules::default_up(),
@@ -280,6 +286,9 @@ mod tests {
         assert_eq!(h.recommend(2520.0, 1000, 4, 4), 4);
         assert_eq!(h.recommend(1e9, 1000, 5, 5), 20, "clamped to max");
         assert_eq!(h.recommend(0.0, 1000, 5, 5), 1, "clamped to min");
+        // An AverageValue target of 1,400 tok/s per replica: 7,000 tok/s need 5.
+        let v = Hpa { target_value: Some(1400), ..hpa() };
+        assert_eq!(v.recommend(7000.0, 1000, 2, 2), 5);
     }
 
     #[test]

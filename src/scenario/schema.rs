@@ -186,9 +186,12 @@ pub struct RawHpa {
     /// `maxReplicas`.
     #[serde(rename = "maxReplicas")]
     pub max_replicas: u32,
-    /// Target average utilization of the serving capacity, percent.
-    #[serde(rename = "targetUtilization")]
-    pub target_utilization: u32,
+    /// Target average utilization of the serving capacity, percent (a `Utilization` target).
+    #[serde(default, rename = "targetUtilization", skip_serializing_if = "Option::is_none")]
+    pub target_utilization: Option<u32>,
+    /// Or a target average value: tokens per second per replica (an `AverageValue` target).
+    #[serde(default, rename = "targetAverageValue", skip_serializing_if = "Option::is_none")]
+    pub target_average_value: Option<u64>,
     /// Sync period (default `15s`: kube-controller-manager `--horizontal-pod-autoscaler-sync-period`).
     #[serde(default = "s15", rename = "syncPeriod")]
     pub sync_period: String,

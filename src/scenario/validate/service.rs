@@ -263,11 +263,20 @@ fn hpa(cx: &Ctx<'_>, f: &dyn Fn(&str) -> String, h: &RawHpa) -> Result<Hpa, Scen
             ),
         ));
     }
-    if h.target_utilization == 0 || h.target_utilization > 1000 {
-        return Err(
-            cx.err(f("hpa.targetUtilization"), format!("{}; expected 1..=1000 (percent)", h.target_utilization))
-        );
-    }
+    let (target_permille, target_value) = match (h.target_utilization, h.target_average_value) {
+        (Some(u), None) if (1..=1000).contains(&u) => (u as u64 * 10, None),
+        (Some(u), None) => return Err(cx.err(f("hpa.targetUtilization"), format!("{u}; expected 1..=1000 (percent)"))),
+        (None, Some(v)) if (1..=100_000_000).contains(&v) => (0, Some(v)),
+        (None, Some(v)) => {
+            return Err(cx.err(f("hpa.targetAverageValue"), format!("{v}; expected 1..=10^8 tokens/s per replica")))
+        }
+        _ => {
+            return Err(cx.err(
+                f("hpa"),
+                "expected exactly one of targetUtilization (percent) and targetAverageValue (tokens/s per replica)",
+            ))
+        }
+    };
     if !(0.0..1.0).contains(&h.tolerance) {
         return Err(cx.err(f("hpa.tolerance"), format!("{}; expected 0 <= tolerance < 1", h.tolerance)));
     }
@@ -291,7 +300,8 @@ fn hpa(cx: &Ctx<'_>, f: &dyn Fn(&str) -> String, h: &RawHpa) -> Result<Hpa, Scen
     Ok(Hpa {
         min: h.min_replicas,
         max: h.max_replicas,
-        target_permille: h.target_utilization as u64 * 10,
+        target_permille,
+        target_value,
         sync,
         tolerance_permille: (h.tolerance * 1000.0).round() as u64,
         up,
