@@ -102,6 +102,33 @@ enum Command {
         /// The file.
         file: PathBuf,
     },
+    /// What the scheduler and a scale-down loop would decide now for a real cluster.
+    ///
+    /// Reads `kubectl get nodes -o json` and `kubectl get pods -A -o json` and prints, with the
+    /// same scheduling core the simulator uses: which pending pods fit on existing nodes and
+    /// where (creation order, each placed before the next is tried); which fit on no node and
+    /// why; which nodes are scale-down candidates (empty, or all their pods fit on the other
+    /// nodes). Unknown fields are ignored; missing ones, bad quantities and pods bound to nodes
+    /// missing from the dump are errors. New-node launches per NodePool are not planned yet.
+    ///
+    /// Example:
+    ///   fleetsim plan --nodes examples/plan/nodes.json --pods examples/plan/pods.json
+    #[command(verbatim_doc_comment)]
+    Plan {
+        /// `kubectl get nodes -o json` output.
+        #[arg(long)]
+        nodes: PathBuf,
+        /// `kubectl get pods -A -o json` output.
+        #[arg(long)]
+        pods: PathBuf,
+        /// Placement policy of the scheduler (first-fit, best-fit, ...).
+        #[arg(long, default_value = "best-fit")]
+        policy: String,
+        /// `table` (default) or `json` (a stable document: format_version, placements,
+        /// unschedulable, scale_down_candidates).
+        #[arg(long, default_value = "table")]
+        output: String,
+    },
     /// Write a scenario's workload as a pod-list CSV, to inspect or reuse it.
     ///
     /// The pods of the scenario's `workload` (a trace cut to its window, inline pods, and the
@@ -132,6 +159,7 @@ pub fn main() -> i32 {
         Command::Report { dir, out, baseline } => cmd_report(&dir, out.as_deref(), baseline.as_deref()),
         Command::Validate { file } => cmd_validate(&file),
         Command::Trace { scenario, out } => cmd_trace(&scenario, &out),
+        Command::Plan { nodes, pods, policy, output } => cmd_plan(&nodes, &pods, &policy, &output),
     }
 }
 
@@ -149,6 +177,96 @@ fn load(path: &Path) -> Result<Loaded, i32> {
         eprintln!("warning: {w}");
     }
     Ok(loaded)
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, i32> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: {}: cannot read: {e}", path.display());
+        2
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        eprintln!("error: {}: not JSON ({e}); expected `kubectl get ... -o json` output", path.display());
+        2
+    })
+}
+
+fn cmd_plan(nodes: &Path, pods: &Path, policy: &str, output: &str) -> i32 {
+    let policy = match fleetsim::core::PolicyName::parse(policy) {
+        Ok(p) => p,
+        Err(m) => {
+            eprintln!("error: --policy: {m}");
+            return 2;
+        }
+    };
+    if output != "table" && output != "json" {
+        eprintln!("error: --output `{output}`; expected table or json");
+        return 2;
+    }
+    let (n, p) = match (read_json(nodes), read_json(pods)) {
+        (Ok(n), Ok(p)) => (n, p),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let snap = match fleetsim::k8s::snapshot(&n, &p) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "error: {}: {e}",
+                if e.object.starts_with("pod") || e.object.contains("PodList") {
+                    pods.display()
+                } else {
+                    nodes.display()
+                }
+            );
+            return 2;
+        }
+    };
+    let plan = match fleetsim::plan::plan(&snap, policy) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    if output == "json" {
+        let doc = serde_json::json!({
+            "format_version": 1,
+            "placements": plan.placements.iter().map(|p| serde_json::json!({"pod": p.pod, "node": p.node})).collect::<Vec<_>>(),
+            "unschedulable": plan.unplaced.iter().map(|u| serde_json::json!({"pod": u.pod, "reason": u.reason})).collect::<Vec<_>>(),
+            "scale_down_candidates": plan.candidates.iter().map(|c| serde_json::json!({"node": c.node, "pods": c.pods, "reason": c.reason})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return 0;
+    }
+    println!(
+        "{} nodes ({} cordoned), {} bound pods, {} pending pods; policy {}",
+        snap.nodes.len(),
+        snap.cordoned.len(),
+        snap.bound.len(),
+        snap.pending.len(),
+        policy
+    );
+    println!("\npending pods that fit now:");
+    for p in &plan.placements {
+        println!("  {:<40} -> {}", p.pod, p.node);
+    }
+    if plan.placements.is_empty() {
+        println!("  (none)");
+    }
+    println!("\npending pods that fit on no node:");
+    for u in &plan.unplaced {
+        println!("  {:<40} {}", u.pod, u.reason);
+    }
+    if plan.unplaced.is_empty() {
+        println!("  (none)");
+    }
+    println!("\nscale-down candidates:");
+    for c in &plan.candidates {
+        println!("  {:<40} {} ({} pods)", c.node, c.reason, c.pods);
+    }
+    if plan.candidates.is_empty() {
+        println!("  (none)");
+    }
+    0
 }
 
 fn cmd_trace(path: &Path, out: &Path) -> i32 {

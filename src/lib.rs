@@ -20,9 +20,13 @@ pub mod engine;
 #[cfg(feature = "sim")]
 pub mod experiment;
 #[cfg(feature = "sim")]
+pub mod k8s;
+#[cfg(feature = "sim")]
 pub mod market;
 #[cfg(feature = "sim")]
 pub mod metrics;
+#[cfg(feature = "sim")]
+pub mod plan;
 #[cfg(feature = "sim")]
 pub mod report;
 #[cfg(feature = "sim")]

@@ -1,0 +1,388 @@
+//! Kubernetes objects as `kubectl get ... -o json` writes them, read into the core's types: a
+//! `NodeList` into [`NodeSpec`]s, a `PodList` into bound and pending [`PodSpec`]s.
+//!
+//! Read leniently, as kubectl's output grows with every Kubernetes version: unknown fields are
+//! ignored; a missing field fleetsim needs, a quantity kubectl never writes, or a pod bound to a
+//! node that is not in the dump is one error naming the object and the field.
+//!
+//! What is read:
+//! - Node: `metadata.name`, `metadata.labels`, `spec.taints`, `spec.unschedulable` (a cordoned
+//!   node takes no pod), `status.allocatable` (`cpu`, `memory`, `nvidia.com/gpu`). The GPU model
+//!   comes from the first of the labels `nvidia.com/gpu.product` (GPU feature discovery),
+//!   `karpenter.k8s.aws/instance-gpu-name`, `aliyun.accelerator/nvidia_name`.
+//! - Pod: `metadata.name`/`namespace`; the effective request of each resource as the scheduler
+//!   computes it: the larger of the sum over `spec.containers` and the largest of
+//!   `spec.initContainers`, plus `spec.overhead` (a container without `requests` for a resource
+//!   requests its `limits`); `tolerations`, `nodeSelector`, required node affinity;
+//!   `spec.nodeName` and `status.phase` (Succeeded and Failed pods hold nothing).
+
+use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
+use crate::core::{
+    GpuRequest, NodeAffinity, NodeSpec, PodSpec, Requirement, SelectorOperator, Taint, TaintEffect, Toleration,
+    TolerationOperator,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A snapshot of a cluster.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// Schedulable nodes (cordoned ones are left out; see `cordoned`).
+    pub nodes: Vec<NodeSpec>,
+    /// Cordoned nodes' names.
+    pub cordoned: Vec<String>,
+    /// Pods bound to a node, with its name.
+    pub bound: Vec<(PodSpec, String)>,
+    /// Pods waiting for a node, in creation order (the name is `namespace/name`).
+    pub pending: Vec<PodSpec>,
+}
+
+/// What is wrong with a dump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpError {
+    /// The object (`node/gpu-1`, `pod/ml/infer-0`) or the document.
+    pub object: String,
+    /// Field path.
+    pub field: String,
+    /// What was found and what was expected.
+    pub message: String,
+}
+
+impl std::fmt::Display for DumpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: field `{}`: {}", self.object, self.field, self.message)
+    }
+}
+
+fn err(object: &str, field: &str, message: impl Into<String>) -> DumpError {
+    DumpError { object: object.to_string(), field: field.to_string(), message: message.into() }
+}
+
+/// The `items` of a `kind: <kind>List` (or a `List` of `kind` items).
+fn items<'a>(doc: &'a Value, kind: &str) -> Result<&'a Vec<Value>, DumpError> {
+    let what = format!("the {kind}List");
+    let k = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+    if k != format!("{kind}List") && k != "List" {
+        return Err(err(
+            &what,
+            "kind",
+            format!("`{k}`; expected {kind}List (`kubectl get {}s -o json`)", kind.to_lowercase()),
+        ));
+    }
+    let items =
+        doc.get("items").and_then(Value::as_array).ok_or_else(|| err(&what, "items", "missing; expected a list"))?;
+    for (i, it) in items.iter().enumerate() {
+        let ik = it.get("kind").and_then(Value::as_str).unwrap_or(kind);
+        if ik != kind {
+            return Err(err(&what, &format!("items[{i}].kind"), format!("`{ik}`; expected {kind}")));
+        }
+    }
+    Ok(items)
+}
+
+fn str_map(v: Option<&Value>, object: &str, field: &str) -> Result<BTreeMap<String, String>, DumpError> {
+    let mut out = BTreeMap::new();
+    if let Some(m) = v.and_then(Value::as_object) {
+        for (k, v) in m {
+            let s = v.as_str().ok_or_else(|| err(object, &format!("{field}.{k}"), "expected a string"))?;
+            out.insert(k.clone(), s.to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn quantity(v: &Value, object: &str, field: &str) -> Result<String, DumpError> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        _ => Err(err(object, field, "expected a quantity")),
+    }
+}
+
+/// Reads `kubectl get nodes -o json`.
+pub fn read_nodes(doc: &Value) -> Result<(Vec<NodeSpec>, Vec<String>), DumpError> {
+    let mut nodes = Vec::new();
+    let mut cordoned = Vec::new();
+    for (i, n) in items(doc, "Node")?.iter().enumerate() {
+        let name = n.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+        if name.is_empty() {
+            return Err(err(&format!("the NodeList: items[{i}]"), "metadata.name", "missing"));
+        }
+        let object = format!("node/{name}");
+        let labels = str_map(n.pointer("/metadata/labels"), &object, "metadata.labels")?;
+        let alloc = n
+            .pointer("/status/allocatable")
+            .and_then(Value::as_object)
+            .ok_or_else(|| err(&object, "status.allocatable", "missing"))?;
+        let get = |k: &str| -> Result<Option<String>, DumpError> {
+            alloc.get(k).map(|v| quantity(v, &object, &format!("status.allocatable.{k}"))).transpose()
+        };
+        let field = |k: &str| format!("status.allocatable.{k}");
+        let cpu = get("cpu")?.ok_or_else(|| err(&object, &field("cpu"), "missing"))?;
+        let mem = get("memory")?.ok_or_else(|| err(&object, &field("memory"), "missing"))?;
+        let cpu_milli = parse_cpu_milli(&cpu).map_err(|e| err(&object, &field("cpu"), e.to_string()))?;
+        let memory_mib = parse_memory_mib(&mem).map_err(|e| err(&object, &field("memory"), e.to_string()))?;
+        let gpus = match get("nvidia.com/gpu")? {
+            None => 0,
+            Some(g) => parse_count(&g).map_err(|e| err(&object, &field("nvidia.com/gpu"), e.to_string()))?,
+        };
+        if gpus > 1024 {
+            return Err(err(&object, &field("nvidia.com/gpu"), format!("{gpus} is absurd; expected at most 1024")));
+        }
+        let gpu_model =
+            ["nvidia.com/gpu.product", "karpenter.k8s.aws/instance-gpu-name", "aliyun.accelerator/nvidia_name"]
+                .iter()
+                .find_map(|k| labels.get(*k).cloned())
+                .or_else(|| (gpus > 0).then(|| "GPU".to_string()));
+        let mut taints = Vec::new();
+        if let Some(ts) = n.pointer("/spec/taints").and_then(Value::as_array) {
+            for (j, t) in ts.iter().enumerate() {
+                let f = |k: &str| format!("spec.taints[{j}].{k}");
+                let key = t.get("key").and_then(Value::as_str).ok_or_else(|| err(&object, &f("key"), "missing"))?;
+                let effect = match t.get("effect").and_then(Value::as_str).unwrap_or("") {
+                    "NoSchedule" => TaintEffect::NoSchedule,
+                    "NoExecute" => TaintEffect::NoExecute,
+                    "PreferNoSchedule" => TaintEffect::PreferNoSchedule,
+                    o => {
+                        return Err(err(
+                            &object,
+                            &f("effect"),
+                            format!("`{o}`; expected NoSchedule, NoExecute or PreferNoSchedule"),
+                        ))
+                    }
+                };
+                let value = t.get("value").and_then(Value::as_str).unwrap_or("").to_string();
+                taints.push(Taint { key: key.to_string(), value, effect });
+            }
+        }
+        if n.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true) {
+            cordoned.push(name.to_string());
+            continue;
+        }
+        nodes.push(NodeSpec {
+            name: name.to_string(),
+            cpu_milli,
+            memory_mib,
+            gpu_count: gpus as u32,
+            gpu_model: if gpus > 0 { gpu_model } else { None },
+            labels,
+            taints,
+        });
+    }
+    Ok((nodes, cordoned))
+}
+
+/// The effective request of one resource (milli for cpu, MiB for memory, count for GPUs).
+fn effective(
+    spec: &Value,
+    object: &str,
+    resource: &str,
+    parse: fn(&str) -> Result<u64, String>,
+) -> Result<u64, DumpError> {
+    let one = |c: &Value, path: &str| -> Result<u64, DumpError> {
+        let q = c
+            .pointer(&format!("/resources/requests/{}", resource.replace('/', "~1")))
+            .or_else(|| c.pointer(&format!("/resources/limits/{}", resource.replace('/', "~1"))));
+        match q {
+            None => Ok(0),
+            Some(v) => {
+                let s = quantity(v, object, &format!("{path}.resources.requests.{resource}"))?;
+                parse(&s).map_err(|e| err(object, &format!("{path}.resources.requests.{resource}"), e))
+            }
+        }
+    };
+    let mut sum = 0u64;
+    if let Some(cs) = spec.get("containers").and_then(Value::as_array) {
+        for (i, c) in cs.iter().enumerate() {
+            sum += one(c, &format!("spec.containers[{i}]"))?;
+        }
+    }
+    let mut init = 0u64;
+    if let Some(cs) = spec.get("initContainers").and_then(Value::as_array) {
+        for (i, c) in cs.iter().enumerate() {
+            init = init.max(one(c, &format!("spec.initContainers[{i}]"))?);
+        }
+    }
+    let overhead = match spec.pointer(&format!("/overhead/{}", resource.replace('/', "~1"))) {
+        None => 0,
+        Some(v) => {
+            let s = quantity(v, object, &format!("spec.overhead.{resource}"))?;
+            parse(&s).map_err(|e| err(object, &format!("spec.overhead.{resource}"), e))?
+        }
+    };
+    Ok(sum.max(init) + overhead)
+}
+
+fn affinity(spec: &Value, object: &str) -> Result<Option<NodeAffinity>, DumpError> {
+    let Some(terms) = spec
+        .pointer("/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")
+        .and_then(Value::as_array)
+    else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for (t, term) in terms.iter().enumerate() {
+        let mut reqs = Vec::new();
+        for (e, ex) in term.get("matchExpressions").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let field = format!("spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{t}].matchExpressions[{e}]");
+            let key =
+                ex.get("key").and_then(Value::as_str).ok_or_else(|| err(object, &format!("{field}.key"), "missing"))?;
+            let op = ex.get("operator").and_then(Value::as_str).unwrap_or("");
+            let operator = SelectorOperator::parse(op).ok_or_else(|| {
+                err(
+                    object,
+                    &format!("{field}.operator"),
+                    format!("`{op}`; expected In, NotIn, Exists, DoesNotExist, Gt or Lt"),
+                )
+            })?;
+            let values = ex
+                .get("values")
+                .and_then(Value::as_array)
+                .map(|v| v.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default();
+            let r = Requirement { key: key.to_string(), operator, values };
+            r.validate().map_err(|m| err(object, &field, m))?;
+            reqs.push(r);
+        }
+        out.push(reqs);
+    }
+    Ok(Some(NodeAffinity { terms: out }))
+}
+
+/// Reads `kubectl get pods -A -o json` against the nodes of the dump.
+pub fn read_pods(doc: &Value, node_names: &[&str]) -> Result<(Vec<(PodSpec, String)>, Vec<PodSpec>), DumpError> {
+    let mut bound = Vec::new();
+    let mut pending: Vec<(String, PodSpec)> = Vec::new();
+    for (i, p) in items(doc, "Pod")?.iter().enumerate() {
+        let name = p.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+        if name.is_empty() {
+            return Err(err(&format!("the PodList: items[{i}]"), "metadata.name", "missing"));
+        }
+        let ns = p.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
+        let object = format!("pod/{ns}/{name}");
+        let phase = p.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Pending");
+        if phase == "Succeeded" || phase == "Failed" {
+            continue; // holds nothing
+        }
+        let spec = p.get("spec").ok_or_else(|| err(&object, "spec", "missing"))?;
+        let cpu_milli = effective(spec, &object, "cpu", |s| parse_cpu_milli(s).map_err(|e| e.to_string()))?;
+        let memory_mib = effective(spec, &object, "memory", |s| parse_memory_mib(s).map_err(|e| e.to_string()))?;
+        let gpus = effective(spec, &object, "nvidia.com/gpu", |s| parse_count(s).map_err(|e| e.to_string()))?;
+        let gpu = GpuRequest::from_counts(gpus as u32, if gpus > 0 { crate::core::MILLI_PER_GPU } else { 0 })
+            .map_err(|m| err(&object, "spec.containers[].resources.requests.nvidia.com/gpu", m))?;
+        let mut tolerations = Vec::new();
+        for (j, t) in spec.get("tolerations").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let f = |k: &str| format!("spec.tolerations[{j}].{k}");
+            let operator = match t.get("operator").and_then(Value::as_str).unwrap_or("Equal") {
+                "Equal" => TolerationOperator::Equal,
+                "Exists" => TolerationOperator::Exists,
+                o => return Err(err(&object, &f("operator"), format!("`{o}`; expected Equal or Exists"))),
+            };
+            let effect = match t.get("effect").and_then(Value::as_str).unwrap_or("") {
+                "" => None,
+                "NoSchedule" => Some(TaintEffect::NoSchedule),
+                "NoExecute" => Some(TaintEffect::NoExecute),
+                "PreferNoSchedule" => Some(TaintEffect::PreferNoSchedule),
+                o => {
+                    return Err(err(
+                        &object,
+                        &f("effect"),
+                        format!("`{o}`; expected NoSchedule, NoExecute or PreferNoSchedule"),
+                    ))
+                }
+            };
+            tolerations.push(Toleration {
+                key: t.get("key").and_then(Value::as_str).unwrap_or("").to_string(),
+                operator,
+                value: t.get("value").and_then(Value::as_str).unwrap_or("").to_string(),
+                effect,
+            });
+        }
+        let pod = PodSpec {
+            name: format!("{ns}/{name}"),
+            cpu_milli,
+            memory_mib,
+            gpu,
+            gpu_models: Vec::new(),
+            node_selector: str_map(spec.get("nodeSelector"), &object, "spec.nodeSelector")?,
+            affinity: affinity(spec, &object)?,
+            tolerations,
+        };
+        match spec.get("nodeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            Some(node) => {
+                if !node_names.contains(&node) {
+                    return Err(err(&object, "spec.nodeName", format!("`{node}` is not in the node dump")));
+                }
+                bound.push((pod, node.to_string()));
+            }
+            None => {
+                let created =
+                    p.pointer("/metadata/creationTimestamp").and_then(Value::as_str).unwrap_or("").to_string();
+                pending.push((created, pod));
+            }
+        }
+    }
+    // Creation order (RFC 3339 timestamps of one width sort as text), then name.
+    pending.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    Ok((bound, pending.into_iter().map(|p| p.1).collect()))
+}
+
+/// Reads both dumps into a snapshot.
+pub fn snapshot(nodes: &Value, pods: &Value) -> Result<Snapshot, DumpError> {
+    let (nodes, cordoned) = read_nodes(nodes)?;
+    let mut names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+    names.extend(cordoned.iter().map(String::as_str));
+    let (bound, pending) = read_pods(pods, &names)?;
+    Ok(Snapshot { nodes, cordoned, bound, pending })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn node(name: &str, gpus: u32) -> Value {
+        json!({"metadata": {"name": name, "labels": {"nvidia.com/gpu.product": "NVIDIA-A10G", "zone": "a"}},
+               "spec": {"taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}]},
+               "status": {"allocatable": {"cpu": "7910m", "memory": "31482Mi", "nvidia.com/gpu": gpus.to_string(), "pods": "58"},
+                          "capacity": {"cpu": "8"}}, "someFutureField": 1})
+    }
+
+    #[test]
+    fn effective_requests_follow_the_scheduler() {
+        let nodes = json!({"kind": "NodeList", "items": [node("gpu-1", 1)]});
+        let pods = json!({"kind": "PodList", "items": [
+            {"metadata": {"name": "p", "namespace": "ml", "creationTimestamp": "2026-01-05T10:00:00Z"},
+             "spec": {"initContainers": [{"resources": {"requests": {"cpu": "3", "memory": "1Gi"}}}],
+                      "containers": [{"resources": {"requests": {"cpu": "1", "memory": "2Gi"}}},
+                                     {"resources": {"limits": {"cpu": "500m", "nvidia.com/gpu": "1"}}}],
+                      "overhead": {"cpu": "100m"},
+                      "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]},
+             "status": {"phase": "Pending"}},
+            {"metadata": {"name": "done"}, "spec": {"containers": []}, "status": {"phase": "Succeeded"}}
+        ]});
+        let s = snapshot(&nodes, &pods).unwrap();
+        assert_eq!(s.nodes[0].cpu_milli, 7910);
+        assert_eq!(s.nodes[0].gpu_model.as_deref(), Some("NVIDIA-A10G"));
+        let p = &s.pending[0];
+        // max(init 3, containers 1 + 0.5) + overhead 0.1 = 3.1 CPU; memory 2Gi; GPU from limits.
+        assert_eq!((p.cpu_milli, p.memory_mib, p.gpu.gpus()), (3100, 2048, 1));
+        assert_eq!(p.name, "ml/p");
+        assert_eq!(s.pending.len(), 1, "a Succeeded pod holds nothing");
+    }
+
+    #[test]
+    fn bad_dumps_name_the_object_and_field() {
+        let nodes = json!({"kind": "NodeList", "items": [node("gpu-1", 1)]});
+        let e = snapshot(&json!({"kind": "PodList", "items": []}), &nodes).unwrap_err();
+        assert!(e.to_string().contains("expected NodeList"), "{e}");
+        let bad_q = json!({"kind": "NodeList", "items": [{"metadata": {"name": "x"}, "status": {"allocatable": {"cpu": "lots", "memory": "1Gi"}}}]});
+        let e = read_nodes(&bad_q).unwrap_err();
+        assert_eq!((e.object.as_str(), e.field.as_str()), ("node/x", "status.allocatable.cpu"));
+        let orphan = json!({"kind": "PodList", "items": [{"metadata": {"name": "p"}, "spec": {"nodeName": "ghost", "containers": []}, "status": {"phase": "Running"}}]});
+        let e = snapshot(&nodes, &orphan).unwrap_err();
+        assert!(e.to_string().contains("`ghost` is not in the node dump"), "{e}");
+        let no_alloc = json!({"kind": "NodeList", "items": [{"metadata": {"name": "y"}}]});
+        assert_eq!(read_nodes(&no_alloc).unwrap_err().field, "status.allocatable");
+    }
+}
