@@ -249,8 +249,11 @@ fn affinity(spec: &Value, object: &str) -> Result<Option<NodeAffinity>, DumpErro
     Ok(Some(NodeAffinity { terms: out }))
 }
 
+/// Bound pods with their node's name, and pending pods in creation order.
+pub type Pods = (Vec<(PodSpec, String)>, Vec<PodSpec>);
+
 /// Reads `kubectl get pods -A -o json` against the nodes of the dump.
-pub fn read_pods(doc: &Value, node_names: &[&str]) -> Result<(Vec<(PodSpec, String)>, Vec<PodSpec>), DumpError> {
+pub fn read_pods(doc: &Value, node_names: &[&str]) -> Result<Pods, DumpError> {
     let mut bound = Vec::new();
     let mut pending: Vec<(String, PodSpec)> = Vec::new();
     for (i, p) in items(doc, "Pod")?.iter().enumerate() {
