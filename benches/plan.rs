@@ -1,0 +1,78 @@
+//! `fleetsim plan` speed: reading kubectl dumps of 5,000 nodes and 10^4 pending pods (plus
+//! 2·10^4 bound ones) and planning: placements, reasons for the rest, scale-down candidates.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use serde_json::{json, Value};
+use std::hint::black_box;
+
+fn dumps() -> (Value, Value) {
+    let mut nodes = Vec::new();
+    for i in 0..5000 {
+        let gpus = [0, 1, 4, 8][i % 4];
+        let mut alloc = json!({"cpu": format!("{}", 8 + 8 * (i % 6)), "memory": format!("{}Gi", 32 + 32 * (i % 6))});
+        if gpus > 0 {
+            alloc["nvidia.com/gpu"] = json!(gpus.to_string());
+        }
+        let zone = ["a", "b", "c"][i % 3];
+        let spec = if gpus > 0 {
+            json!({"taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}]})
+        } else {
+            json!({})
+        };
+        nodes.push(json!({"kind": "Node", "metadata": {"name": format!("node-{i}"), "labels": {"zone": zone}},
+            "spec": spec, "status": {"allocatable": alloc}}));
+    }
+    let mut pods = Vec::new();
+    let tol = json!([{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]);
+    for i in 0..30_000 {
+        // The first 2·10^4 are small CPU pods bound four to a node; the rest pend, a third of
+        // them asking for a GPU.
+        let bound = i < 20_000;
+        let gpu = !bound && i % 3 == 0;
+        let mut req = if bound {
+            json!({"cpu": "250m", "memory": "256Mi"})
+        } else {
+            json!({"cpu": format!("{}m", 250 + 250 * (i % 8)), "memory": format!("{}Mi", 512 * (1 + i % 8))})
+        };
+        if gpu {
+            req["nvidia.com/gpu"] = json!("1");
+        }
+        let mut spec = json!({"containers": [{"resources": {"requests": req}}], "tolerations": tol});
+        if bound {
+            spec["nodeName"] = json!(format!("node-{}", i % 5000));
+        }
+        let created = format!("2026-01-05T{:02}:{:02}:{:02}Z", 10 + i / 3600, (i / 60) % 60, i % 60);
+        let phase = if i < 20_000 { "Running" } else { "Pending" };
+        pods.push(json!({"kind": "Pod", "metadata": {"name": format!("p-{i}"), "namespace": "ns", "creationTimestamp": created},
+            "spec": spec, "status": {"phase": phase}}));
+    }
+    (json!({"kind": "List", "items": nodes}), json!({"kind": "List", "items": pods}))
+}
+
+fn bench_plan(c: &mut Criterion) {
+    let (nodes, pods) = dumps();
+    let snap = fleetsim::k8s::snapshot(&nodes, &pods).expect("the dumps read");
+    let plan = fleetsim::plan::plan(&snap, fleetsim::core::PolicyName::BestFit).expect("plans");
+    eprintln!(
+        "checksum: {} nodes, {} bound, {} pending -> {} placed, {} unschedulable, {} candidates",
+        snap.nodes.len(),
+        snap.bound.len(),
+        snap.pending.len(),
+        plan.placements.len(),
+        plan.unplaced.len(),
+        plan.candidates.len()
+    );
+    let mut g = c.benchmark_group("plan_5000_nodes_10k_pending");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(snap.pending.len() as u64));
+    g.bench_function("read_and_plan", |b| {
+        b.iter(|| {
+            let s = fleetsim::k8s::snapshot(&nodes, &pods).expect("reads");
+            black_box(fleetsim::plan::plan(&s, fleetsim::core::PolicyName::BestFit).expect("plans").placements.len())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_plan);
+criterion_main!(benches);
