@@ -180,9 +180,11 @@ fn effective(
     parse: fn(&str) -> Result<u64, String>,
 ) -> Result<u64, DumpError> {
     let one = |c: &Value, path: &str| -> Result<u64, DumpError> {
-        let q = c
-            .pointer(&format!("/resources/requests/{}", resource.replace('/', "~1")))
-            .or_else(|| c.pointer(&format!("/resources/limits/{}", resource.replace('/', "~1"))));
+        let res = c.get("resources");
+        let q = res
+            .and_then(|r| r.get("requests"))
+            .and_then(|q| q.get(resource))
+            .or_else(|| res.and_then(|r| r.get("limits")).and_then(|l| l.get(resource)));
         match q {
             None => Ok(0),
             Some(v) => {
@@ -203,7 +205,7 @@ fn effective(
             init = init.max(one(c, &format!("spec.initContainers[{i}]"))?);
         }
     }
-    let overhead = match spec.pointer(&format!("/overhead/{}", resource.replace('/', "~1"))) {
+    let overhead = match spec.get("overhead").and_then(|o| o.get(resource)) {
         None => 0,
         Some(v) => {
             let s = quantity(v, object, &format!("spec.overhead.{resource}"))?;

@@ -13,6 +13,7 @@ use crate::core::{
     ClusterState, GpuRequest, NodeId, PodId, PodSpec, PolicyName, Scheduler, Toleration, TolerationOperator, Workload,
 };
 use crate::k8s::Snapshot;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a pending pod goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,57 +58,59 @@ pub struct Plan {
 /// Plans for `snap` with placement `policy`.
 pub fn plan(snap: &Snapshot, policy: PolicyName) -> Result<Plan, String> {
     let mut c = ClusterState::new(policy.cluster_options());
-    let mut ids = Vec::new();
+    let mut ids = Vec::with_capacity(snap.nodes.len());
     for n in &snap.nodes {
         ids.push(c.add_node(n).map_err(|e| e.to_string())?);
     }
-    let id_of = |name: &str| snap.nodes.iter().position(|n| n.name == name).map(|i| ids[i]);
+    // Bound pods by node: (pod id in the state, index into `snap.bound`).
+    let mut by_node: BTreeMap<NodeId, Vec<(PodId, usize)>> = BTreeMap::new();
     let mut next: PodId = 0;
-    let mut on: Vec<(NodeId, PodId, usize)> = Vec::new(); // bound pods: node, id, index into snap.bound
+    // Already bound: only its resources count there (a taint added later does not evict it).
+    let anywhere = vec![Toleration {
+        key: String::new(),
+        operator: TolerationOperator::Exists,
+        value: String::new(),
+        effect: None,
+    }];
     for (k, (pod, node)) in snap.bound.iter().enumerate() {
-        let Some(id) = id_of(node) else { continue }; // on a cordoned node: holds nothing we schedule on
-                                                      // A bound pod takes what it asks on its own node (the tightest GPU for a share).
+        let Some(id) = c.node_id(node) else { continue }; // on a cordoned node
+                                                          // It takes what it asks on its own node (the tightest GPU for a share).
         let choice = match pod.gpu {
             GpuRequest::None => GpuChoice::None,
             GpuRequest::Whole { count } => GpuChoice::Whole(count),
             GpuRequest::Shared { milli } => {
-                let free = c.node(id).map(|n| n.gpu_free.clone()).unwrap_or_default();
-                GpuChoice::SharedOn(free.into_iter().filter(|&g| g >= milli).min().unwrap_or(milli))
+                let tightest = c.node(id).and_then(|n| n.gpu_free.iter().copied().filter(|&g| g >= milli).min());
+                GpuChoice::SharedOn(tightest.unwrap_or(milli))
             }
         };
         let pl = c.concretize(id, choice);
-        // Already bound: only its resources count there (a taint added later does not evict it).
         let as_bound = PodSpec {
-            tolerations: vec![Toleration {
-                key: String::new(),
-                operator: TolerationOperator::Exists,
-                value: String::new(),
-                effect: None,
-            }],
+            tolerations: anywhere.clone(),
             node_selector: Default::default(),
             affinity: None,
             gpu_models: Vec::new(),
             ..pod.clone()
         };
         c.bind(next, &as_bound, &pl).map_err(|e| format!("pod {} does not fit on its node {node}: {e}", pod.name))?;
-        on.push((id, next, k));
+        by_node.entry(id).or_default().push((next, k));
         next += 1;
     }
     let workload = Workload::from_pods(snap.pending.iter().chain(snap.bound.iter().map(|b| &b.0)));
     let mut sched = Scheduler::new(policy.build(&workload));
     let mut out = Plan::default();
+    let mut placed_on: BTreeSet<NodeId> = BTreeSet::new();
     for pod in &snap.pending {
         match sched.place(&c, pod, &mut Zero) {
             Ok(pl) => {
                 c.bind(next, pod, &pl).map_err(|e| e.to_string())?;
-                on.push((pl.node, next, usize::MAX));
                 next += 1;
+                placed_on.insert(pl.node);
                 let node = c.node(pl.node).map(|n| n.name.clone()).unwrap_or_default();
                 out.placements.push(Placement { pod: pod.name.clone(), node });
             }
             Err(_) => {
                 // As kube-scheduler words it: every node's reason, counted.
-                let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
                 for &id in &ids {
                     if let Err(u) = c.fits(id, pod) {
                         *counts.entry(u.to_string()).or_default() += 1;
@@ -121,22 +124,21 @@ pub fn plan(snap: &Snapshot, policy: PolicyName) -> Result<Plan, String> {
     }
     // Scale-down candidates: nodes without a pod just placed, whose pods all fit elsewhere.
     let mut first_fit = Scheduler::new(PolicyName::FirstFit.build(&Workload::default()));
-    for (i, n) in snap.nodes.iter().enumerate() {
-        let id = ids[i];
-        let mine: Vec<(PodId, usize)> = on.iter().filter(|o| o.0 == id).map(|o| (o.1, o.2)).collect();
-        if mine.iter().any(|m| m.1 == usize::MAX) {
+    for (n, &id) in snap.nodes.iter().zip(&ids) {
+        if placed_on.contains(&id) {
             continue;
         }
+        let mine = by_node.get(&id).map(Vec::as_slice).unwrap_or(&[]);
         if mine.is_empty() {
             out.candidates.push(Candidate { node: n.name.clone(), pods: 0, reason: "empty" });
             continue;
         }
         let movable = c.what_if(|c| -> Result<bool, String> {
-            for &(pid, _) in &mine {
+            for &(pid, _) in mine {
                 c.unbind(pid).map_err(|e| e.to_string())?;
             }
             c.remove_node(id).map_err(|e| e.to_string())?;
-            for &(pid, k) in &mine {
+            for &(pid, k) in mine {
                 let spec = &snap.bound[k].0;
                 match first_fit.place(c, spec, &mut Zero) {
                     Ok(pl) => c.bind(pid, spec, &pl).map_err(|e| e.to_string())?,
