@@ -308,3 +308,31 @@ fn a_daily_cycle_of_service_traffic_keeps_the_mean_and_moves_the_hpa() {
     assert!((tokens(&daily) / tokens(&flat) - 1.0).abs() < 1e-3, "a full day of the cycle averages to the rate");
     assert!(common::num(&daily, "svc_rescales") > common::num(&flat, "svc_rescales") + 5.0, "{daily:?}");
 }
+
+#[test]
+fn the_timeline_may_scale_a_service_but_not_apply_it_again() {
+    let dir = tmp("svc-timeline");
+    let rates = "t,requests_per_s,tokens_per_s\n0s,1,100\n";
+    let base = service_scenario(&dir, "scale", rates, "queue", "");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let scaled = dir.join("scaled.yaml");
+    std::fs::write(
+        &scaled,
+        text.replace("simulation:", "timeline:\n  - {at: 10m, scale: {deployment: svc, replicas: 4}}\nsimulation:"),
+    )
+    .unwrap();
+    let pods = common::csv(&common::run(&scaled, "scaled-out"), "pods.csv");
+    assert_eq!(pods.len(), 4, "2 replicas, then 4 from 10 min");
+    let again = dir.join("again.yaml");
+    std::fs::write(
+        &again,
+        text.replace(
+            "simulation:",
+            "timeline:\n  - {at: 0s, apply: {name: svc, replicas: 1, requests: {cpu: '1', memory: 1Gi}}}\nsimulation:",
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = fleetsim(&["validate", again.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("timeline[0].apply.name") && err.contains("service's Deployment"), "{err}");
+}

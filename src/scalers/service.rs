@@ -145,23 +145,22 @@ pub struct ServiceSpec {
 impl ServiceSpec {
     /// Tokens arriving in second `s` of the run.
     pub fn tokens_at(&self, s: u64) -> u64 {
-        let n = self.tokens.len() as u64;
-        match (n, self.repeat) {
-            (0, _) => 0,
-            (_, true) => self.tokens[(s % n) as usize],
-            (_, false) if s < n => self.tokens[s as usize],
-            _ => 0,
-        }
+        bin(&self.tokens, s, self.repeat)
     }
     /// Requests arriving in second `s` of the run.
     pub fn requests_at(&self, s: u64) -> u64 {
-        let n = self.requests.len() as u64;
-        match (n, self.repeat) {
-            (0, _) => 0,
-            (_, true) => self.requests[(s % n) as usize] as u64,
-            (_, false) if s < n => self.requests[s as usize] as u64,
-            _ => 0,
-        }
+        bin(&self.requests, s, self.repeat)
+    }
+}
+
+/// Bin `s` of per-second traffic: silence after it ends unless it repeats.
+fn bin<T: Copy + Into<u64>>(v: &[T], s: u64, repeat: bool) -> u64 {
+    let n = v.len() as u64;
+    match n {
+        0 => 0,
+        _ if repeat => v[(s % n) as usize].into(),
+        _ if s < n => v[s as usize].into(),
+        _ => 0,
     }
 }
 

@@ -1053,29 +1053,42 @@ impl<'a> World<'a> {
         }
     }
 
+    /// Evicts every pod on node `n` (taking them out of the scheduler's state): a Deployment
+    /// creates a replacement at once; a trace job comes back as a pending pod that resumes from
+    /// its last checkpoint. Pods already terminating just go. Returns how many running pods were
+    /// evicted and the longest grace period among them all.
+    fn evict_pods(&mut self, n: usize, reason: &str) -> Result<(u64, SimTime), String> {
+        let on: Vec<usize> = std::mem::take(&mut self.nodes[n].pods).into_iter().collect();
+        let (mut evicted, mut grace) = (0, SimTime::ZERO);
+        for p in on {
+            self.cluster.unbind(p as PodId).map_err(|e| e.to_string())?;
+            self.svc_stop(p);
+            grace = grace.max(self.pods[p].grace);
+            let was_terminating = self.pods[p].state == PState::Terminating;
+            self.pods[p].state = PState::Gone;
+            self.recs[p].outcome = Outcome::Deleted;
+            self.recs[p].finished = Some(self.now);
+            if was_terminating {
+                continue;
+            }
+            evicted += 1;
+            self.counters.evictions += 1;
+            self.recs[p].reason = format!("evicted: node {} {reason}", self.nodes[n].row.name);
+            match self.pods[p].deployment {
+                Some(d) => self.create_replica(d)?,
+                None => self.requeue_job(p)?,
+            }
+        }
+        Ok((evicted, grace))
+    }
+
     fn terminate(&mut self, n: usize, reason: &str) -> Result<(), String> {
         if self.nodes[n].row.terminated.is_some() {
             return Ok(());
         }
         // A drained node already left the scheduler's view with its pods.
         if let Some(id) = self.nodes[n].row.id.filter(|_| !self.nodes[n].draining) {
-            // Evict what still runs there; Deployment pods are recreated as new pending pods.
-            let on: Vec<usize> = std::mem::take(&mut self.nodes[n].pods).into_iter().collect();
-            for p in on {
-                self.cluster.unbind(p as PodId).map_err(|e| e.to_string())?;
-                self.svc_stop(p);
-                let was_terminating = self.pods[p].state == PState::Terminating;
-                self.pods[p].state = PState::Gone;
-                self.recs[p].outcome = Outcome::Deleted;
-                self.recs[p].finished = Some(self.now);
-                self.counters.evictions += 1;
-                if !was_terminating {
-                    self.recs[p].reason = format!("evicted: node {} {reason}", self.nodes[n].row.name);
-                    if let Some(d) = self.pods[p].deployment {
-                        self.create_replica(d)?;
-                    }
-                }
-            }
+            self.evict_pods(n, reason)?;
             self.cluster.remove_node(id).map_err(|e| e.to_string())?;
             self.by_core.remove(&id);
         }

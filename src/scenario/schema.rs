@@ -109,7 +109,8 @@ pub struct RawService {
     /// The model each new replica loads before serving.
     #[serde(default)]
     pub model: Option<RawModel>,
-    /// `queue` (default) or `drop` work beyond capacity.
+    /// `queue` (default: a serving engine such as vLLM queues requests it cannot start) or
+    /// `drop` work beyond capacity.
     #[serde(default = "queue")]
     pub overload: String,
     /// The HorizontalPodAutoscaler (none: fixed replicas).
@@ -135,7 +136,8 @@ pub struct RawTraffic {
     /// A constant rate (`20/s`), with `tokens_per_request`.
     #[serde(default)]
     pub rate: Option<String>,
-    /// Tokens per request for `rate` (default 1000).
+    /// Tokens per request for `rate` (default 1000, fleetsim's round figure; the Azure
+    /// conversation trace averages about 1,360 context plus generated tokens a request).
     #[serde(default)]
     pub tokens_per_request: Option<u64>,
     /// A daily cycle of the `rate`: `{amplitude: 0.6, peak: "14:00"}` (UTC from
@@ -297,8 +299,9 @@ pub struct RawMarket {
     /// puts spot GPU prices about 70 % below on-demand).
     #[serde(default = "spot_ratio")]
     pub spot_price_ratio: f64,
-    /// Spot Instance Advisor bucket of every spot offering: `none` (default), `<5%`, `5-10%`,
-    /// `10-15%`, `15-20%`, `>20%` interrupted a month.
+    /// Spot Instance Advisor bucket of every spot offering: `none`, `<5%`, `5-10%`,
+    /// `10-15%`, `15-20%`, `>20%` interrupted a month. Default `none`, fleetsim's choice: a
+    /// scenario names the risk it assumes rather than inheriting a hidden one.
     #[serde(default = "none_s")]
     pub interruption: String,
     /// Buckets by offering (`g5.xlarge`, `g5.xlarge/us-east-1a`).
@@ -651,7 +654,8 @@ pub struct RawGenerator {
     /// `poisson` (default) or `gamma`.
     #[serde(default = "poisson")]
     pub process: String,
-    /// Gamma only: coefficient of variation of inter-arrival times (1 = Poisson; default 2).
+    /// Gamma only: coefficient of variation of inter-arrival times (1 = Poisson; default 2,
+    /// fleetsim's choice of a moderately bursty process: no upstream default exists).
     #[serde(default)]
     pub cv: Option<f64>,
     /// First arrival not before (default `0s`).
@@ -752,7 +756,7 @@ pub enum RawDurationDist {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RawMixEntry {
-    /// Relative weight (default 1).
+    /// Relative weight (default 1: templates equally likely).
     #[serde(default = "one_u64")]
     pub weight: u64,
     /// Requests (as for `workload.pods`).

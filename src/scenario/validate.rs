@@ -723,12 +723,20 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
         container_start: latency(cx, "lifecycle.container_start", &l.container_start)?,
     };
     let mut timeline = Vec::new();
-    let mut known = std::collections::BTreeSet::new();
+    // Services' Deployments are applied first, at t=0; the timeline may scale or delete them.
+    let end = raw.simulation.end.as_deref().map(|e| cx.duration("simulation.end", e)).transpose()?;
+    let services = service::services(cx, raw, end)?;
+    let mut known: std::collections::BTreeSet<String> = services.iter().map(|(d, _)| d.name.clone()).collect();
     for (i, a) in raw.timeline.iter().enumerate() {
         let f = |k: &str| format!("timeline[{i}].{k}");
         let at = cx.duration(&f("at"), &a.at)?;
         let op = match (&a.apply, &a.scale, &a.delete) {
             (Some(d), None, None) => {
+                if services.iter().any(|(s, _)| s.name == d.name) {
+                    return Err(
+                        cx.err(f("apply.name"), format!("`{}` is a service's Deployment, applied at t=0", d.name))
+                    );
+                }
                 known.insert(d.name.clone());
                 TimelineOp::Apply(Box::new(deployment_spec(cx, &|k: &str| f(&format!("apply.{k}")), d)?))
             }
@@ -758,17 +766,6 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
             _ => return Err(cx.err(format!("timeline[{i}]"), "expected exactly one of `apply`, `scale`, `delete`")),
         };
         timeline.push((at, op));
-    }
-    // Services' Deployments are applied first, at t=0.
-    let end = raw.simulation.end.as_deref().map(|e| cx.duration("simulation.end", e)).transpose()?;
-    let services = service::services(cx, raw, end)?;
-    for (k, (dep, _)) in services.iter().enumerate() {
-        if known.contains(&dep.name) {
-            return Err(cx.err(
-                format!("services[{k}].deployment.name"),
-                format!("`{}` is also applied by the timeline", dep.name),
-            ));
-        }
     }
     let mut applies: Vec<(SimTime, TimelineOp)> =
         services.iter().map(|(d, _)| (SimTime::ZERO, TimelineOp::Apply(Box::new(d.clone())))).collect();

@@ -67,13 +67,65 @@ pub struct Burst {
     pub factor: f64,
 }
 
+/// A rate that varies over time: a mean, a daily cycle, a weekend factor and bursts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Mean rate, per second (before the cycle, the weekend and the bursts).
+    pub rate_per_s: f64,
+    /// Daily cycle: amplitude in [0, 1) and the peak's time of day, in seconds after midnight.
+    pub diurnal: Option<(f64, u64)>,
+    /// Rate factor on Saturdays and Sundays.
+    pub weekend: Option<f64>,
+    /// Day of week of simulated time 0 (0 = Sunday) and its second of the day.
+    pub clock: (u32, u64),
+    /// Bursts.
+    pub bursts: Vec<Burst>,
+}
+
+impl Profile {
+    /// A constant rate.
+    pub fn constant(rate_per_s: f64) -> Profile {
+        Profile { rate_per_s, diurnal: None, weekend: None, clock: (0, 0), bursts: Vec::new() }
+    }
+
+    /// The highest rate the profile reaches.
+    pub fn peak(&self) -> f64 {
+        let d = self.diurnal.map_or(1.0, |(a, _)| 1.0 + a);
+        let w = self.weekend.map_or(1.0, |f| f.max(1.0));
+        let b = self.bursts.iter().map(|b| b.factor).fold(1.0, f64::max);
+        self.rate_per_s * d * w * b
+    }
+
+    /// The rate at `t`, per second.
+    pub fn rate_at(&self, t: SimTime) -> f64 {
+        let s = t.0 / 1000 + self.clock.1;
+        let mut r = self.rate_per_s;
+        if let Some((a, peak)) = self.diurnal {
+            let phase = ((s % 86_400) as f64 - peak as f64) / 86_400.0;
+            r *= 1.0 + a * libm::cos(2.0 * std::f64::consts::PI * phase);
+        }
+        if let Some(f) = self.weekend {
+            let day = (self.clock.0 as u64 + s / 86_400) % 7;
+            if day == 0 || day == 6 {
+                r *= f;
+            }
+        }
+        for b in &self.bursts {
+            if t >= b.at && t < b.at.plus(b.duration) {
+                r *= b.factor;
+            }
+        }
+        r
+    }
+}
+
 /// A validated generator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generator {
     /// Name: pods are `<name>-<k>`, the stream `workload/synthetic/<name>`.
     pub name: String,
-    /// Mean arrival rate, pods per second (before the profile).
-    pub rate_per_s: f64,
+    /// Arrival rate over time, pods per second.
+    pub profile: Profile,
     /// Arrival process.
     pub arrivals: Arrivals,
     /// Arrivals in `[start, end)`.
@@ -82,14 +134,6 @@ pub struct Generator {
     pub end: SimTime,
     /// At most this many pods.
     pub count: Option<u64>,
-    /// Daily cycle: amplitude in [0, 1) and the peak's time of day, in seconds after midnight.
-    pub diurnal: Option<(f64, u64)>,
-    /// Rate factor on Saturdays and Sundays (calendar from `start_weekday`).
-    pub weekend: Option<f64>,
-    /// Day of week of simulated time 0 (0 = Sunday) and its second of the day.
-    pub clock: (u32, u64),
-    /// Bursts.
-    pub bursts: Vec<Burst>,
     /// Run time.
     pub duration: Duration,
     /// Pod templates with their weights.
@@ -144,39 +188,9 @@ impl Duration {
 }
 
 impl Generator {
-    /// The peak of the rate profile over the generator's span.
-    fn peak(&self) -> f64 {
-        let d = self.diurnal.map_or(1.0, |(a, _)| 1.0 + a);
-        let w = self.weekend.map_or(1.0, |f| f.max(1.0));
-        let b = self.bursts.iter().map(|b| b.factor).fold(1.0, f64::max);
-        self.rate_per_s * d * w * b
-    }
-
-    /// The rate at `t`, pods per second.
-    pub fn rate_at(&self, t: SimTime) -> f64 {
-        let s = t.0 / 1000 + self.clock.1;
-        let mut r = self.rate_per_s;
-        if let Some((a, peak)) = self.diurnal {
-            let phase = ((s % 86_400) as f64 - peak as f64) / 86_400.0;
-            r *= 1.0 + a * libm::cos(2.0 * std::f64::consts::PI * phase);
-        }
-        if let Some(f) = self.weekend {
-            let day = (self.clock.0 as u64 + s / 86_400) % 7;
-            if day == 0 || day == 6 {
-                r *= f;
-            }
-        }
-        for b in &self.bursts {
-            if t >= b.at && t < b.at.plus(b.duration) {
-                r *= b.factor;
-            }
-        }
-        r
-    }
-
     /// Generates the pods, in creation order.
     pub fn generate(&self, rng: &mut Stream) -> Vec<TracePod> {
-        let peak = self.peak();
+        let peak = self.profile.peak();
         let mut out = Vec::new();
         if peak <= 0.0 || self.mix.is_empty() {
             return out;
@@ -197,7 +211,7 @@ impl Generator {
                 break;
             }
             let at = SimTime((t.floor() as u64) * 1000);
-            if unit(rng) * peak >= self.rate_at(at) {
+            if unit(rng) * peak >= self.profile.rate_at(at) {
                 continue; // thinned
             }
             let mut pick = crate::engine::Stream::below(rng, total_weight);
@@ -238,15 +252,11 @@ mod tests {
     fn gen(arrivals: Arrivals, duration: Duration) -> Generator {
         Generator {
             name: "g".into(),
-            rate_per_s: 1.0 / 60.0,
+            profile: Profile { clock: (1, 0), ..Profile::constant(1.0 / 60.0) },
             arrivals,
             start: SimTime::ZERO,
             end: SimTime(30 * 86_400_000),
             count: None,
-            diurnal: None,
-            weekend: None,
-            clock: (1, 0),
-            bursts: Vec::new(),
             duration,
             mix: vec![
                 (3, PodSpec { gpu: GpuRequest::Whole { count: 1 }, ..Default::default() }),
@@ -281,9 +291,9 @@ mod tests {
     #[test]
     fn diurnal_weekend_and_bursts_shape_the_rate() {
         let mut g = gen(Arrivals::Poisson, Duration::Fixed(SimTime::from_secs(60)));
-        g.diurnal = Some((0.8, 14 * 3600));
-        g.weekend = Some(0.25);
-        g.bursts = vec![Burst { at: SimTime(2 * 86_400_000), duration: SimTime(3_600_000), factor: 10.0 }];
+        g.profile.diurnal = Some((0.8, 14 * 3600));
+        g.profile.weekend = Some(0.25);
+        g.profile.bursts = vec![Burst { at: SimTime(2 * 86_400_000), duration: SimTime(3_600_000), factor: 10.0 }];
         let pods = g.generate(&mut RngStreams::new(2).stream("x"));
         let in_hour =
             |day: u64, hour: u64| pods.iter().filter(|p| p.created.0 / 3_600_000 == day * 24 + hour).count() as f64;

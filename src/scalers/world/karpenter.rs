@@ -41,7 +41,7 @@
 
 use super::{Ev, NoRandom, PState, World};
 use crate::core::{ClusterState, NodeId, NodeTemplate, PodId, PodSpec, Scheduler};
-use crate::engine::{Outcome, Phase, RngStreams, SimTime, Stream};
+use crate::engine::{Phase, RngStreams, SimTime, Stream};
 use crate::market::spot::{most_specific, Bucket, CapacityType, OfferingKey};
 use crate::scalers::karpenter::{ConsolidationPolicy, Reason, Usage};
 use crate::scalers::AutoscaleSpec;
@@ -605,30 +605,11 @@ impl World<'_> {
         };
         self.nodes[n].draining = true;
         let node_name = self.nodes[n].row.name.clone();
-        let on: Vec<usize> = std::mem::take(&mut self.nodes[n].pods).into_iter().collect();
-        let mut grace = SimTime::ZERO;
-        for p in on {
-            self.cluster.unbind(p as PodId).map_err(|e| e.to_string())?;
-            self.svc_stop(p);
-            let was_terminating = self.pods[p].state == PState::Terminating;
-            grace = grace.max(self.pods[p].grace);
-            self.pods[p].state = PState::Gone;
-            self.recs[p].outcome = Outcome::Deleted;
-            self.recs[p].finished = Some(self.now);
-            if was_terminating {
-                continue;
-            }
-            self.counters.evictions += 1;
-            if why == INTERRUPTED {
-                self.counters.interrupted_pods += 1;
-            } else {
-                self.counters.disrupted_pods += 1;
-            }
-            self.recs[p].reason = format!("evicted: node {node_name} {}", GONE[why as usize]);
-            match self.pods[p].deployment {
-                Some(d) => self.create_replica(d)?,
-                None => self.requeue_job(p)?,
-            }
+        let (evicted, grace) = self.evict_pods(n, GONE[why as usize])?;
+        if why == INTERRUPTED {
+            self.counters.interrupted_pods += evicted;
+        } else {
+            self.counters.disrupted_pods += evicted;
         }
         self.cluster.remove_node(id).map_err(|e| e.to_string())?;
         self.by_core.remove(&id);
@@ -661,7 +642,7 @@ impl World<'_> {
 
     /// An evicted trace job comes back as a new pending pod that resumes from its last
     /// checkpoint; the work since then is lost.
-    fn requeue_job(&mut self, p: usize) -> Result<(), String> {
+    pub(super) fn requeue_job(&mut self, p: usize) -> Result<(), String> {
         let worked = self.recs[p].running.map_or(0, |r| self.now.0.saturating_sub(r.0));
         let saved = self.pods[p].checkpoint.map_or(0, |c| worked / c.0 * c.0);
         let lost = worked - saved;
@@ -843,8 +824,7 @@ impl World<'_> {
 
     /// Consolidation candidates: joined nodes, idle of pod changes for consolidateAfter, without a
     /// do-not-disrupt pod, whose pods the PodDisruptionBudgets let go, not already being replaced.
-    fn kp_candidates(&self) -> Vec<usize> {
-        let pdb = self.kp_pdb_allowed();
+    fn kp_candidates(&self, pdb: &[u32]) -> Vec<usize> {
         (0..self.nodes.len())
             .filter(|&n| {
                 let node = &self.nodes[n];
@@ -855,14 +835,15 @@ impl World<'_> {
                 let Some(ca) = self.spec.nodepools[k.pool].consolidate_after else { return false };
                 self.now.0 - k.last_change.0 >= ca.0
                     && !node.pods.iter().any(|&p| self.pods[p].do_not_disrupt)
-                    && self.kp_pdbs_permit(&[n], &pdb)
+                    && self.kp_pdbs_permit(&[n], pdb)
             })
             .collect()
     }
 
     /// One consolidation action, if any; whether one was taken.
     fn kp_consolidate(&mut self) -> Result<bool, String> {
-        let cands = self.kp_candidates();
+        let pdb = self.kp_pdb_allowed();
+        let cands = self.kp_candidates(&pdb);
         if cands.is_empty() {
             return Ok(false);
         }
@@ -890,19 +871,23 @@ impl World<'_> {
         }
         // Underutilized: non-empty candidates of WhenEmptyOrUnderutilized pools, cheapest to
         // disrupt first (fewest pods, then the most expensive node, then id).
-        let mut under: Vec<usize> = cands
-            .into_iter()
-            .filter(|&n| {
-                let k = pool_of(self, n);
-                self.spec.nodepools[k].policy == ConsolidationPolicy::WhenEmptyOrUnderutilized
-                    && !self.nodes[n].pods.is_empty()
-                    && self.kp_allowed(k, Reason::Underutilized) > 0
-            })
-            .collect();
+        let mut allowed_under: BTreeMap<usize, u32> = BTreeMap::new();
+        let mut under = Vec::new();
+        for n in cands {
+            let k = pool_of(self, n);
+            if self.spec.nodepools[k].policy != ConsolidationPolicy::WhenEmptyOrUnderutilized
+                || self.nodes[n].pods.is_empty()
+            {
+                continue;
+            }
+            let a = *allowed_under.entry(k).or_insert_with(|| self.kp_allowed(k, Reason::Underutilized));
+            if a > 0 {
+                under.push(n);
+            }
+        }
         under.sort_by_key(|&n| (self.nodes[n].pods.len(), std::cmp::Reverse(self.nodes[n].row.price_micro_h), n));
         under.truncate(100);
         // Multi-node: the longest prefix (within budgets) that can go or be replaced by one node.
-        let pdb = self.kp_pdb_allowed();
         let within_budget = |w: &World<'_>, set: &[usize]| {
             if !w.kp_pdbs_permit(set, &pdb) {
                 return false;
@@ -911,7 +896,7 @@ impl World<'_> {
             for &n in set {
                 *per.entry(pool_of(w, n)).or_default() += 1;
             }
-            per.iter().all(|(&k, &c)| c <= w.kp_allowed(k, Reason::Underutilized))
+            per.iter().all(|(k, &c)| c <= allowed_under[k])
         };
         let (mut lo, mut hi) = (2usize, under.len());
         let mut best: Option<Action> = None;

@@ -26,8 +26,6 @@ pub struct ServiceStats {
     pub underprovisioned_s: u64,
     /// HPA changes of the replica count.
     pub rescales: u64,
-    /// Serving-replica seconds.
-    pub serving_replica_s: u64,
 }
 
 /// A service's run-time state.
@@ -76,7 +74,6 @@ impl World<'_> {
             st.stats.requests += spec.requests_at(s);
             st.stats.tokens += d;
             st.since_sync += d;
-            st.stats.serving_replica_s += st.serving as u64;
             let mut avail = cap;
             let late = st.backlog.min(avail);
             st.backlog -= late;

@@ -9,6 +9,7 @@ use crate::scalers::cron::parse_utc_minute;
 use crate::scalers::service::{Hpa, Overload, Policy, Rules, Select, ServiceSpec};
 use crate::scalers::DeploymentSpec;
 use crate::scenario::schema::{RawHpa, RawScalingRules, RawService, RawTraffic};
+use crate::workload::synthetic::Profile;
 use std::path::Path;
 
 /// At most a year of per-second bins.
@@ -103,22 +104,7 @@ fn traffic(
                 None => (vec![per_s; n], vec![per_s * tpr; n]),
                 Some(d) => {
                     // The generators' daily profile, as a rate per second.
-                    let g = crate::workload::synthetic::Generator {
-                        name: String::new(),
-                        rate_per_s: per_s,
-                        arrivals: crate::workload::synthetic::Arrivals::Poisson,
-                        start: SimTime::ZERO,
-                        end: SimTime::ZERO,
-                        count: None,
-                        diurnal: Some(d),
-                        weekend: None,
-                        clock,
-                        bursts: Vec::new(),
-                        duration: crate::workload::synthetic::Duration::Fixed(SimTime::ZERO),
-                        mix: Vec::new(),
-                        checkpoint: None,
-                        do_not_disrupt: false,
-                    };
+                    let g = Profile { diurnal: Some(d), clock, ..Profile::constant(per_s) };
                     let r: Vec<f64> = (0..n as u64).map(|s| g.rate_at(SimTime::from_secs(s))).collect();
                     let tk = r.iter().map(|x| x * tpr).collect();
                     (r, tk)

@@ -4,7 +4,7 @@ use super::{checkpoint_of, do_not_disrupt, pod_template, toleration, Ctx, PodTem
 use crate::engine::{RngStreams, SimTime};
 use crate::scalers::cron::{parse_utc_minute, Civil};
 use crate::scenario::schema::{RawDurationDist, RawGenerator, RawScenario};
-use crate::workload::synthetic::{Arrivals, Burst, Duration, Generator};
+use crate::workload::synthetic::{Arrivals, Burst, Duration, Generator, Profile};
 use crate::workload::TracePod;
 
 /// Parses `120/h`, `2/m`, `0.5/s`, `1000/d` into pods per second.
@@ -175,15 +175,11 @@ fn generator(
     }
     Ok(Generator {
         name: g.name.clone(),
-        rate_per_s,
+        profile: Profile { rate_per_s, diurnal, weekend, clock, bursts },
         arrivals,
         start,
         end,
         count: g.count,
-        diurnal,
-        weekend,
-        clock,
-        bursts,
         duration,
         mix,
         checkpoint: checkpoint_of(cx, &f("checkpoint_interval"), &g.checkpoint_interval)?,
