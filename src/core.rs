@@ -36,6 +36,7 @@ pub mod cluster;
 pub mod frag;
 pub mod model;
 pub mod policy;
+pub mod provision;
 pub mod quantity;
 pub mod schedule;
 pub mod selector;

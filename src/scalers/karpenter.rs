@@ -87,59 +87,7 @@ impl Budget {
     }
 }
 
-/// `spec.limits`: the most a pool may have launched at once (`None`: unlimited).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Limits {
-    /// Milli-CPU.
-    pub cpu_milli: Option<u64>,
-    /// Memory, MiB.
-    pub memory_mib: Option<u64>,
-    /// `nvidia.com/gpu`.
-    pub gpus: Option<u64>,
-}
-
-/// What a pool has launched, or one instance type adds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Usage {
-    /// Milli-CPU.
-    pub cpu_milli: u64,
-    /// Memory, MiB.
-    pub memory_mib: u64,
-    /// GPUs.
-    pub gpus: u64,
-}
-
-impl Usage {
-    /// An instance type's capacity.
-    pub fn of(it: &InstanceType) -> Usage {
-        Usage { cpu_milli: it.cpu_milli, memory_mib: it.memory_mib, gpus: it.gpus as u64 }
-    }
-    /// Sum.
-    pub fn plus(self, o: Usage) -> Usage {
-        Usage {
-            cpu_milli: self.cpu_milli + o.cpu_milli,
-            memory_mib: self.memory_mib + o.memory_mib,
-            gpus: self.gpus + o.gpus,
-        }
-    }
-    /// Component-wise maximum.
-    pub fn max(self, o: Usage) -> Usage {
-        Usage {
-            cpu_milli: self.cpu_milli.max(o.cpu_milli),
-            memory_mib: self.memory_mib.max(o.memory_mib),
-            gpus: self.gpus.max(o.gpus),
-        }
-    }
-}
-
-impl Limits {
-    /// Whether `usage` stays within the limits.
-    pub fn admit(&self, usage: Usage) -> bool {
-        self.cpu_milli.is_none_or(|l| usage.cpu_milli <= l)
-            && self.memory_mib.is_none_or(|l| usage.memory_mib <= l)
-            && self.gpus.is_none_or(|l| usage.gpus <= l)
-    }
-}
+pub use crate::core::provision::{Limits, Usage};
 
 /// One instance type in one zone at one capacity type that a pool may launch.
 #[derive(Debug, Clone, PartialEq)]

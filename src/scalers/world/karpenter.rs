@@ -40,10 +40,11 @@
 //! Not modelled: drift, pod priority and preemption, daemonset overhead.
 
 use super::{Ev, NoRandom, PState, World};
+use crate::core::provision::{Offering, Pool, Provisioner, Shapes, Usage};
 use crate::core::{ClusterState, NodeId, NodeTemplate, PodId, PodSpec, Scheduler};
 use crate::engine::{Phase, RngStreams, SimTime, Stream};
 use crate::market::spot::{most_specific, Bucket, CapacityType, OfferingKey};
-use crate::scalers::karpenter::{ConsolidationPolicy, Reason, Usage};
+use crate::scalers::karpenter::{ConsolidationPolicy, Reason};
 use crate::scalers::AutoscaleSpec;
 use std::collections::BTreeMap;
 
@@ -84,33 +85,36 @@ pub(super) struct KState {
     windows: Vec<Vec<Vec<(SimTime, SimTime)>>>,
     /// (changes, recheck time) after a consolidation pass found nothing to do.
     seen: Option<(u64, SimTime)>,
-    /// Node templates of each pool's offerings.
-    templates: Vec<Vec<NodeTemplate>>,
-    /// Pools in the order provisioning tries them.
-    order: Vec<usize>,
+    /// The pools as the core's provisioner sees them (same indices as the spec's).
+    prov: Provisioner,
     /// Spot prices replayed from the price history, by (type, zone): they replace the offerings'.
     spot_price: BTreeMap<(String, String), u64>,
 }
 
 impl KState {
     pub(super) fn new(spec: &AutoscaleSpec, streams: &RngStreams) -> KState {
-        let templates = spec
+        let pools = spec
             .nodepools
             .iter()
-            .map(|np| {
-                np.offerings
+            .map(|np| Pool {
+                name: np.name.clone(),
+                weight: np.weight,
+                limits: np.limits,
+                offerings: np
+                    .offerings
                     .iter()
                     .map(|o| {
-                        NodeTemplate::of(&np.types[o.ty].node_spec(String::new(), o.labels.clone(), np.taints.clone()))
+                        let it = &np.types[o.ty];
+                        Offering {
+                            instance_type: it.name.clone(),
+                            zone: o.zone.clone(),
+                            spot: o.capacity == CapacityType::Spot,
+                            node: it.node_spec(String::new(), o.labels.clone(), np.taints.clone()),
+                        }
                     })
-                    .collect()
+                    .collect(),
             })
             .collect();
-        let mut order: Vec<usize> = (0..spec.nodepools.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (pa, pb) = (&spec.nodepools[a], &spec.nodepools[b]);
-            pb.weight.cmp(&pa.weight).then_with(|| pa.name.cmp(&pb.name))
-        });
         KState {
             changes: 0,
             stock: spec.market.stock.clone(),
@@ -121,36 +125,9 @@ impl KState {
             rng: streams.stream("spot/interruptions"),
             windows: Vec::new(),
             seen: None,
-            templates,
-            order,
+            prov: Provisioner::new(pools),
             spot_price: BTreeMap::new(),
         }
-    }
-}
-
-/// Pod shapes met in one decision pass, and for each, per pool, the offerings (sorted indices)
-/// whose empty node admits and fits one pod of the shape.
-#[derive(Default)]
-struct ShapeCache {
-    ids: std::collections::HashMap<u64, Vec<(PodSpec, usize)>>,
-    fits: Vec<Vec<Vec<usize>>>,
-}
-
-impl ShapeCache {
-    fn id(&mut self, w: &World<'_>, spec: &PodSpec) -> usize {
-        let h = crate::core::shape_hash(spec);
-        if let Some(v) = self.ids.get(&h) {
-            if let Some((_, id)) = v.iter().find(|(s, _)| crate::core::same_shape(s, spec)) {
-                return *id;
-            }
-        }
-        let id = self.fits.len();
-        let per_pool = (0..w.spec.nodepools.len())
-            .map(|k| (0..w.spec.nodepools[k].offerings.len()).filter(|&o| w.kp_offering_fits(k, o, spec)).collect())
-            .collect();
-        self.fits.push(per_pool);
-        self.ids.entry(h).or_default().push((spec.clone(), id));
-        id
     }
 }
 
@@ -264,52 +241,15 @@ impl World<'_> {
         self.kp.ice.get(&(ty.to_string(), zone.to_string(), cap)).is_some_and(|&until| self.now < until)
     }
 
-    /// Whether an empty node of pool `k`'s offering `o` admits and fits `pod`.
-    fn kp_offering_fits(&self, k: usize, o: usize, pod: &PodSpec) -> bool {
-        let t = &self.kp.templates[k][o];
-        crate::core::model::template_admits(t, pod).is_ok()
-            && pod.cpu_milli <= t.cpu_milli
-            && pod.memory_mib <= t.memory_mib
-            && pod.gpu.gpus() <= t.gpu_count
-    }
-
     /// Resources of pool `k`'s nodes not yet terminated.
     fn kp_usage(&self, k: usize) -> Usage {
         self.nodes.iter().filter(|n| n.row.terminated.is_none() && n.kp.as_ref().is_some_and(|x| x.pool == k)).fold(
             Usage::default(),
             |u, n| {
                 let x = n.kp.as_ref().expect("filtered");
-                u.plus(Usage::of(&self.spec.nodepools[k].types[self.spec.nodepools[k].offerings[x.offering].ty]))
+                u.plus(self.kp_offering_usage(k, x.offering))
             },
         )
-    }
-
-    /// Whether the `pods` all fit on one empty node of pool `k`'s offering `o`: their summed
-    /// requests first (cheap), then first-fit on a scratch node of the type (GPU shares).
-    fn kp_all_fit(&self, k: usize, o: usize, pods: &[usize]) -> Result<bool, String> {
-        let np = &self.spec.nodepools[k];
-        let off = &np.offerings[o];
-        let it = &np.types[off.ty];
-        let (mut cpu, mut mem, mut gpu) = (0u64, 0u64, 0u64);
-        for &p in pods {
-            let s = &self.pods[p].spec;
-            cpu += s.cpu_milli;
-            mem += s.memory_mib;
-            gpu += s.gpu.total_milli();
-        }
-        if cpu > it.cpu_milli || mem > it.memory_mib || gpu > it.gpus as u64 * crate::core::MILLI_PER_GPU as u64 {
-            return Ok(false);
-        }
-        let mut c = ClusterState::new(self.cluster.options());
-        c.add_node(&it.node_spec("fit".into(), off.labels.clone(), np.taints.clone())).map_err(|e| e.to_string())?;
-        let mut sched = Scheduler::new(crate::core::PolicyName::FirstFit.build(&crate::core::Workload::default()));
-        for &p in pods {
-            match sched.place(&c, &self.pods[p].spec, &mut NoRandom) {
-                Ok(pl) => c.bind(p as PodId, &self.pods[p].spec, &pl).map_err(|e| e.to_string())?,
-                Err(_) => return Ok(false),
-            }
-        }
-        Ok(true)
     }
 
     /// Pool `k`'s offerings of capacity type `cap`, best first: on-demand by price, spot by
@@ -325,131 +265,59 @@ impl World<'_> {
         out
     }
 
-    /// The first offering of `ranked` (pool `k`) that admits every pod of `shapes` (ids into
-    /// `cache`), fits all `pods` together and passes `accept`.
+    /// The first offering of `ranked` (pool `k`) that admits and fits all `pods` together and
+    /// passes `accept` (the core's [`Provisioner::first_fit`]).
     fn kp_first_fit(
         &self,
         k: usize,
         ranked: &[usize],
-        cache: &mut ShapeCache,
+        shapes: &mut Shapes,
         pods: &[usize],
-        mut accept: impl FnMut(&World<'_>, usize) -> bool,
+        accept: impl FnMut(usize) -> bool,
     ) -> Result<Option<usize>, String> {
-        let shapes: Vec<usize> = {
-            let mut v: Vec<usize> = pods.iter().map(|&p| cache.id(self, &self.pods[p].spec)).collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        let mut by_type: BTreeMap<usize, bool> = BTreeMap::new();
-        for &o in ranked {
-            if !shapes.iter().all(|&sh| cache.fits[sh][k].binary_search(&o).is_ok()) || !accept(self, o) {
-                continue;
-            }
-            let ty = self.spec.nodepools[k].offerings[o].ty;
-            let fits = match by_type.get(&ty) {
-                Some(&f) => f,
-                None => {
-                    let f = self.kp_all_fit(k, o, pods)?;
-                    by_type.insert(ty, f);
-                    f
-                }
-            };
-            if fits {
-                return Ok(Some(o));
-            }
-        }
-        Ok(None)
+        let pods: Vec<(PodId, &PodSpec)> = pods.iter().map(|&p| (p as PodId, &self.pods[p].spec)).collect();
+        self.kp.prov.first_fit(self.cluster.options(), shapes, k, ranked, &pods, accept).map_err(|e| e.to_string())
     }
 
-    fn kp_provision_on(&mut self, c: &mut ClusterState, mut pending: Vec<usize>) -> Result<(), String> {
+    /// The capacity pool `k`'s offering `o` adds to the pool's usage.
+    fn kp_offering_usage(&self, k: usize, o: usize) -> Usage {
+        Usage::of_node(&self.kp.prov.pools[k].offerings[o].node)
+    }
+
+    fn kp_provision_on(&mut self, c: &mut ClusterState, pending: Vec<usize>) -> Result<(), String> {
         self.add_upcoming(c)?;
-        let mut sched = Scheduler::new(crate::core::PolicyName::FirstFit.build(&crate::core::Workload::default()));
-        pending.sort_by_key(|&p| {
-            let s = &self.pods[p].spec;
-            (std::cmp::Reverse((s.gpu.total_milli(), s.cpu_milli, s.memory_mib)), p)
-        });
+        let mut shapes = Shapes::default();
+        let mut usage: Vec<Usage> = (0..self.spec.nodepools.len()).map(|k| self.kp_usage(k)).collect();
+        let packing = {
+            let batch: Vec<(PodId, &PodSpec)> = pending.iter().map(|&p| (p as PodId, &self.pods[p].spec)).collect();
+            let available = |k: usize, o: usize| {
+                let off = &self.kp.prov.pools[k].offerings[o];
+                let cap = if off.spot { CapacityType::Spot } else { CapacityType::OnDemand };
+                !self.ice_blocked(&off.instance_type, &off.zone, cap)
+            };
+            self.kp.prov.pack(c, &mut shapes, &batch, &mut usage, available).map_err(|e| e.to_string())?
+        };
+        for &p in &packing.incompatible {
+            let p = p as usize;
+            if self.pods[p].reported_no_pool {
+                continue;
+            }
+            self.pods[p].reported_no_pool = true;
+            let why = self.kp.prov.why_incompatible(&self.pods[p].spec);
+            self.recs[p].reason = why.clone();
+            let name = self.pods[p].spec.name.clone();
+            self.event("FailedProvisioning", format!("pod/{name}"), format!("incompatible with every NodePool: {why}"));
+        }
         struct Claim {
             pool: usize,
             cap: CapacityType,
             pods: Vec<usize>,
         }
-        let mut cache = ShapeCache::default();
-        let mut claims: Vec<Claim> = Vec::new();
-        let mut claim_of: BTreeMap<NodeId, usize> = BTreeMap::new();
-        let mut usage: Vec<Usage> = (0..self.spec.nodepools.len()).map(|k| self.kp_usage(k)).collect();
-        for p in pending {
-            let spec = self.pods[p].spec.clone();
-            if let Ok(pl) = sched.place(c, &spec, &mut NoRandom) {
-                c.bind(p as PodId, &spec, &pl).map_err(|e| e.to_string())?;
-                if let Some(&i) = claim_of.get(&pl.node) {
-                    claims[i].pods.push(p);
-                }
-                continue;
-            }
-            let sh = cache.id(self, &spec);
-            let mut opened = false;
-            let mut compatible = false;
-            for oi in 0..self.kp.order.len() {
-                let k = self.kp.order[oi];
-                let np = &self.spec.nodepools[k];
-                let fits = &cache.fits[sh][k];
-                compatible |= !fits.is_empty();
-                let ok = |o: usize| {
-                    let off = &np.offerings[o];
-                    let it = &np.types[off.ty];
-                    !self.ice_blocked(&it.name, &off.zone, off.capacity)
-                        && np.limits.admit(usage[k].plus(Usage::of(it)))
-                };
-                let cap = if fits.iter().any(|&o| np.offerings[o].capacity == CapacityType::Spot && ok(o)) {
-                    CapacityType::Spot
-                } else if fits.iter().any(|&o| ok(o)) {
-                    CapacityType::OnDemand
-                } else {
-                    continue;
-                };
-                // The claim is sized as the largest type it could become, so later pods pack on it.
-                let largest = fits
-                    .iter()
-                    .copied()
-                    .filter(|&o| np.offerings[o].capacity == cap && ok(o))
-                    .max_by(|&a, &b| {
-                        let (ta, tb) = (&np.types[np.offerings[a].ty], &np.types[np.offerings[b].ty]);
-                        (ta.gpus, ta.cpu_milli, ta.memory_mib)
-                            .cmp(&(tb.gpus, tb.cpu_milli, tb.memory_mib))
-                            .then_with(|| tb.name.cmp(&ta.name))
-                            .then_with(|| b.cmp(&a))
-                    })
-                    .expect("a candidate of that capacity type");
-                let off = &np.offerings[largest];
-                let it = &np.types[off.ty];
-                let id = c
-                    .add_node(&it.node_spec(
-                        format!("claim/{}/{}", np.name, claims.len()),
-                        off.labels.clone(),
-                        np.taints.clone(),
-                    ))
-                    .map_err(|e| e.to_string())?;
-                usage[k] = usage[k].plus(Usage::of(it));
-                let pl = sched.place(c, &spec, &mut NoRandom).map_err(|e| format!("claim for {}: {e}", spec.name))?;
-                c.bind(p as PodId, &spec, &pl).map_err(|e| e.to_string())?;
-                claim_of.insert(id, claims.len());
-                claims.push(Claim { pool: k, cap, pods: vec![p] });
-                opened = true;
-                break;
-            }
-            if !opened && !compatible && !self.pods[p].reported_no_pool {
-                self.pods[p].reported_no_pool = true;
-                let why = self.kp_why_incompatible(&spec);
-                self.recs[p].reason = why.clone();
-                let name = spec.name.clone();
-                self.event(
-                    "FailedProvisioning",
-                    format!("pod/{name}"),
-                    format!("incompatible with every NodePool: {why}"),
-                );
-            }
-        }
+        let claims = packing.claims.into_iter().map(|cl| Claim {
+            pool: cl.pool,
+            cap: if cl.spot { CapacityType::Spot } else { CapacityType::OnDemand },
+            pods: cl.pods.into_iter().map(|p| p as usize).collect(),
+        });
         let mut ranked: BTreeMap<(usize, CapacityType), Vec<usize>> = BTreeMap::new();
         let mut retry = false;
         for cl in claims {
@@ -459,10 +327,10 @@ impl World<'_> {
             loop {
                 // The best offering left that fits the claim; one out of capacity is skipped
                 // for the TTL and the next one tried, as EC2 Fleet does within one request.
-                let pick = self.kp_first_fit(cl.pool, &order, &mut cache, &cl.pods, |w, o| {
-                    let off = &w.spec.nodepools[cl.pool].offerings[o];
+                let pick = self.kp_first_fit(cl.pool, &order, &mut shapes, &cl.pods, |o| {
+                    let off = &self.spec.nodepools[cl.pool].offerings[o];
                     !skip.contains(&o)
-                        && !w.ice_blocked(&w.spec.nodepools[cl.pool].types[off.ty].name, &off.zone, off.capacity)
+                        && !self.ice_blocked(&self.spec.nodepools[cl.pool].types[off.ty].name, &off.zone, off.capacity)
                 })?;
                 let Some(o) = pick else { break };
                 let np = &self.spec.nodepools[cl.pool];
@@ -498,20 +366,6 @@ impl World<'_> {
             self.kp_trigger()?;
         }
         Ok(())
-    }
-
-    /// Why no NodePool can ever run `pod` (one reason per pool, from its first offering).
-    fn kp_why_incompatible(&self, pod: &PodSpec) -> String {
-        let mut out = Vec::new();
-        for (k, np) in self.spec.nodepools.iter().enumerate() {
-            let t = &self.kp.templates[k][0];
-            let why = match crate::core::model::template_admits(t, pod) {
-                Err(u) => u.to_string(),
-                Ok(()) => "requests exceed every instance type it may launch".to_string(),
-            };
-            out.push(format!("{}: {why}", np.name));
-        }
-        out.join("; ")
     }
 
     /// Launches pool `k`'s offering `o` for `pods` (names, for the event).
@@ -984,8 +838,8 @@ impl World<'_> {
         let price: u64 = set.iter().map(|&n| self.nodes[n].row.price_micro_h).sum();
         let all_spot = set.iter().all(|&n| self.nodes[n].row.capacity_type == "spot");
         let mut best: Option<(u64, usize, usize)> = None;
-        let mut cache = ShapeCache::default();
-        for &k in &self.kp.order.clone() {
+        let mut shapes = Shapes::default();
+        for &k in self.kp.prov.order() {
             let usage = self.kp_usage(k);
             for cap in [CapacityType::Spot, CapacityType::OnDemand] {
                 if cap == CapacityType::Spot && all_spot && !self.spec.karpenter.spot_to_spot {
@@ -993,13 +847,12 @@ impl World<'_> {
                 }
                 let mut order = self.kp_ranked(k, cap);
                 order.sort_by_key(|&o| self.kp_price(k, o)); // stable: rank breaks ties
-                let pick = self.kp_first_fit(k, &order, &mut cache, &left, |w, o| {
-                    let np = &w.spec.nodepools[k];
+                let pick = self.kp_first_fit(k, &order, &mut shapes, &left, |o| {
+                    let np = &self.spec.nodepools[k];
                     let off = &np.offerings[o];
-                    let it = &np.types[off.ty];
-                    w.kp_price(k, o) < price
-                        && !w.ice_blocked(&it.name, &off.zone, cap)
-                        && np.limits.admit(usage.plus(Usage::of(it)))
+                    self.kp_price(k, o) < price
+                        && !self.ice_blocked(&np.types[off.ty].name, &off.zone, cap)
+                        && np.limits.admit(usage.plus(self.kp_offering_usage(k, o)))
                 })?;
                 if let Some(o) = pick {
                     let p = self.kp_price(k, o);

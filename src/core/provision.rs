@@ -1,0 +1,455 @@
+//! Karpenter-style provisioning as a pure function of a cluster state: which new nodes a batch of
+//! pending pods needs, from which pool and offering.
+//!
+//! This is the decision the simulator's Karpenter model takes at the end of every batch and the one
+//! `fleetsim plan` prints for a real cluster; a production controller calls it the same way. It
+//! follows Karpenter v1's provisioner, simplified where said:
+//!
+//! - The batch's pods, largest first (GPU, CPU, memory, then [`PodId`]), are packed first-fit on the
+//!   given state (live nodes, nodes already on their way, and the claims opened so far).
+//! - A pod that fits none opens a *claim* in the first pool (weight descending, then name) that
+//!   admits it (taints, labels, requirements) and has an available offering whose node fits the
+//!   pod within the pool's remaining `limits`. As Karpenter does, the pool's remaining limits are
+//!   reduced by the largest node the claim could become, and later pods pack onto the claim. The
+//!   claim is spot when the pool has an available spot offering that fits (Karpenter prefers spot),
+//!   else on-demand.
+//! - Each claim then launches the best-ranked offering of its capacity type that admits and fits
+//!   all its pods ([`Provisioner::first_fit`]); the ranking (price, spot interruption rate) is the
+//!   caller's, as it depends on a market the core does not know.
+//!
+//! Not modelled: daemonset overhead, topology spread, pod affinity, volume limits.
+
+use super::cluster::{ClusterOptions, ClusterState, StateError};
+use super::model::{template_admits, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, MILLI_PER_GPU};
+use super::policy::{PolicyName, RandomSource};
+use super::schedule::{same_shape, shape_hash, Scheduler};
+use super::Workload;
+use std::collections::{BTreeMap, HashMap};
+
+/// `spec.limits` of a NodePool: the most it may have launched at once (`None`: unlimited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Limits {
+    /// Milli-CPU.
+    pub cpu_milli: Option<u64>,
+    /// Memory, MiB.
+    pub memory_mib: Option<u64>,
+    /// `nvidia.com/gpu`.
+    pub gpus: Option<u64>,
+}
+
+/// What a pool has launched, or one node adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// Milli-CPU.
+    pub cpu_milli: u64,
+    /// Memory, MiB.
+    pub memory_mib: u64,
+    /// GPUs.
+    pub gpus: u64,
+}
+
+impl Usage {
+    /// A node's capacity.
+    pub fn of_node(n: &NodeSpec) -> Usage {
+        Usage { cpu_milli: n.cpu_milli, memory_mib: n.memory_mib, gpus: n.gpu_count as u64 }
+    }
+    /// Sum.
+    pub fn plus(self, o: Usage) -> Usage {
+        Usage {
+            cpu_milli: self.cpu_milli + o.cpu_milli,
+            memory_mib: self.memory_mib + o.memory_mib,
+            gpus: self.gpus + o.gpus,
+        }
+    }
+    /// Component-wise maximum.
+    pub fn max(self, o: Usage) -> Usage {
+        Usage {
+            cpu_milli: self.cpu_milli.max(o.cpu_milli),
+            memory_mib: self.memory_mib.max(o.memory_mib),
+            gpus: self.gpus.max(o.gpus),
+        }
+    }
+}
+
+impl Limits {
+    /// Whether `usage` stays within the limits.
+    pub fn admit(&self, usage: Usage) -> bool {
+        self.cpu_milli.is_none_or(|l| usage.cpu_milli <= l)
+            && self.memory_mib.is_none_or(|l| usage.memory_mib <= l)
+            && self.gpus.is_none_or(|l| usage.gpus <= l)
+    }
+}
+
+/// One node a pool may launch: an instance type in a zone at a capacity type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offering {
+    /// Instance type name (offerings of one type share the "do all these pods fit" check).
+    pub instance_type: String,
+    /// Zone.
+    pub zone: String,
+    /// Spot (`true`) or on-demand.
+    pub spot: bool,
+    /// The node it becomes (the name is ignored): allocatable, GPUs, labels, the pool's taints.
+    pub node: NodeSpec,
+}
+
+/// A NodePool as the provisioner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pool {
+    /// Name.
+    pub name: String,
+    /// `spec.weight`: higher is tried first; ties by name.
+    pub weight: u32,
+    /// `spec.limits`.
+    pub limits: Limits,
+    /// What it may launch.
+    pub offerings: Vec<Offering>,
+}
+
+/// A NodeClaim opened for a batch: the pool, the capacity type, the pods it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// Index into [`Provisioner::pools`].
+    pub pool: usize,
+    /// Spot claim.
+    pub spot: bool,
+    /// Pods packed on it, in packing order.
+    pub pods: Vec<PodId>,
+    /// The claim's stand-in node on the state [`Provisioner::pack`] was given.
+    pub node: NodeId,
+}
+
+/// What [`Provisioner::pack`] decided for a batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Packing {
+    /// Pods that fit on a node of the given state (not a claim), with the node.
+    pub existing: Vec<(PodId, NodeId)>,
+    /// Claims to launch, in the order they opened.
+    pub claims: Vec<Claim>,
+    /// Pods no pool can ever run (no offering admits and fits them, limits aside).
+    pub incompatible: Vec<PodId>,
+    /// Pods some pool could run but none can now (limits reached, offerings unavailable).
+    pub blocked: Vec<PodId>,
+}
+
+/// Pod shapes met in one decision pass, and for each, per pool, the offerings (ascending indices)
+/// whose empty node admits and fits one pod of the shape. Keep one per pass: it is only valid for
+/// the [`Provisioner`] that filled it.
+#[derive(Debug, Default)]
+pub struct Shapes {
+    ids: HashMap<u64, Vec<(PodSpec, usize)>>,
+    fits: Vec<Vec<Vec<usize>>>,
+}
+
+impl Shapes {
+    fn id(&mut self, p: &Provisioner, spec: &PodSpec) -> usize {
+        let h = shape_hash(spec);
+        if let Some(v) = self.ids.get(&h) {
+            if let Some((_, id)) = v.iter().find(|(s, _)| same_shape(s, spec)) {
+                return *id;
+            }
+        }
+        let id = self.fits.len();
+        let per_pool = (0..p.pools.len())
+            .map(|k| (0..p.pools[k].offerings.len()).filter(|&o| p.offering_fits(k, o, spec)).collect())
+            .collect();
+        self.fits.push(per_pool);
+        self.ids.entry(h).or_default().push((PodSpec { name: String::new(), ..spec.clone() }, id));
+        id
+    }
+}
+
+struct NoRandom;
+impl RandomSource for NoRandom {
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+}
+
+fn first_fit() -> Scheduler<'static> {
+    Scheduler::new(PolicyName::FirstFit.build(&Workload::default()))
+}
+
+/// The pools and what their offerings' nodes look like.
+#[derive(Debug, Clone)]
+pub struct Provisioner {
+    /// The pools, as given.
+    pub pools: Vec<Pool>,
+    order: Vec<usize>,
+    templates: Vec<Vec<NodeTemplate>>,
+}
+
+impl Provisioner {
+    /// A provisioner over `pools`.
+    pub fn new(pools: Vec<Pool>) -> Provisioner {
+        let templates = pools.iter().map(|p| p.offerings.iter().map(|o| NodeTemplate::of(&o.node)).collect()).collect();
+        let mut order: Vec<usize> = (0..pools.len()).collect();
+        order.sort_by(|&a, &b| pools[b].weight.cmp(&pools[a].weight).then_with(|| pools[a].name.cmp(&pools[b].name)));
+        Provisioner { pools, order, templates }
+    }
+
+    /// Pool indices in the order provisioning tries them: weight descending, then name.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// Whether an empty node of pool `k`'s offering `o` admits and fits `pod`.
+    pub fn offering_fits(&self, k: usize, o: usize, pod: &PodSpec) -> bool {
+        let t = &self.templates[k][o];
+        template_admits(t, pod).is_ok()
+            && pod.cpu_milli <= t.cpu_milli
+            && pod.memory_mib <= t.memory_mib
+            && pod.gpu.gpus() <= t.gpu_count
+    }
+
+    /// Why no pool can ever run `pod`: one reason per pool, from its first offering.
+    pub fn why_incompatible(&self, pod: &PodSpec) -> String {
+        let mut out = Vec::new();
+        for (k, np) in self.pools.iter().enumerate() {
+            let why = match self.templates[k].first().map(|t| template_admits(t, pod)) {
+                None => "it has no offering".to_string(),
+                Some(Err(u)) => u.to_string(),
+                Some(Ok(())) => "requests exceed every instance type it may launch".to_string(),
+            };
+            out.push(format!("{}: {why}", np.name));
+        }
+        out.join("; ")
+    }
+
+    /// Whether `pods` all fit together on one empty node of pool `k`'s offering `o`: their summed
+    /// requests first (cheap), then first-fit on a scratch node (GPU shares).
+    pub fn all_fit(
+        &self,
+        opts: ClusterOptions,
+        k: usize,
+        o: usize,
+        pods: &[(PodId, &PodSpec)],
+    ) -> Result<bool, StateError> {
+        let node = &self.pools[k].offerings[o].node;
+        let (mut cpu, mut mem, mut gpu) = (0u64, 0u64, 0u64);
+        for (_, s) in pods {
+            cpu += s.cpu_milli;
+            mem += s.memory_mib;
+            gpu += s.gpu.total_milli();
+        }
+        if cpu > node.cpu_milli || mem > node.memory_mib || gpu > node.gpu_count as u64 * MILLI_PER_GPU as u64 {
+            return Ok(false);
+        }
+        let mut c = ClusterState::new(opts);
+        c.add_node(&NodeSpec { name: "fit".into(), ..node.clone() })?;
+        let mut sched = first_fit();
+        for &(p, s) in pods {
+            match sched.place(&c, s, &mut NoRandom) {
+                Ok(pl) => c.bind(p, s, &pl)?,
+                Err(_) => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    /// The first offering of `ranked` (pool `k`'s offering indices, best first) that admits every
+    /// pod of `pods`, fits them all together and passes `accept`.
+    pub fn first_fit(
+        &self,
+        opts: ClusterOptions,
+        shapes: &mut Shapes,
+        k: usize,
+        ranked: &[usize],
+        pods: &[(PodId, &PodSpec)],
+        mut accept: impl FnMut(usize) -> bool,
+    ) -> Result<Option<usize>, StateError> {
+        let ids: Vec<usize> = {
+            let mut v: Vec<usize> = pods.iter().map(|(_, s)| shapes.id(self, s)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let mut by_type: BTreeMap<&str, bool> = BTreeMap::new();
+        for &o in ranked {
+            if !ids.iter().all(|&sh| shapes.fits[sh][k].binary_search(&o).is_ok()) || !accept(o) {
+                continue;
+            }
+            let ty = self.pools[k].offerings[o].instance_type.as_str();
+            let fits = match by_type.get(ty) {
+                Some(&f) => f,
+                None => {
+                    let f = self.all_fit(opts, k, o, pods)?;
+                    by_type.insert(ty, f);
+                    f
+                }
+            };
+            if fits {
+                return Ok(Some(o));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Packs the batch `pending` on `c` (which the caller forks and reverts), opening claims for
+    /// pods that fit no node. `usage[k]` is pool `k`'s launched resources; it grows by each claim.
+    /// `available(k, o)` says whether pool `k`'s offering `o` may be launched now (stock, recent
+    /// capacity errors).
+    pub fn pack(
+        &self,
+        c: &mut ClusterState,
+        shapes: &mut Shapes,
+        pending: &[(PodId, &PodSpec)],
+        usage: &mut [Usage],
+        available: impl Fn(usize, usize) -> bool,
+    ) -> Result<Packing, StateError> {
+        let mut pending = pending.to_vec();
+        pending.sort_by_key(|&(p, s)| (std::cmp::Reverse((s.gpu.total_milli(), s.cpu_milli, s.memory_mib)), p));
+        let mut sched = first_fit();
+        let mut out = Packing::default();
+        let mut claim_of: BTreeMap<NodeId, usize> = BTreeMap::new();
+        for (p, spec) in pending {
+            if let Ok(pl) = sched.place(c, spec, &mut NoRandom) {
+                c.bind(p, spec, &pl)?;
+                match claim_of.get(&pl.node) {
+                    Some(&i) => out.claims[i].pods.push(p),
+                    None => out.existing.push((p, pl.node)),
+                }
+                continue;
+            }
+            let sh = shapes.id(self, spec);
+            let mut opened = false;
+            let mut compatible = false;
+            for &k in &self.order {
+                let np = &self.pools[k];
+                let fits = &shapes.fits[sh][k];
+                compatible |= !fits.is_empty();
+                let ok =
+                    |o: usize| available(k, o) && np.limits.admit(usage[k].plus(Usage::of_node(&np.offerings[o].node)));
+                let spot = if fits.iter().any(|&o| np.offerings[o].spot && ok(o)) {
+                    true
+                } else if fits.iter().any(|&o| ok(o)) {
+                    false
+                } else {
+                    continue;
+                };
+                // The claim is sized as the largest node it could become, so later pods pack on it:
+                // most GPUs, CPU, memory; ties by type name, then offering order.
+                let largest = fits
+                    .iter()
+                    .copied()
+                    .filter(|&o| np.offerings[o].spot == spot && ok(o))
+                    .max_by(|&a, &b| {
+                        let (oa, ob) = (&np.offerings[a], &np.offerings[b]);
+                        let (na, nb) = (&oa.node, &ob.node);
+                        (na.gpu_count, na.cpu_milli, na.memory_mib)
+                            .cmp(&(nb.gpu_count, nb.cpu_milli, nb.memory_mib))
+                            .then_with(|| ob.instance_type.cmp(&oa.instance_type))
+                            .then_with(|| b.cmp(&a))
+                    })
+                    .expect("an offering of that capacity type");
+                let node = &np.offerings[largest].node;
+                let id =
+                    c.add_node(&NodeSpec { name: format!("claim/{}/{}", np.name, out.claims.len()), ..node.clone() })?;
+                usage[k] = usage[k].plus(Usage::of_node(node));
+                // The offering admits and fits the pod on an empty node, so this cannot fail.
+                let pl = sched.place(c, spec, &mut NoRandom).map_err(StateError::DoesNotFit)?;
+                c.bind(p, spec, &pl)?;
+                claim_of.insert(id, out.claims.len());
+                out.claims.push(Claim { pool: k, spot, pods: vec![p], node: id });
+                opened = true;
+                break;
+            }
+            if !opened {
+                if compatible {
+                    out.blocked.push(p);
+                } else {
+                    out.incompatible.push(p);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::GpuRequest;
+
+    fn offering(ty: &str, gpus: u32, spot: bool) -> Offering {
+        Offering {
+            instance_type: ty.into(),
+            zone: "z1".into(),
+            spot,
+            node: NodeSpec {
+                cpu_milli: 8000 * gpus.max(1) as u64,
+                memory_mib: 32768 * gpus.max(1) as u64,
+                gpu_count: gpus,
+                gpu_model: Some("A10".into()),
+                ..Default::default()
+            },
+        }
+    }
+
+    fn pool(name: &str, weight: u32, gpus: Option<u64>, offerings: Vec<Offering>) -> Pool {
+        Pool { name: name.into(), weight, limits: Limits { gpus, ..Default::default() }, offerings }
+    }
+
+    fn gpu_pod(n: u32) -> PodSpec {
+        PodSpec { cpu_milli: 1000, memory_mib: 1024, gpu: GpuRequest::Whole { count: n }, ..Default::default() }
+    }
+
+    #[test]
+    fn heavier_pool_first_and_its_limit_sends_the_rest_to_the_next() {
+        // "reserved" (weight 100) may hold 4 GPUs; "on-demand" (weight 10) is unlimited. Each claim
+        // reserves its largest type (4 GPUs), so the first 1-GPU pod fills reserved's limit at once,
+        // the next three pack on that claim, and the fifth opens a claim in "on-demand".
+        let prov = Provisioner::new(vec![
+            pool("on-demand", 10, None, vec![offering("g1", 1, false), offering("g4", 4, false)]),
+            pool("reserved", 100, Some(4), vec![offering("g1", 1, false), offering("g4", 4, false)]),
+        ]);
+        assert_eq!(prov.order(), [1, 0]);
+        let pods: Vec<PodSpec> = (0..5).map(|_| gpu_pod(1)).collect();
+        let batch: Vec<(PodId, &PodSpec)> = pods.iter().enumerate().map(|(i, p)| (i as PodId, p)).collect();
+        let mut c = ClusterState::default();
+        let mut usage = vec![Usage::default(); 2];
+        let out = prov.pack(&mut c, &mut Shapes::default(), &batch, &mut usage, |_, _| true).unwrap();
+        assert_eq!(out.claims.len(), 2);
+        assert_eq!((out.claims[0].pool, out.claims[0].pods.len()), (1, 4));
+        assert_eq!((out.claims[1].pool, out.claims[1].pods.as_slice()), (0, &[4][..]));
+        assert_eq!(usage[1].gpus, 4);
+        // Launch: the cheapest-ranked type that holds the claim's pods. Ranked g1 before g4, the
+        // four pods of claim 0 need g4; claim 1's one pod takes g1.
+        let mut shapes = Shapes::default();
+        let mut pick = |cl: &Claim| {
+            let pods: Vec<(PodId, &PodSpec)> = cl.pods.iter().map(|&p| (p, &pods[p as usize])).collect();
+            prov.first_fit(ClusterOptions::default(), &mut shapes, cl.pool, &[0, 1], &pods, |_| true).unwrap()
+        };
+        assert_eq!(pick(&out.claims[0]), Some(1));
+        assert_eq!(pick(&out.claims[1]), Some(0));
+    }
+
+    #[test]
+    fn spot_is_preferred_existing_nodes_first_and_misfits_are_told_apart() {
+        let prov =
+            Provisioner::new(vec![pool("gpu", 0, Some(8), vec![offering("g4", 4, false), offering("g4", 4, true)])]);
+        let mut c = ClusterState::default();
+        c.add_node(&NodeSpec { name: "live".into(), ..offering("g1", 1, false).node }).unwrap();
+        let pods = [gpu_pod(1), gpu_pod(2), gpu_pod(16)];
+        let batch: Vec<(PodId, &PodSpec)> = pods.iter().enumerate().map(|(i, p)| (i as PodId, p)).collect();
+        let mut usage = vec![Usage { gpus: 6, ..Default::default() }];
+        let out = prov.pack(&mut c, &mut Shapes::default(), &batch, &mut usage, |_, _| true).unwrap();
+        // Largest first: the 16-GPU pod fits no offering (incompatible); the 2-GPU pod opens a spot
+        // claim... which the limit (6 + 4 > 8) refuses: blocked. The 1-GPU pod fits the live node.
+        assert_eq!(out.incompatible, [2]);
+        assert_eq!(out.blocked, [1]);
+        assert_eq!(out.existing.len(), 1);
+        assert!(out.claims.is_empty());
+        let why = prov.why_incompatible(&pods[2]);
+        assert_eq!(why, "gpu: insufficient nvidia.com/gpu");
+        // With room under the limit the claim opens, and it is spot.
+        let mut usage = vec![Usage::default()];
+        let mut c = ClusterState::default();
+        let out = prov.pack(&mut c, &mut Shapes::default(), &batch[1..2], &mut usage, |_, _| true).unwrap();
+        assert!(out.claims[0].spot);
+        // No spot available: on-demand.
+        let mut c = ClusterState::default();
+        let out = prov.pack(&mut c, &mut Shapes::default(), &batch[1..2], &mut usage, |_, o| o == 0).unwrap();
+        assert!(!out.claims[0].spot);
+    }
+}
