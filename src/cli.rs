@@ -105,14 +105,21 @@ enum Command {
     /// What the scheduler and a scale-down loop would decide now for a real cluster.
     ///
     /// Reads `kubectl get nodes -o json` and `kubectl get pods -A -o json` and prints, with the
-    /// same scheduling core the simulator uses: which pending pods fit on existing nodes and
-    /// where (creation order, each placed before the next is tried); which fit on no node and
-    /// why; which nodes are scale-down candidates (empty, or all their pods fit on the other
-    /// nodes). Unknown fields are ignored; missing ones, bad quantities and pods bound to nodes
-    /// missing from the dump are errors. New-node launches per NodePool are not planned yet.
+    /// same scheduling core the simulator uses:
+    ///   - which pending pods fit on existing nodes and where (creation order, each placed
+    ///     before the next is tried);
+    ///   - with --pools, which nodes Karpenter would launch for the rest (NodePool, instance
+    ///     type, capacity type, zone, hourly price), packed as the simulator's Karpenter packs;
+    ///   - which pods fit nowhere and why (resources, taints, affinity, NodePool limits);
+    ///   - which nodes are scale-down or consolidation candidates (empty, or all their pods fit
+    ///     on the other nodes; a NodePool's nodes by its disruption rules).
+    ///
+    /// Unknown fields are ignored; missing ones, bad quantities and pods bound to nodes missing
+    /// from the dump are errors.
     ///
     /// Example:
-    ///   fleetsim plan --nodes examples/plan/nodes.json --pods examples/plan/pods.json
+    ///   fleetsim plan --nodes examples/plan/nodes.json --pods examples/plan/pods.json \
+    ///       --pools examples/plan/nodepools.yaml
     #[command(verbatim_doc_comment)]
     Plan {
         /// `kubectl get nodes -o json` output.
@@ -121,11 +128,19 @@ enum Command {
         /// `kubectl get pods -A -o json` output.
         #[arg(long)]
         pods: PathBuf,
+        /// Karpenter NodePool manifests (`karpenter.sh/v1`, several YAML documents; other kinds
+        /// such as EC2NodeClass are skipped with a warning).
+        #[arg(long)]
+        pools: Option<PathBuf>,
+        /// Instance catalog the NodePools launch from (types, allocatable, zones, prices);
+        /// default: the shipped AWS GPU catalog (scenarios/catalogs/aws-gpu.yaml).
+        #[arg(long, requires = "pools")]
+        catalog: Option<PathBuf>,
         /// Placement policy of the scheduler (first-fit, best-fit, ...).
         #[arg(long, default_value = "best-fit")]
         policy: String,
         /// `table` (default) or `json` (a stable document: format_version, placements,
-        /// unschedulable, scale_down_candidates).
+        /// launches, unschedulable, scale_down_candidates; see the README).
         #[arg(long, default_value = "table")]
         output: String,
     },
@@ -159,7 +174,9 @@ pub fn main() -> i32 {
         Command::Report { dir, out, baseline } => cmd_report(&dir, out.as_deref(), baseline.as_deref()),
         Command::Validate { file } => cmd_validate(&file),
         Command::Trace { scenario, out } => cmd_trace(&scenario, &out),
-        Command::Plan { nodes, pods, policy, output } => cmd_plan(&nodes, &pods, &policy, &output),
+        Command::Plan { nodes, pods, pools, catalog, policy, output } => {
+            cmd_plan(&nodes, &pods, pools.as_deref(), catalog.as_deref(), &policy, &output)
+        }
     }
 }
 
@@ -190,7 +207,62 @@ fn read_json(path: &Path) -> Result<serde_json::Value, i32> {
     })
 }
 
-fn cmd_plan(nodes: &Path, pods: &Path, policy: &str, output: &str) -> i32 {
+/// The AWS GPU catalog shipped with the scenarios: `fleetsim plan`'s default.
+const AWS_GPU_CATALOG: &str = include_str!("../scenarios/catalogs/aws-gpu.yaml");
+
+/// Karpenter NodePools from a YAML file of manifests, launching from `catalog` (default: the
+/// shipped AWS GPU catalog). Warnings go to stderr.
+fn plan_pools(
+    pools: &Path,
+    catalog: Option<&Path>,
+) -> Result<(Vec<fleetsim::scalers::karpenter::NodePool>, fleetsim::market::spot::SpotMarket), i32> {
+    let fail = |file: &Path, m: String| {
+        eprintln!("error: {}: {m}", file.display());
+        2
+    };
+    let (cat_file, cat_text) = match catalog {
+        Some(p) => {
+            (p.display().to_string(), std::fs::read_to_string(p).map_err(|e| fail(p, format!("cannot read: {e}")))?)
+        }
+        None => ("the built-in AWS GPU catalog".to_string(), AWS_GPU_CATALOG.to_string()),
+    };
+    let raw: fleetsim::market::RawCatalog = serde_saphyr::from_str(&cat_text).map_err(|e| {
+        eprintln!("error: {cat_file}: {e}");
+        2
+    })?;
+    let cat = fleetsim::market::Catalog::from_raw(&raw).map_err(|(field, m)| {
+        eprintln!("error: {cat_file}: field `{field}`: {m}");
+        2
+    })?;
+    let text = std::fs::read_to_string(pools).map_err(|e| fail(pools, format!("cannot read: {e}")))?;
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).map_err(|e| fail(pools, e.to_string()))?;
+    let docs: Vec<(String, serde_json::Value)> =
+        docs.into_iter().enumerate().map(|(i, d)| (format!("{} document {}", pools.display(), i + 1), d)).collect();
+    let market = fleetsim::market::spot::SpotMarket::default();
+    let (nps, warnings) = fleetsim::scalers::karpenter::load_nodepools(&docs, &cat, &market).map_err(|e| {
+        eprintln!("error: {e}");
+        2
+    })?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    if nps.is_empty() {
+        return Err(fail(
+            pools,
+            "no NodePool in the file; expected `kind: NodePool` manifests (karpenter.sh/v1)".into(),
+        ));
+    }
+    Ok((nps, market))
+}
+
+fn cmd_plan(
+    nodes: &Path,
+    pods: &Path,
+    pools: Option<&Path>,
+    catalog: Option<&Path>,
+    policy: &str,
+    output: &str,
+) -> i32 {
     let policy = match fleetsim::core::PolicyName::parse(policy) {
         Ok(p) => p,
         Err(m) => {
@@ -220,7 +292,14 @@ fn cmd_plan(nodes: &Path, pods: &Path, policy: &str, output: &str) -> i32 {
             return 2;
         }
     };
-    let plan = match fleetsim::plan::plan(&snap, policy) {
+    let (nodepools, market) = match pools {
+        Some(f) => match plan_pools(f, catalog) {
+            Ok(x) => x,
+            Err(code) => return code,
+        },
+        None => (Vec::new(), fleetsim::market::spot::SpotMarket::default()),
+    };
+    let plan = match fleetsim::plan::plan_with(&snap, policy, &nodepools, &market) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -231,8 +310,12 @@ fn cmd_plan(nodes: &Path, pods: &Path, policy: &str, output: &str) -> i32 {
         let doc = serde_json::json!({
             "format_version": 1,
             "placements": plan.placements.iter().map(|p| serde_json::json!({"pod": p.pod, "node": p.node})).collect::<Vec<_>>(),
+            "launches": plan.launches.iter().map(|l| serde_json::json!({
+                "nodepool": l.nodepool, "instance_type": l.instance_type, "capacity_type": l.capacity_type,
+                "zone": l.zone, "hourly_cost_usd": l.price_micro_h as f64 / 1e6, "pods": l.pods,
+            })).collect::<Vec<_>>(),
             "unschedulable": plan.unplaced.iter().map(|u| serde_json::json!({"pod": u.pod, "reason": u.reason})).collect::<Vec<_>>(),
-            "scale_down_candidates": plan.candidates.iter().map(|c| serde_json::json!({"node": c.node, "pods": c.pods, "reason": c.reason})).collect::<Vec<_>>(),
+            "scale_down_candidates": plan.candidates.iter().map(|c| serde_json::json!({"node": c.node, "pods": c.pods, "reason": c.reason, "nodepool": c.nodepool})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return 0;
@@ -252,7 +335,24 @@ fn cmd_plan(nodes: &Path, pods: &Path, policy: &str, output: &str) -> i32 {
     if plan.placements.is_empty() {
         println!("  (none)");
     }
-    println!("\npending pods that fit on no node:");
+    if pools.is_some() {
+        println!("\nnew nodes to launch:");
+        for l in &plan.launches {
+            println!(
+                "  {:<20} {:<16} {:<9} {:<12} ${}/h  for {}",
+                l.nodepool,
+                l.instance_type,
+                l.capacity_type,
+                l.zone,
+                fleetsim::market::usd(l.price_micro_h),
+                l.pods.join(", ")
+            );
+        }
+        if plan.launches.is_empty() {
+            println!("  (none)");
+        }
+    }
+    println!("\npending pods that fit on no node{}:", if pools.is_some() { " and no new node" } else { "" });
     for u in &plan.unplaced {
         println!("  {:<40} {}", u.pod, u.reason);
     }
@@ -261,7 +361,8 @@ fn cmd_plan(nodes: &Path, pods: &Path, policy: &str, output: &str) -> i32 {
     }
     println!("\nscale-down candidates:");
     for c in &plan.candidates {
-        println!("  {:<40} {} ({} pods)", c.node, c.reason, c.pods);
+        let by = c.nodepool.as_ref().map(|p| format!(", NodePool {p}")).unwrap_or_default();
+        println!("  {:<40} {} ({} pods{by})", c.node, c.reason, c.pods);
     }
     if plan.candidates.is_empty() {
         println!("  (none)");

@@ -35,6 +35,9 @@ pub struct Snapshot {
     pub bound: Vec<(PodSpec, String)>,
     /// Pods waiting for a node, in creation order (the name is `namespace/name`).
     pub pending: Vec<PodSpec>,
+    /// Pods annotated `karpenter.sh/do-not-disrupt: "true"` (`namespace/name`, sorted): Karpenter
+    /// does not consolidate their nodes.
+    pub do_not_disrupt: Vec<String>,
 }
 
 /// What is wrong with a dump.
@@ -338,7 +341,18 @@ pub fn snapshot(nodes: &Value, pods: &Value) -> Result<Snapshot, DumpError> {
     let mut names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
     names.extend(cordoned.iter().map(String::as_str));
     let (bound, pending) = read_pods(pods, &names)?;
-    Ok(Snapshot { nodes, cordoned, bound, pending })
+    let mut do_not_disrupt: Vec<String> = items(pods, "Pod")?
+        .iter()
+        .filter(|p| {
+            p.pointer("/metadata/annotations/karpenter.sh~1do-not-disrupt").and_then(Value::as_str) == Some("true")
+        })
+        .map(|p| {
+            let ns = p.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
+            format!("{ns}/{}", p.pointer("/metadata/name").and_then(Value::as_str).unwrap_or(""))
+        })
+        .collect();
+    do_not_disrupt.sort();
+    Ok(Snapshot { nodes, cordoned, bound, pending, do_not_disrupt })
 }
 
 #[cfg(test)]

@@ -25,14 +25,20 @@ fn the_shipped_example_places_refuses_and_finds_a_node_to_remove() {
         json!([{"pod": "ml-serving/chat-1", "node": "ip-10-0-1-11.ec2.internal"},
                {"pod": "default/web-0", "node": "ip-10-0-2-21.ec2.internal"}])
     );
-    // Fits nowhere: 8 GPUs on a cluster whose largest node has 4.
+    // Fits nowhere: the trainers ask for their NodePool's nodes, of which the cluster has none;
+    // the llama replica (40 CPUs) finds 39.81 left on the G5 node it may use after chat-1.
     let u = &p["unschedulable"][0];
     assert_eq!(u["pod"], "ml-training/trainer-0");
-    assert!(u["reason"].as_str().unwrap().contains("insufficient nvidia.com/gpu"), "{u}");
+    assert!(u["reason"].as_str().unwrap().contains("3 nodeSelector karpenter.sh/nodepool=gpu-training"), "{u}");
+    let llama = p["unschedulable"].as_array().unwrap().iter().find(|u| u["pod"] == "ml-serving/llama-70b-0").unwrap();
+    assert!(
+        llama["reason"].as_str().unwrap().contains("2 insufficient cpu, 1 nodeSelector node-type=gpu-inference"),
+        "{llama}"
+    );
     // The 1-GPU node holds only a Succeeded pod: empty, a scale-down candidate.
     assert_eq!(
         p["scale_down_candidates"],
-        json!([{"node": "ip-10-0-1-12.ec2.internal", "pods": 0, "reason": "empty"}])
+        json!([{"node": "ip-10-0-1-12.ec2.internal", "pods": 0, "reason": "empty", "nodepool": null}])
     );
     // The table says the same to a person.
     let (code, out, _) = fleetsim(&["plan", "--nodes", nodes.to_str().unwrap(), "--pods", pods.to_str().unwrap()]);
@@ -88,4 +94,149 @@ fn bad_dumps_get_one_clear_error() {
     assert_eq!(code, 2);
     assert!(err.contains("not JSON"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+fn plan_pools_json(nodes: &str, pods: &str, pools: &str) -> Value {
+    let (code, out, err) = fleetsim(&["plan", "--nodes", nodes, "--pods", pods, "--pools", pools, "--output", "json"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn with_nodepools_the_example_launches_within_limits_and_says_why_not() {
+    let ex = root().join("examples/plan");
+    let p = plan_pools_json(
+        ex.join("nodes.json").to_str().unwrap(),
+        ex.join("pods.json").to_str().unwrap(),
+        ex.join("nodepools.yaml").to_str().unwrap(),
+    );
+    // The batch, largest first: trainer-0 and trainer-1 (8 GPUs, nodeSelector
+    // karpenter.sh/nodepool=gpu-training), llama-70b-0 (4 GPUs, node-type=gpu-inference), h200-probe.
+    // - trainer-0 opens a gpu-training claim: the pool allows spot, so a spot claim, sized as its
+    //   largest type (8 GPUs), which uses the pool's whole `nvidia.com/gpu: 8` limit. Its launch is
+    //   the cheapest spot offering that fits: p4d.24xlarge at 0.3 x $21.958 = $6.5874/h against
+    //   p5's 0.3 x $55.04; the zones tie on price and us-east-1a sorts first.
+    // - trainer-1 fits neither the claim (full) nor a new one (limit): at its limits.
+    // - llama-70b-0: gpu-inference already has 4 + 1 GPUs (its two nodes); a claim reserves
+    //   g5.48xlarge (8 GPUs, 13 <= 16) and launches the cheapest G5 holding 4 GPUs and 40 CPUs
+    //   in the pool's zones: g5.12xlarge on-demand, $5.672/h.
+    // - h200-probe asks for a GPU no offering has: incompatible with every NodePool.
+    assert_eq!(
+        p["launches"],
+        json!([
+            {"nodepool": "gpu-training", "instance_type": "p4d.24xlarge", "capacity_type": "spot",
+             "zone": "us-east-1a", "hourly_cost_usd": 6.5874, "pods": ["ml-training/trainer-0"]},
+            {"nodepool": "gpu-inference", "instance_type": "g5.12xlarge", "capacity_type": "on-demand",
+             "zone": "us-east-1a", "hourly_cost_usd": 5.672, "pods": ["ml-serving/llama-70b-0"]}
+        ])
+    );
+    let un = p["unschedulable"].as_array().unwrap();
+    let why = |pod: &str| un.iter().find(|u| u["pod"] == pod).map(|u| u["reason"].as_str().unwrap().to_string());
+    assert!(why("ml-training/trainer-1").unwrap().ends_with("every NodePool that could run it is at its limits"));
+    assert!(why("ml-research/h200-probe").unwrap().contains(
+        "incompatible with every NodePool: gpu-inference: nodeSelector karpenter.k8s.aws/instance-gpu-name=h200"
+    ));
+    assert_eq!(un.len(), 2, "{p}");
+    // The empty G5 node is consolidated by its NodePool's rules (budget 10 % of 2 nodes: 1).
+    assert_eq!(
+        p["scale_down_candidates"],
+        json!([{"node": "ip-10-0-1-12.ec2.internal", "pods": 0, "reason": "empty", "nodepool": "gpu-inference"}])
+    );
+}
+
+/// Three Karpenter nodes of one pool holding one small pod each, and the pool's manifest with
+/// `policy` and `budget` (and `consolidateAfter`).
+fn consolidation_case(dir: &std::path::Path, policy: &str, after: &str, budget: &str, protect: bool) -> Value {
+    let node = |name: &str| {
+        json!({"kind": "Node", "metadata": {"name": name, "labels": {"karpenter.sh/nodepool": "cpu",
+              "node.kubernetes.io/instance-type": "g5.xlarge"}},
+               "status": {"allocatable": {"cpu": "4", "memory": "16Gi"}}})
+    };
+    let pod = |name: &str, node: &str| {
+        let mut p = json!({"kind": "Pod", "metadata": {"name": name, "namespace": "a"},
+            "spec": {"nodeName": node, "containers": [{"resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}]},
+            "status": {"phase": "Running"}});
+        if protect && name == "p1" {
+            p["metadata"]["annotations"] = json!({"karpenter.sh/do-not-disrupt": "true"});
+        }
+        p
+    };
+    let nodes = json!({"kind": "NodeList", "items": [node("n1"), node("n2"), node("n3")]});
+    let pods = json!({"kind": "PodList", "items": [pod("p1", "n1"), pod("p2", "n2"), pod("p3", "n3")]});
+    let pools = format!(
+        "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {{name: cpu}}\nspec:\n  template:\n    spec:\n      \
+         requirements: [{{key: node.kubernetes.io/instance-type, operator: In, values: [g5.xlarge]}}]\n  \
+         disruption:\n    consolidationPolicy: {policy}\n    consolidateAfter: {after}\n    budgets: [{{nodes: '{budget}'}}]\n"
+    );
+    let (nf, pf, yf) = (dir.join("nodes.json"), dir.join("pods.json"), dir.join("pools.yaml"));
+    std::fs::write(&nf, nodes.to_string()).unwrap();
+    std::fs::write(&pf, pods.to_string()).unwrap();
+    std::fs::write(&yf, pools).unwrap();
+    plan_pools_json(nf.to_str().unwrap(), pf.to_str().unwrap(), yf.to_str().unwrap())
+}
+
+fn candidates(p: &Value) -> Vec<String> {
+    p["scale_down_candidates"].as_array().unwrap().iter().map(|c| c["node"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn karpenter_nodes_follow_their_nodepools_disruption_rules() {
+    let dir = tmp("plan-rules");
+    // Each node's pod fits on the others: under WhenEmptyOrUnderutilized and a 100 % budget all
+    // three are candidates (each checked on its own).
+    let all = consolidation_case(&dir, "WhenEmptyOrUnderutilized", "0s", "100%", false);
+    assert_eq!(candidates(&all), ["n1", "n2", "n3"]);
+    assert!(all["scale_down_candidates"].as_array().unwrap().iter().all(|c| c["nodepool"] == "cpu"));
+    // A budget of 1 node: only the first.
+    assert_eq!(candidates(&consolidation_case(&dir, "WhenEmptyOrUnderutilized", "0s", "1", false)), ["n1"]);
+    // WhenEmpty: none of them is empty.
+    assert!(candidates(&consolidation_case(&dir, "WhenEmpty", "0s", "100%", false)).is_empty());
+    // consolidateAfter: Never disables consolidation.
+    assert!(candidates(&consolidation_case(&dir, "WhenEmptyOrUnderutilized", "Never", "100%", false)).is_empty());
+    // A do-not-disrupt pod protects its node.
+    assert_eq!(candidates(&consolidation_case(&dir, "WhenEmptyOrUnderutilized", "0s", "100%", true)), ["n2", "n3"]);
+}
+
+#[test]
+fn bad_nodepool_files_get_one_clear_error() {
+    let dir = tmp("plan-bad-pools");
+    let ex = root().join("examples/plan");
+    let (n, p) = (ex.join("nodes.json"), ex.join("pods.json"));
+    let run = |yaml: &str| {
+        let f = dir.join("pools.yaml");
+        std::fs::write(&f, yaml).unwrap();
+        fleetsim(&[
+            "plan",
+            "--nodes",
+            n.to_str().unwrap(),
+            "--pods",
+            p.to_str().unwrap(),
+            "--pools",
+            f.to_str().unwrap(),
+        ])
+    };
+    let (code, _, err) = run(
+        "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: x}\nspec:\n  limits: {nvidia.com/gpu: lots}\n",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("pools.yaml document 1") && err.contains("spec.limits"), "{err}");
+    let (code, _, err) = run("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("no NodePool in the file"), "{err}");
+    let (code, _, err) = run("kind: NodePool\nspec: [unclosed\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("pools.yaml"), "{err}");
+    let (code, _, err) = fleetsim(&[
+        "plan",
+        "--nodes",
+        n.to_str().unwrap(),
+        "--pods",
+        p.to_str().unwrap(),
+        "--pools",
+        ex.join("nodepools.yaml").to_str().unwrap(),
+        "--catalog",
+        dir.join("missing.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("missing.yaml: cannot read"), "{err}");
 }

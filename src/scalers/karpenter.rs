@@ -105,6 +105,96 @@ pub struct Offering {
     pub labels: BTreeMap<String, String>,
 }
 
+/// NodePools from parsed manifests (`origin`, document), in order: documents of another kind
+/// (`EC2NodeClass`, ...) and empty ones are skipped with a warning; a NodePool name used twice
+/// is an error. Returns the pools and the warnings (skipped documents, fields not modelled).
+pub fn load_nodepools(
+    docs: &[(Origin, Value)],
+    catalog: &Catalog,
+    market: &SpotMarket,
+) -> Result<(Vec<NodePool>, Vec<String>), ManifestError> {
+    let mut pools: Vec<NodePool> = Vec::new();
+    let mut warnings = Vec::new();
+    for (origin, doc) in docs {
+        if doc.is_null() {
+            continue; // an empty document between `---` separators
+        }
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind != "NodePool" && doc.get("kind").is_some() {
+            let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?");
+            warnings.push(format!("{origin}: {kind} {name} is not modelled by fleetsim; ignored"));
+            continue;
+        }
+        let np = load_nodepool(doc, origin, catalog, market)?;
+        if pools.iter().any(|p| p.name == np.name) {
+            return Err(ManifestError {
+                origin: format!("{origin}: NodePool {}", np.name),
+                field: "metadata.name".into(),
+                message: format!("NodePool `{}` is defined twice", np.name),
+            });
+        }
+        if !np.ignored.is_empty() {
+            warnings.push(format!(
+                "{origin}: NodePool {}: fields fleetsim does not model, ignored: {}",
+                np.name,
+                np.ignored.join(", ")
+            ));
+        }
+        pools.push(np);
+    }
+    Ok((pools, warnings))
+}
+
+/// The pools as the core's provisioner sees them, in the same order: each offering becomes the
+/// node its instance type is, with the offering's labels and the pool's taints.
+pub fn provisioner_pools(nodepools: &[NodePool]) -> Vec<crate::core::provision::Pool> {
+    use crate::core::provision::{Offering as CoreOffering, Pool};
+    nodepools
+        .iter()
+        .map(|np| Pool {
+            name: np.name.clone(),
+            weight: np.weight,
+            limits: np.limits,
+            offerings: np
+                .offerings
+                .iter()
+                .map(|o| {
+                    let it = &np.types[o.ty];
+                    CoreOffering {
+                        instance_type: it.name.clone(),
+                        zone: o.zone.clone(),
+                        spot: o.capacity == CapacityType::Spot,
+                        node: it.node_spec(String::new(), o.labels.clone(), np.taints.clone()),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// `np`'s offerings of capacity type `cap`, best first, as a NodeClaim's launch request tries
+/// them: on-demand by price (EC2 `lowest-price`); spot by `price-capacity-optimized`, which
+/// fleetsim reads as the lowest interruption bucket (the deepest pool) first, then price. Ties by
+/// type name and zone. `price(o)` is offering `o`'s price now, micro-USD per hour.
+pub fn ranked_offerings(
+    np: &NodePool,
+    market: &SpotMarket,
+    cap: CapacityType,
+    price: impl Fn(usize) -> u64,
+) -> Vec<usize> {
+    let mut out: Vec<usize> = (0..np.offerings.len()).filter(|&o| np.offerings[o].capacity == cap).collect();
+    out.sort_by_cached_key(|&o| {
+        let off = &np.offerings[o];
+        let name = &np.types[off.ty].name;
+        let bucket = match cap {
+            CapacityType::Spot => market.bucket(name, &off.zone).monthly_permille(),
+            CapacityType::OnDemand => 0,
+        };
+        ((bucket, price(o)), name.clone(), off.zone.clone())
+    });
+    out
+}
+
 /// A validated NodePool.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodePool {

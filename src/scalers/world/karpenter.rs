@@ -40,11 +40,11 @@
 //! Not modelled: drift, pod priority and preemption, daemonset overhead.
 
 use super::{Ev, NoRandom, PState, World};
-use crate::core::provision::{Offering, Pool, Provisioner, Shapes, Usage};
+use crate::core::provision::{Provisioner, Shapes, Usage};
 use crate::core::{ClusterState, NodeId, NodeTemplate, PodId, PodSpec, Scheduler};
 use crate::engine::{Phase, RngStreams, SimTime, Stream};
-use crate::market::spot::{most_specific, Bucket, CapacityType, OfferingKey};
-use crate::scalers::karpenter::{ConsolidationPolicy, Reason};
+use crate::market::spot::{most_specific, CapacityType, OfferingKey};
+use crate::scalers::karpenter::{provisioner_pools, ranked_offerings, ConsolidationPolicy, Reason};
 use crate::scalers::AutoscaleSpec;
 use std::collections::BTreeMap;
 
@@ -93,28 +93,6 @@ pub(super) struct KState {
 
 impl KState {
     pub(super) fn new(spec: &AutoscaleSpec, streams: &RngStreams) -> KState {
-        let pools = spec
-            .nodepools
-            .iter()
-            .map(|np| Pool {
-                name: np.name.clone(),
-                weight: np.weight,
-                limits: np.limits,
-                offerings: np
-                    .offerings
-                    .iter()
-                    .map(|o| {
-                        let it = &np.types[o.ty];
-                        Offering {
-                            instance_type: it.name.clone(),
-                            zone: o.zone.clone(),
-                            spot: o.capacity == CapacityType::Spot,
-                            node: it.node_spec(String::new(), o.labels.clone(), np.taints.clone()),
-                        }
-                    })
-                    .collect(),
-            })
-            .collect();
         KState {
             changes: 0,
             stock: spec.market.stock.clone(),
@@ -125,7 +103,7 @@ impl KState {
             rng: streams.stream("spot/interruptions"),
             windows: Vec::new(),
             seen: None,
-            prov: Provisioner::new(pools),
+            prov: Provisioner::new(provisioner_pools(&spec.nodepools)),
             spot_price: BTreeMap::new(),
         }
     }
@@ -135,13 +113,6 @@ impl KState {
 enum Action {
     Delete(Vec<usize>),
     Replace(Vec<usize>, usize, usize),
-}
-
-fn ranked(cap: CapacityType, bucket: Bucket, price: u64) -> (u32, u64) {
-    match cap {
-        CapacityType::Spot => (bucket.monthly_permille(), price),
-        CapacityType::OnDemand => (0, price),
-    }
 }
 
 impl World<'_> {
@@ -255,14 +226,7 @@ impl World<'_> {
     /// Pool `k`'s offerings of capacity type `cap`, best first: on-demand by price, spot by
     /// interruption bucket then price (price-capacity-optimized), ties by type name and zone.
     fn kp_ranked(&self, k: usize, cap: CapacityType) -> Vec<usize> {
-        let np = &self.spec.nodepools[k];
-        let mut out: Vec<usize> = (0..np.offerings.len()).filter(|&o| np.offerings[o].capacity == cap).collect();
-        out.sort_by_cached_key(|&o| {
-            let off = &np.offerings[o];
-            let name = &np.types[off.ty].name;
-            (ranked(cap, self.spec.market.bucket(name, &off.zone), self.kp_price(k, o)), name.clone(), off.zone.clone())
-        });
-        out
+        ranked_offerings(&self.spec.nodepools[k], &self.spec.market, cap, |o| self.kp_price(k, o))
     }
 
     /// The first offering of `ranked` (pool `k`) that admits and fits all `pods` together and

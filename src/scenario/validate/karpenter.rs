@@ -7,7 +7,7 @@ use crate::engine::SimTime;
 use crate::market::spot::{Bucket, HistoricInterruption, HistoricPrice, OfferingKey, SpotMarket};
 use crate::market::Catalog;
 use crate::scalers::cron::parse_utc_minute;
-use crate::scalers::karpenter::{load_nodepool, NodePool};
+use crate::scalers::karpenter::{load_nodepools, NodePool};
 use crate::scalers::{IntOrPercent, KarpenterConfig, Pdb};
 use crate::scenario::schema::RawScenario;
 use serde_json::Value;
@@ -52,34 +52,12 @@ pub(super) fn karpenter_parts(
             }
         }
     }
-    let mut nodepools: Vec<NodePool> = Vec::new();
-    for (origin, doc) in &docs {
-        if doc.is_null() {
-            continue; // an empty document between `---` separators
-        }
-        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
-        if kind != "NodePool" && doc.get("kind").is_some() {
-            let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?");
-            warnings.push(format!("{origin}: {kind} {name} is not modelled by fleetsim; ignored"));
-            continue;
-        }
-        let np = load_nodepool(doc, origin, catalog, &market).map_err(|e| ScenarioError::Field {
-            file: e.origin,
-            field: e.field,
-            message: e.message,
-        })?;
-        if nodepools.iter().any(|p| p.name == np.name) {
-            return Err(cx.err("nodepools", format!("{origin}: NodePool `{}` is defined twice", np.name)));
-        }
-        if !np.ignored.is_empty() {
-            warnings.push(format!(
-                "{origin}: NodePool {}: fields fleetsim does not model, ignored: {}",
-                np.name,
-                np.ignored.join(", ")
-            ));
-        }
-        nodepools.push(np);
-    }
+    let (nodepools, w) = load_nodepools(&docs, catalog, &market).map_err(|e| ScenarioError::Field {
+        file: e.origin,
+        field: e.field,
+        message: e.message,
+    })?;
+    warnings.extend(w);
     let k = &raw.karpenter;
     let d = |f: &str, v: &str| cx.duration(&format!("karpenter.{f}"), v);
     let config = KarpenterConfig {
