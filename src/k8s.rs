@@ -355,6 +355,109 @@ pub fn snapshot(nodes: &Value, pods: &Value) -> Result<Snapshot, DumpError> {
     Ok(Snapshot { nodes, cordoned, bound, pending, do_not_disrupt })
 }
 
+/// Writes `snap` as `kubectl get nodes -o json` and `kubectl get pods -A -o json` would show it:
+/// what [`snapshot`] reads back to the same snapshot. `pending_created` gives each pending pod's
+/// `creationTimestamp` (RFC 3339), in `snap.pending`'s order. Bound pods are `Running`, pending
+/// ones `Pending`; a GPU node gets an `nvidia.com/gpu.product` label with its model unless it has
+/// one. Pods the Kubernetes API cannot express are refused: GPU shares (milli-GPU of one GPU) and
+/// the trace's GPU-model constraint.
+pub fn to_kubectl(snap: &Snapshot, pending_created: &[String]) -> Result<(Value, Value), String> {
+    use serde_json::json;
+    let node = |n: &NodeSpec, cordoned: bool| {
+        let mut labels = n.labels.clone();
+        if let (Some(m), true) = (&n.gpu_model, n.gpu_count > 0) {
+            labels.entry("nvidia.com/gpu.product".into()).or_insert_with(|| m.clone());
+        }
+        let mut alloc = json!({"cpu": format!("{}m", n.cpu_milli), "memory": format!("{}Mi", n.memory_mib)});
+        if n.gpu_count > 0 {
+            alloc["nvidia.com/gpu"] = json!(n.gpu_count.to_string());
+        }
+        let taints: Vec<Value> = n
+            .taints
+            .iter()
+            .map(|t| json!({"key": t.key, "value": t.value, "effect": format!("{:?}", t.effect)}))
+            .collect();
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": n.name, "labels": labels},
+               "spec": {"taints": taints, "unschedulable": cordoned},
+               "status": {"allocatable": alloc, "capacity": alloc}})
+    };
+    let nodes: Vec<Value> = snap.nodes.iter().map(|n| node(n, false)).collect();
+    if let Some(c) = snap.cordoned.first() {
+        return Err(format!("cordoned node {c}: its shape is not in the snapshot"));
+    }
+    let pod = |p: &PodSpec, node: Option<&str>, created: &str| -> Result<Value, String> {
+        let (ns, name) = p.name.split_once('/').unwrap_or(("default", p.name.as_str()));
+        let mut requests = json!({"cpu": format!("{}m", p.cpu_milli), "memory": format!("{}Mi", p.memory_mib)});
+        let mut limits = json!({});
+        match p.gpu {
+            GpuRequest::None => {}
+            GpuRequest::Whole { count } => {
+                requests["nvidia.com/gpu"] = json!(count.to_string());
+                limits["nvidia.com/gpu"] = json!(count.to_string());
+            }
+            GpuRequest::Shared { milli } => {
+                return Err(format!("pod {}: a share of {milli} milli-GPU has no Kubernetes form", p.name))
+            }
+        }
+        if !p.gpu_models.is_empty() {
+            return Err(format!("pod {}: the GPU-model constraint has no Kubernetes form", p.name));
+        }
+        let tolerations: Vec<Value> = p
+            .tolerations
+            .iter()
+            .map(|t| {
+                let mut v = json!({"key": t.key, "operator": format!("{:?}", t.operator)});
+                if !t.value.is_empty() {
+                    v["value"] = json!(t.value);
+                }
+                if let Some(e) = t.effect {
+                    v["effect"] = json!(format!("{e:?}"));
+                }
+                v
+            })
+            .collect();
+        let mut spec = json!({"containers": [{"name": "main", "resources": {"requests": requests, "limits": limits}}],
+                              "nodeSelector": p.node_selector, "tolerations": tolerations});
+        if let Some(a) = &p.affinity {
+            let terms: Vec<Value> = a
+                .terms
+                .iter()
+                .map(|t| {
+                    let exprs: Vec<Value> = t
+                        .iter()
+                        .map(|r| json!({"key": r.key, "operator": format!("{:?}", r.operator), "values": r.values}))
+                        .collect();
+                    json!({"matchExpressions": exprs})
+                })
+                .collect();
+            spec["affinity"] = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}});
+        }
+        if let Some(n) = node {
+            spec["nodeName"] = json!(n);
+        }
+        let mut meta = json!({"name": name, "namespace": ns, "creationTimestamp": created});
+        if snap.do_not_disrupt.binary_search(&p.name).is_ok() {
+            meta["annotations"] = json!({"karpenter.sh/do-not-disrupt": "true"});
+        }
+        Ok(json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec,
+                  "status": {"phase": if node.is_some() { "Running" } else { "Pending" }}}))
+    };
+    if pending_created.len() != snap.pending.len() {
+        return Err(format!("{} creation times for {} pending pods", pending_created.len(), snap.pending.len()));
+    }
+    let mut pods = Vec::new();
+    for (p, n) in &snap.bound {
+        pods.push(pod(p, Some(n), "")?);
+    }
+    for (p, c) in snap.pending.iter().zip(pending_created) {
+        pods.push(pod(p, None, c)?);
+    }
+    Ok((
+        json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": nodes}),
+        json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": pods}),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,5 +506,30 @@ mod tests {
         assert!(e.to_string().contains("`ghost` is not in the node dump"), "{e}");
         let no_alloc = json!({"kind": "NodeList", "items": [{"metadata": {"name": "y"}}]});
         assert_eq!(read_nodes(&no_alloc).unwrap_err().field, "status.allocatable");
+    }
+
+    #[test]
+    fn a_snapshot_written_as_kubectl_json_reads_back_the_same() {
+        let nodes = json!({"kind": "NodeList", "items": [node("gpu-1", 4)]});
+        let pods = json!({"kind": "PodList", "items": [
+            {"metadata": {"name": "a", "namespace": "ml", "annotations": {"karpenter.sh/do-not-disrupt": "true"}},
+             "spec": {"nodeName": "gpu-1", "containers": [{"resources": {"requests": {"cpu": "1500m", "memory": "3Gi", "nvidia.com/gpu": "2"}}}],
+                      "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]},
+             "status": {"phase": "Running"}},
+            {"metadata": {"name": "b", "namespace": "ml", "creationTimestamp": "2026-01-05T10:00:00Z"},
+             "spec": {"containers": [{"resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}],
+                      "nodeSelector": {"zone": "a"},
+                      "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                          {"matchExpressions": [{"key": "nvidia.com/gpu.product", "operator": "NotIn", "values": ["T4"]}]}]}}}},
+             "status": {"phase": "Pending"}}
+        ]});
+        let s = snapshot(&nodes, &pods).unwrap();
+        assert_eq!(s.do_not_disrupt, ["ml/a"]);
+        let (n2, p2) = to_kubectl(&s, &["2026-01-05T10:00:00Z".to_string()]).unwrap();
+        assert_eq!(snapshot(&n2, &p2).unwrap(), s);
+        // A GPU share has no Kubernetes form: refused, not rounded.
+        let mut shared = s.clone();
+        shared.pending[0].gpu = GpuRequest::Shared { milli: 500 };
+        assert!(to_kubectl(&shared, &["x".to_string()]).unwrap_err().contains("500 milli-GPU"));
     }
 }

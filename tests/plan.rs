@@ -240,3 +240,109 @@ fn bad_nodepool_files_get_one_clear_error() {
     assert_eq!(code, 2);
     assert!(err.contains("missing.yaml: cannot read"), "{err}");
 }
+
+/// Fidelity: the simulator runs seed 003's weighted tiers to a state with live Karpenter nodes and
+/// a new batch of pending pods; that state, exported as kubectl JSON and planned from with the same
+/// NodePool manifests and catalog, gives the launches the simulator's Karpenter then makes.
+#[test]
+fn the_plan_for_a_simulated_state_is_what_the_simulators_karpenter_launches() {
+    use fleetsim::engine::{RngStreams, SimTime};
+    use fleetsim::scalers::world::World;
+    let dir = tmp("plan-fidelity");
+    let tiers = root().join("scenarios/karpenter/seed-003-tiers.yaml");
+    let catalog = root().join("scenarios/catalogs/aws-gpu.yaml");
+    // 12 one-GPU pods at t=0 (the g5 spot tier, limit 20 GPUs, takes them), then 36 more at 10 min:
+    // the g5 tier has room for 8 more GPUs, the rest spill to the g4dn spot tier (limit 20) and the
+    // g5 on-demand tier (limit 10). Five 2-GPU pods add a second shape, and a CPU-only pod that
+    // tolerates nothing fits no tier (each taints its nodes nvidia.com/gpu).
+    let scenario = format!(
+        "name: fidelity\nseed: 7\ncatalog: {}\ncluster: {{}}\nworkload: {{}}\nplacement: {{policy: first-fit}}\n\
+         nodepools: [{}]\n\
+         timeline:\n\
+         \x20 - at: 0s\n    apply: {{name: infer, replicas: 12, requests: {{cpu: '4', memory: 16Gi, nvidia.com/gpu: '1'}},\n\
+         \x20     tolerations: [{{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}}]}}\n\
+         \x20 - at: 10m\n    scale: {{deployment: infer, replicas: 40}}\n\
+         \x20 - at: 10m\n    apply: {{name: big, replicas: 5, requests: {{cpu: '8', memory: 32Gi, nvidia.com/gpu: '2'}},\n\
+         \x20     tolerations: [{{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}}]}}\n\
+         \x20 - at: 10m\n    apply: {{name: web, replicas: 1, requests: {{cpu: '1', memory: 1Gi}}}}\n\
+         simulation: {{end: 20m, sample_interval: 1m}}\n",
+        catalog.display(),
+        tiers.display()
+    );
+    let file = dir.join("fidelity.yaml");
+    std::fs::write(&file, scenario).unwrap();
+    let fleetsim::scenario::Loaded::Scenario(s) =
+        fleetsim::scenario::load_file(&file).unwrap_or_else(|e| panic!("{e}"))
+    else {
+        panic!("not a scenario")
+    };
+    let a = s.autoscale.as_ref().unwrap();
+    let at = SimTime::from_secs(600);
+    let w = World::new(
+        a,
+        fleetsim::core::ClusterState::new(s.policy.cluster_options()),
+        s.policy.build(&fleetsim::core::Workload::default()),
+        &RngStreams::new(s.seed),
+    )
+    .snapshot_at(at)
+    .run(&[], true, s.end.unwrap(), s.sample_interval)
+    .unwrap();
+    let snap = w.snapshot.as_ref().unwrap();
+    // The state is settled: nodes from the first batch have joined and none is on its way, and
+    // the new pods wait (the plan does not see nodes that have not registered).
+    assert!(!snap.cluster.nodes.is_empty() && snap.cluster.bound.len() == 12);
+    assert_eq!(snap.cluster.pending.len(), 28 + 5 + 1);
+    assert!(w.nodes.iter().all(|n| n.launched > at || n.ready.is_some_and(|r| r <= at)));
+    // The simulator's decision: the nodes its provisioner launched for that batch.
+    let batch_end = at.plus(SimTime::from_secs(10));
+    let mut sim: Vec<(String, String, String, String)> = w
+        .nodes
+        .iter()
+        .filter(|n| n.launched > at && n.launched <= batch_end)
+        .map(|n| (n.pool.clone(), n.instance_type.clone(), n.capacity_type.clone(), n.zone.clone()))
+        .collect();
+    assert!(sim.len() >= 3, "the batch should spill over several tiers: {sim:?}");
+    // The plan, from kubectl-style JSON of that state.
+    let (nodes, pods) = fleetsim::k8s::to_kubectl(&snap.cluster, &snap.pending_created).unwrap();
+    let (nf, pf) = (dir.join("nodes.json"), dir.join("pods.json"));
+    std::fs::write(&nf, nodes.to_string()).unwrap();
+    std::fs::write(&pf, pods.to_string()).unwrap();
+    let (code, out, err) = fleetsim(&[
+        "plan",
+        "--nodes",
+        nf.to_str().unwrap(),
+        "--pods",
+        pf.to_str().unwrap(),
+        "--pools",
+        tiers.to_str().unwrap(),
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let p: Value = serde_json::from_str(&out).unwrap();
+    assert!(p["placements"].as_array().unwrap().is_empty(), "the pending pods fit no live node: {p}");
+    let mut plan: Vec<(String, String, String, String)> = p["launches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let f = |k: &str| l[k].as_str().unwrap().to_string();
+            (f("nodepool"), f("instance_type"), f("capacity_type"), f("zone"))
+        })
+        .collect();
+    sim.sort();
+    plan.sort();
+    assert_eq!(plan, sim, "plan vs simulator");
+    // What neither launches: the pods over the tiers' limits and the CPU pod no tier admits.
+    let launched_pods: usize =
+        p["launches"].as_array().unwrap().iter().map(|l| l["pods"].as_array().unwrap().len()).sum();
+    let unplaced = p["unschedulable"].as_array().unwrap();
+    assert_eq!(launched_pods + unplaced.len(), 34);
+    let web = unplaced.iter().find(|u| u["pod"].as_str().unwrap().starts_with("default/web")).expect("web pod");
+    assert!(web["reason"].as_str().unwrap().contains("incompatible with every NodePool"), "{web}");
+    // The simulator left the same number of pods waiting after its launches.
+    let waiting = w.events.iter().filter(|e| e.kind == "FailedProvisioning").count();
+    assert_eq!(waiting, 1, "the web pod, reported once as incompatible");
+}

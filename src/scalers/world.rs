@@ -132,6 +132,8 @@ pub struct WorldResult {
     pub services: Vec<ServiceStats>,
     /// Gang-scheduled jobs' figures.
     pub jobs: JobStats,
+    /// The state at [`World::snapshot_at`]'s instant, when asked for.
+    pub snapshot: Option<WorldSnapshot>,
 }
 
 /// Gang-scheduled jobs (pod groups with `parallelism`).
@@ -247,6 +249,8 @@ enum Ev {
     Serving(usize),
     /// A service's HPA sync.
     Hpa(usize),
+    /// Record the state for [`WorldResult::snapshot`].
+    Snapshot,
 }
 
 /// An autoscaling run.
@@ -282,6 +286,19 @@ pub struct World<'a> {
     static_nodes: Vec<NodeRow>,
     kp: karpenter::KState,
     svc: Vec<service::SvcState>,
+    snapshot_at: Option<SimTime>,
+    snapshot: Option<WorldSnapshot>,
+}
+
+/// The cluster as the simulator holds it at one instant, for `fleetsim plan` and its fidelity test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorldSnapshot {
+    /// When.
+    pub at: SimTime,
+    /// Nodes that have joined, bound pods, pending pods (creation order).
+    pub cluster: crate::k8s::Snapshot,
+    /// Each pending pod's creation time, RFC 3339 (UTC, from `simulation.start`).
+    pub pending_created: Vec<String>,
 }
 
 const JOIN: u8 = 3;
@@ -346,6 +363,8 @@ impl<'a> World<'a> {
             static_nodes,
             kp: karpenter::KState::new(spec, streams),
             svc: spec.services.iter().map(|_| service::SvcState::default()).collect(),
+            snapshot_at: None,
+            snapshot: None,
         }
     }
 
@@ -404,6 +423,9 @@ impl<'a> World<'a> {
         }
         self.push(SimTime::ZERO, Phase::Scaler, Ev::Tick)?;
         self.push(SimTime::ZERO, Phase::Sample, Ev::Sample)?;
+        if let Some(at) = self.snapshot_at {
+            self.push(at, Phase::Sample, Ev::Snapshot)?;
+        }
         self.kp_start(end)?;
         self.svc_start(end)?;
         // Trace arrivals are streamed: merged with the queue in (time, phase) order, a trace arrival
@@ -475,6 +497,7 @@ impl<'a> World<'a> {
                     }
                 }
                 Ev::Provision => self.kp_provision_event()?,
+                Ev::Snapshot => self.snapshot = Some(self.snapshot(t)),
                 Ev::Disrupt => {
                     self.kp_poll()?;
                     let next = t.plus(self.spec.karpenter.poll);
@@ -544,7 +567,56 @@ impl<'a> World<'a> {
             peak_gpu_alloc_ppm: self.peak_ppm,
             services,
             jobs,
+            snapshot: self.snapshot,
         })
+    }
+
+    /// Asks [`World::run`] to record the state at `at` (after that instant's scheduling and
+    /// scalers, as a `kubectl get` at that moment would see it) in [`WorldResult::snapshot`].
+    pub fn snapshot_at(mut self, at: SimTime) -> Self {
+        self.snapshot_at = Some(at);
+        self
+    }
+
+    /// The joined nodes (launching and cordoned ones are not in the scheduler's view and left
+    /// out), the pods bound to them, and the pending pods in creation order.
+    fn snapshot(&self, at: SimTime) -> WorldSnapshot {
+        let mut cluster = crate::k8s::Snapshot::default();
+        for (_, n) in self.cluster.nodes() {
+            let t = self.cluster.template(n.template);
+            cluster.nodes.push(crate::core::NodeSpec {
+                name: n.name.clone(),
+                cpu_milli: t.cpu_milli,
+                memory_mib: t.memory_mib,
+                gpu_count: t.gpu_count,
+                gpu_model: t.gpu_model.clone(),
+                labels: t.labels.clone(),
+                taints: t.taints.clone(),
+            });
+        }
+        for (p, pod) in self.pods.iter().enumerate() {
+            if let Some(b) = self.cluster.binding(p as PodId) {
+                let node = self.cluster.node(b.node).map(|n| n.name.clone()).unwrap_or_default();
+                cluster.bound.push((pod.spec.clone(), node));
+                if pod.do_not_disrupt {
+                    cluster.do_not_disrupt.push(pod.spec.name.clone());
+                }
+            }
+        }
+        cluster.do_not_disrupt.sort();
+        let mut pending: Vec<usize> = self.pending.iter().copied().collect();
+        pending.sort_unstable();
+        let start = self.spec.start_unix_minute;
+        let pending_created = pending
+            .iter()
+            .map(|&p| {
+                let s = self.recs[p].created.0 / 1000;
+                let c = crate::scalers::cron::Civil::of_minute(start + (s / 60) as i64);
+                format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.year, c.month, c.day, c.hour, c.minute, s % 60)
+            })
+            .collect();
+        cluster.pending = pending.iter().map(|&p| self.pods[p].spec.clone()).collect();
+        WorldSnapshot { at, cluster, pending_created }
     }
 
     /// Per gang: created (earliest), started (first worker Running), completed (as many
