@@ -1,11 +1,14 @@
 //! `fleetsim plan` speed: reading kubectl dumps of 5,000 nodes and 10^4 pending pods (plus
-//! 2·10^4 bound ones) and planning: placements, reasons for the rest, scale-down candidates.
+//! 2·10^4 bound ones) and planning: placements, reasons for the rest, scale-down candidates;
+//! and the same with Karpenter NodePools, where the pods that fit no node are packed into
+//! NodeClaims over the AWS GPU catalog's offerings.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::{json, Value};
 use std::hint::black_box;
 
-fn dumps() -> (Value, Value) {
+/// The dumps; pending GPU pods ask for `gpus` GPUs each.
+fn dumps(gpus: u32) -> (Value, Value) {
     let mut nodes = Vec::new();
     for i in 0..5000 {
         let gpus = [0, 1, 4, 8][i % 4];
@@ -26,7 +29,7 @@ fn dumps() -> (Value, Value) {
     let tol = json!([{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]);
     for i in 0..30_000 {
         // The first 2·10^4 are small CPU pods bound four to a node; the rest pend, a third of
-        // them asking for a GPU.
+        // them asking for GPUs.
         let bound = i < 20_000;
         let gpu = !bound && i % 3 == 0;
         let mut req = if bound {
@@ -35,7 +38,7 @@ fn dumps() -> (Value, Value) {
             json!({"cpu": format!("{}m", 250 + 250 * (i % 8)), "memory": format!("{}Mi", 512 * (1 + i % 8))})
         };
         if gpu {
-            req["nvidia.com/gpu"] = json!("1");
+            req["nvidia.com/gpu"] = json!(gpus.to_string());
         }
         let mut spec = json!({"containers": [{"resources": {"requests": req}}], "tolerations": tol});
         if bound {
@@ -49,8 +52,28 @@ fn dumps() -> (Value, Value) {
     (json!({"kind": "List", "items": nodes}), json!({"kind": "List", "items": pods}))
 }
 
+/// Two unlimited NodePools over the shipped AWS GPU catalog: G5/G6 spot and on-demand (weight
+/// 10), and every other type on-demand.
+fn nodepools() -> Vec<fleetsim::scalers::karpenter::NodePool> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("scenarios/catalogs/aws-gpu.yaml")).expect("catalog");
+    let raw: fleetsim::market::RawCatalog = serde_saphyr::from_str(&text).expect("catalog parses");
+    let cat = fleetsim::market::Catalog::from_raw(&raw).expect("catalog validates");
+    let yaml = "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: g}\nspec:\n  weight: 10\n  template:\n    spec:\n      \
+        requirements: [{key: karpenter.k8s.aws/instance-family, operator: In, values: [g5, g6]},\n        \
+        {key: karpenter.sh/capacity-type, operator: In, values: [spot, on-demand]}]\n      \
+        taints: [{key: nvidia.com/gpu, value: 'true', effect: NoSchedule}]\n---\n\
+        apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: rest}\nspec: {}\n";
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(yaml).expect("manifests parse");
+    let docs: Vec<(String, Value)> = docs.into_iter().map(|d| ("bench".to_string(), d)).collect();
+    let market = fleetsim::market::spot::SpotMarket::default();
+    fleetsim::scalers::karpenter::load_nodepools(&docs, &cat, &market).expect("NodePools load").0
+}
+
 fn bench_plan(c: &mut Criterion) {
-    let (nodes, pods) = dumps();
+    let (nodes, pods) = dumps(1);
+    let pools = nodepools();
+    let market = fleetsim::market::spot::SpotMarket::default();
     let snap = fleetsim::k8s::snapshot(&nodes, &pods).expect("the dumps read");
     let plan = fleetsim::plan::plan(&snap, fleetsim::core::PolicyName::BestFit).expect("plans");
     eprintln!(
@@ -69,6 +92,25 @@ fn bench_plan(c: &mut Criterion) {
         b.iter(|| {
             let s = fleetsim::k8s::snapshot(&nodes, &pods).expect("reads");
             black_box(fleetsim::plan::plan(&s, fleetsim::core::PolicyName::BestFit).expect("plans").placements.len())
+        })
+    });
+    // With NodePools, pending GPU pods ask for 8 GPUs: the 1,250 8-GPU nodes take some, the rest
+    // need new nodes.
+    let (nodes, pods) = dumps(8);
+    let snap = fleetsim::k8s::snapshot(&nodes, &pods).expect("the dumps read");
+    let with = fleetsim::plan::plan_with(&snap, fleetsim::core::PolicyName::BestFit, &pools, &market).expect("plans");
+    eprintln!(
+        "with NodePools: {} placed, {} launches for {} pods, {} unschedulable",
+        with.placements.len(),
+        with.launches.len(),
+        with.launches.iter().map(|l| l.pods.len()).sum::<usize>(),
+        with.unplaced.len()
+    );
+    g.bench_function("read_and_plan_with_nodepools", |b| {
+        b.iter(|| {
+            let s = fleetsim::k8s::snapshot(&nodes, &pods).expect("reads");
+            let p = fleetsim::plan::plan_with(&s, fleetsim::core::PolicyName::BestFit, &pools, &market).expect("plans");
+            black_box(p.launches.len())
         })
     });
     g.finish();

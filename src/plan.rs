@@ -9,7 +9,8 @@
 //!   ([`crate::scalers::karpenter::ranked_offerings`]) that fits its pods. A pool's usage against its
 //!   `limits` is the capacity of the dump's nodes labelled `karpenter.sh/nodepool` with its name.
 //! - Unschedulable: pods that fit no node and no launch, with the scheduler's reasons counted over
-//!   the nodes as kube-scheduler words them, and the NodePools' reason.
+//!   the nodes as kube-scheduler words them (on the state after the plan's placements, once per
+//!   pod shape), and the NodePools' reason.
 //! - Scale-down candidates: nodes without a pod just placed that are empty, or whose pods all fit
 //!   on the other nodes (checked on a fork, each node on its own). A node of a loaded NodePool
 //!   follows Karpenter's rules: not while `consolidateAfter: Never`, not with a
@@ -154,19 +155,30 @@ pub fn plan_with(
                 let node = c.node(pl.node).map(|n| n.name.clone()).unwrap_or_default();
                 out.placements.push(Placement { pod: pod.name.clone(), node });
             }
-            Err(_) => {
-                // As kube-scheduler words it: every node's reason, counted.
-                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-                for &id in &ids {
-                    if let Err(u) = c.fits(id, pod) {
-                        *counts.entry(u.to_string()).or_default() += 1;
-                    }
-                }
-                let parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
-                let reason = format!("0/{} nodes are available: {}", ids.len(), parts.join(", "));
-                waiting.push((pod, reason));
+            Err(_) => waiting.push((pod, String::new())),
+        }
+    }
+    // Why each waiting pod fits no node, as kube-scheduler words it: every node's reason, counted,
+    // on the state after the placements above; once per pod shape (the scan is O(nodes)).
+    let mut known: Vec<(&PodSpec, String)> = Vec::new();
+    let mut by_hash: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (pod, reason) in &mut waiting {
+        let h = crate::core::shape_hash(pod);
+        let same = by_hash.get(&h).and_then(|v| v.iter().find(|&&i| crate::core::same_shape(known[i].0, pod)));
+        if let Some(&i) = same {
+            reason.clone_from(&known[i].1);
+            continue;
+        }
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for &id in &ids {
+            if let Err(u) = c.fits(id, pod) {
+                *counts.entry(u.to_string()).or_default() += 1;
             }
         }
+        let parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        *reason = format!("0/{} nodes are available: {}", ids.len(), parts.join(", "));
+        by_hash.entry(h).or_default().push(known.len());
+        known.push((pod, reason.clone()));
     }
     if nodepools.is_empty() {
         out.unplaced = waiting.into_iter().map(|(p, reason)| Unplaced { pod: p.name.clone(), reason }).collect();

@@ -18,6 +18,60 @@
 //!   caller's, as it depends on a market the core does not know.
 //!
 //! Not modelled: daemonset overhead, topology spread, pod affinity, volume limits.
+//!
+//! # Embedding
+//!
+//! A controller builds the state from its informer cache (one [`NodeSpec`] per Node, one
+//! [`ClusterState::bind`] per bound Pod), describes its NodePools as [`Pool`]s, and asks for the
+//! batch's claims and the offering each launches. The ranking (cheapest first here) is its own.
+//!
+//! ```
+//! use fleetsim::core::provision::{Limits, Offering, Pool, Provisioner, Shapes, Usage};
+//! use fleetsim::core::{ClusterState, GpuRequest, NodeSpec, PodSpec, Taint, TaintEffect, Toleration,
+//!                      TolerationOperator};
+//!
+//! let gpu_taint = Taint { key: "nvidia.com/gpu".into(), value: "true".into(), effect: TaintEffect::NoSchedule };
+//! let node = |gpus: u32| NodeSpec {
+//!     cpu_milli: 12_000 * gpus as u64, memory_mib: 49_152 * gpus as u64, gpu_count: gpus,
+//!     gpu_model: Some("A10G".into()), taints: vec![gpu_taint.clone()], ..Default::default()
+//! };
+//! // Offerings in the order the controller ranks them (price): a 1-GPU and a 4-GPU type.
+//! let offering = |ty: &str, gpus| Offering { instance_type: ty.into(), zone: "us-east-1a".into(),
+//!                                             spot: false, node: node(gpus) };
+//! let prov = Provisioner::new(vec![Pool {
+//!     name: "gpu".into(), weight: 0,
+//!     limits: Limits { gpus: Some(16), ..Default::default() },
+//!     offerings: vec![offering("g5.2xlarge", 1), offering("g5.12xlarge", 4)],
+//! }]);
+//!
+//! // The informer cache: one live 1-GPU node, already busy.
+//! let mut cluster = ClusterState::default();
+//! cluster.add_node(&NodeSpec { name: "gpu-a".into(), ..node(1) }).unwrap();
+//! let tolerate = vec![Toleration { key: "nvidia.com/gpu".into(), operator: TolerationOperator::Exists,
+//!                                  value: String::new(), effect: None }];
+//! let pod = |name: &str| PodSpec { name: name.into(), cpu_milli: 4000, memory_mib: 16_384,
+//!                                  gpu: GpuRequest::Whole { count: 1 }, tolerations: tolerate.clone(),
+//!                                  ..Default::default() };
+//! let busy = pod("running-0");
+//! let here = fleetsim::core::PolicyName::FirstFit.build(&Default::default())
+//!     .place(&cluster, &busy, &mut Zero).unwrap();
+//! cluster.bind(0, &busy, &here).unwrap();
+//! # struct Zero;
+//! # impl fleetsim::core::RandomSource for Zero { fn next_u64(&mut self) -> u64 { 0 } }
+//!
+//! // Three pending pods: one claim (sized as a 4-GPU node) holds them, and it launches the first
+//! // ranked offering that fits all three: the 4-GPU type.
+//! let pending = [pod("p1"), pod("p2"), pod("p3")];
+//! let batch: Vec<_> = pending.iter().enumerate().map(|(i, p)| (i as u64 + 1, p)).collect();
+//! let mut usage = vec![Usage::of_node(&node(1))]; // the pool's live nodes
+//! let mut shapes = Shapes::default();
+//! let packing = cluster.what_if(|c| prov.pack(c, &mut shapes, &batch, &mut usage, |_, _| true)).unwrap();
+//! assert_eq!(packing.claims.len(), 1);
+//! let claim = &packing.claims[0];
+//! let pods: Vec<_> = claim.pods.iter().map(|&id| (id, &pending[id as usize - 1])).collect();
+//! let o = prov.first_fit(cluster.options(), &mut shapes, claim.pool, &[0, 1], &pods, |_| true).unwrap();
+//! assert_eq!(prov.pools[0].offerings[o.unwrap()].instance_type, "g5.12xlarge");
+//! ```
 
 use super::cluster::{ClusterOptions, ClusterState, StateError};
 use super::model::{template_admits, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, MILLI_PER_GPU};
@@ -139,6 +193,10 @@ pub struct Packing {
 pub struct Shapes {
     ids: HashMap<u64, Vec<(PodSpec, usize)>>,
     fits: Vec<Vec<Vec<usize>>>,
+    /// (pool, instance type, pod shapes with counts) -> do they all fit one node of the type (an
+    /// answer of resources alone: admission is checked per offering). A batch's claims often hold
+    /// the same pods.
+    together: HashMap<(usize, String, Vec<(usize, usize)>), bool>,
 }
 
 impl Shapes {
@@ -258,23 +316,29 @@ impl Provisioner {
         pods: &[(PodId, &PodSpec)],
         mut accept: impl FnMut(usize) -> bool,
     ) -> Result<Option<usize>, StateError> {
-        let ids: Vec<usize> = {
+        // The claim's shapes with their counts (the key of the "all fit together" memo).
+        let counts: Vec<(usize, usize)> = {
             let mut v: Vec<usize> = pods.iter().map(|(_, s)| shapes.id(self, s)).collect();
             v.sort_unstable();
-            v.dedup();
-            v
+            let mut c: Vec<(usize, usize)> = Vec::new();
+            for id in v {
+                match c.last_mut() {
+                    Some((last, n)) if *last == id => *n += 1,
+                    _ => c.push((id, 1)),
+                }
+            }
+            c
         };
-        let mut by_type: BTreeMap<&str, bool> = BTreeMap::new();
         for &o in ranked {
-            if !ids.iter().all(|&sh| shapes.fits[sh][k].binary_search(&o).is_ok()) || !accept(o) {
+            if !counts.iter().all(|&(sh, _)| shapes.fits[sh][k].binary_search(&o).is_ok()) || !accept(o) {
                 continue;
             }
-            let ty = self.pools[k].offerings[o].instance_type.as_str();
-            let fits = match by_type.get(ty) {
+            let key = (k, self.pools[k].offerings[o].instance_type.clone(), counts.clone());
+            let fits = match shapes.together.get(&key) {
                 Some(&f) => f,
                 None => {
                     let f = self.all_fit(opts, k, o, pods)?;
-                    by_type.insert(ty, f);
+                    shapes.together.insert(key, f);
                     f
                 }
             };
