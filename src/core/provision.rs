@@ -186,6 +186,9 @@ pub struct Packing {
     pub blocked: Vec<PodId>,
 }
 
+/// (pool, instance type, pod shapes with their counts).
+type TogetherKey = (usize, String, Vec<(usize, usize)>);
+
 /// Pod shapes met in one decision pass, and for each, per pool, the offerings (ascending indices)
 /// whose empty node admits and fits one pod of the shape. Keep one per pass: it is only valid for
 /// the [`Provisioner`] that filled it.
@@ -196,7 +199,7 @@ pub struct Shapes {
     /// (pool, instance type, pod shapes with counts) -> do they all fit one node of the type (an
     /// answer of resources alone: admission is checked per offering). A batch's claims often hold
     /// the same pods.
-    together: HashMap<(usize, String, Vec<(usize, usize)>), bool>,
+    together: HashMap<TogetherKey, bool>,
 }
 
 impl Shapes {
