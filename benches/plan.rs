@@ -57,15 +57,13 @@ fn dumps(gpus: u32) -> (Value, Value) {
 fn nodepools() -> Vec<fleetsim::scalers::karpenter::NodePool> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(root.join("scenarios/catalogs/aws-gpu.yaml")).expect("catalog");
-    let raw: fleetsim::market::RawCatalog = serde_saphyr::from_str(&text).expect("catalog parses");
-    let cat = fleetsim::market::Catalog::from_raw(&raw).expect("catalog validates");
+    let cat = fleetsim::market::Catalog::from_yaml(&text).expect("catalog loads");
     let yaml = "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: g}\nspec:\n  weight: 10\n  template:\n    spec:\n      \
         requirements: [{key: karpenter.k8s.aws/instance-family, operator: In, values: [g5, g6]},\n        \
         {key: karpenter.sh/capacity-type, operator: In, values: [spot, on-demand]}]\n      \
         taints: [{key: nvidia.com/gpu, value: 'true', effect: NoSchedule}]\n---\n\
         apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: rest}\nspec: {}\n";
-    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(yaml).expect("manifests parse");
-    let docs: Vec<(String, Value)> = docs.into_iter().map(|d| ("bench".to_string(), d)).collect();
+    let docs = fleetsim::scalers::karpenter::manifest_documents("bench", yaml).expect("manifests parse");
     let market = fleetsim::market::spot::SpotMarket::default();
     fleetsim::scalers::karpenter::load_nodepools(&docs, &cat, &market).expect("NodePools load").0
 }

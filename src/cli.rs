@@ -226,18 +226,16 @@ fn plan_pools(
         }
         None => ("the built-in AWS GPU catalog".to_string(), AWS_GPU_CATALOG.to_string()),
     };
-    let raw: fleetsim::market::RawCatalog = serde_saphyr::from_str(&cat_text).map_err(|e| {
-        eprintln!("error: {cat_file}: {e}");
-        2
-    })?;
-    let cat = fleetsim::market::Catalog::from_raw(&raw).map_err(|(field, m)| {
-        eprintln!("error: {cat_file}: field `{field}`: {m}");
+    let cat = fleetsim::market::Catalog::from_yaml(&cat_text).map_err(|(field, m)| {
+        match field {
+            Some(f) => eprintln!("error: {cat_file}: field `{f}`: {m}"),
+            None => eprintln!("error: {cat_file}: {m}"),
+        }
         2
     })?;
     let text = std::fs::read_to_string(pools).map_err(|e| fail(pools, format!("cannot read: {e}")))?;
-    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).map_err(|e| fail(pools, e.to_string()))?;
-    let docs: Vec<(String, serde_json::Value)> =
-        docs.into_iter().enumerate().map(|(i, d)| (format!("{} document {}", pools.display(), i + 1), d)).collect();
+    let docs = fleetsim::scalers::karpenter::manifest_documents(&pools.display().to_string(), &text)
+        .map_err(|m| fail(pools, m))?;
     let market = fleetsim::market::spot::SpotMarket::default();
     let (nps, warnings) = fleetsim::scalers::karpenter::load_nodepools(&docs, &cat, &market).map_err(|e| {
         eprintln!("error: {e}");

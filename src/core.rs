@@ -47,5 +47,5 @@ pub use cluster::{
 pub use frag::{cluster_fragment_milli, cluster_idle_milli, TypicalTask, Workload};
 pub use model::{GpuRequest, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
 pub use policy::{PlacementPolicy, PolicyName, RandomSource};
-pub use schedule::{same_shape, shape_hash, Scheduler};
+pub use schedule::{same_shape, shape_hash, Scheduler, ShapeMap};
 pub use selector::{NodeAffinity, Requirement, SelectorOperator, Taint, TaintEffect, Toleration, TolerationOperator};

@@ -363,7 +363,13 @@ pub fn snapshot(nodes: &Value, pods: &Value) -> Result<Snapshot, DumpError> {
 /// the trace's GPU-model constraint.
 pub fn to_kubectl(snap: &Snapshot, pending_created: &[String]) -> Result<(Value, Value), String> {
     use serde_json::json;
-    let node = |n: &NodeSpec, cordoned: bool| {
+    if let Some(c) = snap.cordoned.first() {
+        return Err(format!("cordoned node {c}: its shape is not in the snapshot"));
+    }
+    if pending_created.len() != snap.pending.len() {
+        return Err(format!("{} creation times for {} pending pods", pending_created.len(), snap.pending.len()));
+    }
+    let node = |n: &NodeSpec| {
         let mut labels = n.labels.clone();
         if let (Some(m), true) = (&n.gpu_model, n.gpu_count > 0) {
             labels.entry("nvidia.com/gpu.product".into()).or_insert_with(|| m.clone());
@@ -378,13 +384,10 @@ pub fn to_kubectl(snap: &Snapshot, pending_created: &[String]) -> Result<(Value,
             .map(|t| json!({"key": t.key, "value": t.value, "effect": format!("{:?}", t.effect)}))
             .collect();
         json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": n.name, "labels": labels},
-               "spec": {"taints": taints, "unschedulable": cordoned},
+               "spec": {"taints": taints},
                "status": {"allocatable": alloc, "capacity": alloc}})
     };
-    let nodes: Vec<Value> = snap.nodes.iter().map(|n| node(n, false)).collect();
-    if let Some(c) = snap.cordoned.first() {
-        return Err(format!("cordoned node {c}: its shape is not in the snapshot"));
-    }
+    let nodes: Vec<Value> = snap.nodes.iter().map(node).collect();
     let pod = |p: &PodSpec, node: Option<&str>, created: &str| -> Result<Value, String> {
         let (ns, name) = p.name.split_once('/').unwrap_or(("default", p.name.as_str()));
         let mut requests = json!({"cpu": format!("{}m", p.cpu_milli), "memory": format!("{}Mi", p.memory_mib)});
@@ -442,9 +445,6 @@ pub fn to_kubectl(snap: &Snapshot, pending_created: &[String]) -> Result<(Value,
         Ok(json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec,
                   "status": {"phase": if node.is_some() { "Running" } else { "Pending" }}}))
     };
-    if pending_created.len() != snap.pending.len() {
-        return Err(format!("{} creation times for {} pending pods", pending_created.len(), snap.pending.len()));
-    }
     let mut pods = Vec::new();
     for (p, n) in &snap.bound {
         pods.push(pod(p, Some(n), "")?);

@@ -143,6 +143,13 @@ pub fn cost_micro(micro_per_hour: u64, ms: u64) -> u64 {
 }
 
 impl Catalog {
+    /// A catalog file's text, parsed and validated. The error is the field (`None` when the
+    /// text is not a catalog document at all) and what is wrong.
+    pub fn from_yaml(text: &str) -> Result<Catalog, (Option<String>, String)> {
+        let raw: RawCatalog = serde_saphyr::from_str(text).map_err(|e| (None, e.to_string()))?;
+        Catalog::from_raw(&raw).map_err(|(field, m)| (Some(field), m))
+    }
+
     /// Validates a parsed file; errors name the field (`instance_types[2].offerings[0].on_demand`).
     pub fn from_raw(raw: &RawCatalog) -> Result<Catalog, (String, String)> {
         if raw.currency != "USD" {

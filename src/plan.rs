@@ -22,7 +22,8 @@
 use crate::core::cluster::GpuChoice;
 use crate::core::provision::{Provisioner, Shapes, Usage};
 use crate::core::{
-    ClusterState, GpuRequest, NodeId, PodId, PodSpec, PolicyName, Scheduler, Toleration, TolerationOperator, Workload,
+    ClusterState, GpuRequest, NodeId, PodId, PodSpec, PolicyName, Scheduler, ShapeMap, Toleration, TolerationOperator,
+    Workload,
 };
 use crate::k8s::Snapshot;
 use crate::market::spot::{CapacityType, SpotMarket};
@@ -160,13 +161,10 @@ pub fn plan_with(
     }
     // Why each waiting pod fits no node, as kube-scheduler words it: every node's reason, counted,
     // on the state after the placements above; once per pod shape (the scan is O(nodes)).
-    let mut known: Vec<(&PodSpec, String)> = Vec::new();
-    let mut by_hash: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    let mut known: ShapeMap<String> = ShapeMap::default();
     for (pod, reason) in &mut waiting {
-        let h = crate::core::shape_hash(pod);
-        let same = by_hash.get(&h).and_then(|v| v.iter().find(|&&i| crate::core::same_shape(known[i].0, pod)));
-        if let Some(&i) = same {
-            reason.clone_from(&known[i].1);
+        if let Some(r) = known.get(pod) {
+            reason.clone_from(r);
             continue;
         }
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -177,34 +175,33 @@ pub fn plan_with(
         }
         let parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
         *reason = format!("0/{} nodes are available: {}", ids.len(), parts.join(", "));
-        by_hash.entry(h).or_default().push(known.len());
-        known.push((pod, reason.clone()));
+        known.insert(pod, reason.clone());
     }
+    // Each node's NodePool, when it belongs to a loaded one (Karpenter labels its nodes).
+    let pool_of: Vec<Option<usize>> = snap
+        .nodes
+        .iter()
+        .map(|n| n.labels.get("karpenter.sh/nodepool").and_then(|name| nodepools.iter().position(|p| &p.name == name)))
+        .collect();
     if nodepools.is_empty() {
         out.unplaced = waiting.into_iter().map(|(p, reason)| Unplaced { pod: p.name.clone(), reason }).collect();
     } else {
-        let (launches, unplaced) = launches(&mut c, snap, nodepools, market, &waiting, next)?;
+        let (launches, unplaced) = launches(&mut c, snap, &pool_of, nodepools, market, &waiting, next)?;
         out.launches = launches;
         out.unplaced = unplaced;
     }
     // Scale-down candidates: nodes without a pod just placed, whose pods all fit elsewhere.
-    let pool_of = |n: &crate::core::NodeSpec| {
-        n.labels.get("karpenter.sh/nodepool").and_then(|name| nodepools.iter().position(|p| &p.name == name))
-    };
     let mut pool_nodes = vec![0u32; nodepools.len()];
-    for n in &snap.nodes {
-        if let Some(k) = pool_of(n) {
-            pool_nodes[k] += 1;
-        }
+    for k in pool_of.iter().flatten() {
+        pool_nodes[*k] += 1;
     }
     let mut taken = vec![0u32; nodepools.len()];
     let mut first_fit = Scheduler::new(PolicyName::FirstFit.build(&Workload::default()));
-    for (n, &id) in snap.nodes.iter().zip(&ids) {
+    for ((n, &id), &pool) in snap.nodes.iter().zip(&ids).zip(&pool_of) {
         if placed_on.contains(&id) {
             continue;
         }
         let mine = by_node.get(&id).map(Vec::as_slice).unwrap_or(&[]);
-        let pool = pool_of(n);
         if let Some(k) = pool {
             let np = &nodepools[k];
             let protected = mine.iter().any(|&(_, b)| snap.do_not_disrupt.binary_search(&snap.bound[b].0.name).is_ok());
@@ -259,10 +256,12 @@ fn budget_allows(np: &NodePool, reason: Reason, total: u32) -> u32 {
 }
 
 /// The Karpenter launches for the pods that fit no node (`waiting`, with the scheduler's reason),
-/// packed on a fork of `c`; pods get ids from `next`. Returns the launches and the pods left.
+/// packed on a fork of `c`; pods get ids from `next`; `pool_of` is each node's NodePool. Returns
+/// the launches and the pods left.
 fn launches(
     c: &mut ClusterState,
     snap: &Snapshot,
+    pool_of: &[Option<usize>],
     nodepools: &[NodePool],
     market: &SpotMarket,
     waiting: &[(&PodSpec, String)],
@@ -270,10 +269,8 @@ fn launches(
 ) -> Result<(Vec<Launch>, Vec<Unplaced>), String> {
     let prov = Provisioner::new(provisioner_pools(nodepools));
     let mut usage = vec![Usage::default(); nodepools.len()];
-    for n in &snap.nodes {
-        if let Some(k) =
-            n.labels.get("karpenter.sh/nodepool").and_then(|name| nodepools.iter().position(|p| &p.name == name))
-        {
+    for (n, k) in snap.nodes.iter().zip(pool_of) {
+        if let Some(k) = *k {
             usage[k] = usage[k].plus(Usage::of_node(n));
         }
     }
@@ -284,12 +281,15 @@ fn launches(
     let spec_of = |p: PodId| waiting[(p - next) as usize].0;
     let mut launches = Vec::new();
     let mut left: BTreeMap<PodId, String> = BTreeMap::new();
+    let mut ranked: BTreeMap<(usize, bool), Vec<usize>> = BTreeMap::new();
     for cl in &packing.claims {
         let np = &nodepools[cl.pool];
-        let cap = if cl.spot { CapacityType::Spot } else { CapacityType::OnDemand };
-        let ranked = ranked_offerings(np, market, cap, |o| np.offerings[o].price);
+        let cap = CapacityType::of_spot(cl.spot);
+        let ranked = ranked
+            .entry((cl.pool, cl.spot))
+            .or_insert_with(|| ranked_offerings(np, market, cap, |o| np.offerings[o].price));
         let pods: Vec<(PodId, &PodSpec)> = cl.pods.iter().map(|&p| (p, spec_of(p))).collect();
-        match prov.first_fit(c.options(), &mut shapes, cl.pool, &ranked, &pods, |_| true).map_err(|e| e.to_string())? {
+        match prov.first_fit(c.options(), &mut shapes, cl.pool, ranked, &pods, |_| true).map_err(|e| e.to_string())? {
             Some(o) => {
                 let off = &np.offerings[o];
                 launches.push(Launch {

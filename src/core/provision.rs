@@ -76,7 +76,7 @@
 use super::cluster::{ClusterOptions, ClusterState, StateError};
 use super::model::{template_admits, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, MILLI_PER_GPU};
 use super::policy::{PolicyName, RandomSource};
-use super::schedule::{same_shape, shape_hash, Scheduler};
+use super::schedule::{Scheduler, ShapeMap};
 use super::Workload;
 use std::collections::{BTreeMap, HashMap};
 
@@ -194,7 +194,7 @@ type TogetherKey = (usize, String, Vec<(usize, usize)>);
 /// the [`Provisioner`] that filled it.
 #[derive(Debug, Default)]
 pub struct Shapes {
-    ids: HashMap<u64, Vec<(PodSpec, usize)>>,
+    ids: ShapeMap<usize>,
     fits: Vec<Vec<Vec<usize>>>,
     /// (pool, instance type, pod shapes with counts) -> do they all fit one node of the type (an
     /// answer of resources alone: admission is checked per offering). A batch's claims often hold
@@ -204,18 +204,15 @@ pub struct Shapes {
 
 impl Shapes {
     fn id(&mut self, p: &Provisioner, spec: &PodSpec) -> usize {
-        let h = shape_hash(spec);
-        if let Some(v) = self.ids.get(&h) {
-            if let Some((_, id)) = v.iter().find(|(s, _)| same_shape(s, spec)) {
-                return *id;
-            }
+        if let Some(&id) = self.ids.get(spec) {
+            return id;
         }
         let id = self.fits.len();
         let per_pool = (0..p.pools.len())
             .map(|k| (0..p.pools[k].offerings.len()).filter(|&o| p.offering_fits(k, o, spec)).collect())
             .collect();
         self.fits.push(per_pool);
-        self.ids.entry(h).or_default().push((PodSpec { name: String::new(), ..spec.clone() }, id));
+        self.ids.insert(spec, id);
         id
     }
 }

@@ -17,14 +17,14 @@ use std::hash::{Hash, Hasher};
 pub struct Scheduler<'a> {
     policy: Box<dyn PlacementPolicy + 'a>,
     epoch: u64,
-    /// Shape hash -> (shapes with that hash, why each fits nowhere).
-    nofit: HashMap<u64, Vec<(PodSpec, Unfit)>>,
+    /// Why each shape met since the epoch began fits nowhere.
+    nofit: ShapeMap<Unfit>,
 }
 
 impl<'a> Scheduler<'a> {
     /// A scheduler deciding with `policy`.
     pub fn new(policy: Box<dyn PlacementPolicy + 'a>) -> Self {
-        Scheduler { policy, epoch: u64::MAX, nofit: HashMap::new() }
+        Scheduler { policy, epoch: u64::MAX, nofit: ShapeMap::default() }
     }
 
     /// The policy's registry name.
@@ -46,23 +46,18 @@ impl<'a> Scheduler<'a> {
             self.epoch = cluster.capacity_epoch();
             self.nofit.clear();
         }
-        let h = shape_hash(pod);
-        if let Some(known) = self.nofit.get(&h) {
-            if let Some((_, why)) = known.iter().find(|(s, _)| same_shape(s, pod)) {
-                return Err(why.clone());
-            }
+        if let Some(why) = self.nofit.get(pod) {
+            return Err(why.clone());
         }
         if let Some(p) = self.policy.place(cluster, pod, rng) {
             return Ok(p);
         }
         let Some(why) = cluster.unfit_reason(pod) else { return Err(Unfit::Declined) };
-        let shape = PodSpec { name: String::new(), ..pod.clone() };
-        self.nofit.entry(h).or_default().push((shape, why.clone()));
+        self.nofit.insert(pod, why.clone());
         Err(why)
     }
 }
 
-/// Everything but the name decides where a pod fits.
 /// Whether two pods ask the same of the scheduler (everything but the name).
 pub fn same_shape(a: &PodSpec, b: &PodSpec) -> bool {
     a.cpu_milli == b.cpu_milli
@@ -81,6 +76,35 @@ pub fn shape_hash(p: &PodSpec) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (p.cpu_milli, p.memory_mib, p.gpu, &p.gpu_models, &p.node_selector, &p.affinity, &p.tolerations).hash(&mut h);
     h.finish()
+}
+
+/// A map keyed by pod shape ([`same_shape`]): answers computed once per shape, for every pod of
+/// it. Lookups only; nothing iterates it, so its hashing never reaches an output's order.
+#[derive(Debug, Clone)]
+pub struct ShapeMap<T> {
+    by_hash: HashMap<u64, Vec<(PodSpec, T)>>,
+}
+
+impl<T> Default for ShapeMap<T> {
+    fn default() -> Self {
+        ShapeMap { by_hash: HashMap::new() }
+    }
+}
+
+impl<T> ShapeMap<T> {
+    /// The value stored for `pod`'s shape.
+    pub fn get(&self, pod: &PodSpec) -> Option<&T> {
+        self.by_hash.get(&shape_hash(pod))?.iter().find(|(s, _)| same_shape(s, pod)).map(|(_, v)| v)
+    }
+    /// Stores `value` for `pod`'s shape (the caller has checked it is not there).
+    pub fn insert(&mut self, pod: &PodSpec, value: T) {
+        let shape = PodSpec { name: String::new(), ..pod.clone() };
+        self.by_hash.entry(shape_hash(pod)).or_default().push((shape, value));
+    }
+    /// Forgets every shape.
+    pub fn clear(&mut self) {
+        self.by_hash.clear();
+    }
 }
 
 #[cfg(test)]

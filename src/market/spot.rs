@@ -89,6 +89,15 @@ pub enum CapacityType {
 }
 
 impl CapacityType {
+    /// Spot when `spot`, else on-demand.
+    pub fn of_spot(spot: bool) -> CapacityType {
+        if spot {
+            CapacityType::Spot
+        } else {
+            CapacityType::OnDemand
+        }
+    }
+
     /// Karpenter's label value (`karpenter.sh/capacity-type`).
     pub fn as_str(self) -> &'static str {
         match self {

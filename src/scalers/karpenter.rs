@@ -105,6 +105,13 @@ pub struct Offering {
     pub labels: BTreeMap<String, String>,
 }
 
+/// The documents of a YAML file of manifests (`---`-separated), each with its origin
+/// (`FILE document N`, counted from 1).
+pub fn manifest_documents(file: &str, text: &str) -> Result<Vec<(Origin, Value)>, String> {
+    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| e.to_string())?;
+    Ok(docs.into_iter().enumerate().map(|(k, v)| (format!("{file} document {}", k + 1), v)).collect())
+}
+
 /// NodePools from parsed manifests (`origin`, document), in order: documents of another kind
 /// (`EC2NodeClass`, ...) and empty ones are skipped with a warning; a NodePool name used twice
 /// is an error. Returns the pools and the warnings (skipped documents, fields not modelled).

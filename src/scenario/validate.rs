@@ -9,7 +9,7 @@ use crate::core::{
 };
 use crate::engine::time::parse_duration;
 use crate::engine::{SimTime, Unschedulable};
-use crate::market::{Catalog, RawCatalog};
+use crate::market::Catalog;
 use crate::scalers::{
     AutoscaleSpec, DeploymentSpec, Expander, Latency, Lifecycle, PoolMode, PoolSpec, ScalerConfig, TimelineOp,
 };
@@ -607,9 +607,10 @@ fn catalog(cx: &Ctx<'_>, raw: &RawScenario) -> Result<Catalog, ScenarioError> {
     let path = cx.path(rel);
     let file = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| cx.err("catalog", format!("cannot read {file}: {e}")))?;
-    let rc: RawCatalog = serde_saphyr::from_str(&text)
-        .map_err(|e| ScenarioError::Parse { file: file.clone(), message: e.to_string() })?;
-    Catalog::from_raw(&rc).map_err(|(field, message)| ScenarioError::Field { file, field, message })
+    Catalog::from_yaml(&text).map_err(|(field, message)| match field {
+        None => ScenarioError::Parse { file: file.clone(), message },
+        Some(field) => ScenarioError::Field { file: file.clone(), field, message },
+    })
 }
 
 fn latency(cx: &Ctx<'_>, field: &str, v: &str) -> Result<Latency, ScenarioError> {

@@ -208,8 +208,15 @@ impl World<'_> {
         self.plan_on_fork(Self::kp_provision_on)
     }
 
-    fn ice_blocked(&self, ty: &str, zone: &str, cap: CapacityType) -> bool {
-        self.kp.ice.get(&(ty.to_string(), zone.to_string(), cap)).is_some_and(|&until| self.now < until)
+    /// Whether pool `k`'s offering `o` is skipped after an insufficient-capacity error.
+    fn kp_offering_blocked(&self, k: usize, o: usize) -> bool {
+        if self.kp.ice.is_empty() {
+            return false; // the common case, without building a key
+        }
+        let np = &self.spec.nodepools[k];
+        let off = &np.offerings[o];
+        let key = (np.types[off.ty].name.clone(), off.zone.clone(), off.capacity);
+        self.kp.ice.get(&key).is_some_and(|&until| self.now < until)
     }
 
     /// Resources of pool `k`'s nodes not yet terminated.
@@ -254,11 +261,7 @@ impl World<'_> {
         let mut usage: Vec<Usage> = (0..self.spec.nodepools.len()).map(|k| self.kp_usage(k)).collect();
         let packing = {
             let batch: Vec<(PodId, &PodSpec)> = pending.iter().map(|&p| (p as PodId, &self.pods[p].spec)).collect();
-            let available = |k: usize, o: usize| {
-                let off = &self.kp.prov.pools[k].offerings[o];
-                let cap = if off.spot { CapacityType::Spot } else { CapacityType::OnDemand };
-                !self.ice_blocked(&off.instance_type, &off.zone, cap)
-            };
+            let available = |k: usize, o: usize| !self.kp_offering_blocked(k, o);
             self.kp.prov.pack(c, &mut shapes, &batch, &mut usage, available).map_err(|e| e.to_string())?
         };
         for &p in &packing.incompatible {
@@ -272,29 +275,19 @@ impl World<'_> {
             let name = self.pods[p].spec.name.clone();
             self.event("FailedProvisioning", format!("pod/{name}"), format!("incompatible with every NodePool: {why}"));
         }
-        struct Claim {
-            pool: usize,
-            cap: CapacityType,
-            pods: Vec<usize>,
-        }
-        let claims = packing.claims.into_iter().map(|cl| Claim {
-            pool: cl.pool,
-            cap: if cl.spot { CapacityType::Spot } else { CapacityType::OnDemand },
-            pods: cl.pods.into_iter().map(|p| p as usize).collect(),
-        });
         let mut ranked: BTreeMap<(usize, CapacityType), Vec<usize>> = BTreeMap::new();
         let mut retry = false;
-        for cl in claims {
-            let order = ranked.entry((cl.pool, cl.cap)).or_insert_with(|| self.kp_ranked(cl.pool, cl.cap)).clone();
+        for cl in packing.claims {
+            let cap = CapacityType::of_spot(cl.spot);
+            let pods: Vec<usize> = cl.pods.iter().map(|&p| p as usize).collect();
+            let order = ranked.entry((cl.pool, cap)).or_insert_with(|| self.kp_ranked(cl.pool, cap)).clone();
             let mut launched = false;
             let mut skip: Vec<usize> = Vec::new();
             loop {
                 // The best offering left that fits the claim; one out of capacity is skipped
                 // for the TTL and the next one tried, as EC2 Fleet does within one request.
-                let pick = self.kp_first_fit(cl.pool, &order, &mut shapes, &cl.pods, |o| {
-                    let off = &self.spec.nodepools[cl.pool].offerings[o];
-                    !skip.contains(&o)
-                        && !self.ice_blocked(&self.spec.nodepools[cl.pool].types[off.ty].name, &off.zone, off.capacity)
+                let pick = self.kp_first_fit(cl.pool, &order, &mut shapes, &pods, |o| {
+                    !skip.contains(&o) && !self.kp_offering_blocked(cl.pool, o)
                 })?;
                 let Some(o) = pick else { break };
                 let np = &self.spec.nodepools[cl.pool];
@@ -319,7 +312,7 @@ impl World<'_> {
                     }
                     *self.kp.stock.get_mut(k).expect("present") -= 1;
                 }
-                let names: Vec<String> = cl.pods.iter().map(|&p| self.pods[p].spec.name.clone()).collect();
+                let names: Vec<String> = pods.iter().map(|&p| self.pods[p].spec.name.clone()).collect();
                 self.kp_launch(cl.pool, o, &names, Vec::new())?;
                 launched = true;
                 break;
@@ -812,11 +805,9 @@ impl World<'_> {
                 let mut order = self.kp_ranked(k, cap);
                 order.sort_by_key(|&o| self.kp_price(k, o)); // stable: rank breaks ties
                 let pick = self.kp_first_fit(k, &order, &mut shapes, &left, |o| {
-                    let np = &self.spec.nodepools[k];
-                    let off = &np.offerings[o];
                     self.kp_price(k, o) < price
-                        && !self.ice_blocked(&np.types[off.ty].name, &off.zone, cap)
-                        && np.limits.admit(usage.plus(self.kp_offering_usage(k, o)))
+                        && !self.kp_offering_blocked(k, o)
+                        && self.spec.nodepools[k].limits.admit(usage.plus(self.kp_offering_usage(k, o)))
                 })?;
                 if let Some(o) = pick {
                     let p = self.kp_price(k, o);

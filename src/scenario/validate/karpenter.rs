@@ -7,7 +7,7 @@ use crate::engine::SimTime;
 use crate::market::spot::{Bucket, HistoricInterruption, HistoricPrice, OfferingKey, SpotMarket};
 use crate::market::Catalog;
 use crate::scalers::cron::parse_utc_minute;
-use crate::scalers::karpenter::{load_nodepools, NodePool};
+use crate::scalers::karpenter::{load_nodepools, manifest_documents, NodePool};
 use crate::scalers::{IntOrPercent, KarpenterConfig, Pdb};
 use crate::scenario::schema::RawScenario;
 use serde_json::Value;
@@ -37,11 +37,10 @@ pub(super) fn karpenter_parts(
                 let file = path.display().to_string();
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| cx.err(format!("nodepools[{i}]"), format!("cannot read {file}: {e}")))?;
-                let vs: Vec<Value> = serde_saphyr::from_multiple(&text)
-                    .map_err(|e| ScenarioError::Parse { file: file.clone(), message: e.to_string() })?;
-                for (k, v) in vs.into_iter().enumerate() {
-                    docs.push((format!("{file} document {}", k + 1), v));
-                }
+                docs.extend(
+                    manifest_documents(&file, &text)
+                        .map_err(|message| ScenarioError::Parse { file: file.clone(), message })?,
+                );
             }
             Value::Object(_) => docs.push((format!("{}: nodepools[{i}]", cx.file), item.clone())),
             _ => {
