@@ -359,7 +359,8 @@ pub fn snapshot(nodes: &Value, pods: &Value) -> Result<Snapshot, DumpError> {
 /// what [`snapshot`] reads back to the same snapshot. `pending_created` gives each pending pod's
 /// `creationTimestamp` (RFC 3339), in `snap.pending`'s order. Bound pods are `Running`, pending
 /// ones `Pending`; a GPU node gets an `nvidia.com/gpu.product` label with its model unless it has
-/// one. Pods the Kubernetes API cannot express are refused: GPU shares (milli-GPU of one GPU) and
+/// one (the label NVIDIA GPU Feature Discovery sets, and the first one [`read_nodes`] takes the
+/// model from). Pods the Kubernetes API cannot express are refused: GPU shares (milli-GPU of one GPU) and
 /// the trace's GPU-model constraint.
 pub fn to_kubectl(snap: &Snapshot, pending_created: &[String]) -> Result<(Value, Value), String> {
     use serde_json::json;
