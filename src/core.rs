@@ -38,6 +38,7 @@ pub mod model;
 pub mod policy;
 pub mod provision;
 pub mod quantity;
+pub mod scaleup;
 pub mod schedule;
 pub mod selector;
 

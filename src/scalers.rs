@@ -47,34 +47,7 @@ impl PoolMode {
     }
 }
 
-/// cluster-autoscaler's `--expander`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expander {
-    /// A random option (the upstream default).
-    Random,
-    /// The option that schedules the most pods.
-    MostPods,
-    /// The option that leaves the least idle CPU (GPU first on GPU types) after the scale-up.
-    LeastWaste,
-    /// The cheapest option (hourly price of the nodes it adds).
-    Price,
-    /// The pool with the highest `priority`; ties random.
-    Priority,
-}
-
-impl Expander {
-    /// Parses the flag's spelling; the error lists the valid ones.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "random" => Expander::Random,
-            "most-pods" => Expander::MostPods,
-            "least-waste" => Expander::LeastWaste,
-            "price" => Expander::Price,
-            "priority" => Expander::Priority,
-            _ => return Err(format!("`{s}`; expected random, most-pods, least-waste, price or priority")),
-        })
-    }
-}
+pub use crate::core::scaleup::Expander;
 
 /// A validated pool.
 #[derive(Debug, Clone)]

@@ -10,8 +10,8 @@ mod service;
 
 pub use service::ServiceStats;
 
-use super::{AutoscaleSpec, DeploymentSpec, Expander, PoolMode, TimelineOp};
-use crate::core::model::template_admits;
+use super::{AutoscaleSpec, DeploymentSpec, PoolMode, TimelineOp};
+use crate::core::scaleup::{self, GroupType, NodeGroup};
 use crate::core::{ClusterState, NodeId, NodeTemplate, PodId, PodSpec, Scheduler, MILLI_PER_GPU};
 use crate::engine::{EventQueue, Outcome, Phase, PodRecord, RngStreams, Sample, SimResult, SimTime, Stream};
 use crate::market::cost_micro;
@@ -1251,6 +1251,9 @@ impl<'a> World<'a> {
                 Err(_) => rest.push(p),
             }
         }
+        // Every pool as cluster-autoscaler's estimator sees it; a group has no room while it is
+        // smart hosting (scaled below) or backing off.
+        let mut groups = self.node_groups();
         // Smart hosting: one node per pod that still fits nowhere, first type and zone that fit.
         let mut left = Vec::new();
         for p in rest {
@@ -1265,7 +1268,7 @@ impl<'a> World<'a> {
                     continue;
                 }
                 for ty in 0..ps.types.len() {
-                    if !self.type_fits(pool, ty, &self.pods[p].spec) {
+                    if groups[pool].types[ty].admits(&self.pods[p].spec).is_err() {
                         continue;
                     }
                     let pod_name = self.pods[p].spec.name.clone();
@@ -1299,109 +1302,41 @@ impl<'a> World<'a> {
         // A pod no type of any pool can ever run is reported once, with why (cluster-autoscaler's
         // NotTriggerScaleUp), and stays pending.
         for &p in &left {
-            if self.pods[p].reported_no_pool || self.spec.pools.is_empty() {
+            if self.pods[p].reported_no_pool || groups.is_empty() {
                 continue;
             }
             let spec = &self.pods[p].spec;
-            let fits_some = (0..self.spec.pools.len())
-                .any(|pool| (0..self.spec.pools[pool].types.len()).any(|ty| self.type_fits(pool, ty, spec)));
-            if !fits_some {
-                let why = self.why_no_type(spec);
+            if !groups.iter().any(|g| g.types.iter().any(|t| t.admits(spec).is_ok())) {
+                let why = scaleup::why_no_group(&groups, spec);
                 let name = spec.name.clone();
                 self.pods[p].reported_no_pool = true;
                 self.recs[p].reason = why.clone();
                 self.event("NotTriggerScaleUp", format!("pod/{name}"), format!("pod didn't trigger scale-up: {why}"));
             }
         }
-        // cluster-autoscaler: one option per (pool, type); bin-pack the pods on new nodes of it.
-        struct Opt {
-            pool: usize,
-            ty: usize,
-            nodes: u32,
-            pods: Vec<usize>,
-            waste_permille: u64,
-            price: u64,
-        }
-        let mut opts = Vec::new();
-        for pool in 0..self.spec.pools.len() {
+        // cluster-autoscaler: one option per (pool, type), the expander picks one.
+        for (pool, g) in groups.iter_mut().enumerate() {
             let ps = &self.spec.pools[pool];
             if ps.mode != PoolMode::Autoscaler || self.now < self.backoff_until[pool] {
-                continue;
-            }
-            let room = ps.max.saturating_sub(self.pool_size(pool));
-            for ty in 0..ps.types.len() {
-                if room == 0 {
-                    break;
-                }
-                let it = &ps.types[ty];
-                let (nodes, helped, waste) = c.what_if(|c| -> Result<_, String> {
-                    let mut added = Vec::new();
-                    let mut helped = Vec::new();
-                    for &p in &left {
-                        let spec = &self.pods[p].spec;
-                        if !self.type_fits(pool, ty, spec) {
-                            continue;
-                        }
-                        let placed = match sched.place(c, spec, &mut rng) {
-                            Ok(pl) if added.contains(&pl.node) => Some(pl),
-                            _ if (added.len() as u32) < room => {
-                                let nm = format!("estimate/{}/{}", ps.name, added.len());
-                                let id =
-                                    c.add_node(&ps.node_spec(ty, ps.first_zone(ty), nm)).map_err(|e| e.to_string())?;
-                                added.push(id);
-                                sched.place(c, spec, &mut rng).ok().filter(|pl| added.contains(&pl.node))
-                            }
-                            _ => None,
-                        };
-                        if let Some(pl) = placed {
-                            c.bind(p as PodId, spec, &pl).map_err(|e| e.to_string())?;
-                            helped.push(p);
-                        }
-                    }
-                    // Waste: idle share of the added nodes' GPUs (GPU types) or CPU, per mille.
-                    let (mut free, mut cap) = (0u64, 0u64);
-                    for &id in &added {
-                        if let Some(n) = c.node(id) {
-                            if it.gpus > 0 {
-                                free += n.gpu_free.iter().map(|&g| g as u64).sum::<u64>();
-                                cap += it.gpus as u64 * MILLI_PER_GPU as u64;
-                            } else {
-                                free += n.free_cpu;
-                                cap += it.cpu_milli;
-                            }
-                        }
-                    }
-                    Ok((added.len() as u32, helped, free * 1000 / cap.max(1)))
-                })?;
-                if nodes > 0 && !helped.is_empty() {
-                    let price = nodes as u64 * it.on_demand.values().copied().min().unwrap_or(0);
-                    opts.push(Opt { pool, ty, nodes, pods: helped, waste_permille: waste, price });
-                }
+                g.room = 0;
+            } else {
+                g.room = ps.max.saturating_sub(self.pool_size(pool));
             }
         }
-        if opts.is_empty() {
+        let batch: Vec<(PodId, &PodSpec)> = left.iter().map(|&p| (p as PodId, &self.pods[p].spec)).collect();
+        let opts = scaleup::options(c, &groups, &batch).map_err(|e| e.to_string())?;
+        let rng = &mut self.rng_expander;
+        let Some(pick) = scaleup::expand(&opts, &groups, self.spec.scaler.expander, |n| rng.below(n)) else {
             return Ok(());
-        }
-        let pick = match self.spec.scaler.expander {
-            Expander::Random => (self.rng_expander.below(opts.len() as u64)) as usize,
-            Expander::MostPods => best_by(&opts, |o| std::cmp::Reverse(o.pods.len())),
-            Expander::LeastWaste => best_by(&opts, |o| o.waste_permille),
-            Expander::Price => best_by(&opts, |o| o.price),
-            Expander::Priority => {
-                let top = opts.iter().map(|o| self.spec.pools[o.pool].priority).max().unwrap_or(0);
-                let tied: Vec<usize> =
-                    (0..opts.len()).filter(|&i| self.spec.pools[opts[i].pool].priority == top).collect();
-                tied[self.rng_expander.below(tied.len() as u64) as usize]
-            }
         };
         let o = &opts[pick];
-        let ps = &self.spec.pools[o.pool];
-        let before = self.pool_size(o.pool);
+        let ps = &self.spec.pools[o.group];
+        let before = self.pool_size(o.group);
         let msg =
             format!("pod triggered scale-up: [{{{} {}->{} (max: {})}}]", ps.name, before, before + o.nodes, ps.max);
-        let (pool, ty, nodes, pods) = (o.pool, o.ty, o.nodes, o.pods.clone());
+        let (pool, ty, nodes, pods) = (o.group, o.ty, o.nodes, o.pods.clone());
         for p in pods {
-            let name = self.pods[p].spec.name.clone();
+            let name = self.pods[p as usize].spec.name.clone();
             self.event("TriggeredScaleUp", format!("pod/{name}"), msg.clone());
         }
         self.counters.scale_ups += 1;
@@ -1414,32 +1349,26 @@ impl<'a> World<'a> {
         Ok(())
     }
 
-    /// Whether a node of the pool's type `ty` (empty) could run `pod`.
-    fn type_fits(&self, pool: usize, ty: usize, pod: &PodSpec) -> bool {
-        let ps = &self.spec.pools[pool];
-        // Zone-constrained pods are matched against the first zone with an offering.
-        let t = NodeTemplate::of(&ps.node_spec(ty, ps.first_zone(ty), String::new()));
-        template_admits(&t, pod).is_ok()
-            && pod.cpu_milli <= t.cpu_milli
-            && pod.memory_mib <= t.memory_mib
-            && pod.gpu.gpus() <= t.gpu_count
-    }
-
-    /// Why no pool type can run `pod`: one reason per pool (its first type's).
-    fn why_no_type(&self, pod: &PodSpec) -> String {
-        let mut out = Vec::new();
-        for ps in &self.spec.pools {
-            let it = &ps.types[0];
-            let t = NodeTemplate::of(&ps.node_spec(0, ps.first_zone(0), String::new()));
-            let why = match template_admits(&t, pod) {
-                Err(u) => u.to_string(),
-                Ok(()) if pod.cpu_milli > t.cpu_milli => format!("cpu request above {} allocatable", it.name),
-                Ok(()) if pod.memory_mib > t.memory_mib => format!("memory request above {} allocatable", it.name),
-                Ok(()) => format!("nvidia.com/gpu request above the {} GPUs of {}", it.gpus, it.name),
-            };
-            out.push(format!("{}: {why}", ps.name));
+    /// The pools as node groups for [`scaleup`]: each type's node in the first zone it is sold
+    /// in (what an estimate assumes) at its cheapest on-demand price; room and priority as now.
+    fn node_groups(&self) -> Vec<NodeGroup> {
+        let mut groups = Vec::with_capacity(self.spec.pools.len());
+        for (pool, ps) in self.spec.pools.iter().enumerate() {
+            let types = (0..ps.types.len())
+                .map(|ty| {
+                    let it = &ps.types[ty];
+                    let price = it.on_demand.values().copied().min().unwrap_or(0);
+                    GroupType::new(it.name.clone(), ps.node_spec(ty, ps.first_zone(ty), String::new()), price)
+                })
+                .collect();
+            groups.push(NodeGroup::new(
+                ps.name.clone(),
+                ps.max.saturating_sub(self.pool_size(pool)),
+                ps.priority,
+                types,
+            ));
         }
-        out.join("; ")
+        groups
     }
 
     fn scale_down(&mut self, cfg: &super::ScalerConfig) -> Result<(), String> {
@@ -1550,11 +1479,6 @@ impl<'a> World<'a> {
             Ok(true)
         })
     }
-}
-
-fn best_by<T, K: Ord>(v: &[T], key: impl Fn(&T) -> K) -> usize {
-    // Ties: the first option (pool order, then type order).
-    (0..v.len()).min_by_key(|&i| (key(&v[i]), i)).unwrap_or(0)
 }
 
 struct NoRandom;
