@@ -1,7 +1,8 @@
 //! `fleetsim plan` speed: reading kubectl dumps of 5,000 nodes and 10^4 pending pods (plus
 //! 2·10^4 bound ones) and planning: placements, reasons for the rest, scale-down candidates;
 //! and the same with Karpenter NodePools, where the pods that fit no node are packed into
-//! NodeClaims over the AWS GPU catalog's offerings.
+//! NodeClaims over the AWS GPU catalog's offerings, and with ACK node pools (a smart hosting
+//! pool, then cluster-autoscaler's options over two types).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::{json, Value};
@@ -68,6 +69,21 @@ fn nodepools() -> Vec<fleetsim::scalers::karpenter::NodePool> {
     fleetsim::scalers::karpenter::load_nodepools(&docs, &cat, &market).expect("NodePools load").0
 }
 
+/// ACK pools over the same catalog: smart hosting for up to 100 p4d nodes, and an autoscaler
+/// pool of g5.48xlarge or p4d.24xlarge (max 3,000), both tainted for GPU pods.
+fn ack_pools() -> fleetsim::plan::Scalers {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("scenarios/catalogs/aws-gpu.yaml")).expect("catalog");
+    let cat = fleetsim::market::Catalog::from_yaml(&text).expect("catalog loads");
+    let yaml = "pools:\n\
+        - {name: smart, mode: smart-hosting, instance_types: [p4d.24xlarge], max: 100, taints: ['nvidia.com/gpu=true:NoSchedule']}\n\
+        - {name: gpu, instance_types: [g5.48xlarge, p4d.24xlarge], max: 3000, taints: ['nvidia.com/gpu=true:NoSchedule']}\n\
+        scaler: {expander: least-waste}\n";
+    let doc: Value = serde_saphyr::from_str(yaml).expect("pools parse");
+    let (pools, cfg) = fleetsim::scenario::validate::ack_pools("bench", root, doc, Some(cat)).expect("pools load");
+    fleetsim::plan::Scalers { pools, ack: Some(cfg), ..Default::default() }
+}
+
 fn bench_plan(c: &mut Criterion) {
     let (nodes, pods) = dumps(1);
     let pools = nodepools();
@@ -108,6 +124,23 @@ fn bench_plan(c: &mut Criterion) {
         b.iter(|| {
             let s = fleetsim::k8s::snapshot(&nodes, &pods).expect("reads");
             let p = fleetsim::plan::plan_with(&s, fleetsim::core::PolicyName::BestFit, &pools, &market).expect("plans");
+            black_box(p.launches.len())
+        })
+    });
+    let ack = ack_pools();
+    let with = fleetsim::plan::plan_for(&snap, fleetsim::core::PolicyName::BestFit, &ack).expect("plans");
+    eprintln!(
+        "with ACK pools: {} placed, {} launches for {} pods, {} options, {} unschedulable",
+        with.placements.len(),
+        with.launches.len(),
+        with.launches.iter().map(|l| l.pods.len()).sum::<usize>(),
+        with.scale_up_options.len(),
+        with.unplaced.len()
+    );
+    g.bench_function("read_and_plan_with_ack_pools", |b| {
+        b.iter(|| {
+            let s = fleetsim::k8s::snapshot(&nodes, &pods).expect("reads");
+            let p = fleetsim::plan::plan_for(&s, fleetsim::core::PolicyName::BestFit, &ack).expect("plans");
             black_box(p.launches.len())
         })
     });

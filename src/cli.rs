@@ -108,11 +108,13 @@ enum Command {
     /// same scheduling core the simulator uses:
     ///   - which pending pods fit on existing nodes and where (creation order, each placed
     ///     before the next is tried);
-    ///   - with --pools, which nodes Karpenter would launch for the rest (NodePool, instance
-    ///     type, capacity type, zone, hourly price), packed as the simulator's Karpenter packs;
-    ///   - which pods fit nowhere and why (resources, taints, affinity, NodePool limits);
+    ///   - with --pools, which nodes to launch for the rest (pool, instance type, capacity
+    ///     type, zone, hourly price): Karpenter NodePools pack as the simulator's Karpenter
+    ///     packs; ACK pools scale as its pool autoscaler does in one scan (smart hosting, then
+    ///     cluster-autoscaler's options and the expander's pick, all options listed);
+    ///   - which pods fit nowhere and why (resources, taints, affinity, pool limits);
     ///   - which nodes are scale-down or consolidation candidates (empty, or all their pods fit
-    ///     on the other nodes; a NodePool's nodes by its disruption rules).
+    ///     on the other nodes; a pool's nodes by its rules).
     ///
     /// Unknown fields are ignored; missing ones, bad quantities and pods bound to nodes missing
     /// from the dump are errors.
@@ -120,6 +122,8 @@ enum Command {
     /// Example:
     ///   fleetsim plan --nodes examples/plan/nodes.json --pods examples/plan/pods.json \
     ///       --pools examples/plan/nodepools.yaml
+    ///   fleetsim plan --nodes examples/plan/ack-nodes.json --pods examples/plan/ack-pods.json \
+    ///       --pools examples/plan/ack-pools.yaml --output json
     #[command(verbatim_doc_comment)]
     Plan {
         /// `kubectl get nodes -o json` output.
@@ -128,12 +132,15 @@ enum Command {
         /// `kubectl get pods -A -o json` output.
         #[arg(long)]
         pods: PathBuf,
-        /// Karpenter NodePool manifests (`karpenter.sh/v1`, several YAML documents; other kinds
-        /// such as EC2NodeClass are skipped with a warning).
+        /// The node autoscaler: Karpenter NodePool manifests (`karpenter.sh/v1`, several YAML
+        /// documents; other kinds such as EC2NodeClass are skipped with a warning), or ACK node
+        /// pools as a scenario writes them (`pools:`, optional `scaler:` and `catalog:`; see
+        /// examples/plan/ack-pools.yaml).
         #[arg(long)]
         pools: Option<PathBuf>,
-        /// Instance catalog the NodePools launch from (types, allocatable, zones, prices);
-        /// default: the shipped AWS GPU catalog (scenarios/catalogs/aws-gpu.yaml).
+        /// Instance catalog the pools launch from (types, allocatable, zones, prices); default:
+        /// an ACK pools file's own `catalog:`, else the shipped AWS GPU catalog
+        /// (scenarios/catalogs/aws-gpu.yaml).
         #[arg(long, requires = "pools")]
         catalog: Option<PathBuf>,
         /// Placement policy of the scheduler (first-fit, best-fit, ...).
@@ -210,47 +217,74 @@ fn read_json(path: &Path) -> Result<serde_json::Value, i32> {
 /// The AWS GPU catalog shipped with the scenarios: `fleetsim plan`'s default.
 const AWS_GPU_CATALOG: &str = include_str!("../scenarios/catalogs/aws-gpu.yaml");
 
-/// Karpenter NodePools from a YAML file of manifests, launching from `catalog` (default: the
-/// shipped AWS GPU catalog). Warnings go to stderr.
-fn plan_pools(
-    pools: &Path,
-    catalog: Option<&Path>,
-) -> Result<(Vec<fleetsim::scalers::karpenter::NodePool>, fleetsim::market::spot::SpotMarket), i32> {
+/// The node autoscalers of a `--pools` file: Karpenter NodePool manifests (launching from
+/// `catalog`, default the shipped AWS GPU catalog), or one mapping with ACK `pools:` (launching
+/// from `catalog` or the file's own `catalog:`). Warnings go to stderr.
+fn plan_pools(pools: &Path, catalog: Option<&Path>) -> Result<fleetsim::plan::Scalers, i32> {
     let fail = |file: &Path, m: String| {
         eprintln!("error: {}: {m}", file.display());
         2
     };
-    let (cat_file, cat_text) = match catalog {
+    let cat = match catalog {
         Some(p) => {
-            (p.display().to_string(), std::fs::read_to_string(p).map_err(|e| fail(p, format!("cannot read: {e}")))?)
+            let text = std::fs::read_to_string(p).map_err(|e| fail(p, format!("cannot read: {e}")))?;
+            Some(parse_catalog(&p.display().to_string(), &text)?)
         }
-        None => ("the built-in AWS GPU catalog".to_string(), AWS_GPU_CATALOG.to_string()),
+        None => None,
     };
-    let cat = fleetsim::market::Catalog::from_yaml(&cat_text).map_err(|(field, m)| {
-        match field {
-            Some(f) => eprintln!("error: {cat_file}: field `{f}`: {m}"),
-            None => eprintln!("error: {cat_file}: {m}"),
-        }
-        2
-    })?;
     let text = std::fs::read_to_string(pools).map_err(|e| fail(pools, format!("cannot read: {e}")))?;
-    let docs = fleetsim::scalers::karpenter::manifest_documents(&pools.display().to_string(), &text)
-        .map_err(|m| fail(pools, m))?;
-    let market = fleetsim::market::spot::SpotMarket::default();
-    let (nps, warnings) = fleetsim::scalers::karpenter::load_nodepools(&docs, &cat, &market).map_err(|e| {
-        eprintln!("error: {e}");
-        2
-    })?;
+    let file = pools.display().to_string();
+    let docs = fleetsim::scalers::karpenter::manifest_documents(&file, &text).map_err(|m| fail(pools, m))?;
+    let (ack, manifests): (Vec<_>, Vec<_>) =
+        docs.into_iter().partition(|(_, d)| d.get("kind").is_none() && d.get("pools").is_some());
+    let mut scalers = fleetsim::plan::Scalers::default();
+    if let Some((_, doc)) = ack.into_iter().next() {
+        if manifests.iter().any(|(_, d)| !d.is_null()) {
+            return Err(fail(
+                pools,
+                "both ACK `pools:` and Karpenter manifests; a cluster runs one node autoscaler".into(),
+            ));
+        }
+        let dir = pools.parent().unwrap_or(Path::new("."));
+        let (specs, cfg) = fleetsim::scenario::validate::ack_pools(&file, dir, doc, cat).map_err(|e| {
+            eprintln!("error: {e}");
+            2
+        })?;
+        scalers.pools = specs;
+        scalers.ack = Some(cfg);
+        return Ok(scalers);
+    }
+    let cat = match cat {
+        Some(c) => c,
+        None => parse_catalog("the built-in AWS GPU catalog", AWS_GPU_CATALOG)?,
+    };
+    let (nps, warnings) =
+        fleetsim::scalers::karpenter::load_nodepools(&manifests, &cat, &scalers.market).map_err(|e| {
+            eprintln!("error: {e}");
+            2
+        })?;
     for w in warnings {
         eprintln!("warning: {w}");
     }
     if nps.is_empty() {
         return Err(fail(
             pools,
-            "no NodePool in the file; expected `kind: NodePool` manifests (karpenter.sh/v1)".into(),
+            "no NodePool in the file; expected `kind: NodePool` manifests (karpenter.sh/v1) or ACK `pools:`".into(),
         ));
     }
-    Ok((nps, market))
+    scalers.nodepools = nps;
+    Ok(scalers)
+}
+
+/// An instance catalog read from `file` (named in errors).
+fn parse_catalog(file: &str, text: &str) -> Result<fleetsim::market::Catalog, i32> {
+    fleetsim::market::Catalog::from_yaml(text).map_err(|(field, m)| {
+        match field {
+            Some(f) => eprintln!("error: {file}: field `{f}`: {m}"),
+            None => eprintln!("error: {file}: {m}"),
+        }
+        2
+    })
 }
 
 fn cmd_plan(
@@ -290,14 +324,14 @@ fn cmd_plan(
             return 2;
         }
     };
-    let (nodepools, market) = match pools {
+    let scalers = match pools {
         Some(f) => match plan_pools(f, catalog) {
             Ok(x) => x,
             Err(code) => return code,
         },
-        None => (Vec::new(), fleetsim::market::spot::SpotMarket::default()),
+        None => fleetsim::plan::Scalers::default(),
     };
-    let plan = match fleetsim::plan::plan_with(&snap, policy, &nodepools, &market) {
+    let plan = match fleetsim::plan::plan_for(&snap, policy, &scalers) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -309,11 +343,15 @@ fn cmd_plan(
             "format_version": 1,
             "placements": plan.placements.iter().map(|p| serde_json::json!({"pod": p.pod, "node": p.node})).collect::<Vec<_>>(),
             "launches": plan.launches.iter().map(|l| serde_json::json!({
-                "nodepool": l.nodepool, "instance_type": l.instance_type, "capacity_type": l.capacity_type,
+                "scaler": l.scaler, "nodepool": l.nodepool, "instance_type": l.instance_type, "capacity_type": l.capacity_type,
                 "zone": l.zone, "hourly_cost_usd": l.price_micro_h as f64 / 1e6, "pods": l.pods,
             })).collect::<Vec<_>>(),
             "unschedulable": plan.unplaced.iter().map(|u| serde_json::json!({"pod": u.pod, "reason": u.reason})).collect::<Vec<_>>(),
             "scale_down_candidates": plan.candidates.iter().map(|c| serde_json::json!({"node": c.node, "pods": c.pods, "reason": c.reason, "nodepool": c.nodepool})).collect::<Vec<_>>(),
+            "scale_up_options": plan.scale_up_options.iter().map(|o| serde_json::json!({
+                "nodepool": o.nodepool, "instance_type": o.instance_type, "nodes": o.nodes, "pods": o.pods,
+                "waste_permille": o.waste_permille, "hourly_cost_usd": o.price_micro_h as f64 / 1e6, "picked": o.picked,
+            })).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return 0;
@@ -337,7 +375,8 @@ fn cmd_plan(
         println!("\nnew nodes to launch:");
         for l in &plan.launches {
             println!(
-                "  {:<20} {:<16} {:<9} {:<12} ${}/h  for {}",
+                "  {:<18} {:<20} {:<16} {:<9} {:<12} ${}/h  for {}",
+                l.scaler,
                 l.nodepool,
                 l.instance_type,
                 l.capacity_type,
@@ -350,6 +389,30 @@ fn cmd_plan(
             println!("  (none)");
         }
     }
+    if let Some(cfg) = &scalers.ack {
+        let e = cfg.expander;
+        let note = if e == fleetsim::core::scaleup::Expander::Random {
+            "; random draws, the plan shows the first"
+        } else {
+            ""
+        };
+        println!("\ncluster-autoscaler's scale-up options (expander {}{note}):", e.as_str());
+        for o in &plan.scale_up_options {
+            println!(
+                "  {} {:<20} {:<24} +{} nodes for {} pods, {} per mille idle, ${}/h",
+                if o.picked { "*" } else { " " },
+                o.nodepool,
+                o.instance_type,
+                o.nodes,
+                o.pods,
+                o.waste_permille,
+                fleetsim::market::usd(o.price_micro_h)
+            );
+        }
+        if plan.scale_up_options.is_empty() {
+            println!("  (none)");
+        }
+    }
     println!("\npending pods that fit on no node{}:", if pools.is_some() { " and no new node" } else { "" });
     for u in &plan.unplaced {
         println!("  {:<40} {}", u.pod, u.reason);
@@ -359,7 +422,8 @@ fn cmd_plan(
     }
     println!("\nscale-down candidates:");
     for c in &plan.candidates {
-        let by = c.nodepool.as_ref().map(|p| format!(", NodePool {p}")).unwrap_or_default();
+        let kind = if scalers.ack.is_some() { "pool" } else { "NodePool" };
+        let by = c.nodepool.as_ref().map(|p| format!(", {kind} {p}")).unwrap_or_default();
         println!("  {:<40} {} ({} pods{by})", c.node, c.reason, c.pods);
     }
     if plan.candidates.is_empty() {

@@ -8,6 +8,10 @@
 //!   the end of every batch; each NodeClaim launches the best offering
 //!   ([`crate::scalers::karpenter::ranked_offerings`]) that fits its pods. A pool's usage against its
 //!   `limits` is the capacity of the dump's nodes labelled `karpenter.sh/nodepool` with its name.
+//! - Launches (with ACK node pools): `ack_launches`, the simulator's pool autoscaler in one scan:
+//!   smart hosting, then [`crate::core::scaleup::options`] and the expander's pick. A pool's size
+//!   is its nodes in the dump labelled `alibabacloud.com/nodepool-id` or `fleetsim.io/pool` with
+//!   its name.
 //! - Unschedulable: pods that fit no node and no launch, with the scheduler's reasons counted over
 //!   the nodes as kube-scheduler words them (on the state after the plan's placements, once per
 //!   pod shape), and the NodePools' reason.
@@ -17,17 +21,21 @@
 //!   `karpenter.sh/do-not-disrupt` pod, only when empty under `WhenEmpty`, and no more per pool
 //!   than its budgets allow. Budgets with a `schedule` are left out (the plan has no clock), and
 //!   `consolidateAfter` durations are not checked (the dump does not say when pods last changed).
-//!   Replacing a node by a cheaper one is not planned.
+//!   Replacing a node by a cheaper one is not planned. A node of an ACK pool: below the scale-down
+//!   utilization threshold and above the pool's `min` (cluster-autoscaler; its unneeded time is
+//!   not checked), or empty (smart hosting).
 
 use crate::core::cluster::GpuChoice;
 use crate::core::provision::{Provisioner, Shapes, Usage};
+use crate::core::scaleup::{self, Expander, NodeGroup};
 use crate::core::{
-    ClusterState, GpuRequest, NodeId, PodId, PodSpec, PolicyName, Scheduler, ShapeMap, Toleration, TolerationOperator,
-    Workload,
+    ClusterState, GpuRequest, NodeId, NodeSpec, PodId, PodSpec, PolicyName, Scheduler, ShapeMap, Toleration,
+    TolerationOperator, Workload,
 };
 use crate::k8s::Snapshot;
 use crate::market::spot::{CapacityType, SpotMarket};
 use crate::scalers::karpenter::{provisioner_pools, ranked_offerings, ConsolidationPolicy, NodePool, Reason};
+use crate::scalers::{PoolMode, PoolSpec, ScalerConfig};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a pending pod goes.
@@ -51,7 +59,9 @@ pub struct Unplaced {
 /// A node to launch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launch {
-    /// NodePool.
+    /// Which scaler launches it: `karpenter`, `cluster-autoscaler` or `smart-hosting`.
+    pub scaler: &'static str,
+    /// NodePool (Karpenter) or node pool (ACK).
     pub nodepool: String,
     /// Instance type.
     pub instance_type: String,
@@ -78,6 +88,38 @@ pub struct Candidate {
     pub nodepool: Option<String>,
 }
 
+/// One scale-up option cluster-autoscaler weighed (see [`crate::core::scaleup::options`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScaleUpChoice {
+    /// Node pool.
+    pub nodepool: String,
+    /// Instance type.
+    pub instance_type: String,
+    /// Nodes it adds.
+    pub nodes: u32,
+    /// Pods it helps.
+    pub pods: usize,
+    /// Idle share of the new nodes' GPUs (CPU on CPU types), per mille.
+    pub waste_permille: u64,
+    /// Hourly price of the new nodes, micro-USD.
+    pub price_micro_h: u64,
+    /// Whether the expander picked it.
+    pub picked: bool,
+}
+
+/// The node autoscalers a plan models.
+#[derive(Debug, Clone, Default)]
+pub struct Scalers {
+    /// Karpenter NodePools.
+    pub nodepools: Vec<NodePool>,
+    /// The spot market ranking Karpenter's spot offerings.
+    pub market: SpotMarket,
+    /// ACK node pools (cluster-autoscaler or smart hosting).
+    pub pools: Vec<PoolSpec>,
+    /// cluster-autoscaler's settings (expander, scale-down threshold) for `pools`.
+    pub ack: Option<ScalerConfig>,
+}
+
 /// The plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
@@ -89,6 +131,8 @@ pub struct Plan {
     pub unplaced: Vec<Unplaced>,
     /// Scale-down candidates, by node name.
     pub candidates: Vec<Candidate>,
+    /// cluster-autoscaler's options for this loop (ACK pools), the picked one marked.
+    pub scale_up_options: Vec<ScaleUpChoice>,
 }
 
 /// Plans for `snap` with placement `policy` and no node pools (no launches).
@@ -104,6 +148,17 @@ pub fn plan_with(
     nodepools: &[NodePool],
     market: &SpotMarket,
 ) -> Result<Plan, String> {
+    let scalers = Scalers { nodepools: nodepools.to_vec(), market: market.clone(), ..Default::default() };
+    plan_for(snap, policy, &scalers)
+}
+
+/// Plans for `snap` with placement `policy` and the node autoscalers `scalers` (Karpenter
+/// NodePools, ACK node pools, or neither; not both).
+pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Result<Plan, String> {
+    if !scalers.nodepools.is_empty() && !scalers.pools.is_empty() {
+        return Err("both Karpenter NodePools and ACK node pools given; a cluster runs one node autoscaler".into());
+    }
+    let (nodepools, market) = (&scalers.nodepools[..], &scalers.market);
     let mut c = ClusterState::new(policy.cluster_options());
     let mut ids = Vec::with_capacity(snap.nodes.len());
     for n in &snap.nodes {
@@ -183,12 +238,30 @@ pub fn plan_with(
         .iter()
         .map(|n| n.labels.get("karpenter.sh/nodepool").and_then(|name| nodepools.iter().position(|p| &p.name == name)))
         .collect();
-    if nodepools.is_empty() {
-        out.unplaced = waiting.into_iter().map(|(p, reason)| Unplaced { pod: p.name.clone(), reason }).collect();
-    } else {
+    // Each node's ACK pool (ACK labels its nodes with the pool's id; fleetsim with its name).
+    let ack_of: Vec<Option<usize>> = snap
+        .nodes
+        .iter()
+        .map(|n| {
+            ["alibabacloud.com/nodepool-id", "fleetsim.io/pool"]
+                .iter()
+                .find_map(|l| n.labels.get(*l))
+                .and_then(|name| scalers.pools.iter().position(|p| &p.name == name))
+        })
+        .collect();
+    let mut ack_size = vec![0u32; scalers.pools.len()];
+    for k in ack_of.iter().flatten() {
+        ack_size[*k] += 1;
+    }
+    if !nodepools.is_empty() {
         let (launches, unplaced) = launches(&mut c, snap, &pool_of, nodepools, market, &waiting, next)?;
         out.launches = launches;
         out.unplaced = unplaced;
+    } else if let (false, Some(cfg)) = (scalers.pools.is_empty(), &scalers.ack) {
+        let ack = c.what_if(|c| ack_launches(c, &scalers.pools, &ack_size, cfg.expander, &waiting, next))?;
+        (out.launches, out.unplaced, out.scale_up_options) = ack;
+    } else {
+        out.unplaced = waiting.into_iter().map(|(p, reason)| Unplaced { pod: p.name.clone(), reason }).collect();
     }
     // Scale-down candidates: nodes without a pod just placed, whose pods all fit elsewhere.
     let mut pool_nodes = vec![0u32; nodepools.len()];
@@ -196,8 +269,8 @@ pub fn plan_with(
         pool_nodes[*k] += 1;
     }
     let mut taken = vec![0u32; nodepools.len()];
-    let mut first_fit = Scheduler::new(PolicyName::FirstFit.build(&Workload::default()));
-    for ((n, &id), &pool) in snap.nodes.iter().zip(&ids).zip(&pool_of) {
+    let mut ack_taken = vec![0u32; scalers.pools.len()];
+    for (((n, &id), &pool), &ack) in snap.nodes.iter().zip(&ids).zip(&pool_of).zip(&ack_of) {
         if placed_on.contains(&id) {
             continue;
         }
@@ -214,30 +287,35 @@ pub fn plan_with(
                 continue;
             }
         }
-        let movable = mine.is_empty()
-            || c.what_if(|c| -> Result<bool, String> {
-                for &(pid, _) in mine {
-                    c.unbind(pid).map_err(|e| e.to_string())?;
+        if let (Some(k), Some(cfg)) = (ack, &scalers.ack) {
+            // cluster-autoscaler: below the utilization threshold, not below the pool's min;
+            // smart hosting releases idle nodes only.
+            let ps = &scalers.pools[k];
+            let busy = match ps.mode {
+                PoolMode::SmartHosting => !mine.is_empty(),
+                PoolMode::Autoscaler => {
+                    scaleup::utilization_permille(&c, id).is_none_or(|u| u >= cfg.threshold_permille)
                 }
-                c.remove_node(id).map_err(|e| e.to_string())?;
-                for &(pid, k) in mine {
-                    let spec = &snap.bound[k].0;
-                    match first_fit.place(c, spec, &mut Zero) {
-                        Ok(pl) => c.bind(pid, spec, &pl).map_err(|e| e.to_string())?,
-                        Err(_) => return Ok(false),
-                    }
-                }
-                Ok(true)
-            })?;
-        if movable {
+            };
+            if busy || ack_size[k] - ack_taken[k] <= ps.min {
+                continue;
+            }
+        }
+        let pods: Vec<(PodId, &PodSpec)> = mine.iter().map(|&(pid, k)| (pid, &snap.bound[k].0)).collect();
+        if scaleup::drainable(&mut c, id, &pods).map_err(|e| e.to_string())? {
             if let Some(k) = pool {
                 taken[k] += 1;
+            }
+            if let Some(k) = ack {
+                ack_taken[k] += 1;
             }
             out.candidates.push(Candidate {
                 node: n.name.clone(),
                 pods: mine.len(),
                 reason: if mine.is_empty() { "empty" } else { "pods fit elsewhere" },
-                nodepool: pool.map(|k| nodepools[k].name.clone()),
+                nodepool: pool
+                    .map(|k| nodepools[k].name.clone())
+                    .or_else(|| ack.map(|k| scalers.pools[k].name.clone())),
             });
         }
     }
@@ -293,6 +371,7 @@ fn launches(
             Some(o) => {
                 let off = &np.offerings[o];
                 launches.push(Launch {
+                    scaler: "karpenter",
                     nodepool: np.name.clone(),
                     instance_type: np.types[off.ty].name.clone(),
                     capacity_type: cap.as_str(),
@@ -323,6 +402,135 @@ fn launches(
         })
         .collect();
     Ok((launches, unplaced))
+}
+
+/// Launches, pods left with why, and cluster-autoscaler's options.
+type AckDecision = (Vec<Launch>, Vec<Unplaced>, Vec<ScaleUpChoice>);
+
+/// What ACK's node pools launch for the pods that fit no node (`waiting`, with the scheduler's
+/// reason), as the simulator's pool autoscaler decides in one scan (on `c`, which the caller
+/// reverts): smart hosting pools first, one node per pod that fits none of the nodes added so
+/// far (first pool and type that can run it); then cluster-autoscaler's options over the
+/// remaining pods and the one `expander` picks (the first under `random`, which draws). `size`
+/// is each pool's node count in the dump. Returns the launches, the pods left with why, and the
+/// options.
+fn ack_launches(
+    c: &mut ClusterState,
+    pools: &[PoolSpec],
+    size: &[u32],
+    expander: Expander,
+    waiting: &[(&PodSpec, String)],
+    next: PodId,
+) -> Result<AckDecision, String> {
+    let mut groups: Vec<NodeGroup> = pools.iter().zip(size).map(|(ps, &n)| ps.node_group(n)).collect();
+    let mut first_fit = Scheduler::new(PolicyName::FirstFit.build(&Workload::default()));
+    let mut launches: Vec<Launch> = Vec::new();
+    let mut launch_of: BTreeMap<NodeId, usize> = BTreeMap::new();
+    let launch = |scaler, ps: &PoolSpec, ty: usize| {
+        let it = &ps.types[ty];
+        let zone = ps.first_zone(ty).unwrap_or_default();
+        Launch {
+            scaler,
+            nodepool: ps.name.clone(),
+            instance_type: it.name.clone(),
+            capacity_type: CapacityType::OnDemand.as_str(),
+            zone: zone.to_string(),
+            price_micro_h: it.on_demand.get(zone).copied().unwrap_or(0),
+            pods: Vec::new(),
+        }
+    };
+    // Smart hosting.
+    let mut left: Vec<usize> = Vec::new();
+    for (i, (pod, _)) in waiting.iter().enumerate() {
+        let id = next + i as PodId;
+        let pl = match first_fit.place(c, pod, &mut Zero) {
+            Ok(pl) => Some(pl),
+            Err(_) => {
+                let mut added = None;
+                for (k, ps) in pools.iter().enumerate() {
+                    if ps.mode != PoolMode::SmartHosting || groups[k].room == 0 {
+                        continue;
+                    }
+                    if let Some(ty) = groups[k].types.iter().position(|t| t.admits(pod).is_ok()) {
+                        let name = format!("new/{}/{}", ps.name, launches.len());
+                        let node = c.add_node(&NodeSpec { name, ..groups[k].types[ty].node.clone() });
+                        let node = node.map_err(|e| e.to_string())?;
+                        groups[k].room -= 1;
+                        launch_of.insert(node, launches.len());
+                        launches.push(launch("smart-hosting", ps, ty));
+                        added = first_fit.place(c, pod, &mut Zero).ok();
+                        break;
+                    }
+                }
+                added
+            }
+        };
+        match pl {
+            Some(pl) if launch_of.contains_key(&pl.node) => {
+                c.bind(id, pod, &pl).map_err(|e| e.to_string())?;
+                launches[launch_of[&pl.node]].pods.push(pod.name.clone());
+            }
+            _ => left.push(i),
+        }
+    }
+    // cluster-autoscaler, over what smart hosting left.
+    let mut why: BTreeMap<usize, String> = BTreeMap::new();
+    for &i in &left {
+        let pod = waiting[i].0;
+        if !groups.iter().any(|g| g.types.iter().any(|t| t.admits(pod).is_ok())) {
+            why.insert(i, format!("pod didn't trigger scale-up: {}", scaleup::why_no_group(&groups, pod)));
+        }
+    }
+    for (g, ps) in groups.iter_mut().zip(pools) {
+        if ps.mode != PoolMode::Autoscaler {
+            g.room = 0;
+        }
+    }
+    let batch: Vec<(PodId, &PodSpec)> = left.iter().map(|&i| (next + i as PodId, waiting[i].0)).collect();
+    let opts = scaleup::options(c, &groups, &batch).map_err(|e| e.to_string())?;
+    let pick = scaleup::expand(&opts, &groups, expander, |_| 0);
+    let mut helped: BTreeSet<PodId> = BTreeSet::new();
+    if let Some(o) = pick.map(|k| &opts[k]) {
+        let first = launches.len();
+        for _ in 0..o.nodes {
+            launches.push(launch("cluster-autoscaler", &pools[o.group], o.ty));
+        }
+        for (&p, &k) in o.pods.iter().zip(&o.on_node) {
+            launches[first + k as usize].pods.push(waiting[(p - next) as usize].0.name.clone());
+            helped.insert(p);
+        }
+    }
+    let in_some: BTreeSet<PodId> = opts.iter().flat_map(|o| o.pods.iter().copied()).collect();
+    let mut unplaced = Vec::new();
+    for &i in &left {
+        let id = next + i as PodId;
+        if helped.contains(&id) {
+            continue;
+        }
+        let pools_say = match why.remove(&i) {
+            Some(w) => w,
+            None if in_some.contains(&id) => {
+                "waits for cluster-autoscaler's next loop (it scales one node pool per loop)".to_string()
+            }
+            None => "every node pool that could run it is at its max size".to_string(),
+        };
+        let (pod, sched_says) = &waiting[i];
+        unplaced.push(Unplaced { pod: pod.name.clone(), reason: format!("{sched_says}; {pools_say}") });
+    }
+    let choices = opts
+        .iter()
+        .enumerate()
+        .map(|(k, o)| ScaleUpChoice {
+            nodepool: pools[o.group].name.clone(),
+            instance_type: pools[o.group].types[o.ty].name.clone(),
+            nodes: o.nodes,
+            pods: o.pods.len(),
+            waste_permille: o.waste_permille,
+            price_micro_h: o.price_micro_h,
+            picked: pick == Some(k),
+        })
+        .collect();
+    Ok((launches, unplaced, choices))
 }
 
 struct Zero;

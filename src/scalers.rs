@@ -86,6 +86,21 @@ impl PoolSpec {
         self.types[ty].node_spec(name, labels, self.taints.clone())
     }
 
+    /// The pool as a node group for [`crate::core::scaleup`] when it has `size` nodes: each
+    /// type's node in the first zone it is sold in (what an estimate assumes) at its cheapest
+    /// on-demand price; room up to `max`.
+    pub fn node_group(&self, size: u32) -> crate::core::scaleup::NodeGroup {
+        let types = (0..self.types.len())
+            .map(|ty| {
+                let it = &self.types[ty];
+                let price = it.on_demand.values().copied().min().unwrap_or(0);
+                let node = self.node_spec(ty, self.first_zone(ty), String::new());
+                crate::core::scaleup::GroupType::new(it.name.clone(), node, price)
+            })
+            .collect();
+        crate::core::scaleup::NodeGroup::new(self.name.clone(), self.max.saturating_sub(size), self.priority, types)
+    }
+
     /// The first of the pool's zones where type `ty` is sold (what an estimate assumes).
     pub fn first_zone(&self, ty: usize) -> Option<&str> {
         self.zones.iter().map(String::as_str).find(|z| self.types[ty].on_demand.contains_key(*z))

@@ -124,9 +124,9 @@ fn with_nodepools_the_example_launches_within_limits_and_says_why_not() {
     assert_eq!(
         p["launches"],
         json!([
-            {"nodepool": "gpu-training", "instance_type": "p4d.24xlarge", "capacity_type": "spot",
+            {"scaler": "karpenter", "nodepool": "gpu-training", "instance_type": "p4d.24xlarge", "capacity_type": "spot",
              "zone": "us-east-1a", "hourly_cost_usd": 6.5874, "pods": ["ml-training/trainer-0"]},
-            {"nodepool": "gpu-inference", "instance_type": "g5.12xlarge", "capacity_type": "on-demand",
+            {"scaler": "karpenter", "nodepool": "gpu-inference", "instance_type": "g5.12xlarge", "capacity_type": "on-demand",
              "zone": "us-east-1a", "hourly_cost_usd": 5.672, "pods": ["ml-serving/llama-70b-0"]}
         ])
     );
@@ -345,4 +345,228 @@ fn the_plan_for_a_simulated_state_is_what_the_simulators_karpenter_launches() {
     // The simulator left the same number of pods waiting after its launches.
     let waiting = w.events.iter().filter(|e| e.kind == "FailedProvisioning").count();
     assert_eq!(waiting, 1, "the web pod, reported once as incompatible");
+}
+
+#[test]
+fn with_ack_pools_the_example_launches_by_smart_hosting_and_the_expanders_pick() {
+    let ex = root().join("examples/plan");
+    let p = plan_pools_json(
+        ex.join("ack-nodes.json").to_str().unwrap(),
+        ex.join("ack-pods.json").to_str().unwrap(),
+        ex.join("ack-pools.yaml").to_str().unwrap(),
+    );
+    // embed-batch-0 takes the idle GPU of the smart hosting pool's node; embed-batch-1 finds no
+    // room there (one A10 each), so smart hosting launches one node of the pool's only type for
+    // it, in its zone, at the catalog's $2.20/h.
+    // The three waiting qwen3-8b replicas tolerate scaler=gpu and need gpu-spec=NVIDIA-A10: only
+    // np-gpu-a10 admits them. Its two types each need three nodes (one A10 each): no idle GPU
+    // either way (waste 0 ‰), so least-waste keeps the first option, the pool's first type
+    // ($1.90/h a node; $5.70 against $6.60).
+    let la = |scaler: &str, pool: &str, ty: &str, price: f64, pod: &str| {
+        json!({"scaler": scaler, "nodepool": pool, "instance_type": ty, "capacity_type": "on-demand",
+               "zone": "cn-shanghai-b", "hourly_cost_usd": price, "pods": [pod]})
+    };
+    let small = "ecs.gn7i-c8g1.2xlarge";
+    assert_eq!(
+        p["launches"],
+        json!([
+            la("smart-hosting", "np-batch-smart", "ecs.gn7i-c16g1.4xlarge", 2.2, "batch/embed-batch-1"),
+            la("cluster-autoscaler", "np-gpu-a10", small, 1.9, "llm/qwen3-8b-7f6c9d-1"),
+            la("cluster-autoscaler", "np-gpu-a10", small, 1.9, "llm/qwen3-8b-7f6c9d-2"),
+            la("cluster-autoscaler", "np-gpu-a10", small, 1.9, "llm/qwen3-8b-7f6c9d-3"),
+        ])
+    );
+    let opts = p["scale_up_options"].as_array().unwrap();
+    let view: Vec<(String, u64, bool)> = opts
+        .iter()
+        .map(|o| (o["instance_type"].as_str().unwrap().into(), o["nodes"].as_u64().unwrap(), o["picked"] == true))
+        .collect();
+    assert_eq!(view, [(small.into(), 3, true), ("ecs.gn7i-c16g1.4xlarge".into(), 3, false)]);
+    // The 2-GPU pod: no type of any pool has two GPUs; cluster-autoscaler's NotTriggerScaleUp
+    // names each pool's reason.
+    let un = p["unschedulable"].as_array().unwrap();
+    assert_eq!(un.len(), 1, "{p}");
+    assert_eq!(un[0]["pod"], "llm/qwen3-32b-tp2-0");
+    assert!(un[0]["reason"].as_str().unwrap().ends_with(
+        "pod didn't trigger scale-up: np-gpu-a10: insufficient nvidia.com/gpu; np-batch-smart: node affinity does not match"
+    ));
+    // The busy A10 node (1000 ‰ used) is no candidate; the system node outside any pool is.
+    assert_eq!(candidates(&p), ["cn-shanghai.10.0.1.10"]);
+}
+
+/// Nodes of two ACK pools (`ca`: autoscaler, min `min`, threshold 0.5; `sh`: smart hosting),
+/// with the pods named on each.
+fn ack_case(dir: &std::path::Path, min: u32, pods_on: &[(&str, &str, &str)]) -> Value {
+    let node = |name: &str, pool: &str| {
+        json!({"kind": "Node", "metadata": {"name": name, "labels": {"alibabacloud.com/nodepool-id": pool}},
+               "status": {"allocatable": {"cpu": "8", "memory": "30Gi"}}})
+    };
+    let pod = |name: &str, node: &str, cpu: &str| {
+        json!({"kind": "Pod", "metadata": {"name": name, "namespace": "a",
+                 "ownerReferences": [{"kind": "ReplicaSet", "name": "r"}]},
+            "spec": {"nodeName": node, "containers": [{"resources": {"requests": {"cpu": cpu, "memory": "1Gi"}}}]},
+            "status": {"phase": "Running"}})
+    };
+    let nodes = json!({"kind": "NodeList", "items": [node("ca-1", "ca"), node("ca-2", "ca"), node("ca-3", "ca"),
+                                                      node("sh-1", "sh"), node("sh-2", "sh")]});
+    let pods: Vec<Value> = pods_on.iter().map(|(n, on, cpu)| pod(n, on, cpu)).collect();
+    let pools = format!(
+        "catalog: {}\npools:\n\
+         \x20 - {{name: ca, mode: autoscaler, instance_types: [ecs.gn7i-c8g1.2xlarge], min: {min}, max: 5}}\n\
+         \x20 - {{name: sh, mode: smart-hosting, instance_types: [ecs.gn7i-c8g1.2xlarge], max: 5}}\n",
+        root().join("scenarios/catalogs/alibaba-a10.yaml").display()
+    );
+    let (nf, pf, yf) = (dir.join("nodes.json"), dir.join("pods.json"), dir.join("pools.yaml"));
+    std::fs::write(&nf, nodes.to_string()).unwrap();
+    std::fs::write(&pf, json!({"kind": "PodList", "items": pods}).to_string()).unwrap();
+    std::fs::write(&yf, pools).unwrap();
+    plan_pools_json(nf.to_str().unwrap(), pf.to_str().unwrap(), yf.to_str().unwrap())
+}
+
+#[test]
+fn ack_nodes_follow_their_pools_scale_down_rules() {
+    let dir = tmp("plan-ack-rules");
+    // ca-1 runs 6 of its 8 cores (750 ‰, above the 0.5 threshold): kept. ca-2 runs 1 core (125 ‰)
+    // and its pod fits elsewhere: a candidate. ca-3 is empty: a candidate. sh-1 runs a pod that
+    // fits elsewhere, but smart hosting releases idle nodes only; sh-2 is idle: a candidate.
+    let pods = [("busy", "ca-1", "6"), ("light", "ca-2", "1"), ("batch", "sh-1", "1")];
+    let p = ack_case(&dir, 0, &pods);
+    assert_eq!(candidates(&p), ["ca-2", "ca-3", "sh-2"]);
+    let pools: Vec<&str> =
+        p["scale_down_candidates"].as_array().unwrap().iter().map(|c| c["nodepool"].as_str().unwrap()).collect();
+    assert_eq!(pools, ["ca", "ca", "sh"]);
+    // With min 2 the pool keeps two of its three nodes: one candidate from it.
+    assert_eq!(candidates(&ack_case(&dir, 2, &pods)), ["ca-2", "sh-2"]);
+    // With min 3, none.
+    assert_eq!(candidates(&ack_case(&dir, 3, &pods)), ["sh-2"]);
+}
+
+#[test]
+fn bad_ack_pool_files_get_one_clear_error() {
+    let dir = tmp("plan-ack-bad");
+    let ex = root().join("examples/plan");
+    let cat = root().join("scenarios/catalogs/alibaba-a10.yaml");
+    let case = |yaml: String| {
+        let f = dir.join("pools.yaml");
+        std::fs::write(&f, yaml).unwrap();
+        let nodes = ex.join("ack-nodes.json");
+        let pods = ex.join("ack-pods.json");
+        let (code, _, err) = fleetsim(&[
+            "plan",
+            "--nodes",
+            nodes.to_str().unwrap(),
+            "--pods",
+            pods.to_str().unwrap(),
+            "--pools",
+            f.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        err
+    };
+    let pool = "pools: [{name: a, instance_types: [ecs.gn7i-c8g1.2xlarge], max: 3}]";
+    let err = case(pool.to_string());
+    assert!(err.contains("catalog") && err.contains("--catalog"), "{err}");
+    let err = case(format!("catalog: {}\npools: [{{name: a, instance_types: [ecs.nope], max: 3}}]", cat.display()));
+    assert!(err.contains("pools[0].instance_types[0]") && err.contains("`ecs.nope` is not in the catalog"), "{err}");
+    let err = case(format!("catalog: {}\n{pool}\nscaler: {{expander: cheapest}}", cat.display()));
+    assert!(err.contains("scaler.expander") && err.contains("least-waste"), "{err}");
+    let err = case(format!("catalog: {}\n{pool}\nnodes: 3", cat.display()));
+    assert!(err.contains("unknown field `nodes`"), "{err}");
+    let err =
+        case(format!("catalog: {}\n{pool}\n---\n{}", cat.display(), "apiVersion: karpenter.sh/v1\nkind: NodePool"));
+    assert!(err.contains("one node autoscaler"), "{err}");
+}
+
+/// Fidelity for ACK pools: the simulator runs two cluster-autoscaler pools (price expander) and a
+/// smart hosting pool to a settled state with new pods pending; the plan from that state, with the
+/// same pools, launches what the simulator's next scan launches.
+#[test]
+fn the_plan_for_a_simulated_state_is_what_the_simulators_pool_autoscaler_launches() {
+    use fleetsim::engine::{RngStreams, SimTime};
+    use fleetsim::scalers::world::World;
+    let dir = tmp("plan-fidelity-ack");
+    let catalog = root().join("scenarios/catalogs/alibaba-a10.yaml");
+    // One replica at t=0: both GPU pools could take it; price picks a10-small ($1.90 against
+    // $2.20). At 605 s (between two 10 s scans) the Deployment grows to 6: a10-small has room for
+    // 2 more nodes ($3.80), a10-large would add 5 ($11.00); price picks a10-small, and 3 replicas
+    // wait for the next loop. Two batch pods select the smart hosting pool (tainted for them
+    // alone): one node each. The pools admit disjoint pods, so the order of pods created in the
+    // same second (the plan's ties go by name) does not matter.
+    let pools = format!(
+        "catalog: {}\npools:\n\
+         \x20 - {{name: a10-small, instance_types: [ecs.gn7i-c8g1.2xlarge], zones: [cn-shanghai-b], max: 3,\n\
+         \x20    taints: ['scaler=gpu:NoSchedule']}}\n\
+         \x20 - {{name: a10-large, instance_types: [ecs.gn7i-c16g1.4xlarge], zones: [cn-shanghai-b], max: 10,\n\
+         \x20    taints: ['scaler=gpu:NoSchedule']}}\n\
+         \x20 - {{name: batch, mode: smart-hosting, instance_types: [ecs.gn7i-c16g1.4xlarge], zones: [cn-shanghai-b],\n\
+         \x20    max: 5, labels: {{workload: batch}}, taints: ['workload=batch:NoSchedule']}}\n\
+         scaler: {{expander: price}}\n",
+        catalog.display()
+    );
+    let gpu = "requests: {cpu: '4', memory: 16Gi, nvidia.com/gpu: '1'}";
+    let scenario = format!(
+        "name: fidelity-ack\nseed: 3\ncluster: {{}}\nworkload: {{}}\nplacement: {{policy: first-fit}}\n{pools}\
+         timeline:\n\
+         \x20 - at: 0s\n    apply: {{name: infer, replicas: 1, {gpu},\n\
+         \x20     tolerations: [{{key: scaler, operator: Equal, value: gpu, effect: NoSchedule}}]}}\n\
+         \x20 - at: 605s\n    scale: {{deployment: infer, replicas: 6}}\n\
+         \x20 - at: 605s\n    apply: {{name: embed, replicas: 2, {gpu}, nodeSelector: {{workload: batch}},\n\
+         \x20     tolerations: [{{key: workload, operator: Exists, effect: NoSchedule}}]}}\n\
+         simulation: {{end: 15m, sample_interval: 1m}}\n"
+    );
+    let file = dir.join("fidelity.yaml");
+    std::fs::write(&file, &scenario).unwrap();
+    let fleetsim::scenario::Loaded::Scenario(s) =
+        fleetsim::scenario::load_file(&file).unwrap_or_else(|e| panic!("{e}"))
+    else {
+        panic!("not a scenario")
+    };
+    let at = SimTime::from_secs(605);
+    let w = World::new(
+        s.autoscale.as_ref().unwrap(),
+        fleetsim::core::ClusterState::new(s.policy.cluster_options()),
+        s.policy.build(&fleetsim::core::Workload::default()),
+        &RngStreams::new(s.seed),
+    )
+    .snapshot_at(at)
+    .run(&[], true, s.end.unwrap(), s.sample_interval)
+    .unwrap();
+    let snap = w.snapshot.as_ref().unwrap();
+    assert_eq!((snap.cluster.nodes.len(), snap.cluster.bound.len(), snap.cluster.pending.len()), (1, 1, 7));
+    assert!(w.nodes.iter().all(|n| n.launched > at || n.ready.is_some_and(|r| r <= at)));
+    // The simulator's next scan (610 s).
+    let scan = SimTime::from_secs(610);
+    let mut sim: Vec<(String, String, String)> = w
+        .nodes
+        .iter()
+        .filter(|n| n.launched == scan)
+        .map(|n| (n.pool.clone(), n.instance_type.clone(), n.zone.clone()))
+        .collect();
+    let (nodes, pods) = fleetsim::k8s::to_kubectl(&snap.cluster, &snap.pending_created).unwrap();
+    let (nf, pf, yf) = (dir.join("nodes.json"), dir.join("pods.json"), dir.join("pools.yaml"));
+    std::fs::write(&nf, nodes.to_string()).unwrap();
+    std::fs::write(&pf, pods.to_string()).unwrap();
+    std::fs::write(&yf, &pools).unwrap();
+    let p = plan_pools_json(nf.to_str().unwrap(), pf.to_str().unwrap(), yf.to_str().unwrap());
+    let mut plan: Vec<(String, String, String)> = p["launches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let f = |k: &str| l[k].as_str().unwrap().to_string();
+            (f("nodepool"), f("instance_type"), f("zone"))
+        })
+        .collect();
+    sim.sort();
+    plan.sort();
+    let small = ("a10-small".to_string(), "ecs.gn7i-c8g1.2xlarge".to_string(), "cn-shanghai-b".to_string());
+    let batch = ("batch".to_string(), "ecs.gn7i-c16g1.4xlarge".to_string(), "cn-shanghai-b".to_string());
+    assert_eq!(sim, [small.clone(), small, batch.clone(), batch], "the simulator's scan");
+    assert_eq!(plan, sim, "plan vs simulator");
+    let waits: Vec<&Value> = p["unschedulable"].as_array().unwrap().iter().collect();
+    assert_eq!(waits.len(), 3, "{p}");
+    assert!(waits
+        .iter()
+        .all(|u| u["reason"].as_str().unwrap().ends_with("next loop (it scales one node pool per loop)")));
 }

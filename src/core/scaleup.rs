@@ -45,7 +45,7 @@
 //! ```
 
 use super::cluster::{ClusterState, StateError};
-use super::model::{template_admits, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
+use super::model::{template_admits, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
 use super::policy::{PolicyName, RandomSource};
 use super::schedule::Scheduler;
 use super::Workload;
@@ -163,6 +163,8 @@ pub struct ScaleUpOption {
     pub nodes: u32,
     /// Pods they would run, in the order given.
     pub pods: Vec<PodId>,
+    /// Which of the new nodes (`0..nodes`) each of `pods` runs on.
+    pub on_node: Vec<u32>,
     /// Idle share of the new nodes' GPUs (CPU for CPU types) once the pods run, per mille.
     pub waste_permille: u64,
     /// Hourly price of the new nodes, micro-USD.
@@ -184,9 +186,10 @@ pub fn options(
             continue;
         }
         for (ty, t) in group.types.iter().enumerate() {
-            let (nodes, helped, waste) = c.what_if(|c| -> Result<_, StateError> {
+            let (nodes, helped, on_node, waste) = c.what_if(|c| -> Result<_, StateError> {
                 let mut added = Vec::new();
                 let mut helped = Vec::new();
+                let mut on_node = Vec::new();
                 for &(id, pod) in pods {
                     if t.admits(pod).is_err() {
                         continue;
@@ -203,6 +206,7 @@ pub fn options(
                     if let Some(pl) = placed {
                         c.bind(id, pod, &pl)?;
                         helped.push(id);
+                        on_node.extend(added.iter().position(|&n| n == pl.node).map(|k| k as u32));
                     }
                 }
                 let (mut free, mut cap) = (0u64, 0u64);
@@ -217,11 +221,19 @@ pub fn options(
                         }
                     }
                 }
-                Ok((added.len() as u32, helped, free * 1000 / cap.max(1)))
+                Ok((added.len() as u32, helped, on_node, free * 1000 / cap.max(1)))
             })?;
             if nodes > 0 && !helped.is_empty() {
                 let price_micro_h = nodes as u64 * t.price_micro_h;
-                opts.push(ScaleUpOption { group: g, ty, nodes, pods: helped, waste_permille: waste, price_micro_h });
+                opts.push(ScaleUpOption {
+                    group: g,
+                    ty,
+                    nodes,
+                    pods: helped,
+                    on_node,
+                    waste_permille: waste,
+                    price_micro_h,
+                });
             }
         }
     }
@@ -252,6 +264,44 @@ pub fn expand(
             Some(tied[random(tied.len() as u64) as usize])
         }
     }
+}
+
+/// A node's utilization as cluster-autoscaler's scale-down measures it, per mille: the
+/// allocated share of its GPUs on a GPU node (upstream counts only the GPU there), else the
+/// larger of its CPU and memory shares. `None` for an unknown node.
+pub fn utilization_permille(c: &ClusterState, node: NodeId) -> Option<u64> {
+    let st = c.node(node)?;
+    let t = c.template(st.template);
+    Some(if t.gpu_count > 0 {
+        let used: u64 = st.gpu_free.iter().map(|&g| (MILLI_PER_GPU - g) as u64).sum();
+        used * 1000 / (t.gpu_count as u64 * MILLI_PER_GPU as u64)
+    } else {
+        ((t.cpu_milli - st.free_cpu) * 1000 / t.cpu_milli.max(1))
+            .max((t.memory_mib - st.free_mem) * 1000 / t.memory_mib.max(1))
+    })
+}
+
+/// Whether `pods` (bound to `node`) all fit on the other nodes once `node` is gone, placed
+/// first-fit in the order given: the scale-down simulation of cluster-autoscaler, and of
+/// Karpenter's consolidation by deletion. Checked on a fork of `c`, reverted.
+pub fn drainable(c: &mut ClusterState, node: NodeId, pods: &[(PodId, &PodSpec)]) -> Result<bool, StateError> {
+    if pods.is_empty() {
+        return Ok(true);
+    }
+    let mut sched = Scheduler::new(PolicyName::FirstFit.build(&Workload::default()));
+    c.what_if(|c| {
+        for &(id, _) in pods {
+            c.unbind(id)?;
+        }
+        c.remove_node(node)?;
+        for &(id, pod) in pods {
+            match sched.place(c, pod, &mut Zero) {
+                Ok(pl) => c.bind(id, pod, &pl)?,
+                Err(_) => return Ok(false),
+            }
+        }
+        Ok(true)
+    })
 }
 
 struct Zero;
@@ -306,6 +356,7 @@ mod tests {
         let opts = options(&mut c, &groups, &pods).unwrap();
         assert_eq!(opts.len(), 1);
         assert_eq!((opts[0].group, opts[0].nodes, opts[0].pods.clone()), (0, 2, vec![0, 1]));
+        assert_eq!(opts[0].on_node, vec![0, 1]);
         assert_eq!(opts[0].price_micro_h, 2_000_000);
         assert_eq!(opts[0].waste_permille, 0);
         assert!(why_no_group(&groups, &specs[0]).contains("tainted: untolerated taint dedicated=x"));

@@ -11,7 +11,7 @@ mod service;
 pub use service::ServiceStats;
 
 use super::{AutoscaleSpec, DeploymentSpec, PoolMode, TimelineOp};
-use crate::core::scaleup::{self, GroupType, NodeGroup};
+use crate::core::scaleup::{self, NodeGroup};
 use crate::core::{ClusterState, NodeId, NodeTemplate, PodId, PodSpec, Scheduler, MILLI_PER_GPU};
 use crate::engine::{EventQueue, Outcome, Phase, PodRecord, RngStreams, Sample, SimResult, SimTime, Stream};
 use crate::market::cost_micro;
@@ -1262,13 +1262,13 @@ impl<'a> World<'a> {
                 continue;
             }
             let mut done = false;
-            for pool in 0..self.spec.pools.len() {
+            for (pool, group) in groups.iter().enumerate() {
                 let ps = &self.spec.pools[pool];
                 if ps.mode != PoolMode::SmartHosting || self.pool_size(pool) >= ps.max {
                     continue;
                 }
                 for ty in 0..ps.types.len() {
-                    if groups[pool].types[ty].admits(&self.pods[p].spec).is_err() {
+                    if group.types[ty].admits(&self.pods[p].spec).is_err() {
                         continue;
                     }
                     let pod_name = self.pods[p].spec.name.clone();
@@ -1349,26 +1349,9 @@ impl<'a> World<'a> {
         Ok(())
     }
 
-    /// The pools as node groups for [`scaleup`]: each type's node in the first zone it is sold
-    /// in (what an estimate assumes) at its cheapest on-demand price; room and priority as now.
+    /// The pools as node groups for [`scaleup`], with their sizes now.
     fn node_groups(&self) -> Vec<NodeGroup> {
-        let mut groups = Vec::with_capacity(self.spec.pools.len());
-        for (pool, ps) in self.spec.pools.iter().enumerate() {
-            let types = (0..ps.types.len())
-                .map(|ty| {
-                    let it = &ps.types[ty];
-                    let price = it.on_demand.values().copied().min().unwrap_or(0);
-                    GroupType::new(it.name.clone(), ps.node_spec(ty, ps.first_zone(ty), String::new()), price)
-                })
-                .collect();
-            groups.push(NodeGroup::new(
-                ps.name.clone(),
-                ps.max.saturating_sub(self.pool_size(pool)),
-                ps.priority,
-                types,
-            ));
-        }
-        groups
+        self.spec.pools.iter().enumerate().map(|(pool, ps)| ps.node_group(self.pool_size(pool))).collect()
     }
 
     fn scale_down(&mut self, cfg: &super::ScalerConfig) -> Result<(), String> {
@@ -1438,15 +1421,7 @@ impl<'a> World<'a> {
     /// Utilization below the threshold and every pod movable elsewhere (and owned by a
     /// Deployment: upstream does not remove nodes running pods without a controller).
     fn unneeded(&mut self, n: usize, id: NodeId, cfg: &super::ScalerConfig) -> Result<bool, String> {
-        let Some(st) = self.cluster.node(id) else { return Ok(false) };
-        let t = self.cluster.template(st.template);
-        let util = if t.gpu_count > 0 {
-            let used: u64 = st.gpu_free.iter().map(|&g| (MILLI_PER_GPU - g) as u64).sum();
-            used * 1000 / (t.gpu_count as u64 * MILLI_PER_GPU as u64)
-        } else {
-            ((t.cpu_milli - st.free_cpu) * 1000 / t.cpu_milli.max(1))
-                .max((t.memory_mib - st.free_mem) * 1000 / t.memory_mib.max(1))
-        };
+        let Some(util) = scaleup::utilization_permille(&self.cluster, id) else { return Ok(false) };
         if util >= cfg.threshold_permille {
             return Ok(false);
         }
@@ -1462,22 +1437,8 @@ impl<'a> World<'a> {
         if on.iter().any(|&p| self.pods[p].deployment.is_none()) {
             return Ok(false);
         }
-        let pods: Vec<PodSpec> = on.iter().map(|&p| self.pods[p].spec.clone()).collect();
-        let ids: Vec<PodId> = on.iter().map(|&p| p as PodId).collect();
-        let mut sched = Scheduler::new(crate::core::PolicyName::FirstFit.build(&crate::core::Workload::default()));
-        self.cluster.what_if(|c| -> Result<bool, String> {
-            for &pid in &ids {
-                c.unbind(pid).map_err(|e| e.to_string())?;
-            }
-            c.remove_node(id).map_err(|e| e.to_string())?;
-            for (pid, spec) in ids.iter().zip(&pods) {
-                match sched.place(c, spec, &mut NoRandom) {
-                    Ok(pl) => c.bind(*pid, spec, &pl).map_err(|e| e.to_string())?,
-                    Err(_) => return Ok(false),
-                }
-            }
-            Ok(true)
-        })
+        let pods: Vec<(PodId, &PodSpec)> = on.iter().map(|&p| (p as PodId, &self.pods[p].spec)).collect();
+        scaleup::drainable(&mut self.cluster, id, &pods).map_err(|e| e.to_string())
     }
 }
 

@@ -346,6 +346,21 @@ impl Default for RawMarket {
     }
 }
 
+/// A `fleetsim plan --pools` file of ACK node pools: a scenario's `pools:`, `scaler:` and
+/// `catalog:`, nothing else.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawPoolFile {
+    /// Instance catalog, relative to the file.
+    #[serde(default)]
+    pub catalog: Option<String>,
+    /// The pools.
+    pub pools: Vec<RawPool>,
+    /// Autoscaler settings (the expander, the scale-down threshold).
+    #[serde(default)]
+    pub scaler: RawScaler,
+}
+
 /// A node pool the autoscaler manages.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

@@ -1,6 +1,6 @@
 //! Raw scenario → validated [`Scenario`]: quantities parsed, names checked, traces loaded.
 
-use super::schema::{RawAffinity, RawPodGroup, RawScenario, RawToleration, RawWindow};
+use super::schema::{RawAffinity, RawPodGroup, RawPool, RawPoolFile, RawScaler, RawScenario, RawToleration, RawWindow};
 use crate::core::quantity::parse_bytes;
 use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
 use crate::core::{
@@ -604,6 +604,11 @@ fn catalog(cx: &Ctx<'_>, raw: &RawScenario) -> Result<Catalog, ScenarioError> {
     let Some(rel) = &raw.catalog else {
         return Err(cx.err("catalog", "pools need an instance catalog, e.g. `catalog: catalogs/alibaba-a10.yaml`"));
     };
+    read_catalog(cx, rel)
+}
+
+/// The catalog file at `rel` (relative to the scenario's directory).
+fn read_catalog(cx: &Ctx<'_>, rel: &str) -> Result<Catalog, ScenarioError> {
     let path = cx.path(rel);
     let file = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| cx.err("catalog", format!("cannot read {file}: {e}")))?;
@@ -613,17 +618,11 @@ fn catalog(cx: &Ctx<'_>, raw: &RawScenario) -> Result<Catalog, ScenarioError> {
     })
 }
 
-fn latency(cx: &Ctx<'_>, field: &str, v: &str) -> Result<Latency, ScenarioError> {
-    Latency::parse(v).map_err(|m| cx.err(field, format!("{m}; expected a duration (`60s`) or a range (`45s..90s`)")))
-}
-
-fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -> Result<AutoscaleSpec, ScenarioError> {
-    let cat = if raw.pools.is_empty() && raw.nodepools.is_empty() { Catalog::default() } else { catalog(cx, raw)? };
-    let kp = karpenter::karpenter_parts(cx, raw, &cat)?;
-    warnings.extend(kp.warnings);
+/// The `pools:` of a scenario (or of a `fleetsim plan --pools` file), validated against `cat`.
+fn pool_specs(cx: &Ctx<'_>, raw_pools: &[RawPool], cat: &Catalog) -> Result<Vec<PoolSpec>, ScenarioError> {
     let mut pools = Vec::new();
     let mut names = std::collections::BTreeSet::new();
-    for (i, p) in raw.pools.iter().enumerate() {
+    for (i, p) in raw_pools.iter().enumerate() {
         let f = |k: &str| format!("pools[{i}].{k}");
         if !names.insert(p.name.clone()) {
             return Err(cx.err(f("name"), format!("pool `{}` is defined twice", p.name)));
@@ -691,7 +690,11 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
             stock: p.stock.clone(),
         });
     }
-    let s = &raw.scaler;
+    Ok(pools)
+}
+
+/// The `scaler:` settings, validated.
+fn scaler_config(cx: &Ctx<'_>, s: &RawScaler) -> Result<ScalerConfig, ScenarioError> {
     let d = |k: &str, v: &str| cx.duration(&format!("scaler.{k}"), v);
     let th = s.scale_down_utilization_threshold;
     if !(0.0..=1.0).contains(&th) {
@@ -710,6 +713,49 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
     if scaler.scan_interval == SimTime::ZERO {
         return Err(cx.err("scaler.scan_interval", "expected a positive duration"));
     }
+    Ok(scaler)
+}
+
+/// ACK node pools as `fleetsim plan --pools` reads them: a YAML mapping with a scenario's
+/// `pools:` list, optionally its `scaler:` settings (the expander, the scale-down threshold) and a
+/// `catalog:` path (relative to `file`'s directory `dir`). `catalog` (the `--catalog` flag)
+/// overrides the file's.
+pub fn ack_pools(
+    file: &str,
+    dir: &Path,
+    doc: serde_json::Value,
+    catalog: Option<Catalog>,
+) -> Result<(Vec<PoolSpec>, ScalerConfig), ScenarioError> {
+    let cx = Ctx { file, dir };
+    let raw: RawPoolFile = serde_json::from_value(doc).map_err(|e| ScenarioError::Parse {
+        file: file.to_string(),
+        message: format!("{e}; expected `pools:` (a scenario's node pools), and optionally `scaler:` and `catalog:`"),
+    })?;
+    let cat =
+        match (catalog, &raw.catalog) {
+            (Some(c), _) => c,
+            (None, Some(rel)) => read_catalog(&cx, rel)?,
+            (None, None) => return Err(cx.err(
+                "catalog",
+                "ACK pools need an instance catalog: `catalog: catalogs/alibaba-a10.yaml` in the file, or --catalog",
+            )),
+        };
+    if raw.pools.is_empty() {
+        return Err(cx.err("pools", "expected at least one pool"));
+    }
+    Ok((pool_specs(&cx, &raw.pools, &cat)?, scaler_config(&cx, &raw.scaler)?))
+}
+
+fn latency(cx: &Ctx<'_>, field: &str, v: &str) -> Result<Latency, ScenarioError> {
+    Latency::parse(v).map_err(|m| cx.err(field, format!("{m}; expected a duration (`60s`) or a range (`45s..90s`)")))
+}
+
+fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -> Result<AutoscaleSpec, ScenarioError> {
+    let cat = if raw.pools.is_empty() && raw.nodepools.is_empty() { Catalog::default() } else { catalog(cx, raw)? };
+    let kp = karpenter::karpenter_parts(cx, raw, &cat)?;
+    warnings.extend(kp.warnings);
+    let pools = pool_specs(cx, &raw.pools, &cat)?;
+    let scaler = scaler_config(cx, &raw.scaler)?;
     let l = &raw.lifecycle;
     let bw =
         parse_bytes(&l.image_pull_bandwidth).map_err(|e| cx.err("lifecycle.image_pull_bandwidth", e.to_string()))?;
