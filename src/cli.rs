@@ -445,7 +445,14 @@ fn cmd_trace(path: &Path, out: &Path) -> i32 {
         eprintln!("error: {}: the workload has no pods to write (only a timeline?)", path.display());
         return 2;
     }
-    match fleetsim::report::write_atomic(out, fleetsim::workload::write_pods(&s.pods).as_bytes()) {
+    let text = match fleetsim::workload::write_pods(&s.pods) {
+        Ok(t) => t,
+        Err(m) => {
+            eprintln!("error: {}: {m}", path.display());
+            return 2;
+        }
+    };
+    match fleetsim::report::write_atomic(out, text.as_bytes()) {
         Ok(()) => {
             println!("wrote {} pods of `{}` to {}", s.pods.len(), s.name, out.display());
             0

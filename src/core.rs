@@ -46,7 +46,7 @@ pub use cluster::{
     Binding, Checkpoint, ClassKey, ClassRange, ClusterOptions, ClusterState, GpuChoice, Placement, StateError, Totals,
 };
 pub use frag::{cluster_fragment_milli, cluster_idle_milli, TypicalTask, Workload};
-pub use model::{GpuRequest, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
+pub use model::{GpuRequest, GpuShare, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
 pub use policy::{PlacementPolicy, PolicyName, RandomSource};
 pub use schedule::{same_shape, shape_hash, Scheduler, ShapeMap};
 pub use selector::{NodeAffinity, Requirement, SelectorOperator, Taint, TaintEffect, Toleration, TolerationOperator};

@@ -170,6 +170,7 @@ pub fn read_nodes(doc: &Value) -> Result<(Vec<NodeSpec>, Vec<String>), DumpError
             gpu_model: if gpus > 0 { gpu_model } else { None },
             labels,
             taints,
+            gpu_share: None,
         });
     }
     Ok((nodes, cordoned))
@@ -401,6 +402,9 @@ pub fn to_kubectl(snap: &Snapshot, pending_created: &[String]) -> Result<(Value,
             }
             GpuRequest::Shared { milli } => {
                 return Err(format!("pod {}: a share of {milli} milli-GPU has no Kubernetes form", p.name))
+            }
+            GpuRequest::Memory { units } => {
+                return Err(format!("pod {}: {units} GPU-memory units are not exported (aliyun.com/gpu-mem)", p.name))
             }
         }
         if !p.gpu_models.is_empty() {

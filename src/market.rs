@@ -114,6 +114,7 @@ impl InstanceType {
             gpu_model: self.gpu_model.clone(),
             labels,
             taints,
+            gpu_share: None,
         }
     }
 }

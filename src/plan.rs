@@ -178,7 +178,8 @@ pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Resul
         let Some(id) = c.node_id(node) else { continue }; // on a cordoned node
                                                           // It takes what it asks on its own node (the tightest GPU for a share).
         let choice = match pod.gpu {
-            GpuRequest::None => GpuChoice::None,
+            // The dumps carry no GPU-memory pods (k8s reads nvidia.com/gpu only).
+            GpuRequest::None | GpuRequest::Memory { .. } => GpuChoice::None,
             GpuRequest::Whole { count } => GpuChoice::Whole(count),
             GpuRequest::Shared { milli } => {
                 let tightest = c.node(id).and_then(|n| n.gpu_free.iter().copied().filter(|&g| g >= milli).min());

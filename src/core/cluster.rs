@@ -57,6 +57,10 @@ pub struct ClassKey {
     /// Sorted distinct GPU-request tags of the pods on the node (empty unless
     /// [`ClusterOptions::class_by_gpu_tags`]).
     pub gpu_tags: Vec<u32>,
+    /// GPU-sharing nodes: the memory units each GPU can still hand out, sorted ascending (0 for
+    /// a GPU at its pod limit). Such nodes have an empty `gpu_free`, `idle` and `max_free` 0: to
+    /// the milli-GPU policies they are CPU nodes.
+    pub gpu_mem_free: Vec<u32>,
 }
 
 impl ClassKey {
@@ -75,6 +79,8 @@ impl ClassKey {
             GpuRequest::None => (0, 0),
             GpuRequest::Shared { milli } => (0, milli),
             GpuRequest::Whole { count } => (count, 0),
+            // Placed by ClusterState::place_gpu_memory, never from a policy's range.
+            GpuRequest::Memory { .. } => (u32::MAX, u32::MAX),
         };
         ClassKey::prefix(idle, max_free, 0)
     }
@@ -90,7 +96,16 @@ impl ClassKey {
     }
 
     fn prefix(idle: u32, max_free: u32, template: TemplateId) -> ClassKey {
-        ClassKey { idle, max_free, template, free_cpu: 0, free_mem: 0, gpu_free: Vec::new(), gpu_tags: Vec::new() }
+        ClassKey {
+            idle,
+            max_free,
+            template,
+            free_cpu: 0,
+            free_mem: 0,
+            gpu_free: Vec::new(),
+            gpu_tags: Vec::new(),
+            gpu_mem_free: Vec::new(),
+        }
     }
 
     /// Whether the free resources (not the template constraints) can hold `pod`.
@@ -102,6 +117,7 @@ impl ClassKey {
             GpuRequest::None => true,
             GpuRequest::Shared { milli } => self.max_free >= milli,
             GpuRequest::Whole { count } => self.idle >= count,
+            GpuRequest::Memory { units } => self.gpu_mem_free.last().is_some_and(|&m| m >= units),
         }
     }
 }
@@ -150,8 +166,12 @@ pub struct NodeState {
     pub free_cpu: u64,
     /// Free memory (MiB).
     pub free_mem: u64,
-    /// Free milli-GPU per GPU, by GPU index.
+    /// Free milli-GPU per GPU, by GPU index (empty on GPU-sharing nodes).
     pub gpu_free: Vec<u32>,
+    /// GPU-sharing nodes: free memory units per GPU, by GPU index (else empty).
+    pub gpu_mem_free: Vec<u32>,
+    /// GPU-sharing nodes: pods per GPU, by GPU index (else empty).
+    pub gpu_pods: Vec<u32>,
     /// Pods bound here.
     pub pods: u32,
     /// GPU-request tag -> number of pods with it.
@@ -163,8 +183,10 @@ pub struct NodeState {
 pub struct Binding {
     /// The node.
     pub node: NodeId,
-    /// (GPU index, milli-GPU taken).
+    /// (GPU index, milli-GPU taken; memory units on a GPU-sharing node).
     pub gpus: Vec<(u8, u32)>,
+    /// Milli-GPU it counts for in the totals (see [`super::GpuShare`] for GPU-memory pods).
+    pub gpu_milli: u64,
     /// CPU taken.
     pub cpu_milli: u64,
     /// Memory taken.
@@ -383,6 +405,10 @@ impl ClusterState {
     fn class_key(&self, n: &NodeState) -> ClassKey {
         let mut gpu_free = n.gpu_free.clone();
         gpu_free.sort_unstable();
+        let cap = self.templates[n.template as usize].gpu_share.map_or(0, |s| s.max_pods_per_gpu);
+        let mut gpu_mem_free: Vec<u32> =
+            n.gpu_mem_free.iter().zip(&n.gpu_pods).map(|(&m, &p)| if cap > 0 && p >= cap { 0 } else { m }).collect();
+        gpu_mem_free.sort_unstable();
         ClassKey {
             idle: gpu_free.iter().filter(|&&g| g == MILLI_PER_GPU).count() as u32,
             max_free: gpu_free.last().copied().unwrap_or(0),
@@ -391,6 +417,7 @@ impl ClusterState {
             free_mem: n.free_mem,
             gpu_free,
             gpu_tags: if self.opts.class_by_gpu_tags { n.tags.keys().copied().collect() } else { Vec::new() },
+            gpu_mem_free,
         }
     }
 
@@ -437,12 +464,18 @@ impl ClusterState {
         }
         let template = self.intern(NodeTemplate::of(spec));
         let id = self.nodes.len() as NodeId;
+        let (milli, units) = match spec.gpu_share {
+            None => (spec.gpu_count, 0),
+            Some(_) => (0, spec.gpu_count),
+        };
         self.nodes.push(Some(NodeState {
             name: spec.name.clone(),
             template,
             free_cpu: spec.cpu_milli,
             free_mem: spec.memory_mib,
-            gpu_free: vec![MILLI_PER_GPU; spec.gpu_count as usize],
+            gpu_free: vec![MILLI_PER_GPU; milli as usize],
+            gpu_mem_free: vec![spec.gpu_share.map_or(0, |s| s.units_per_gpu); units as usize],
+            gpu_pods: vec![0; units as usize],
             pods: 0,
             tags: BTreeMap::new(),
         }));
@@ -512,12 +545,53 @@ impl ClusterState {
             GpuRequest::None => true,
             GpuRequest::Shared { milli } => n.gpu_free.iter().any(|&g| g >= milli),
             GpuRequest::Whole { count } => n.gpu_free.iter().filter(|&&g| g == MILLI_PER_GPU).count() as u32 >= count,
+            GpuRequest::Memory { units } => (0..n.gpu_mem_free.len()).any(|g| self.gpu_mem_fits(n, g, units)),
         };
-        if ok {
-            Ok(())
-        } else {
-            Err(Unfit::Gpu)
+        match (ok, pod.gpu) {
+            (true, _) => Ok(()),
+            (false, GpuRequest::Memory { .. }) => Err(Unfit::GpuMemory),
+            (false, _) => Err(Unfit::Gpu),
         }
+    }
+
+    /// Whether GPU `g` of sharing node `n` can take `units` more (memory, and the pod limit).
+    fn gpu_mem_fits(&self, n: &NodeState, g: usize, units: u32) -> bool {
+        let cap = self.templates[n.template as usize].gpu_share.map_or(0, |s| s.max_pods_per_gpu);
+        n.gpu_mem_free.get(g).is_some_and(|&m| m >= units) && (cap == 0 || n.gpu_pods[g] < cap)
+    }
+
+    /// Where a GPU-memory pod ([`GpuRequest::Memory`]) goes: over the GPU-sharing nodes that
+    /// admit it, the GPU left with the least free memory after it (binpack, ACK's default) or the
+    /// most (nodes whose [`super::GpuShare`] says spread); ties to the lowest node id, then the
+    /// lowest GPU index. `None` when no GPU can take it, or for any other request.
+    /// `O(classes + nodes in the best class)`; nodes of one class are interchangeable, so only
+    /// the first of each is weighed.
+    pub fn place_gpu_memory(&self, pod: &PodSpec) -> Option<Placement> {
+        let GpuRequest::Memory { units } = pod.gpu else { return None };
+        let mut admits: Vec<Option<bool>> = vec![None; self.templates.len()];
+        let mut best: Option<(u64, NodeId, usize)> = None;
+        for (key, entry) in &self.classes {
+            if !key.resources_fit(pod) {
+                continue;
+            }
+            let t = key.template as usize;
+            if !*admits[t].get_or_insert_with(|| template_admits(&self.templates[t], pod).is_ok()) {
+                continue;
+            }
+            let spread = self.templates[t].gpu_share.is_some_and(|s| s.spread);
+            let Some((node, n)) = entry.nodes.first().and_then(|&id| Some((id, self.node(id)?))) else { continue };
+            for g in 0..n.gpu_mem_free.len() {
+                if !self.gpu_mem_fits(n, g, units) {
+                    continue;
+                }
+                let left = (n.gpu_mem_free[g] - units) as u64;
+                let score = if spread { u64::MAX - left } else { left };
+                if best.is_none_or(|(s, bn, bg)| (score, node, g) < (s, bn, bg)) {
+                    best = Some((score, node, g));
+                }
+            }
+        }
+        best.map(|(_, node, g)| Placement { node, gpus: vec![g as u8] })
     }
 
     /// Turns a class-level GPU choice into GPU indices on `node` (lowest index first).
@@ -547,6 +621,8 @@ impl ClusterState {
         self.fits(placement.node, pod).map_err(StateError::DoesNotFit)?;
         let n = self.node(placement.node).ok_or(StateError::UnknownNode(placement.node))?;
         let per = pod.gpu.per_gpu_milli();
+        let share = self.templates[n.template as usize].gpu_share;
+        let slots = if share.is_some() { &n.gpu_mem_free } else { &n.gpu_free };
         if placement.gpus.len() as u32 != pod.gpu.gpus() {
             return Err(StateError::BadGpus(format!(
                 "{} indices for a request of {} GPUs",
@@ -556,8 +632,9 @@ impl ClusterState {
         }
         let mut seen = 0u64;
         for &g in &placement.gpus {
-            let free = *n.gpu_free.get(g as usize).ok_or_else(|| StateError::BadGpus(format!("no GPU {g}")))?;
-            if free < per || seen & (1 << (g % 64)) != 0 {
+            let free = *slots.get(g as usize).ok_or_else(|| StateError::BadGpus(format!("no GPU {g}")))?;
+            if free < per || seen & (1 << (g % 64)) != 0 || (share.is_some() && !self.gpu_mem_fits(n, g as usize, per))
+            {
                 return Err(StateError::BadGpus(format!("GPU {g} has {free} milli free, or is used twice")));
             }
             seen |= 1 << (g % 64);
@@ -565,6 +642,10 @@ impl ClusterState {
         let binding = Binding {
             node: placement.node,
             gpus: placement.gpus.iter().map(|&g| (g, per)).collect(),
+            gpu_milli: match share {
+                Some(s) => per as u64 * MILLI_PER_GPU as u64 / s.units_per_gpu.max(1) as u64,
+                None => per as u64 * placement.gpus.len() as u64,
+            },
             cpu_milli: pod.cpu_milli,
             memory_mib: pod.memory_mib,
             tag: pod.gpu.tag(),
@@ -582,7 +663,12 @@ impl ClusterState {
         n.free_cpu -= b.cpu_milli;
         n.free_mem -= b.memory_mib;
         for &(g, m) in &b.gpus {
-            n.gpu_free[g as usize] -= m;
+            if n.gpu_mem_free.is_empty() {
+                n.gpu_free[g as usize] -= m;
+            } else {
+                n.gpu_mem_free[g as usize] -= m;
+                n.gpu_pods[g as usize] += 1;
+            }
         }
         n.pods += 1;
         if b.tag != 0 {
@@ -590,7 +676,7 @@ impl ClusterState {
         }
         self.totals.cpu_allocated += b.cpu_milli;
         self.totals.mem_allocated += b.memory_mib;
-        self.totals.gpu_milli_allocated += b.gpus.iter().map(|&(_, m)| m as u64).sum::<u64>();
+        self.totals.gpu_milli_allocated += b.gpu_milli;
         self.totals.pods += 1;
         let node = b.node;
         self.bindings.insert(pod_id, b);
@@ -613,7 +699,12 @@ impl ClusterState {
         n.free_cpu += b.cpu_milli;
         n.free_mem += b.memory_mib;
         for &(g, m) in &b.gpus {
-            n.gpu_free[g as usize] += m;
+            if n.gpu_mem_free.is_empty() {
+                n.gpu_free[g as usize] += m;
+            } else {
+                n.gpu_mem_free[g as usize] += m;
+                n.gpu_pods[g as usize] -= 1;
+            }
         }
         n.pods -= 1;
         if b.tag != 0 {
@@ -626,7 +717,7 @@ impl ClusterState {
         }
         self.totals.cpu_allocated -= b.cpu_milli;
         self.totals.mem_allocated -= b.memory_mib;
-        self.totals.gpu_milli_allocated -= b.gpus.iter().map(|&(_, m)| m as u64).sum::<u64>();
+        self.totals.gpu_milli_allocated -= b.gpu_milli;
         self.totals.pods -= 1;
         self.class_insert(b.node);
         self.capacity_epoch += 1;
@@ -708,6 +799,7 @@ impl ClusterState {
                 Ok(()) if key.resources_fit(pod) => return None,
                 Ok(()) if pod.cpu_milli > key.free_cpu => Unfit::Cpu,
                 Ok(()) if pod.memory_mib > key.free_mem => Unfit::Memory,
+                Ok(()) if matches!(pod.gpu, GpuRequest::Memory { .. }) => Unfit::GpuMemory,
                 Ok(()) => Unfit::Gpu,
             };
             *counts.entry(r).or_insert(0) += entry.nodes.len();
@@ -815,5 +907,97 @@ mod tests {
         assert_eq!(c.unfit_reason(&p), None);
         p.gpu = GpuRequest::Whole { count: 2 };
         assert_eq!(c.unfit_reason(&p), Some(Unfit::Gpu));
+    }
+
+    fn share_node(name: &str, gpus: u32, units: u32, max_pods: u32, spread: bool) -> NodeSpec {
+        NodeSpec {
+            gpu_share: Some(crate::core::GpuShare { units_per_gpu: units, max_pods_per_gpu: max_pods, spread }),
+            ..node(name, 64000, gpus, "A10")
+        }
+    }
+
+    fn mem_pod(units: u32) -> PodSpec {
+        pod(100, GpuRequest::Memory { units })
+    }
+
+    fn place_bind(c: &mut ClusterState, id: PodId, p: &PodSpec) -> Option<Placement> {
+        let pl = c.place_gpu_memory(p)?;
+        c.bind(id, p, &pl).unwrap();
+        Some(pl)
+    }
+
+    #[test]
+    fn gpu_memory_packs_exactly_in_units_and_binpacks_by_default() {
+        // An A10 (24 GiB) at the 1 GiB unit: 24 units a GPU. 2 GiB pods: exactly 12 a GPU, which a
+        // milli conversion (83.3 -> 84 milli each) would cut to 11.
+        let mut c = ClusterState::default();
+        c.add_node(&share_node("s", 2, 24, 0, false)).unwrap();
+        for i in 0..12 {
+            // Binpack: the fuller GPU that fits is GPU 0 until it is full.
+            assert_eq!(place_bind(&mut c, i, &mem_pod(2)).unwrap().gpus, vec![0], "pod {i}");
+        }
+        assert_eq!(place_bind(&mut c, 12, &mem_pod(2)).unwrap().gpus, vec![1]);
+        assert_eq!(c.node(0).unwrap().gpu_mem_free, vec![0, 22]);
+        // Each 2-unit pod counts as floor(1000 * 2 / 24) = 83 milli-GPU in the totals.
+        assert_eq!(c.totals().gpu_milli_allocated, 13 * 83);
+        // A pod bigger than what is left on any GPU: insufficient aliyun.com/gpu-mem.
+        assert_eq!(c.fits(0, &mem_pod(23)), Err(Unfit::GpuMemory));
+        assert_eq!(c.unfit_reason(&mem_pod(23)), Some(Unfit::GpuMemory));
+        // Bigger than a whole GPU: the template refuses it.
+        assert_eq!(c.fits(0, &mem_pod(25)), Err(Unfit::GpuMemory));
+    }
+
+    #[test]
+    fn spread_takes_the_emptiest_gpu() {
+        let mut c = ClusterState::default();
+        c.add_node(&share_node("s", 2, 24, 0, true)).unwrap();
+        let gpus: Vec<u8> = (0..4).map(|i| place_bind(&mut c, i, &mem_pod(2)).unwrap().gpus[0]).collect();
+        assert_eq!(gpus, vec![0, 1, 0, 1]); // ties to the lower index
+    }
+
+    #[test]
+    fn cgpu_allows_sixteen_pods_a_gpu() {
+        // 128 MiB unit: 192 units a GPU. 1-unit pods fit memory-wise 192 times, cGPU allows 16.
+        let mut c = ClusterState::default();
+        c.add_node(&share_node("s", 1, 192, 16, false)).unwrap();
+        for i in 0..16 {
+            assert!(place_bind(&mut c, i, &mem_pod(1)).is_some(), "pod {i}");
+        }
+        assert_eq!(c.place_gpu_memory(&mem_pod(1)), None);
+        assert_eq!(c.fits(0, &mem_pod(1)), Err(Unfit::GpuMemory));
+        // One leaves: room for one again.
+        c.unbind(3).unwrap();
+        assert!(place_bind(&mut c, 99, &mem_pod(1)).is_some());
+    }
+
+    #[test]
+    fn sharing_nodes_and_other_gpu_pods_keep_apart() {
+        let mut c = ClusterState::default();
+        c.add_node(&share_node("s", 1, 24, 0, false)).unwrap(); // 0
+        c.add_node(&node("g", 64000, 1, "A10")).unwrap(); // 1
+                                                          // nvidia.com/gpu and milli shares never go on the sharing node; GPU memory only goes there.
+        assert_eq!(c.fits(0, &pod(100, GpuRequest::Whole { count: 1 })), Err(Unfit::GpuSharing));
+        assert_eq!(c.fits(0, &pod(100, GpuRequest::Shared { milli: 100 })), Err(Unfit::GpuSharing));
+        assert_eq!(c.fits(1, &mem_pod(1)), Err(Unfit::GpuSharing));
+        assert_eq!(c.place_gpu_memory(&mem_pod(1)).map(|p| p.node), Some(0));
+        // To the milli-GPU policies the sharing node has no GPU: a whole-GPU pod goes to node 1.
+        let whole = pod(100, GpuRequest::Whole { count: 1 });
+        let pl = crate::core::PolicyName::BestFit.build(&Default::default()).place(&c, &whole, &mut NoRng);
+        assert_eq!(pl.map(|p| p.node), Some(1));
+        // A CPU pod may use the sharing node's CPU.
+        assert!(c.fits(0, &pod(1000, GpuRequest::None)).is_ok());
+        // Fork and revert restore memory units, pod counts and totals.
+        let before = c.clone();
+        let cp = c.fork();
+        place_bind(&mut c, 1, &mem_pod(5)).unwrap();
+        c.revert(cp).unwrap();
+        assert!(c == before);
+    }
+
+    struct NoRng;
+    impl crate::core::RandomSource for NoRng {
+        fn next_u64(&mut self) -> u64 {
+            0
+        }
     }
 }

@@ -119,6 +119,7 @@ mod tests {
             gpu_model: Some(model.into()),
             labels: BTreeMap::new(),
             taints: vec![],
+            gpu_share: None,
         }
     }
     fn task(cpu: u64, gpu: GpuRequest, count: u64) -> TypicalTask {

@@ -31,6 +31,14 @@ pub enum GpuRequest {
         /// Number of GPUs, at least 1.
         count: u32,
     },
+    /// GPU memory on one GPU of a GPU-sharing node (ACK's `aliyun.com/gpu-mem`), in the
+    /// cluster's minimum allocation unit (1 GiB by default, or 128 MiB; ACK docs, "Adjust the
+    /// minimum GPU memory unit of shared GPU scheduling"). Only nodes with a [`GpuShare`] take
+    /// it; see there for how it counts against milli-GPU.
+    Memory {
+        /// Memory units, at least 1.
+        units: u32,
+    },
 }
 
 impl GpuRequest {
@@ -58,15 +66,18 @@ impl GpuRequest {
             GpuRequest::None => 0,
             GpuRequest::Shared { milli } => milli as u64,
             GpuRequest::Whole { count } => count as u64 * MILLI_PER_GPU as u64,
+            GpuRequest::Memory { .. } => 0,
         }
     }
 
-    /// Milli-GPU needed on each GPU used (0, the share, or 1000).
+    /// Milli-GPU needed on each GPU used (0, the share, or 1000); for a GPU-memory request, its
+    /// memory units (what it takes from its GPU on a sharing node).
     pub fn per_gpu_milli(self) -> u32 {
         match self {
             GpuRequest::None => 0,
             GpuRequest::Shared { milli } => milli,
             GpuRequest::Whole { .. } => MILLI_PER_GPU,
+            GpuRequest::Memory { units } => units,
         }
     }
 
@@ -74,16 +85,17 @@ impl GpuRequest {
     pub fn gpus(self) -> u32 {
         match self {
             GpuRequest::None => 0,
-            GpuRequest::Shared { .. } => 1,
+            GpuRequest::Shared { .. } | GpuRequest::Memory { .. } => 1,
             GpuRequest::Whole { count } => count,
         }
     }
 
     /// A tag that groups pods of the same GPU request (used by `gpu-clustering`): 0 for none, the
-    /// milli share for shared pods, `1000 * count` for whole-GPU pods.
+    /// milli share for shared pods, `1000 * count` for whole-GPU pods (GPU-memory pods: 0, they
+    /// never meet the others on a node).
     pub fn tag(self) -> u32 {
         match self {
-            GpuRequest::None => 0,
+            GpuRequest::None | GpuRequest::Memory { .. } => 0,
             GpuRequest::Shared { milli } => milli,
             GpuRequest::Whole { count } => count.saturating_mul(MILLI_PER_GPU),
         }
@@ -111,6 +123,26 @@ pub struct PodSpec {
     pub tolerations: Vec<Toleration>,
 }
 
+/// How a GPU-sharing node (ACK label `ack.node.gpu.schedule=share` or `cgpu`) hands out its
+/// GPUs: by memory, in the cluster's minimum unit, each pod on one GPU.
+///
+/// Such a node takes only `aliyun.com/gpu-mem` pods on its GPUs ([`GpuRequest::Memory`]);
+/// `nvidia.com/gpu` pods and the trace's milli shares go elsewhere. For cluster totals and
+/// utilization, a pod of `u` units on a GPU of `U` units counts as `⌊1000·u / U⌋` milli-GPU of that
+/// GPU model (an A10's 24 GiB at the 1 GiB unit: 24 units, a 2 GiB pod 83 milli; at 128 MiB: 192
+/// units, the same pod 16 units, again 83 milli). Fits are decided in units, exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct GpuShare {
+    /// Memory units of one GPU (its memory divided by the unit, rounded down).
+    pub units_per_gpu: u32,
+    /// Pods one GPU may run, 0 for no limit. cGPU memory isolation (`cgpu`) allows 16 whatever
+    /// the unit (ACK docs, same page).
+    pub max_pods_per_gpu: u32,
+    /// GPU selection on the node: `false` binpack (the fullest GPU that fits, ACK's default),
+    /// `true` spread (the emptiest).
+    pub spread: bool,
+}
+
 /// What a node offers: its allocatable resources, GPUs, labels and taints.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct NodeSpec {
@@ -128,6 +160,8 @@ pub struct NodeSpec {
     pub labels: BTreeMap<String, String>,
     /// Taints.
     pub taints: Vec<Taint>,
+    /// GPU sharing by memory, for nodes labelled `ack.node.gpu.schedule=share|cgpu`.
+    pub gpu_share: Option<GpuShare>,
 }
 
 /// The unchanging part of a node, shared by every node built alike.
@@ -145,6 +179,8 @@ pub struct NodeTemplate {
     pub labels: BTreeMap<String, String>,
     /// Taints.
     pub taints: Vec<Taint>,
+    /// GPU sharing by memory.
+    pub gpu_share: Option<GpuShare>,
 }
 
 impl NodeTemplate {
@@ -157,6 +193,7 @@ impl NodeTemplate {
             gpu_model: spec.gpu_model.clone(),
             labels: spec.labels.clone(),
             taints: spec.taints.clone(),
+            gpu_share: spec.gpu_share,
         }
     }
 }
@@ -179,6 +216,12 @@ pub enum Unfit {
     Memory,
     /// Not enough free GPU (whole GPUs or a share on one GPU).
     Gpu,
+    /// The pod asks for GPU memory (`aliyun.com/gpu-mem`) and the node does not share its GPUs
+    /// by memory, or the node does and the pod asks for `nvidia.com/gpu`.
+    GpuSharing,
+    /// Not enough GPU memory on any one GPU of a sharing node (or, with cGPU isolation, every
+    /// GPU with room already runs its 16 pods).
+    GpuMemory,
     /// A node fits, but the placement policy chose none.
     Declined,
 }
@@ -193,6 +236,8 @@ impl std::fmt::Display for Unfit {
             Unfit::Cpu => write!(f, "insufficient cpu"),
             Unfit::Memory => write!(f, "insufficient memory"),
             Unfit::Gpu => write!(f, "insufficient nvidia.com/gpu"),
+            Unfit::GpuSharing => write!(f, "GPU sharing mode does not match"),
+            Unfit::GpuMemory => write!(f, "insufficient aliyun.com/gpu-mem"),
             Unfit::Declined => write!(f, "the placement policy chose no node"),
         }
     }
@@ -214,6 +259,9 @@ pub fn template_admits(t: &NodeTemplate, pod: &PodSpec) -> Result<(), Unfit> {
             return Err(Unfit::NodeAffinity);
         }
     }
+    if matches!(pod.gpu, GpuRequest::Memory { .. }) != t.gpu_share.is_some() && pod.gpu != GpuRequest::None {
+        return Err(Unfit::GpuSharing);
+    }
     if pod.gpu != GpuRequest::None {
         let Some(model) = &t.gpu_model else { return Err(Unfit::GpuModel) };
         if t.gpu_count == 0 || (!pod.gpu_models.is_empty() && !pod.gpu_models.iter().any(|m| m == model)) {
@@ -228,6 +276,11 @@ pub fn template_admits(t: &NodeTemplate, pod: &PodSpec) -> Result<(), Unfit> {
     }
     if pod.gpu.gpus() > t.gpu_count {
         return Err(Unfit::Gpu);
+    }
+    if let (GpuRequest::Memory { units }, Some(share)) = (pod.gpu, &t.gpu_share) {
+        if units > share.units_per_gpu {
+            return Err(Unfit::GpuMemory);
+        }
     }
     Ok(())
 }

@@ -224,6 +224,8 @@ pub fn tightest_gpu(key: &ClassKey, gpu: GpuRequest) -> GpuChoice {
             GpuChoice::SharedOn(v)
         }
         GpuRequest::Whole { count } => GpuChoice::Whole(count),
+        // Placed by ClusterState::place_gpu_memory; no class of a policy's range holds it.
+        GpuRequest::Memory { .. } => GpuChoice::None,
     }
 }
 

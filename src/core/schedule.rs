@@ -7,7 +7,7 @@
 //! scanning the class index again, and computes the reason once per shape and epoch.
 
 use super::cluster::{ClusterState, Placement};
-use super::model::{PodSpec, Unfit};
+use super::model::{GpuRequest, PodSpec, Unfit};
 use super::policy::{PlacementPolicy, RandomSource};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -49,7 +49,12 @@ impl<'a> Scheduler<'a> {
         if let Some(why) = self.nofit.get(pod) {
             return Err(why.clone());
         }
-        if let Some(p) = self.policy.place(cluster, pod, rng) {
+        // GPU-memory pods go by the sharing nodes' own GPU selection, whatever the policy.
+        let placed = match pod.gpu {
+            GpuRequest::Memory { .. } => cluster.place_gpu_memory(pod),
+            _ => self.policy.place(cluster, pod, rng),
+        };
+        if let Some(p) = placed {
             return Ok(p);
         }
         let Some(why) = cluster.unfit_reason(pod) else { return Err(Unfit::Declined) };

@@ -592,6 +592,7 @@ impl<'a> World<'a> {
                 gpu_model: t.gpu_model.clone(),
                 labels: t.labels.clone(),
                 taints: t.taints.clone(),
+                gpu_share: None,
             });
         }
         for (p, pod) in self.pods.iter().enumerate() {

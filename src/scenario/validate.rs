@@ -295,6 +295,7 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
                 gpu_model: if g.gpus > 0 { g.gpu_model.clone() } else { None },
                 labels: g.labels.clone(),
                 taints: taints.clone(),
+                gpu_share: None,
             };
             nodes.push((spec, NodeMeta { pool: g.name.clone(), instance_type: g.name.clone() }));
         }

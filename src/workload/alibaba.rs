@@ -162,6 +162,7 @@ pub fn read_nodes(path: &Path) -> Result<Vec<NodeSpec>, TraceError> {
             gpu_model: if gpus > 0 { Some(model) } else { None },
             labels,
             taints: Vec::new(),
+            gpu_share: None,
         });
     }
     if out.is_empty() {
@@ -178,13 +179,16 @@ pub fn read_nodes(path: &Path) -> Result<Vec<NodeSpec>, TraceError> {
 /// `name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,creation_time,deletion_time` (times in
 /// whole seconds, rounded down; `gpu_milli` is per GPU, 1000 for whole GPUs). This is fleetsim's
 /// generic pod-list format: tolerations, node selectors and affinity are not carried.
-pub fn write_pods(pods: &[TracePod]) -> String {
+pub fn write_pods(pods: &[TracePod]) -> Result<String, String> {
     let mut out = String::from("name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,creation_time,deletion_time\n");
     for p in pods {
         let (n, m) = match p.spec.gpu {
             GpuRequest::None => (0, 0),
             GpuRequest::Shared { milli } => (1, milli),
             GpuRequest::Whole { count } => (count, crate::core::MILLI_PER_GPU),
+            GpuRequest::Memory { .. } => {
+                return Err(format!("pod {}: GPU-memory requests have no openb pod-list form", p.spec.name))
+            }
         };
         let name = if p.spec.name.contains([',', '"', '\n']) {
             format!("\"{}\"", p.spec.name.replace('"', "\"\""))
@@ -200,7 +204,7 @@ pub fn write_pods(pods: &[TracePod]) -> String {
             p.deleted.map(|d| (d.0 / 1000).to_string()).unwrap_or_default()
         ));
     }
-    out
+    Ok(out)
 }
 
 /// Reads a pod list, sorted stably by creation time.
