@@ -72,7 +72,23 @@ pub struct PoolSpec {
     pub priority: i32,
     /// Instances in stock per zone; absent zones are unlimited.
     pub stock: BTreeMap<String, u32>,
+    /// GPU sharing by memory on its nodes (label `ack.node.gpu.schedule: share` or `cgpu`).
+    pub share: Option<ShareMode>,
 }
+
+/// How a pool's nodes share their GPUs by memory (seed 004).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShareMode {
+    /// The cluster's GPU memory unit, MiB (1024 or 128).
+    pub unit_mib: u64,
+    /// cGPU memory isolation (`cgpu`): at most 16 pods a GPU, whatever the unit (seed 004).
+    pub cgpu: bool,
+    /// Spread rather than binpack GPU selection.
+    pub spread: bool,
+}
+
+/// cGPU's limit of pods on one GPU (seed 004: "each GPU can create at most 16 pods").
+pub const CGPU_MAX_PODS_PER_GPU: u32 = 16;
 
 impl PoolSpec {
     /// The node of type `ty` in `zone` this pool launches, named `name`: the pool's labels and
@@ -83,7 +99,13 @@ impl PoolSpec {
         if let Some(z) = zone {
             labels.insert("topology.kubernetes.io/zone".into(), z.to_string());
         }
-        self.types[ty].node_spec(name, labels, self.taints.clone())
+        let mut spec = self.types[ty].node_spec(name, labels, self.taints.clone());
+        spec.gpu_share = self.share.map(|m| crate::core::GpuShare {
+            units_per_gpu: (self.types[ty].gpu_memory_mib / m.unit_mib) as u32,
+            max_pods_per_gpu: if m.cgpu { CGPU_MAX_PODS_PER_GPU } else { 0 },
+            spread: m.spread,
+        });
+        spec
     }
 
     /// The pool as a node group for [`crate::core::scaleup`] when it has `size` nodes: each
@@ -290,6 +312,8 @@ pub struct AutoscaleSpec {
     pub pdbs: Vec<Pdb>,
     /// Inference services (their Deployments are applied at t=0 by the timeline).
     pub services: Vec<service::ServiceSpec>,
+    /// The GPU memory unit of `aliyun.com/gpu-mem`, MiB.
+    pub gpu_memory_unit_mib: u64,
 }
 
 /// Validated Karpenter controller settings (defaults and sources in

@@ -1094,12 +1094,7 @@ impl<'a> World<'a> {
                 }
             }
             _ => {
-                let node = &self.nodes[n];
-                let spec = self.node_type(n).node_spec(
-                    node.row.name.clone(),
-                    node.template.labels.clone(),
-                    node.template.taints.clone(),
-                );
+                let spec = self.node_spec_of(n, self.nodes[n].row.name.clone());
                 let id = self.cluster.add_node(&spec).map_err(|e| e.to_string())?;
                 self.kp.changes += 1;
                 self.nodes[n].row.id = Some(id);
@@ -1107,7 +1102,12 @@ impl<'a> World<'a> {
                 self.by_core.insert(id, n);
                 if self.nodes[n].row.gpus > 0 {
                     let (name, g) = (self.nodes[n].row.name.clone(), self.nodes[n].row.gpus);
-                    self.event("GPUAdvertised", format!("node/{name}"), format!("nvidia.com/gpu: {g} allocatable"));
+                    let what = match spec.gpu_share {
+                        // The share device plugin advertises memory units and the GPU count.
+                        Some(sh) => format!("aliyun.com/gpu-mem: {} allocatable ({g} GPUs)", sh.units_per_gpu * g),
+                        None => format!("nvidia.com/gpu: {g} allocatable"),
+                    };
+                    self.event("GPUAdvertised", format!("node/{name}"), what);
                 }
                 if !self.pending.is_empty() {
                     self.want_schedule()?;
@@ -1115,6 +1115,15 @@ impl<'a> World<'a> {
                 self.kp_joined(n)
             }
         }
+    }
+
+    /// Node `n` as the scheduler's state holds it, named `name`: its type's resources, the labels,
+    /// taints and GPU sharing it was launched with.
+    fn node_spec_of(&self, n: usize, name: String) -> crate::core::NodeSpec {
+        let t = &self.nodes[n].template;
+        let mut spec = self.node_type(n).node_spec(name, t.labels.clone(), t.taints.clone());
+        spec.gpu_share = t.gpu_share;
+        spec
     }
 
     /// The instance type of node `n`.
@@ -1206,11 +1215,7 @@ impl<'a> World<'a> {
     /// upcoming nodes before asking for more.
     fn add_upcoming(&self, c: &mut ClusterState) -> Result<(), String> {
         for (i, n) in self.nodes.iter().enumerate().filter(|(_, n)| n.row.id.is_none() && n.row.terminated.is_none()) {
-            let spec = self.node_type(i).node_spec(
-                format!("upcoming/{}", n.row.name),
-                n.template.labels.clone(),
-                n.template.taints.clone(),
-            );
+            let spec = self.node_spec_of(i, format!("upcoming/{}", n.row.name));
             c.add_node(&spec).map_err(|e| e.to_string())?;
         }
         Ok(())
@@ -1252,6 +1257,29 @@ impl<'a> World<'a> {
                 Err(_) => rest.push(p),
             }
         }
+        // Seed 004: with the 128 MiB GPU memory unit, node autoscaling does not act for
+        // aliyun.com/gpu-mem pods; they stay Pending when GPU memory runs out.
+        if self.spec.gpu_memory_unit_mib != 1024 {
+            let (mem, other): (Vec<usize>, Vec<usize>) = rest
+                .into_iter()
+                .partition(|&p| matches!(self.pods[p].spec.gpu, crate::core::GpuRequest::Memory { .. }));
+            rest = other;
+            for p in mem {
+                if !std::mem::replace(&mut self.pods[p].reported_no_pool, true) {
+                    let why = format!(
+                        "the GPU memory unit is {} MiB: node autoscaling does not scale for aliyun.com/gpu-mem pods",
+                        self.spec.gpu_memory_unit_mib
+                    );
+                    let name = self.pods[p].spec.name.clone();
+                    self.recs[p].reason = why.clone();
+                    self.event(
+                        "NotTriggerScaleUp",
+                        format!("pod/{name}"),
+                        format!("pod didn't trigger scale-up: {why}"),
+                    );
+                }
+            }
+        }
         // Every pool as cluster-autoscaler's estimator sees it; a group has no room while it is
         // smart hosting (scaled below) or backing off.
         let mut groups = self.node_groups();
@@ -1275,12 +1303,7 @@ impl<'a> World<'a> {
                     let pod_name = self.pods[p].spec.name.clone();
                     if let Some(n) = self.launch(pool, ty, &format!("for pending pod {pod_name}"))? {
                         self.counters.scale_ups += 1;
-                        let it = &self.spec.pools[pool].types[ty];
-                        let spec = it.node_spec(
-                            format!("upcoming/{}", self.nodes[n].row.name),
-                            self.nodes[n].template.labels.clone(),
-                            self.nodes[n].template.taints.clone(),
-                        );
+                        let spec = self.node_spec_of(n, format!("upcoming/{}", self.nodes[n].row.name));
                         let id = c.add_node(&spec).map_err(|e| e.to_string())?;
                         let pl = sched.place(c, &self.pods[p].spec, &mut rng).map_err(|e| e.to_string())?;
                         debug_assert_eq!(pl.node, id);

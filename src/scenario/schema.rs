@@ -69,6 +69,10 @@ pub struct RawScenario {
     /// Autoscaler settings.
     #[serde(default)]
     pub scaler: RawScaler,
+    /// Shared GPU scheduling by memory (ACK's cloud-native AI suite, `ack-ai-installer`), for
+    /// pools labelled `ack.node.gpu.schedule: share` or `cgpu`.
+    #[serde(default)]
+    pub gpu_sharing: RawGpuSharing,
     /// Node and pod start-up latencies.
     #[serde(default)]
     pub lifecycle: RawLifecycle,
@@ -361,6 +365,35 @@ pub struct RawPoolFile {
     pub scaler: RawScaler,
 }
 
+/// Shared GPU scheduling settings, as ack-ai-installer's parameters are written (seed 004).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawGpuSharing {
+    /// The minimum GPU memory unit of `aliyun.com/gpu-mem`: `1GiB` by default, or `128MiB`
+    /// (seed 004: "by default the minimum memory allocation unit is 1 GiB"; `gpuMemoryUnit:
+    /// 128MiB`). `1Gi` and `128Mi` are read too.
+    #[serde(default = "one_gib", rename = "gpuMemoryUnit")]
+    pub gpu_memory_unit: String,
+    /// Which GPU of a node a pod shares: `binpack` (the fullest that fits; ACK's default GPU
+    /// selection for shared GPU scheduling) or `spread` (the emptiest).
+    #[serde(default = "binpack")]
+    pub gpu_selection: String,
+}
+
+impl Default for RawGpuSharing {
+    fn default() -> Self {
+        RawGpuSharing { gpu_memory_unit: one_gib(), gpu_selection: binpack() }
+    }
+}
+
+fn one_gib() -> String {
+    "1GiB".into()
+}
+
+fn binpack() -> String {
+    "binpack".into()
+}
+
 /// A node pool the autoscaler manages.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -549,7 +582,13 @@ pub struct RawDeployment {
     /// Replicas.
     pub replicas: u32,
     /// Requests by Kubernetes resource name (as for `workload.pods`).
+    #[serde(default)]
     pub requests: BTreeMap<String, String>,
+    /// Limits by resource name. As in Kubernetes, a resource with a limit and no request is
+    /// requested at its limit: extended resources such as `aliyun.com/gpu-mem` are usually
+    /// written here (seed 004's StatefulSet). Limits do not otherwise change scheduling.
+    #[serde(default)]
+    pub limits: BTreeMap<String, String>,
     /// Accepted GPU models; empty accepts any.
     #[serde(default)]
     pub gpu_models: Vec<String>,
@@ -850,8 +889,9 @@ pub struct RawPodGroup {
     /// Run time once scheduled (default: until the end).
     #[serde(default)]
     pub duration: Option<String>,
-    /// Requests by Kubernetes resource name: `cpu`, `memory`, `nvidia.com/gpu`, and
-    /// `alibabacloud.com/gpu-milli` for a share of one GPU in thousandths.
+    /// Requests by Kubernetes resource name: `cpu`, `memory`, `nvidia.com/gpu`,
+    /// `alibabacloud.com/gpu-milli` for a share of one GPU in thousandths, and
+    /// `aliyun.com/gpu-mem` for GPU memory on a sharing node, in the cluster's memory units.
     pub requests: BTreeMap<String, String>,
     /// Accepted GPU models (the trace's `gpu_spec`); empty accepts any.
     #[serde(default)]

@@ -123,7 +123,8 @@ pub fn load_file(path: &Path) -> Result<Loaded, ScenarioError> {
     let top: IndexMap<String, serde::de::IgnoredAny> =
         serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, format!("not a YAML mapping: {e}")))?;
     let mut loader = Loader::default();
-    if top.contains_key("matrix") || top.contains_key("variants") {
+    // A sweep: axes, or several base files (an axis by itself).
+    if ["matrix", "variants", "base_files"].iter().any(|k| top.contains_key(*k)) {
         let raw: RawSweep = serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, e))?;
         let name = raw.name.clone().unwrap_or_else(|| stem(path));
         let mut matrix = raw.matrix_pairs()?;

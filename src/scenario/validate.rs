@@ -1,6 +1,8 @@
 //! Raw scenario → validated [`Scenario`]: quantities parsed, names checked, traces loaded.
 
-use super::schema::{RawAffinity, RawPodGroup, RawPool, RawPoolFile, RawScaler, RawScenario, RawToleration, RawWindow};
+use super::schema::{
+    RawAffinity, RawGpuSharing, RawPodGroup, RawPool, RawPoolFile, RawScaler, RawScenario, RawToleration, RawWindow,
+};
 use crate::core::quantity::parse_bytes;
 use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
 use crate::core::{
@@ -11,7 +13,8 @@ use crate::engine::time::parse_duration;
 use crate::engine::{SimTime, Unschedulable};
 use crate::market::Catalog;
 use crate::scalers::{
-    AutoscaleSpec, DeploymentSpec, Expander, Latency, Lifecycle, PoolMode, PoolSpec, ScalerConfig, TimelineOp,
+    AutoscaleSpec, DeploymentSpec, Expander, Latency, Lifecycle, PoolMode, PoolSpec, ScalerConfig, ShareMode,
+    TimelineOp,
 };
 use crate::workload::{read_nodes, read_pods, TraceError, TracePod};
 use std::collections::BTreeMap;
@@ -397,13 +400,16 @@ fn toleration(cx: &Ctx<'_>, field: &str, t: &RawToleration) -> Result<Toleration
 }
 
 /// Resource names a pod group may request.
-pub const POD_RESOURCES: [&str; 4] = ["cpu", "memory", "nvidia.com/gpu", "alibabacloud.com/gpu-milli"];
+pub const POD_RESOURCES: [&str; 5] =
+    ["cpu", "memory", "nvidia.com/gpu", "alibabacloud.com/gpu-milli", "aliyun.com/gpu-mem"];
 
 /// The parts of a pod a scenario spells like Kubernetes, shared by `workload.pods` groups and
 /// timeline Deployments.
 pub struct PodTemplateFields<'a> {
     /// Requests by resource name.
     pub requests: &'a BTreeMap<String, String>,
+    /// Limits by resource name (requests default to them).
+    pub limits: Option<&'a BTreeMap<String, String>>,
     /// Accepted GPU models.
     pub gpu_models: &'a [String],
     /// nodeSelector.
@@ -420,26 +426,49 @@ fn pod_template(
     g: PodTemplateFields<'_>,
     name: String,
 ) -> Result<PodSpec, ScenarioError> {
-    for k in g.requests.keys() {
-        if !POD_RESOURCES.contains(&k.as_str()) {
-            return Err(cx.err(
-                f(&format!("requests.{k}")),
-                format!("unknown resource; expected one of {}", POD_RESOURCES.join(", ")),
-            ));
+    let empty = BTreeMap::new();
+    let limits = g.limits.unwrap_or(&empty);
+    for (part, keys) in [("requests", g.requests), ("limits", limits)] {
+        for k in keys.keys() {
+            if !POD_RESOURCES.contains(&k.as_str()) {
+                return Err(cx.err(
+                    f(&format!("{part}.{k}")),
+                    format!("unknown resource; expected one of {}", POD_RESOURCES.join(", ")),
+                ));
+            }
         }
     }
+    // A resource with a limit and no request is requested at its limit (Kubernetes defaulting).
     let q =
         |k: &str, parse: fn(&str) -> Result<u64, crate::core::quantity::QuantityError>| -> Result<u64, ScenarioError> {
-            g.requests
-                .get(k)
-                .map(|v| parse(v).map_err(|e| cx.err(f(&format!("requests.{k}")), e.to_string())))
-                .unwrap_or(Ok(0))
+            let (part, v) = match (g.requests.get(k), limits.get(k)) {
+                (Some(v), _) => ("requests", v),
+                (None, Some(v)) => ("limits", v),
+                (None, None) => return Ok(0),
+            };
+            parse(v).map_err(|e| cx.err(f(&format!("{part}.{k}")), e.to_string()))
         };
     let cpu = q("cpu", parse_cpu_milli)?;
     let mem = q("memory", parse_memory_mib)?;
     let gpus = q("nvidia.com/gpu", parse_count)?;
     let share = q("alibabacloud.com/gpu-milli", parse_count)?;
+    let mem_units = q("aliyun.com/gpu-mem", parse_count)?;
+    if mem_units > 0 {
+        if gpus > 0 || share > 0 {
+            return Err(cx.err(
+                f("requests"),
+                "give one of nvidia.com/gpu, alibabacloud.com/gpu-milli and aliyun.com/gpu-mem, not several",
+            ));
+        }
+        if mem_units > 1 << 20 {
+            return Err(cx.err(
+                f("requests.aliyun.com/gpu-mem"),
+                format!("{mem_units} memory units is absurd; expected a count of the cluster's GPU memory unit"),
+            ));
+        }
+    }
     let gpu = match (gpus, share) {
+        _ if mem_units > 0 => GpuRequest::Memory { units: mem_units as u32 },
         (0, 0) => GpuRequest::None,
         (0, m) if m < 1000 => GpuRequest::Shared { milli: m as u32 },
         (0, m) => {
@@ -504,6 +533,7 @@ fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<TracePod>, S
     let f = |k: &str| format!("workload.pods[{i}].{k}");
     let fields = PodTemplateFields {
         requests: &g.requests,
+        limits: None,
         gpu_models: &g.gpu_models,
         node_selector: &g.node_selector,
         tolerations: &g.tolerations,
@@ -560,6 +590,7 @@ fn deployment_spec(
 ) -> Result<DeploymentSpec, ScenarioError> {
     let fields = PodTemplateFields {
         requests: &d.requests,
+        limits: Some(&d.limits),
         gpu_models: &d.gpu_models,
         node_selector: &d.node_selector,
         tolerations: &d.tolerations,
@@ -620,7 +651,12 @@ fn read_catalog(cx: &Ctx<'_>, rel: &str) -> Result<Catalog, ScenarioError> {
 }
 
 /// The `pools:` of a scenario (or of a `fleetsim plan --pools` file), validated against `cat`.
-fn pool_specs(cx: &Ctx<'_>, raw_pools: &[RawPool], cat: &Catalog) -> Result<Vec<PoolSpec>, ScenarioError> {
+fn pool_specs(
+    cx: &Ctx<'_>,
+    raw_pools: &[RawPool],
+    cat: &Catalog,
+    sharing: &Sharing,
+) -> Result<Vec<PoolSpec>, ScenarioError> {
     let mut pools = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     for (i, p) in raw_pools.iter().enumerate() {
@@ -678,6 +714,7 @@ fn pool_specs(cx: &Ctx<'_>, raw_pools: &[RawPool], cat: &Catalog) -> Result<Vec<
                 cx.err(f(&format!("taints[{j}]")), format!("`{t}` is not a taint; expected `key=value:Effect`"))
             })?);
         }
+        let share = share_mode(cx, &f, p, &types, sharing)?;
         pools.push(PoolSpec {
             name: p.name.clone(),
             mode,
@@ -689,6 +726,7 @@ fn pool_specs(cx: &Ctx<'_>, raw_pools: &[RawPool], cat: &Catalog) -> Result<Vec<
             taints,
             priority: p.priority,
             stock: p.stock.clone(),
+            share,
         });
     }
     Ok(pools)
@@ -744,7 +782,8 @@ pub fn ack_pools(
     if raw.pools.is_empty() {
         return Err(cx.err("pools", "expected at least one pool"));
     }
-    Ok((pool_specs(&cx, &raw.pools, &cat)?, scaler_config(&cx, &raw.scaler)?))
+    let sharing = gpu_sharing(&cx, &RawGpuSharing::default())?;
+    Ok((pool_specs(&cx, &raw.pools, &cat, &sharing)?, scaler_config(&cx, &raw.scaler)?))
 }
 
 fn latency(cx: &Ctx<'_>, field: &str, v: &str) -> Result<Latency, ScenarioError> {
@@ -755,7 +794,8 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
     let cat = if raw.pools.is_empty() && raw.nodepools.is_empty() { Catalog::default() } else { catalog(cx, raw)? };
     let kp = karpenter::karpenter_parts(cx, raw, &cat)?;
     warnings.extend(kp.warnings);
-    let pools = pool_specs(cx, &raw.pools, &cat)?;
+    let sharing = gpu_sharing(cx, &raw.gpu_sharing)?;
+    let pools = pool_specs(cx, &raw.pools, &cat, &sharing)?;
     let scaler = scaler_config(cx, &raw.scaler)?;
     let l = &raw.lifecycle;
     let bw =
@@ -832,5 +872,60 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
         start_unix_minute: kp.start_unix_minute,
         pdbs: kp.pdbs,
         services: services.into_iter().map(|(_, s)| s).collect(),
+        gpu_memory_unit_mib: sharing.unit_mib,
     })
+}
+
+/// The cluster's shared GPU scheduling settings.
+struct Sharing {
+    unit_mib: u64,
+    spread: bool,
+}
+
+fn gpu_sharing(cx: &Ctx<'_>, raw: &RawGpuSharing) -> Result<Sharing, ScenarioError> {
+    let unit_mib = match raw.gpu_memory_unit.as_str() {
+        "1GiB" | "1Gi" => 1024,
+        "128MiB" | "128Mi" => 128,
+        u => {
+            return Err(cx.err(
+                "gpu_sharing.gpuMemoryUnit",
+                format!("`{u}`; expected 1GiB (the default) or 128MiB, the two units ACK supports"),
+            ))
+        }
+    };
+    let spread = match raw.gpu_selection.as_str() {
+        "binpack" => false,
+        "spread" => true,
+        s => return Err(cx.err("gpu_sharing.gpu_selection", format!("`{s}`; expected binpack or spread"))),
+    };
+    Ok(Sharing { unit_mib, spread })
+}
+
+/// A pool's GPU sharing, from its `ack.node.gpu.schedule` label: `share` (sharing without memory
+/// isolation) or `cgpu` (with cGPU isolation); other values share nothing. Every type of a sharing
+/// pool needs GPUs and their memory in the catalog.
+fn share_mode(
+    cx: &Ctx<'_>,
+    f: &dyn Fn(&str) -> String,
+    p: &RawPool,
+    types: &[crate::market::InstanceType],
+    sharing: &Sharing,
+) -> Result<Option<ShareMode>, ScenarioError> {
+    let cgpu = match p.labels.get("ack.node.gpu.schedule").map(String::as_str) {
+        Some("share") => false,
+        Some("cgpu") => true,
+        _ => return Ok(None),
+    };
+    for (j, t) in types.iter().enumerate() {
+        if t.gpus == 0 || t.gpu_memory_mib < sharing.unit_mib {
+            return Err(cx.err(
+                f(&format!("instance_types[{j}]")),
+                format!(
+                    "`{}` cannot share GPUs by memory: it needs GPUs and `gpu_memory` in the catalog of at least the {} MiB unit",
+                    t.name, sharing.unit_mib
+                ),
+            ));
+        }
+    }
+    Ok(Some(ShareMode { unit_mib: sharing.unit_mib, cgpu, spread: sharing.spread }))
 }

@@ -164,6 +164,7 @@ fn generator(
         let fm = |k: &str| f(&format!("mix[{j}].{k}"));
         let fields = PodTemplateFields {
             requests: &m.requests,
+            limits: None,
             gpu_models: &m.gpu_models,
             node_selector: &g.node_selector,
             tolerations: &[],
