@@ -70,8 +70,9 @@ pub struct RawScenario {
     #[serde(default)]
     pub scaler: RawScaler,
     /// Shared GPU scheduling by memory (ACK's cloud-native AI suite, `ack-ai-installer`), for
-    /// pools labelled `ack.node.gpu.schedule: share` or `cgpu`.
-    #[serde(default)]
+    /// pools labelled `ack.node.gpu.schedule: share` or `cgpu`. Left out of the scenario's hash
+    /// when it is the default, so scenarios that do not share GPUs keep their hash.
+    #[serde(default, skip_serializing_if = "RawGpuSharing::is_default")]
     pub gpu_sharing: RawGpuSharing,
     /// Node and pod start-up latencies.
     #[serde(default)]
@@ -380,6 +381,12 @@ pub struct RawGpuSharing {
     pub gpu_selection: String,
 }
 
+impl RawGpuSharing {
+    fn is_default(&self) -> bool {
+        *self == RawGpuSharing::default()
+    }
+}
+
 impl Default for RawGpuSharing {
     fn default() -> Self {
         RawGpuSharing { gpu_memory_unit: one_gib(), gpu_selection: binpack() }
@@ -587,7 +594,7 @@ pub struct RawDeployment {
     /// Limits by resource name. As in Kubernetes, a resource with a limit and no request is
     /// requested at its limit: extended resources such as `aliyun.com/gpu-mem` are usually
     /// written here (seed 004's StatefulSet). Limits do not otherwise change scheduling.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub limits: BTreeMap<String, String>,
     /// Accepted GPU models; empty accepts any.
     #[serde(default)]
