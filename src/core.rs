@@ -33,6 +33,7 @@
 //! ```
 
 pub mod cluster;
+pub mod fleet;
 pub mod frag;
 pub mod model;
 pub mod policy;

@@ -251,6 +251,8 @@ enum Ev {
     Hpa(usize),
     /// Record the state for [`WorldResult::snapshot`].
     Snapshot,
+    /// An operation from outside (a fleet's dispatch), by index in `external`.
+    External(usize),
 }
 
 /// An autoscaling run.
@@ -287,6 +289,13 @@ pub struct World<'a> {
     kp: karpenter::KState,
     svc: Vec<service::SvcState>,
     snapshot_at: Option<SimTime>,
+    /// The run's end and sample interval (set by `start`).
+    end: SimTime,
+    sample_every: SimTime,
+    /// The next trace job to arrive.
+    next_job: usize,
+    /// Operations pushed from outside with [`World::inject`].
+    external: Vec<TimelineOp>,
     snapshot: Option<WorldSnapshot>,
 }
 
@@ -364,6 +373,10 @@ impl<'a> World<'a> {
             kp: karpenter::KState::new(spec, streams),
             svc: spec.services.iter().map(|_| service::SvcState::default()).collect(),
             snapshot_at: None,
+            end: SimTime::ZERO,
+            sample_every: SimTime::ZERO,
+            next_job: 0,
+            external: Vec::new(),
             snapshot: None,
         }
     }
@@ -392,6 +405,18 @@ impl<'a> World<'a> {
         end: SimTime,
         sample: SimTime,
     ) -> Result<WorldResult, String> {
+        self.start(jobs, departures, end, sample)?;
+        self.step(jobs, end)?;
+        self.finish()
+    }
+
+    /// Starts a run that [`World::step`] advances and [`World::finish`] closes (what
+    /// [`World::run`] does in one call; a fleet steps its members in turn): loads the trace
+    /// `jobs` (in creation order) and the timeline, launches the pools' minimum nodes and starts
+    /// the periodic loops up to `end`, sampling every `sample`.
+    pub fn start(&mut self, jobs: &[TracePod], departures: bool, end: SimTime, sample: SimTime) -> Result<(), String> {
+        self.end = end;
+        self.sample_every = sample;
         for (i, j) in jobs.iter().enumerate() {
             // Trace pods get Kubernetes' default grace period (30 s), which a drain waits for.
             let idx = self.new_pod(j.spec.clone(), None, String::new(), 0, SimTime::from_secs(30), j.created);
@@ -427,27 +452,34 @@ impl<'a> World<'a> {
             self.push(at, Phase::Sample, Ev::Snapshot)?;
         }
         self.kp_start(end)?;
-        self.svc_start(end)?;
+        self.svc_start(end)
+    }
+
+    /// Processes every event up to and including `until` (capped at the run's end); `jobs` are
+    /// the trace given to [`World::start`].
+    pub fn step(&mut self, jobs: &[TracePod], until: SimTime) -> Result<(), String> {
+        let (end, sample) = (self.end, self.sample_every);
+        let until = until.min(end);
         // Trace arrivals are streamed: merged with the queue in (time, phase) order, a trace arrival
         // first among same-instant arrivals, instead of filling the heap with the whole trace.
-        let mut next_job = 0;
         loop {
-            let arrival = jobs.get(next_job).map(|j| (j.created, Phase::Arrival));
+            let arrival = jobs.get(self.next_job).map(|j| (j.created, Phase::Arrival));
             let (t, ev) = match (arrival, self.q.peek()) {
                 (None, None) => break,
                 (Some(a), e) if e.is_none_or(|e| a <= e) => {
-                    next_job += 1;
+                    if a.0 > until {
+                        break;
+                    }
+                    self.next_job += 1;
                     self.q.advance(a.0);
-                    (a.0, Ev::Arrive(next_job - 1))
+                    (a.0, Ev::Arrive(self.next_job - 1))
                 }
+                (_, Some(e)) if e.0 > until => break,
                 _ => {
                     let (t, _, ev) = self.q.pop().expect("peeked");
                     (t, ev)
                 }
             };
-            if t > end {
-                break;
-            }
             self.advance(t);
             self.n_events += 1;
             match ev {
@@ -458,6 +490,10 @@ impl<'a> World<'a> {
                     self.want_schedule()?;
                 }
                 Ev::Timeline(i) => self.timeline(i)?,
+                Ev::External(i) => {
+                    let op = self.external[i].clone();
+                    self.apply_op(&op).map_err(|e| format!("at {t}: {e}"))?;
+                }
                 Ev::NodeStep(n, stage) => self.node_step(n, stage)?,
                 Ev::PodStarted(p) => {
                     if self.pods[p].state == PState::Bound {
@@ -525,6 +561,12 @@ impl<'a> World<'a> {
                 self.peak_ppm = self.peak_ppm.max(ppm);
             }
         }
+        Ok(())
+    }
+
+    /// Closes the run at its end: final sample, costs, records.
+    pub fn finish(mut self) -> Result<WorldResult, String> {
+        let end = self.end;
         self.now = end.max(self.now);
         self.advance(end);
         let services = self.svc_finish(end);
@@ -571,6 +613,13 @@ impl<'a> World<'a> {
         })
     }
 
+    /// Schedules `op` (a Deployment applied, scaled or deleted) at `at`, after the run started and
+    /// not before the last event processed.
+    pub fn inject(&mut self, at: SimTime, op: TimelineOp) -> Result<(), String> {
+        self.external.push(op);
+        self.push(at, Phase::Arrival, Ev::External(self.external.len() - 1))
+    }
+
     /// Asks [`World::run`] to record the state at `at` (after that instant's scheduling and
     /// scalers, as a `kubectl get` at that moment would see it) in [`WorldResult::snapshot`].
     pub fn snapshot_at(mut self, at: SimTime) -> Self {
@@ -592,7 +641,7 @@ impl<'a> World<'a> {
                 gpu_model: t.gpu_model.clone(),
                 labels: t.labels.clone(),
                 taints: t.taints.clone(),
-                gpu_share: None,
+                gpu_share: t.gpu_share,
             });
         }
         for (p, pod) in self.pods.iter().enumerate() {
@@ -760,10 +809,15 @@ impl<'a> World<'a> {
     }
 
     fn timeline(&mut self, i: usize) -> Result<(), String> {
-        match &self.spec.timeline[i].1 {
+        self.apply_op(&self.spec.timeline[i].1).map_err(|e| format!("timeline[{i}]: {e}"))
+    }
+
+    /// Applies a Deployment, or scales or deletes one.
+    fn apply_op(&mut self, op: &TimelineOp) -> Result<(), String> {
+        match op {
             TimelineOp::Apply(d) => {
                 if self.deployment(&d.name).is_some() {
-                    return Err(format!("timeline[{i}]: deployment `{}` already exists", d.name));
+                    return Err(format!("deployment `{}` already exists", d.name));
                 }
                 self.deployments.push(Deployment { spec: (**d).clone(), pods: Vec::new(), next: 0, deleted: false });
                 let di = self.deployments.len() - 1;
@@ -772,11 +826,11 @@ impl<'a> World<'a> {
                 }
             }
             TimelineOp::Scale { name, replicas } => {
-                let d = self.deployment(name).ok_or_else(|| format!("timeline[{i}]: no deployment `{name}`"))?;
+                let d = self.deployment(name).ok_or_else(|| format!("no deployment `{name}`"))?;
                 self.scale_deployment(d, *replicas)?;
             }
             TimelineOp::Delete { name } => {
-                let d = self.deployment(name).ok_or_else(|| format!("timeline[{i}]: no deployment `{name}`"))?;
+                let d = self.deployment(name).ok_or_else(|| format!("no deployment `{name}`"))?;
                 for p in self.live_pods(d) {
                     self.delete_pod(p)?;
                 }
