@@ -43,6 +43,26 @@ pub struct RunOutput {
     pub gpu_capacity_milli: u64,
     /// Which outputs to write.
     pub output: crate::scenario::schema::RawOutput,
+    /// A fleet's members (empty for a single cluster): the run's rows are theirs, and `result`
+    /// and `summary` are the fleet's totals.
+    pub members: Vec<MemberOutput>,
+}
+
+/// One member cluster of a fleet run.
+#[derive(Debug, Clone)]
+pub struct MemberOutput {
+    /// Cluster name.
+    pub name: String,
+    /// Region.
+    pub region: String,
+    /// Its figures.
+    pub summary: Summary,
+    /// Its pods and samples.
+    pub result: SimResult,
+    /// Its nodes.
+    pub nodes: Vec<NodeRow>,
+    /// Its events.
+    pub events: Vec<EventRow>,
 }
 
 /// FNV-1a 64-bit hash, hex; stable across platforms and versions.
@@ -73,7 +93,22 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
     let frag_workload = Workload::from_pods(s.pods.iter().map(|p| &p.spec));
     let policy = s.policy.build(&frag_workload);
     let keep_nodes = s.output.nodes || s.output.pods;
-    let (summary, mut result, nodes, events) = if let Some(a) = &s.autoscale {
+    let mut members = Vec::new();
+    let (summary, mut result, nodes, events) = if let Some(f) = &s.fleet {
+        let fr = crate::scalers::fleet::run_fleet(s, f)?;
+        let totals = fr.totals();
+        let summary = summarize(&totals.sim, None, &frag_workload, Some(&totals));
+        for (name, region, w) in fr.members {
+            let mut result = w.sim.clone();
+            let summary = summarize(&result, None, &frag_workload, Some(&w));
+            if !s.output.pods {
+                result.pods = Vec::new();
+            }
+            let nodes = if keep_nodes { w.nodes } else { Vec::new() };
+            members.push(MemberOutput { name, region, summary, result, nodes, events: w.events });
+        }
+        (summary, totals.sim, Vec::new(), fr.events)
+    } else if let Some(a) = &s.autoscale {
         let end = s.end.ok_or("an autoscaling scenario needs simulation.end")?;
         let w = World::new(a, cluster, policy, &streams).run(&pods, s.departures, end, s.sample_interval)?;
         let summary = summarize(&w.sim, None, &frag_workload, Some(&w));
@@ -116,6 +151,7 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
         events,
         gpu_capacity_milli: capacity,
         output: s.output.clone(),
+        members,
     })
 }
 

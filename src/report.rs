@@ -68,6 +68,26 @@ pub fn summary_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     out
 }
 
+/// `members.csv`: a fleet run's figures per member cluster (the summary's columns), beside the
+/// fleet's totals in `summary.csv`.
+pub fn members_csv(runs: &[&RunOutput], axes: &[String]) -> String {
+    let mut out = String::new();
+    let Some(first) = runs.iter().find_map(|r| r.members.first()) else { return out };
+    let mut head: Vec<String> = ["run_id", "cluster", "region"].iter().map(|s| s.to_string()).collect();
+    head.extend(axes.iter().cloned());
+    head.extend(first.summary.figures.iter().map(|(k, _)| k.to_string()));
+    line(&mut out, head);
+    for r in runs {
+        for m in &r.members {
+            let mut row = vec![r.run_id.clone(), m.name.clone(), m.region.clone()];
+            row.extend(params(r, axes));
+            row.extend(m.summary.figures.iter().map(|(_, v)| v.clone()));
+            line(&mut out, row);
+        }
+    }
+    out
+}
+
 /// `pods.csv`.
 pub fn pods_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     let mut out = String::new();
@@ -85,18 +105,44 @@ pub fn pods_csv(runs: &[&RunOutput], axes: &[String]) -> String {
             "gpu_milli",
             "reason",
             "running_s",
+            "cluster",
         ]
         .map(String::from)
         .into_iter()
         .chain(axes.iter().cloned()),
     );
     for r in runs {
+        for (cluster, pods, nodes) in parts(r) {
+            pod_rows(&mut out, r, axes, cluster, pods, nodes);
+        }
+    }
+    out
+}
+
+/// A run's clusters: (name, pods, nodes) of each fleet member, or the one cluster `default`.
+fn parts(r: &RunOutput) -> Vec<(&str, &[crate::engine::PodRecord], &[crate::scalers::world::NodeRow])> {
+    if r.members.is_empty() {
+        vec![("default", &r.result.pods[..], &r.nodes[..])]
+    } else {
+        r.members.iter().map(|m| (m.name.as_str(), &m.result.pods[..], &m.nodes[..])).collect()
+    }
+}
+
+fn pod_rows(
+    out: &mut String,
+    r: &RunOutput,
+    axes: &[String],
+    cluster: &str,
+    pods: &[crate::engine::PodRecord],
+    nodes: &[crate::scalers::world::NodeRow],
+) {
+    {
         let names: std::collections::BTreeMap<u32, &str> =
-            r.nodes.iter().filter_map(|n| n.id.map(|id| (id, n.name.as_str()))).collect();
+            nodes.iter().filter_map(|n| n.id.map(|id| (id, n.name.as_str()))).collect();
         let node_name = |id: u32| names.get(&id).map(|n| n.to_string()).unwrap_or_else(|| id.to_string());
-        for p in &r.result.pods {
+        for p in pods {
             line(
-                &mut out,
+                out,
                 [
                     r.run_id.clone(),
                     p.name.clone(),
@@ -109,13 +155,13 @@ pub fn pods_csv(runs: &[&RunOutput], axes: &[String]) -> String {
                     p.gpu_milli.to_string(),
                     p.reason.clone(),
                     secs(p.running),
+                    cluster.to_string(),
                 ]
                 .into_iter()
                 .chain(params(r, axes)),
             );
         }
     }
-    out
 }
 
 /// `nodes.csv`. Nodes of a static cluster exist from t = 0 and cost nothing (no price given);
@@ -144,27 +190,29 @@ pub fn nodes_csv(runs: &[&RunOutput], axes: &[String]) -> String {
         .chain(axes.iter().cloned()),
     );
     for r in runs {
-        for n in &r.nodes {
-            line(
-                &mut out,
-                [
-                    r.run_id.clone(),
-                    n.name.clone(),
-                    "default".into(),
-                    n.pool.clone(),
-                    n.instance_type.clone(),
-                    n.capacity_type.clone(),
-                    n.zone.clone(),
-                    n.gpus.to_string(),
-                    secs(Some(n.launched)),
-                    secs(n.ready),
-                    secs(n.terminated),
-                    n.reason.clone(),
-                    usd(n.cost_until(r.result.end)),
-                ]
-                .into_iter()
-                .chain(params(r, axes)),
-            );
+        for (cluster, _, nodes) in parts(r) {
+            for n in nodes {
+                line(
+                    &mut out,
+                    [
+                        r.run_id.clone(),
+                        n.name.clone(),
+                        cluster.to_string(),
+                        n.pool.clone(),
+                        n.instance_type.clone(),
+                        n.capacity_type.clone(),
+                        n.zone.clone(),
+                        n.gpus.to_string(),
+                        secs(Some(n.launched)),
+                        secs(n.ready),
+                        secs(n.terminated),
+                        n.reason.clone(),
+                        usd(n.cost_until(r.result.end)),
+                    ]
+                    .into_iter()
+                    .chain(params(r, axes)),
+                );
+            }
         }
     }
     out
@@ -183,13 +231,21 @@ pub fn events_csv(runs: &[&RunOutput], axes: &[String]) -> String {
             .chain(axes.iter().cloned()),
     );
     for r in runs {
-        for e in &r.events {
+        // A fleet's own events, then its members', merged in time order (stable).
+        let mut all: Vec<(&str, &crate::scalers::world::EventRow)> = Vec::new();
+        let own = if r.members.is_empty() { "default" } else { "fleet" };
+        all.extend(r.events.iter().map(|e| (own, e)));
+        for m in &r.members {
+            all.extend(m.events.iter().map(|e| (m.name.as_str(), e)));
+        }
+        all.sort_by_key(|(_, e)| e.t);
+        for (cluster, e) in all {
             line(
                 &mut out,
                 [
                     r.run_id.clone(),
                     secs(Some(e.t)),
-                    "default".into(),
+                    cluster.to_string(),
                     e.kind.to_string(),
                     e.object.clone(),
                     e.message.clone(),
@@ -224,13 +280,17 @@ pub fn timeseries_csv(runs: &[&RunOutput], axes: &[String]) -> String {
         .chain(axes.iter().cloned()),
     );
     for r in runs {
-        for s in &r.result.samples {
+        // A fleet: each member's samples, then the fleet's totals.
+        let mut series: Vec<(&str, &[crate::engine::Sample])> =
+            r.members.iter().map(|m| (m.name.as_str(), &m.result.samples[..])).collect();
+        series.push((if r.members.is_empty() { "default" } else { "fleet" }, &r.result.samples[..]));
+        for (cluster, s) in series.into_iter().flat_map(|(c, v)| v.iter().map(move |s| (c, s))) {
             line(
                 &mut out,
                 [
                     r.run_id.clone(),
                     secs(Some(s.t)),
-                    "default".into(),
+                    cluster.to_string(),
                     s.nodes_ready.to_string(),
                     s.nodes_launching.to_string(),
                     s.gpus_total.to_string(),
@@ -282,8 +342,17 @@ pub fn curve_csv(runs: &[&RunOutput], axes: &[String]) -> String {
 }
 
 /// Files whose rows concatenate across runs, in the order they are written.
-pub const ROW_FILES: [&str; 6] =
-    ["summary.csv", "pods.csv", "nodes.csv", "timeseries.csv", "events.csv", "allocation_curve.csv"];
+pub const ROW_FILES: [&str; 7] =
+    ["summary.csv", "pods.csv", "nodes.csv", "timeseries.csv", "events.csv", "allocation_curve.csv", "members.csv"];
+
+/// The fixed header lines of the row files (what a stored fragment's layout depends on beside the
+/// summary's columns), for [`crate::experiment::store::run_key`]: a build that writes other
+/// columns does not reuse a stored run.
+pub fn row_headers() -> String {
+    [pods_csv(&[], &[]), nodes_csv(&[], &[]), timeseries_csv(&[], &[]), events_csv(&[], &[]), curve_csv(&[], &[])]
+        .concat()
+        + &ROW_FILES.join(",")
+}
 
 /// One run's share of the row files: (file name, its header line and the run's rows).
 pub type Fragment = Vec<(String, String)>;
@@ -307,6 +376,9 @@ pub fn fragment(r: &RunOutput, axes: &[String]) -> Fragment {
     }
     if !r.result.curve.is_empty() {
         v.push(("allocation_curve.csv", curve_csv(&one, axes)));
+    }
+    if !r.members.is_empty() {
+        v.push(("members.csv", members_csv(&one, axes)));
     }
     v.into_iter().map(|(k, t)| (k.to_string(), t)).collect()
 }

@@ -19,6 +19,7 @@
 //! period; zones are tried in listed order (no zone balancing).
 
 pub mod cron;
+pub mod fleet;
 pub mod karpenter;
 pub mod service;
 pub mod world;

@@ -100,7 +100,7 @@ pub struct PodRecord {
 }
 
 /// A time-series sample.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Sample {
     /// Time.
     pub t: SimTime,

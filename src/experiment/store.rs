@@ -46,12 +46,14 @@ impl Shard {
     }
 }
 
-/// The key of a run's fragment: the fleetsim version, the summary's columns (so a build that
-/// writes other columns does not reuse a stored run) and the run's id and resolved scenario.
+/// The key of a run's fragment: the fleetsim version, the summary's columns and the other row
+/// files' headers (so a build that writes other columns does not reuse a stored run) and the
+/// run's id and resolved scenario.
 pub fn run_key(run_id: &str, scenario_hash: &str) -> String {
     let columns = crate::metrics::columns().join(",");
+    let rows = crate::report::row_headers();
     crate::experiment::stable_hash(
-        format!("{}\n{columns}\n{run_id}\n{scenario_hash}", env!("CARGO_PKG_VERSION")).as_bytes(),
+        format!("{}\n{columns}\n{rows}\n{run_id}\n{scenario_hash}", env!("CARGO_PKG_VERSION")).as_bytes(),
     )
 }
 

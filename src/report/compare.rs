@@ -365,7 +365,10 @@ struct Figure {
 
 fn figures(dir: &Path, rep: &Report) -> Result<Vec<Figure>, String> {
     let mut figs = Vec::new();
-    let ts = read_csv(&dir.join("timeseries.csv"))?;
+    // A fleet's series are its totals (`fleet`), not each member's.
+    let ts = read_csv(&dir.join("timeseries.csv"))?.map(|rows| {
+        rows.into_iter().filter(|r| r.get("cluster").is_none_or(|c| c == "default" || c == "fleet")).collect::<Vec<_>>()
+    });
     let pods = read_csv(&dir.join("pods.csv"))?;
     let nodes = read_csv(&dir.join("nodes.csv"))?;
     for (gi, (group, lines)) in rep.groups.iter().enumerate() {

@@ -275,6 +275,8 @@ pub struct World<'a> {
     counters: Counters,
     backoff_until: Vec<SimTime>,
     stock: Vec<BTreeMap<String, u32>>,
+    /// The region's stock by instance type, when a fleet's inventory sets it (absent: unlimited).
+    region_stock: BTreeMap<String, u32>,
     last_scale_up: Option<SimTime>,
     schedule_at: Option<SimTime>,
     samples: Vec<Sample>,
@@ -377,6 +379,7 @@ impl<'a> World<'a> {
             sample_every: SimTime::ZERO,
             next_job: 0,
             external: Vec::new(),
+            region_stock: BTreeMap::new(),
             snapshot: None,
         }
     }
@@ -611,6 +614,42 @@ impl<'a> World<'a> {
             jobs,
             snapshot: self.snapshot,
         })
+    }
+
+    /// Sets the region's stock of `instance_type` (a fleet's inventory): launches of it fail once
+    /// it is exhausted, as a zone's `stock` does. Terminations do not give stock back.
+    pub fn set_region_stock(&mut self, instance_type: &str, stock: u32) {
+        self.region_stock.insert(instance_type.to_string(), stock);
+    }
+
+    /// How many more replicas of `pod` this cluster can run, up to `limit`: on its nodes now,
+    /// plus, `with_pools`, what its autoscaler and smart hosting pools could add within their
+    /// `max`, their zones' stock and the region's stock of their first type that runs the pod
+    /// (see [`crate::core::fleet::available_replicas`]). Karpenter NodePools are not counted.
+    pub fn available_replicas(&mut self, pod: &PodSpec, limit: u32, with_pools: bool) -> Result<u32, String> {
+        let mut groups = if with_pools { self.node_groups() } else { Vec::new() };
+        for (pool, g) in groups.iter_mut().enumerate() {
+            let ps = &self.spec.pools[pool];
+            let Some(ty) = g.types.iter().position(|t| t.admits(pod).is_ok()) else { continue };
+            let name = &ps.types[ty].name;
+            // Zone stock counts only when every zone of the pool is limited.
+            let zones: Option<u32> =
+                ps.zones.iter().map(|z| self.stock[pool].get(z.as_str()).copied()).sum::<Option<u32>>();
+            let region = self.region_stock.get(name).copied();
+            g.room = [Some(g.room), zones, region].into_iter().flatten().min().unwrap_or(0);
+        }
+        crate::core::fleet::available_replicas(&mut self.cluster, pod, &groups, limit).map_err(|e| e.to_string())
+    }
+
+    /// Replicas of Deployment `name` pending since `since` or earlier (what Karmada's descheduler
+    /// calls unschedulable after its threshold).
+    pub fn pending_replicas(&self, name: &str, since: SimTime) -> u32 {
+        let Some(d) = self.deployment(name) else { return 0 };
+        self.deployments[d]
+            .pods
+            .iter()
+            .filter(|&&p| self.pods[p].state == PState::Pending && self.recs[p].created <= since)
+            .count() as u32
     }
 
     /// Schedules `op` (a Deployment applied, scaled or deleted) at `at`, after the run started and
@@ -1068,10 +1107,12 @@ impl<'a> World<'a> {
     fn launch(&mut self, pool: usize, ty: usize, why: &str) -> Result<Option<usize>, String> {
         let ps = &self.spec.pools[pool];
         let it = &ps.types[ty];
-        let zone = ps
-            .zones
-            .iter()
-            .find(|z| it.on_demand.contains_key(z.as_str()) && self.stock[pool].get(z.as_str()).is_none_or(|&s| s > 0));
+        let region_has = self.region_stock.get(&it.name).is_none_or(|&s| s > 0);
+        let zone = ps.zones.iter().find(|z| {
+            region_has
+                && it.on_demand.contains_key(z.as_str())
+                && self.stock[pool].get(z.as_str()).is_none_or(|&s| s > 0)
+        });
         let Some(zone) = zone.cloned() else {
             self.counters.provisioning_failures += 1;
             self.backoff_until[pool] = self.now.plus(self.spec.scaler.backoff);
@@ -1080,6 +1121,9 @@ impl<'a> World<'a> {
             return Ok(None);
         };
         if let Some(s) = self.stock[pool].get_mut(zone.as_str()) {
+            *s -= 1;
+        }
+        if let Some(s) = self.region_stock.get_mut(&it.name) {
             *s -= 1;
         }
         let idx = self.nodes.len();

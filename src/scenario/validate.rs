@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod fleet;
 mod karpenter;
 mod service;
 mod synthetic;
@@ -92,6 +93,8 @@ pub struct Scenario {
     pub raw: RawScenario,
     /// Pools, scaler and timeline, when the scenario autoscales.
     pub autoscale: Option<Arc<AutoscaleSpec>>,
+    /// The fleet, when the scenario is one (its `autoscale` holds the fleet's timeline).
+    pub fleet: Option<Arc<crate::scalers::fleet::FleetSpec>>,
     /// Things the user should know that do not stop the run (fields of imported manifests that
     /// fleetsim does not model).
     pub warnings: Vec<String>,
@@ -235,8 +238,19 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
         }
         Some(Arc::new(autoscale_spec(&cx, &raw, &mut warnings)?))
     };
+    let fleet = match &raw.fleet {
+        None => None,
+        Some(f) => {
+            if end.is_none() {
+                return Err(cx.err("simulation.end", "a fleet scenario needs an end time (e.g. `1h`)"));
+            }
+            let timeline = autoscale.as_ref().map(|a| &a.timeline[..]).unwrap_or(&[]);
+            Some(Arc::new(fleet::fleet_spec(&cx, &raw, f, timeline, loader, &mut warnings)?))
+        }
+    };
     Ok(Scenario {
         autoscale,
+        fleet,
         warnings,
         name,
         seed: raw.seed,
@@ -305,7 +319,7 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
     }
     let autoscaling =
         !raw.pools.is_empty() || !raw.timeline.is_empty() || !raw.nodepools.is_empty() || !raw.services.is_empty();
-    if nodes.is_empty() && raw.pools.is_empty() && raw.nodepools.is_empty() {
+    if nodes.is_empty() && raw.pools.is_empty() && raw.nodepools.is_empty() && raw.fleet.is_none() {
         return Err(
             cx.err("cluster", "no nodes; give `nodes_csv`, at least one entry under `nodes`, `pools` or `nodepools`")
         );

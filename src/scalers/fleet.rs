@@ -1,0 +1,442 @@
+//! Multi-cluster fleets (ACK One, on Karmada): member clusters, each a full autoscaling
+//! simulation ([`World`]), and a fleet scheduler that divides the fleet's Deployments between
+//! them by PropagationPolicy.
+//!
+//! The model, simplified where said:
+//! - The fleet scheduler acts when a fleet Deployment is applied or scaled, and retries a failed
+//!   division at every descheduler interval. It divides as Karmada does
+//!   ([`crate::core::fleet`]): `Duplicated`, `Divided` by static weights, or `Divided` by
+//!   `dynamicWeight: AvailableReplicas`, where what a member can run is estimated from its nodes
+//!   now and, with ACK One's `autoScaling.ecsProvision: true`, what its pools could still buy from
+//!   the region's inventory (seed 001: the scheduler asks the member's scaler for the region's GPU
+//!   stock). Without it, a member with empty pools counts nothing and the division fails, as
+//!   Karmada's resource-based estimator does.
+//! - A decision reaches a member after its `dispatch_latency` (cross-region API calls); the
+//!   member then schedules and provisions as its own scalers do (its provisioning latency).
+//! - Inventory: stock levels by region and instance type over time; a launch in a member takes
+//!   one from its region's level and fails when none is left (terminations give none back).
+//! - The descheduler (Karmada's, on by default): every interval, replicas of a dynamic-weight
+//!   Deployment pending in a member for the unschedulable threshold are taken from that member's
+//!   share, and the scheduler places them again where replicas are available.
+//! - Not modelled: Karmada's cluster taints and failover, spread constraints, `Aggregated`
+//!   division, label-selected resources, override policies.
+
+use super::world::{EventRow, World, WorldResult};
+use super::{DeploymentSpec, Latency, TimelineOp};
+use crate::core::fleet::{divide_by_available, webster, Share};
+use crate::core::{ClusterState, Workload};
+use crate::engine::{RngStreams, SimTime, Stream};
+use crate::scenario::Scenario;
+use std::collections::BTreeMap;
+
+/// A validated fleet.
+#[derive(Debug, Clone)]
+pub struct FleetSpec {
+    /// Members, in scenario order.
+    pub members: Vec<MemberSpec>,
+    /// PropagationPolicies, in order (the first that selects a Deployment propagates it).
+    pub policies: Vec<PropagationPolicy>,
+    /// Stock levels, by time.
+    pub inventory: Vec<StockLevel>,
+    /// The descheduler.
+    pub descheduler: Descheduler,
+}
+
+/// A member cluster.
+#[derive(Debug, Clone)]
+pub struct MemberSpec {
+    /// Cluster name.
+    pub name: String,
+    /// Region.
+    pub region: String,
+    /// Fleet decision to member action.
+    pub latency: Latency,
+    /// The member's own scenario (pools, scalers, lifecycle).
+    pub scenario: Scenario,
+}
+
+/// How a policy places replicas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// Every candidate member runs all replicas.
+    Duplicated,
+    /// Divided by static weights, one per candidate member (in the policy's `members` order).
+    StaticWeights(Vec<u64>),
+    /// Divided by the replicas each candidate can run (`dynamicWeight: AvailableReplicas`).
+    AvailableReplicas,
+}
+
+/// A validated PropagationPolicy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropagationPolicy {
+    /// Name.
+    pub name: String,
+    /// Deployments it selects.
+    pub deployments: Vec<String>,
+    /// Candidate members (`clusterAffinity.clusterNames`, else all), in fleet order.
+    pub members: Vec<String>,
+    /// Replica scheduling.
+    pub rule: Placement,
+    /// ACK One `autoScaling.ecsProvision`: count what members' pools could provision.
+    pub ecs_provision: bool,
+}
+
+/// A stock level from `at` on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockLevel {
+    /// From when.
+    pub at: SimTime,
+    /// Region.
+    pub region: String,
+    /// Instance type.
+    pub instance_type: String,
+    /// Instances left.
+    pub stock: u32,
+}
+
+/// Karmada descheduler settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Descheduler {
+    /// Whether it runs.
+    pub enabled: bool,
+    /// `--descheduling-interval`.
+    pub interval: SimTime,
+    /// `--unschedulable-threshold`.
+    pub threshold: SimTime,
+}
+
+/// What a fleet run produced: each member's run, and the fleet scheduler's events.
+pub struct FleetResult {
+    /// (member name, region, its run), in scenario order.
+    pub members: Vec<(String, String, WorldResult)>,
+    /// The fleet scheduler's events (`Scheduled`, `FailedScheduling`, `Descheduled`).
+    pub events: Vec<EventRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum FleetEv {
+    Timeline(usize),
+    Inventory(usize),
+    Resync,
+}
+
+/// A fleet Deployment's state.
+struct FleetDeployment {
+    spec: DeploymentSpec,
+    policy: usize,
+    desired: u32,
+    /// Replicas assigned per member (fleet order).
+    assigned: Vec<u32>,
+    /// What each member was last told to run (`None`: it does not have the Deployment).
+    sent: Vec<Option<u32>>,
+    /// A division failed and waits for the next resync.
+    failed: bool,
+    deleted: bool,
+}
+
+/// Runs the fleet scenario `top` (its timeline holds the fleet's Deployments) with `fleet`.
+pub fn run_fleet(top: &Scenario, fleet: &FleetSpec) -> Result<FleetResult, String> {
+    let end = top.end.ok_or("a fleet scenario needs simulation.end")?;
+    let sample = top.sample_interval;
+    let timeline: &[(SimTime, TimelineOp)] = top.autoscale.as_ref().map(|a| &a.timeline[..]).unwrap_or(&[]);
+    let streams = RngStreams::new(top.seed);
+    let mut dispatch: Vec<Stream> = Vec::new();
+    let mut worlds: Vec<World<'_>> = Vec::new();
+    for m in &fleet.members {
+        let s = &m.scenario;
+        let a = s.autoscale.as_ref().ok_or_else(|| format!("member {}: no pools", m.name))?;
+        let mut cluster = ClusterState::new(s.policy.cluster_options());
+        for (spec, _) in s.nodes.iter() {
+            cluster.add_node(spec).map_err(|e| format!("member {}: {e}", m.name))?;
+        }
+        // One set of streams per member, derived from the fleet's seed and the member's name.
+        let member_streams =
+            RngStreams::new(top.seed ^ crate::engine::rng::fnv1a(format!("fleet/member/{}", m.name).as_bytes()));
+        let mut w = World::new(a, cluster, s.policy.build(&Workload::default()), &member_streams);
+        w.start(&[], true, end, sample).map_err(|e| format!("member {}: {e}", m.name))?;
+        worlds.push(w);
+        dispatch.push(streams.stream(&format!("fleet/dispatch/{}", m.name)));
+    }
+    let mut queue: BTreeMap<(SimTime, u64), FleetEv> = BTreeMap::new();
+    let mut seq = 0u64;
+    let mut push = |q: &mut BTreeMap<(SimTime, u64), FleetEv>, t: SimTime, ev: FleetEv| {
+        q.insert((t, seq), ev);
+        seq += 1;
+    };
+    for (i, l) in fleet.inventory.iter().enumerate() {
+        push(&mut queue, l.at, FleetEv::Inventory(i));
+    }
+    for (i, (t, _)) in timeline.iter().enumerate() {
+        push(&mut queue, *t, FleetEv::Timeline(i));
+    }
+    push(&mut queue, fleet.descheduler.interval, FleetEv::Resync);
+    let mut deps: Vec<FleetDeployment> = Vec::new();
+    let mut events: Vec<EventRow> = Vec::new();
+    let n = fleet.members.len();
+    while let Some((&(t, s), &ev)) = queue.iter().next() {
+        queue.remove(&(t, s));
+        if t > end {
+            break;
+        }
+        for (k, w) in worlds.iter_mut().enumerate() {
+            w.step(&[], t).map_err(|e| format!("member {}: {e}", fleet.members[k].name))?;
+        }
+        let mut touched: Vec<usize> = Vec::new();
+        match ev {
+            FleetEv::Inventory(i) => {
+                let l = &fleet.inventory[i];
+                for (k, m) in fleet.members.iter().enumerate() {
+                    if m.region == l.region {
+                        worlds[k].set_region_stock(&l.instance_type, l.stock);
+                    }
+                }
+            }
+            FleetEv::Timeline(i) => match &timeline[i].1 {
+                TimelineOp::Apply(d) => {
+                    let policy =
+                        fleet.policies.iter().position(|p| p.deployments.contains(&d.name)).ok_or_else(|| {
+                            format!("timeline[{i}]: no PropagationPolicy selects Deployment `{}`", d.name)
+                        })?;
+                    deps.push(FleetDeployment {
+                        spec: (**d).clone(),
+                        policy,
+                        desired: d.replicas,
+                        assigned: vec![0; n],
+                        sent: vec![None; n],
+                        failed: false,
+                        deleted: false,
+                    });
+                    touched.push(deps.len() - 1);
+                }
+                TimelineOp::Scale { name, replicas } => {
+                    let d = deps.iter().position(|d| &d.spec.name == name && !d.deleted);
+                    let d = d.ok_or_else(|| format!("timeline[{i}]: no fleet Deployment `{name}`"))?;
+                    deps[d].desired = *replicas;
+                    touched.push(d);
+                }
+                TimelineOp::Delete { name } => {
+                    let d = deps.iter().position(|d| &d.spec.name == name && !d.deleted);
+                    let d = d.ok_or_else(|| format!("timeline[{i}]: no fleet Deployment `{name}`"))?;
+                    deps[d].deleted = true;
+                    for k in 0..n {
+                        if deps[d].sent[k].is_some() {
+                            let at = t.plus(fleet.members[k].latency.draw(&mut dispatch[k]));
+                            worlds[k].inject(at, TimelineOp::Delete { name: name.clone() })?;
+                        }
+                    }
+                }
+            },
+            FleetEv::Resync => {
+                let ds = fleet.descheduler;
+                for (di, d) in deps.iter_mut().enumerate() {
+                    if d.deleted {
+                        continue;
+                    }
+                    let p = &fleet.policies[d.policy];
+                    if ds.enabled && p.rule == Placement::AvailableReplicas && t >= ds.threshold {
+                        let since = SimTime(t.0 - ds.threshold.0);
+                        for (k, w) in worlds.iter().enumerate() {
+                            let stuck = w.pending_replicas(&d.spec.name, since).min(d.assigned[k]);
+                            if stuck > 0 {
+                                d.assigned[k] -= stuck;
+                                let msg = format!(
+                                    "{stuck} replicas of {} unschedulable in {} for {}; taken back",
+                                    d.spec.name, fleet.members[k].name, ds.threshold
+                                );
+                                events.push(EventRow {
+                                    t,
+                                    kind: "Descheduled",
+                                    object: format!("deployment/{}", d.spec.name),
+                                    message: msg,
+                                });
+                                touched.push(di);
+                            }
+                        }
+                    }
+                    if d.failed {
+                        touched.push(di);
+                    }
+                }
+                let next = t.plus(ds.interval);
+                if next <= end {
+                    push(&mut queue, next, FleetEv::Resync);
+                }
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for di in touched {
+            schedule(fleet, &mut worlds, &mut dispatch, &mut deps[di], t, &mut events)?;
+        }
+    }
+    let mut members = Vec::new();
+    for (k, mut w) in worlds.into_iter().enumerate() {
+        w.step(&[], end).map_err(|e| format!("member {}: {e}", fleet.members[k].name))?;
+        let m = &fleet.members[k];
+        members.push((m.name.clone(), m.region.clone(), w.finish()?));
+    }
+    Ok(FleetResult { members, events })
+}
+
+/// Divides `d` again at `t` and dispatches the changes.
+fn schedule(
+    fleet: &FleetSpec,
+    worlds: &mut [World<'_>],
+    dispatch: &mut [Stream],
+    d: &mut FleetDeployment,
+    t: SimTime,
+    events: &mut Vec<EventRow>,
+) -> Result<(), String> {
+    let p = &fleet.policies[d.policy];
+    let idx = |name: &str| fleet.members.iter().position(|m| m.name == name).expect("validated member");
+    let cands: Vec<usize> = p.members.iter().map(|m| idx(m)).collect();
+    let mut want = vec![0u32; fleet.members.len()];
+    let shares: Result<Vec<Share>, String> = match &p.rule {
+        Placement::Duplicated => {
+            Ok(cands.iter().map(|&k| Share { member: fleet.members[k].name.clone(), replicas: d.desired }).collect())
+        }
+        Placement::StaticWeights(w) => {
+            let weights: Vec<(String, u64)> = p.members.iter().cloned().zip(w.iter().copied()).collect();
+            Ok(webster(d.desired, &weights, &[]))
+        }
+        Placement::AvailableReplicas => {
+            let current: Vec<Share> = cands
+                .iter()
+                .map(|&k| Share { member: fleet.members[k].name.clone(), replicas: d.assigned[k] })
+                .collect();
+            let mut available = Vec::new();
+            for &k in &cands {
+                let a = worlds[k].available_replicas(&d.spec.template, d.desired, p.ecs_provision)?;
+                available.push((fleet.members[k].name.clone(), a as u64));
+            }
+            divide_by_available(d.desired, &current, &available).map_err(|e| e.to_string())
+        }
+    };
+    let shares = match shares {
+        Ok(s) => s,
+        Err(m) => {
+            d.failed = true;
+            events.push(EventRow {
+                t,
+                kind: "FailedScheduling",
+                object: format!("deployment/{}", d.spec.name),
+                message: format!("{m}; retried at the next resync"),
+            });
+            return Ok(());
+        }
+    };
+    d.failed = false;
+    for s in &shares {
+        want[idx(&s.member)] = s.replicas;
+    }
+    let split: Vec<String> = cands.iter().map(|&k| format!("{}={}", fleet.members[k].name, want[k])).collect();
+    events.push(EventRow {
+        t,
+        kind: "Scheduled",
+        object: format!("deployment/{}", d.spec.name),
+        message: format!("{} replicas by PropagationPolicy {}: {}", d.desired, p.name, split.join(", ")),
+    });
+    for k in 0..fleet.members.len() {
+        d.assigned[k] = want[k];
+        if d.sent[k] == Some(want[k]) || (d.sent[k].is_none() && want[k] == 0) {
+            continue;
+        }
+        let at = t.plus(fleet.members[k].latency.draw(&mut dispatch[k]));
+        let op = match d.sent[k] {
+            Some(_) => TimelineOp::Scale { name: d.spec.name.clone(), replicas: want[k] },
+            None => TimelineOp::Apply(Box::new(DeploymentSpec { replicas: want[k], ..d.spec.clone() })),
+        };
+        worlds[k].inject(at, op)?;
+        d.sent[k] = Some(want[k]);
+    }
+    Ok(())
+}
+
+impl FleetResult {
+    /// The fleet as one run: pods and nodes of every member (member order), samples summed at
+    /// each instant (members sample together), integrals, costs and counters summed, events
+    /// merged in time order. The peak allocation is the highest summed sample (the members' peaks
+    /// need not coincide), so it has the sample interval's resolution.
+    pub fn totals(&self) -> WorldResult {
+        let parts: Vec<&WorldResult> = self.members.iter().map(|(_, _, w)| w).collect();
+        let first = parts.first().expect("a fleet has members");
+        let mut sim = first.sim.clone();
+        sim.pods.clear();
+        sim.events = 0;
+        sim.gpu_alloc_integral = 0;
+        sim.gpu_capacity_integral = Some(0);
+        for s in &mut sim.samples {
+            *s = crate::engine::Sample { t: s.t, ..Default::default() };
+        }
+        let mut out = WorldResult {
+            sim,
+            nodes: Vec::new(),
+            events: Vec::new(),
+            counters: Default::default(),
+            cost_micro: 0,
+            gpu_ms_provisioned: 0,
+            cpu_mem_integrals: Default::default(),
+            peak_gpu_alloc_ppm: 0,
+            services: Vec::new(),
+            jobs: Default::default(),
+            snapshot: None,
+        };
+        for w in &parts {
+            out.sim.pods.extend(w.sim.pods.iter().cloned());
+            out.sim.events += w.sim.events;
+            out.sim.gpu_alloc_integral += w.sim.gpu_alloc_integral;
+            out.sim.gpu_capacity_integral =
+                Some(out.sim.gpu_capacity_integral.unwrap_or(0) + w.sim.gpu_capacity_integral.unwrap_or(0));
+            for (a, b) in out.sim.samples.iter_mut().zip(&w.sim.samples) {
+                a.nodes_ready += b.nodes_ready;
+                a.gpus_total += b.gpus_total;
+                a.gpus_allocated_milli += b.gpus_allocated_milli;
+                a.pods_pending += b.pods_pending;
+                a.pods_running += b.pods_running;
+                a.nodes_launching += b.nodes_launching;
+                a.cost_micro += b.cost_micro;
+            }
+            out.nodes.extend(w.nodes.iter().cloned());
+            out.events.extend(w.events.iter().cloned());
+            let (c, d) = (&mut out.counters, &w.counters);
+            c.scale_ups += d.scale_ups;
+            c.scale_downs += d.scale_downs;
+            c.nodes_launched += d.nodes_launched;
+            c.nodes_terminated += d.nodes_terminated;
+            c.provisioning_failures += d.provisioning_failures;
+            c.evictions += d.evictions;
+            c.disruptions_empty += d.disruptions_empty;
+            c.disruptions_underutilized += d.disruptions_underutilized;
+            c.disruptions_expired += d.disruptions_expired;
+            c.disrupted_pods += d.disrupted_pods;
+            c.interruptions += d.interruptions;
+            c.interrupted_pods += d.interrupted_pods;
+            c.lost_gpu_ms += d.lost_gpu_ms;
+            out.cost_micro += w.cost_micro;
+            out.gpu_ms_provisioned += w.gpu_ms_provisioned;
+            let (i, j) = (&mut out.cpu_mem_integrals, &w.cpu_mem_integrals);
+            i.cpu_allocated += j.cpu_allocated;
+            i.cpu_capacity += j.cpu_capacity;
+            i.mem_allocated += j.mem_allocated;
+            i.mem_capacity += j.mem_capacity;
+            out.services.extend(w.services.iter().cloned());
+            let (a, b) = (&mut out.jobs, &w.jobs);
+            a.jobs += b.jobs;
+            a.completed += b.completed;
+            a.started += b.started;
+            a.queueing_ms += b.queueing_ms;
+            a.completion_ms += b.completion_ms;
+        }
+        out.events.sort_by_key(|e| e.t); // stable: members in order within an instant
+        out.sim.peak_gpu_allocated_milli = out.sim.samples.iter().map(|s| s.gpus_allocated_milli).max().unwrap_or(0);
+        out.peak_gpu_alloc_ppm = out
+            .sim
+            .samples
+            .iter()
+            .filter(|s| s.gpus_total > 0)
+            .map(|s| s.gpus_allocated_milli * 1_000_000 / (s.gpus_total * crate::core::MILLI_PER_GPU as u64))
+            .max()
+            .unwrap_or(0);
+        out
+    }
+}

@@ -1,0 +1,312 @@
+//! The `fleet:` section: member scenarios, PropagationPolicies, inventory, descheduler.
+
+use super::{Ctx, Loader, Scenario, ScenarioError};
+use crate::engine::time::parse_duration;
+use crate::engine::SimTime;
+use crate::scalers::fleet::{Descheduler, FleetSpec, MemberSpec, Placement, PropagationPolicy, StockLevel};
+use crate::scalers::{Latency, TimelineOp};
+use crate::scenario::schema::{RawFleet, RawScenario};
+use serde_json::Value;
+use std::path::Path;
+
+/// API versions of a PropagationPolicy fleetsim reads: ACK One's (seed 001) and Karmada's.
+const POLICY_APIS: [&str; 2] = ["policy.one.alibabacloud.com/v1alpha1", "policy.karmada.io/v1alpha1"];
+
+/// Validates `raw.fleet` of the fleet scenario `raw`; `timeline` is the fleet's (its Deployments
+/// are what the policies propagate). Warnings (policy fields not modelled) go to `warnings`.
+pub(super) fn fleet_spec(
+    cx: &Ctx<'_>,
+    raw: &RawScenario,
+    fleet: &RawFleet,
+    timeline: &[(SimTime, TimelineOp)],
+    loader: &mut Loader,
+    warnings: &mut Vec<String>,
+) -> Result<FleetSpec, ScenarioError> {
+    if !raw.pools.is_empty()
+        || !raw.nodepools.is_empty()
+        || !raw.cluster.nodes.is_empty()
+        || raw.cluster.nodes_csv.is_some()
+    {
+        return Err(cx.err(
+            "fleet",
+            "a fleet scenario's clusters are its members: move `pools`, `nodepools` and `cluster` nodes into a member's `scenario`",
+        ));
+    }
+    if fleet.members.is_empty() {
+        return Err(cx.err("fleet.members", "expected at least one member cluster"));
+    }
+    let mut members: Vec<MemberSpec> = Vec::new();
+    for (i, m) in fleet.members.iter().enumerate() {
+        let f = |k: &str| format!("fleet.members[{i}].{k}");
+        if members.iter().any(|o| o.name == m.name) {
+            return Err(cx.err(f("name"), format!("member `{}` is listed twice", m.name)));
+        }
+        let latency = Latency::parse(&m.dispatch_latency).map_err(|e| {
+            cx.err(f("dispatch_latency"), format!("{e}; expected a duration (`1s`) or a range (`1s..3s`)"))
+        })?;
+        let scenario = member_scenario(cx, raw, i, &m.name, &m.scenario, loader)?;
+        if scenario.autoscale.as_ref().is_none_or(|a| a.pools.is_empty() && a.nodepools.is_empty()) {
+            return Err(cx.err(f("scenario"), "a member needs node `pools` or Karpenter `nodepools` to run replicas"));
+        }
+        warnings.extend(scenario.warnings.iter().map(|w| format!("member {}: {w}", m.name)));
+        members.push(MemberSpec { name: m.name.clone(), region: m.region.clone(), latency, scenario });
+    }
+    let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+    let mut docs: Vec<(String, Value)> = Vec::new();
+    for (i, item) in fleet.propagation_policies.iter().enumerate() {
+        match item {
+            Value::String(rel) => {
+                let path = cx.path(rel);
+                let file = path.display().to_string();
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    cx.err(format!("fleet.propagation_policies[{i}]"), format!("cannot read {file}: {e}"))
+                })?;
+                docs.extend(
+                    crate::scalers::karpenter::manifest_documents(&file, &text)
+                        .map_err(|message| ScenarioError::Parse { file: file.clone(), message })?
+                        .into_iter()
+                        .filter(|(_, d)| !d.is_null()),
+                );
+            }
+            Value::Object(_) => docs.push((format!("fleet.propagation_policies[{i}]"), item.clone())),
+            _ => {
+                return Err(cx.err(
+                    format!("fleet.propagation_policies[{i}]"),
+                    "expected a PropagationPolicy manifest (a mapping) or the path of a YAML file of them",
+                ))
+            }
+        }
+    }
+    let mut policies = Vec::new();
+    for (origin, doc) in &docs {
+        policies.push(policy(cx, origin, doc, &names, warnings)?);
+    }
+    // Every fleet Deployment is propagated by one policy (the first that selects it).
+    for (k, (_, op)) in timeline.iter().enumerate() {
+        if let TimelineOp::Apply(d) = op {
+            if !policies.iter().any(|p| p.deployments.contains(&d.name)) {
+                return Err(cx.err(
+                    format!("timeline[{k}]"),
+                    format!(
+                        "no PropagationPolicy selects Deployment `{}`; add it to a policy's resourceSelectors",
+                        d.name
+                    ),
+                ));
+            }
+        }
+    }
+    let mut inventory = Vec::new();
+    for (i, s) in fleet.inventory.iter().enumerate() {
+        let f = |k: &str| format!("fleet.inventory[{i}].{k}");
+        let at = parse_duration(&s.at).map_err(|e| cx.err(f("at"), e))?;
+        if !members.iter().any(|m| m.region == s.region) {
+            let regions: Vec<&str> = members.iter().map(|m| m.region.as_str()).collect();
+            return Err(cx.err(
+                f("region"),
+                format!("no member is in region `{}`; members' regions: {}", s.region, regions.join(", ")),
+            ));
+        }
+        if s.stock < 0 || s.stock > 1_000_000 {
+            return Err(cx.err(f("stock"), format!("{}; expected a count of instances, 0..=1000000", s.stock)));
+        }
+        inventory.push(StockLevel {
+            at,
+            region: s.region.clone(),
+            instance_type: s.instance_type.clone(),
+            stock: s.stock as u32,
+        });
+    }
+    inventory.sort_by_key(|l| l.at); // stable: same-time levels keep file order
+    let d = &fleet.descheduler;
+    let dur = |k: &str, v: &str| -> Result<SimTime, ScenarioError> {
+        let t = parse_duration(v).map_err(|e| cx.err(format!("fleet.descheduler.{k}"), e))?;
+        if t == SimTime::ZERO {
+            return Err(cx.err(format!("fleet.descheduler.{k}"), "expected a positive duration"));
+        }
+        Ok(t)
+    };
+    let descheduler = Descheduler {
+        enabled: d.enabled,
+        interval: dur("descheduling_interval", &d.descheduling_interval)?,
+        threshold: dur("unschedulable_threshold", &d.unschedulable_threshold)?,
+    };
+    Ok(FleetSpec { members, policies, inventory, descheduler })
+}
+
+/// A member's scenario: a mapping completed with the fleet's seed, placement and simulation, or a
+/// scenario file (its own relative paths resolve against its directory).
+fn member_scenario(
+    cx: &Ctx<'_>,
+    raw: &RawScenario,
+    i: usize,
+    name: &str,
+    v: &Value,
+    loader: &mut Loader,
+) -> Result<Scenario, ScenarioError> {
+    let field = format!("fleet.members[{i}].scenario");
+    let (mut map, file, dir) = match v {
+        Value::Object(m) => (m.clone(), cx.file.to_string(), cx.dir.to_path_buf()),
+        Value::String(rel) => {
+            let path = cx.path(rel);
+            let file = path.display().to_string();
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| cx.err(&field, format!("cannot read {file}: {e}")))?;
+            let m: serde_json::Map<String, Value> = serde_saphyr::from_str(&text)
+                .map_err(|e| ScenarioError::Parse { file: file.clone(), message: e.to_string() })?;
+            let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            (m, file, dir)
+        }
+        _ => return Err(cx.err(&field, "expected a scenario mapping or the path of a scenario file")),
+    };
+    for k in ["seed", "placement", "simulation", "fleet"] {
+        if map.contains_key(k) {
+            return Err(cx.err(format!("{field}.{k}"), "set by the fleet scenario; remove it from the member"));
+        }
+    }
+    map.entry("name").or_insert_with(|| Value::String(name.to_string()));
+    map.entry("cluster").or_insert_with(|| serde_json::json!({}));
+    map.entry("workload").or_insert_with(|| serde_json::json!({}));
+    map.insert("seed".into(), serde_json::json!(raw.seed));
+    map.insert("placement".into(), serde_json::to_value(&raw.placement).map_err(|e| cx.err(&field, e.to_string()))?);
+    map.insert("simulation".into(), serde_json::to_value(&raw.simulation).map_err(|e| cx.err(&field, e.to_string()))?);
+    let member: RawScenario = serde_json::from_value(Value::Object(map)).map_err(|e| ScenarioError::Field {
+        file: file.clone(),
+        field: field.clone(),
+        message: e.to_string(),
+    })?;
+    super::validate(member, &file, &dir, loader)
+}
+
+/// One PropagationPolicy manifest.
+fn policy(
+    cx: &Ctx<'_>,
+    origin: &str,
+    doc: &Value,
+    members: &[&str],
+    warnings: &mut Vec<String>,
+) -> Result<PropagationPolicy, ScenarioError> {
+    let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?").to_string();
+    let err = |field: &str, message: String| ScenarioError::Field {
+        file: cx.file.to_string(),
+        field: format!("{origin}: PropagationPolicy {name}: {field}"),
+        message,
+    };
+    let api = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    if !POLICY_APIS.contains(&api) {
+        return Err(err("apiVersion", format!("`{api}`; expected one of {}", POLICY_APIS.join(", "))));
+    }
+    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind != "PropagationPolicy" {
+        return Err(err("kind", format!("`{kind}`; expected PropagationPolicy")));
+    }
+    let spec = doc.get("spec").ok_or_else(|| err("spec", "missing".into()))?;
+    let known = ["resourceSelectors", "placement", "autoScaling"];
+    if let Some(m) = spec.as_object() {
+        for k in m.keys().filter(|k| !known.contains(&k.as_str())) {
+            warnings.push(format!("{origin}: PropagationPolicy {name}: spec.{k} is not modelled by fleetsim; ignored"));
+        }
+    }
+    let mut deployments = Vec::new();
+    let sels = spec
+        .get("resourceSelectors")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err("spec.resourceSelectors", "expected a list of {apiVersion, kind, name} selectors".into()))?;
+    for (j, s) in sels.iter().enumerate() {
+        let kind = s.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind != "Deployment" {
+            return Err(err(
+                &format!("spec.resourceSelectors[{j}].kind"),
+                format!("`{kind}`; fleetsim propagates Deployments"),
+            ));
+        }
+        let n = s.get("name").and_then(Value::as_str).ok_or_else(|| {
+            err(
+                &format!("spec.resourceSelectors[{j}].name"),
+                "expected the Deployment's name (label selectors are not modelled)".into(),
+            )
+        })?;
+        deployments.push(n.to_string());
+    }
+    let placement = spec.get("placement").cloned().unwrap_or(Value::Null);
+    let listed = |v: Option<&Value>, field: &str| -> Result<Option<Vec<String>>, ScenarioError> {
+        let Some(v) = v else { return Ok(None) };
+        let list = v.as_array().ok_or_else(|| err(field, "expected a list of member cluster names".into()))?;
+        let mut out = Vec::new();
+        for (k, x) in list.iter().enumerate() {
+            let n = x.as_str().unwrap_or("");
+            if !members.contains(&n) {
+                return Err(err(
+                    &format!("{field}[{k}]"),
+                    format!("`{n}` is not a member of the fleet; members: {}", members.join(", ")),
+                ));
+            }
+            out.push(n.to_string());
+        }
+        Ok(Some(out))
+    };
+    let candidates: Vec<String> = match listed(
+        placement.pointer("/clusterAffinity/clusterNames"),
+        "spec.placement.clusterAffinity.clusterNames",
+    )? {
+        Some(l) => members.iter().filter(|m| l.iter().any(|x| x == *m)).map(|m| m.to_string()).collect(),
+        None => members.iter().map(|m| m.to_string()).collect(),
+    };
+    let rs = placement.get("replicaScheduling");
+    let ty = rs.and_then(|r| r.get("replicaSchedulingType")).and_then(Value::as_str).unwrap_or("Duplicated");
+    let rule = match ty {
+        "Duplicated" => Placement::Duplicated,
+        "Divided" => {
+            let pref =
+                rs.and_then(|r| r.get("replicaDivisionPreference")).and_then(Value::as_str).unwrap_or("Weighted");
+            if pref != "Weighted" {
+                return Err(err(
+                    "spec.placement.replicaScheduling.replicaDivisionPreference",
+                    format!("`{pref}`; fleetsim models Weighted (Aggregated is not modelled)"),
+                ));
+            }
+            let wp = rs.and_then(|r| r.get("weightPreference"));
+            match (wp.and_then(|w| w.get("dynamicWeight")), wp.and_then(|w| w.get("staticWeightList"))) {
+                (Some(d), _) => {
+                    if d.as_str() != Some("AvailableReplicas") {
+                        return Err(err(
+                            "spec.placement.replicaScheduling.weightPreference.dynamicWeight",
+                            format!("{d}; expected AvailableReplicas"),
+                        ));
+                    }
+                    Placement::AvailableReplicas
+                }
+                (None, Some(list)) => {
+                    let f = "spec.placement.replicaScheduling.weightPreference.staticWeightList";
+                    let list = list.as_array().ok_or_else(|| err(f, "expected a list".into()))?;
+                    let mut weights = vec![0u64; candidates.len()];
+                    for (k, item) in list.iter().enumerate() {
+                        let w = item.get("weight").and_then(Value::as_u64).filter(|&w| w > 0 && w <= 1_000_000);
+                        let w =
+                            w.ok_or_else(|| err(&format!("{f}[{k}].weight"), "expected a positive integer".into()))?;
+                        let names = listed(
+                            item.pointer("/targetCluster/clusterNames"),
+                            &format!("{f}[{k}].targetCluster.clusterNames"),
+                        )?
+                        .unwrap_or_default();
+                        for (c, cand) in candidates.iter().enumerate() {
+                            if weights[c] == 0 && names.contains(cand) {
+                                weights[c] = w;
+                            }
+                        }
+                    }
+                    Placement::StaticWeights(weights)
+                }
+                // Divided without weights: evenly (Karmada gives every cluster weight 1).
+                (None, None) => Placement::StaticWeights(vec![1; candidates.len()]),
+            }
+        }
+        t => {
+            return Err(err(
+                "spec.placement.replicaScheduling.replicaSchedulingType",
+                format!("`{t}`; expected Duplicated or Divided"),
+            ))
+        }
+    };
+    let ecs_provision = spec.pointer("/autoScaling/ecsProvision").and_then(Value::as_bool).unwrap_or(false);
+    Ok(PropagationPolicy { name, deployments, members: candidates, rule, ecs_provision })
+}

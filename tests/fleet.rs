@@ -1,0 +1,177 @@
+//! Fleets (seed 001): the inventory-aware split, the stock-out, the descheduler's re-placement,
+//! the static-weight comparison, outputs per member, and bad fleet files.
+
+mod common;
+
+use common::{csv, fleetsim, num, root, run, tmp};
+use std::collections::BTreeMap;
+
+/// Pods scheduled per member (pods.csv's `cluster`) among those created before `t`.
+fn scheduled_by_member(out: &std::path::Path, before: f64) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for p in csv(out, "pods.csv") {
+        if num(&p, "created_s") < before && !p["scheduled_s"].is_empty() && num(&p, "scheduled_s") < before {
+            *m.entry(p["cluster"].clone()).or_default() += 1;
+        }
+    }
+    m
+}
+
+#[test]
+fn seed_001_splits_by_inventory_two_per_member_then_releases_idle_nodes_after_10_min() {
+    let f = root().join("scenarios/seeds/001-fleet-inventory.yaml");
+    let out = run(&f, "001");
+    // All 4 Running before 30 min, 2 per member, although both pools start empty.
+    let before = scheduled_by_member(&out, 1800.0);
+    assert_eq!(before.into_iter().collect::<Vec<_>>(), [("cluster-beijing".into(), 2), ("cluster-shanghai".into(), 2)]);
+    let ev = csv(&out, "events.csv");
+    let fleet: Vec<String> = ev.iter().filter(|e| e["cluster"] == "fleet").map(|e| e["message"].clone()).collect();
+    assert_eq!(fleet.len(), 2, "{fleet:?}");
+    assert!(fleet[0].ends_with("cluster-beijing=2, cluster-shanghai=2"), "{fleet:?}");
+    assert!(fleet[1].ends_with("cluster-beijing=1, cluster-shanghai=1"), "{fleet:?}");
+    // Scaled to 2 at 30 min: one idle node per member, released once the 10 min unneeded time has
+    // passed (the replica goes after its 30 s grace period): about 40 min.
+    let nodes = csv(&out, "nodes.csv");
+    assert_eq!(nodes.len(), 4);
+    let gone: Vec<_> = nodes.iter().filter(|n| !n["terminated_s"].is_empty()).collect();
+    assert_eq!(gone.len(), 2);
+    let mut clusters: Vec<&str> = gone.iter().map(|n| n["cluster"].as_str()).collect();
+    clusters.sort();
+    assert_eq!(clusters, ["cluster-beijing", "cluster-shanghai"]);
+    for n in &gone {
+        let t = num(n, "terminated_s");
+        assert!((2400.0..2520.0).contains(&t), "{n:?}");
+    }
+    // Every row names its cluster; the fleet's totals are the members' sums.
+    let members = csv(&out, "members.csv");
+    assert_eq!(members.len(), 2);
+    let summary = &csv(&out, "summary.csv")[0];
+    let sum: f64 = members.iter().map(|m| num(m, "cost_usd")).sum();
+    assert!((num(summary, "cost_usd") - sum).abs() < 1e-5 && sum > 0.0);
+    let ts = csv(&out, "timeseries.csv");
+    assert!(ts.iter().any(|r| r["cluster"] == "fleet") && ts.iter().any(|r| r["cluster"] == "cluster-beijing"));
+    let again = run(&f, "001b");
+    for file in ["summary.csv", "pods.csv", "nodes.csv", "timeseries.csv", "events.csv", "members.csv"] {
+        assert_eq!(std::fs::read(out.join(file)).unwrap(), std::fs::read(again.join(file)).unwrap(), "{file}");
+    }
+}
+
+#[test]
+fn with_no_stock_in_the_second_region_all_four_run_in_the_first() {
+    let out = run(&root().join("scenarios/seeds/001-fleet-inventory-stockout.yaml"), "001-so");
+    let before = scheduled_by_member(&out, 1800.0);
+    assert_eq!(before.into_iter().collect::<Vec<_>>(), [("cluster-beijing".into(), 4)]);
+    assert!(csv(&out, "nodes.csv").iter().all(|n| n["cluster"] == "cluster-beijing"));
+    assert_eq!(num(&csv(&out, "summary.csv")[0], "provisioning_failures"), 0.0);
+}
+
+/// The seed-001 scenario with text edits, written beside a copy of nothing else (paths made
+/// absolute).
+fn variant(name: &str, file: &str, edits: &[(&str, &str)]) -> std::path::PathBuf {
+    let mut text = std::fs::read_to_string(root().join("scenarios/seeds").join(file)).unwrap();
+    for (a, b) in edits {
+        assert!(text.contains(a), "{a}");
+        text = text.replace(a, b);
+    }
+    text = text.replace("catalog: ../catalogs/", &format!("catalog: {}/scenarios/catalogs/", root().display()));
+    let f = tmp(name).join("s.yaml");
+    std::fs::write(&f, text).unwrap();
+    f
+}
+
+#[test]
+fn the_descheduler_moves_replicas_stuck_by_a_stock_out_after_the_division() {
+    // The division at t = 0 puts 2 replicas in each member; at 5 s (before the members' first
+    // scale-up at 10 s) Shanghai's stock is gone, so its 2 replicas stay Pending. After the 5 min
+    // threshold, at the 6 min descheduler pass, they are taken back and placed in Beijing.
+    let stock = "  propagation_policies:\n";
+    let edits = [(stock, "  inventory:\n    - {at: 5s, region: cn-shanghai, instance_type: ecs.gn7i-c8g1.2xlarge, stock: 0}\n  propagation_policies:\n")];
+    let out = run(&variant("fleet-desched", "001-fleet-inventory.yaml", &edits), "desched");
+    let ev = csv(&out, "events.csv");
+    let d = ev.iter().find(|e| e["reason"] == "Descheduled").expect("a Descheduled event");
+    assert_eq!(num(d, "t_s"), 360.0);
+    assert!(d["message"].starts_with("2 replicas of qwen3-8b unschedulable in cluster-shanghai"), "{d:?}");
+    let after = ev.iter().filter(|e| e["cluster"] == "fleet" && e["reason"] == "Scheduled").nth(1).unwrap();
+    assert!(after["message"].ends_with("cluster-beijing=4, cluster-shanghai=0"), "{after:?}");
+    assert_eq!(scheduled_by_member(&out, 1800.0).into_iter().collect::<Vec<_>>(), [("cluster-beijing".into(), 4)]);
+    // Without the descheduler, the two stay Pending to the end.
+    let edits2 =
+        [edits[0], ("  propagation_policies:\n", "  descheduler: {enabled: false}\n  propagation_policies:\n")];
+    let out = run(&variant("fleet-nodesched", "001-fleet-inventory.yaml", &edits2), "nodesched");
+    let pods = csv(&out, "pods.csv");
+    let stuck: Vec<_> = pods.iter().filter(|p| p["scheduled_s"].is_empty()).collect();
+    assert_eq!(stuck.len(), 2);
+    assert!(stuck.iter().all(|p| p["cluster"] == "cluster-shanghai"));
+}
+
+#[test]
+fn static_weights_ignore_inventory_and_leave_replicas_pending_in_a_stocked_out_region() {
+    let policy = "            replicaSchedulingType: Divided\n            weightPreference:\n              dynamicWeight: AvailableReplicas\n";
+    let stat = "            replicaSchedulingType: Divided\n            weightPreference:\n              staticWeightList:\n                - {targetCluster: {clusterNames: [cluster-beijing]}, weight: 1}\n                - {targetCluster: {clusterNames: [cluster-shanghai]}, weight: 1}\n";
+    let out = run(&variant("fleet-static", "001-fleet-inventory-stockout.yaml", &[(policy, stat)]), "static");
+    let summary = &csv(&out, "summary.csv")[0];
+    assert_eq!(num(summary, "pods_never_scheduled"), 2.0);
+    assert!(num(summary, "provisioning_failures") > 0.0);
+    let members = csv(&out, "members.csv");
+    let sh = members.iter().find(|m| m["cluster"] == "cluster-shanghai").unwrap();
+    assert_eq!((num(sh, "pods_never_scheduled"), num(sh, "cost_usd")), (2.0, 0.0));
+    // Without inventory awareness, a dynamic split over empty pools cannot place anything.
+    let no = run(
+        &variant(
+            "fleet-noinv",
+            "001-fleet-inventory.yaml",
+            &[("          ecsProvision: true", "          ecsProvision: false")],
+        ),
+        "noinv",
+    );
+    assert_eq!(num(&csv(&no, "summary.csv")[0], "pods"), 0.0);
+    let ev = csv(&no, "events.csv");
+    assert!(ev.iter().any(|e| e["reason"] == "FailedScheduling"
+        && e["message"]
+            .starts_with("clusters resources are not enough to schedule: 4 new replicas, the members can run 0")));
+}
+
+#[test]
+fn bad_fleet_files_get_one_clear_error() {
+    let bad = |name: &str, edits: &[(&str, &str)], want: &str| {
+        let f = variant(name, "001-fleet-inventory.yaml", edits);
+        let (code, _, err) = fleetsim(&["validate", f.to_str().unwrap()]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(want), "{want}: {err}");
+        assert_eq!(err.lines().filter(|l| l.starts_with("error")).count(), 1, "{err}");
+    };
+    bad(
+        "fleet-unknown",
+        &[("            - cluster-shanghai\n", "            - cluster-hangzhou\n")],
+        "`cluster-hangzhou` is not a member of the fleet; members: cluster-beijing, cluster-shanghai",
+    );
+    let inv = "  propagation_policies:\n";
+    bad(
+        "fleet-neg",
+        &[(inv, "  inventory: [{region: cn-shanghai, instance_type: x, stock: -1}]\n  propagation_policies:\n")],
+        "fleet.inventory[0].stock",
+    );
+    bad(
+        "fleet-region",
+        &[(inv, "  inventory: [{region: us-east-1, instance_type: x, stock: 1}]\n  propagation_policies:\n")],
+        "no member is in region `us-east-1`",
+    );
+    bad(
+        "fleet-unselected",
+        &[(
+            "          name: qwen3-8b\n          namespace: default",
+            "          name: other\n          namespace: default",
+        )],
+        "no PropagationPolicy selects Deployment `qwen3-8b`",
+    );
+    bad(
+        "fleet-kind",
+        &[("          kind: Deployment\n", "          kind: StatefulSet\n")],
+        "fleetsim propagates Deployments",
+    );
+    bad(
+        "fleet-dup",
+        &[("    - name: cluster-shanghai\n", "    - name: cluster-beijing\n")],
+        "member `cluster-beijing` is listed twice",
+    );
+}
