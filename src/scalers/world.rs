@@ -1102,6 +1102,17 @@ impl<'a> World<'a> {
         self.nodes.iter().filter(|n| n.pool == pool && n.row.terminated.is_none()).count() as u32
     }
 
+    /// Every pool's [`World::pool_size`] in one pass over the nodes.
+    fn pool_sizes(&self) -> Vec<u32> {
+        let mut sizes = vec![0; self.spec.pools.len()];
+        for n in self.nodes.iter().filter(|n| n.row.terminated.is_none()) {
+            if let Some(x) = sizes.get_mut(n.pool) {
+                *x += 1;
+            }
+        }
+        sizes
+    }
+
     /// Launches one node of `pool`'s type `ty` in the first zone with stock. Returns the node, or
     /// `None` (with a `ProvisionFailed` event and a back-off) when no zone has stock.
     fn launch(&mut self, pool: usize, ty: usize, why: &str) -> Result<Option<usize>, String> {
@@ -1381,6 +1392,7 @@ impl<'a> World<'a> {
         // Every pool as cluster-autoscaler's estimator sees it; a group has no room while it is
         // smart hosting (scaled below) or backing off.
         let mut groups = self.node_groups();
+        let mut sizes = self.pool_sizes();
         // Smart hosting: one node per pod that still fits nowhere, first type and zone that fit.
         let mut left = Vec::new();
         for p in rest {
@@ -1391,7 +1403,7 @@ impl<'a> World<'a> {
             let mut done = false;
             for (pool, group) in groups.iter().enumerate() {
                 let ps = &self.spec.pools[pool];
-                if ps.mode != PoolMode::SmartHosting || self.pool_size(pool) >= ps.max {
+                if ps.mode != PoolMode::SmartHosting || sizes[pool] >= ps.max {
                     continue;
                 }
                 for ty in 0..ps.types.len() {
@@ -1400,6 +1412,7 @@ impl<'a> World<'a> {
                     }
                     let pod_name = self.pods[p].spec.name.clone();
                     if let Some(n) = self.launch(pool, ty, &format!("for pending pod {pod_name}"))? {
+                        sizes[pool] += 1;
                         self.counters.scale_ups += 1;
                         let spec = self.node_spec_of(n, format!("upcoming/{}", self.nodes[n].row.name));
                         let id = c.add_node(&spec).map_err(|e| e.to_string())?;
@@ -1442,7 +1455,7 @@ impl<'a> World<'a> {
             if ps.mode != PoolMode::Autoscaler || self.now < self.backoff_until[pool] {
                 g.room = 0;
             } else {
-                g.room = ps.max.saturating_sub(self.pool_size(pool));
+                g.room = ps.max.saturating_sub(sizes[pool]);
             }
         }
         let batch: Vec<(PodId, &PodSpec)> = left.iter().map(|&p| (p as PodId, &self.pods[p].spec)).collect();
@@ -1473,7 +1486,8 @@ impl<'a> World<'a> {
 
     /// The pools as node groups for [`scaleup`], with their sizes now.
     fn node_groups(&self) -> Vec<NodeGroup> {
-        self.spec.pools.iter().enumerate().map(|(pool, ps)| ps.node_group(self.pool_size(pool))).collect()
+        let sizes = self.pool_sizes();
+        self.spec.pools.iter().zip(sizes).map(|(ps, n)| ps.node_group(n)).collect()
     }
 
     fn scale_down(&mut self, cfg: &super::ScalerConfig) -> Result<(), String> {
@@ -1502,6 +1516,8 @@ impl<'a> World<'a> {
         }
         let mut removed_busy = false;
         let mut removed_empty = 0;
+        // Pool sizes once per pass (a lookup per node was O(nodes) each: quadratic on big pools).
+        let mut sizes = self.pool_sizes();
         for n in 0..self.nodes.len() {
             let node = &self.nodes[n];
             let pool = node.pool;
@@ -1517,7 +1533,7 @@ impl<'a> World<'a> {
                 continue;
             }
             let since = *node.unneeded_since.get_or_insert(self.now);
-            if self.now.0 - since.0 < cfg.unneeded_time.0 || self.pool_size(pool) <= self.spec.pools[pool].min {
+            if self.now.0 - since.0 < cfg.unneeded_time.0 || sizes[pool] <= self.spec.pools[pool].min {
                 continue;
             }
             let empty = self.nodes[n].pods.is_empty();
@@ -1536,6 +1552,7 @@ impl<'a> World<'a> {
             let why = if empty { "empty" } else { "underutilized" };
             self.event("ScaleDown", format!("node/{name}"), format!("cluster-autoscaler: removing {why} node {name}"));
             self.terminate(n, &format!("scale-down ({why})"))?;
+            sizes[pool] -= 1;
         }
         Ok(())
     }
