@@ -7,10 +7,7 @@
 //! set of pending pods needs.
 //!
 //! ```
-//! use fleetsim::core::{ClusterState, GpuRequest, NodeSpec, PodSpec, PolicyName, RandomSource, Workload};
-//!
-//! struct NoRandom;
-//! impl RandomSource for NoRandom { fn next_u64(&mut self) -> u64 { 0 } }
+//! use fleetsim::core::{ClusterState, GpuRequest, NoRandom, NodeSpec, PodSpec, PolicyName, Workload};
 //!
 //! let mut cluster = ClusterState::default();
 //! for (name, gpus) in [("gpu-a", 8), ("gpu-b", 2)] {
@@ -48,6 +45,6 @@ pub use cluster::{
 };
 pub use frag::{cluster_fragment_milli, cluster_idle_milli, TypicalTask, Workload};
 pub use model::{GpuRequest, GpuShare, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
-pub use policy::{PlacementPolicy, PolicyName, RandomSource};
+pub use policy::{NoRandom, PlacementPolicy, PolicyName, RandomSource};
 pub use schedule::{same_shape, shape_hash, Scheduler, ShapeMap};
 pub use selector::{NodeAffinity, Requirement, SelectorOperator, Taint, TaintEffect, Toleration, TolerationOperator};

@@ -204,7 +204,7 @@ pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Resul
     let mut placed_on: BTreeSet<NodeId> = BTreeSet::new();
     let mut waiting: Vec<(&PodSpec, String)> = Vec::new();
     for pod in &snap.pending {
-        match sched.place(&c, pod, &mut Zero) {
+        match sched.place(&c, pod, &mut crate::core::NoRandom) {
             Ok(pl) => {
                 c.bind(next, pod, &pl).map_err(|e| e.to_string())?;
                 next += 1;
@@ -444,7 +444,7 @@ fn ack_launches(
     let mut left: Vec<usize> = Vec::new();
     for (i, (pod, _)) in waiting.iter().enumerate() {
         let id = next + i as PodId;
-        let pl = match first_fit.place(c, pod, &mut Zero) {
+        let pl = match first_fit.place(c, pod, &mut crate::core::NoRandom) {
             Ok(pl) => Some(pl),
             Err(_) => {
                 let mut added = None;
@@ -459,7 +459,7 @@ fn ack_launches(
                         groups[k].room -= 1;
                         launch_of.insert(node, launches.len());
                         launches.push(launch("smart-hosting", ps, ty));
-                        added = first_fit.place(c, pod, &mut Zero).ok();
+                        added = first_fit.place(c, pod, &mut crate::core::NoRandom).ok();
                         break;
                     }
                 }
@@ -532,11 +532,4 @@ fn ack_launches(
         })
         .collect();
     Ok((launches, unplaced, choices))
-}
-
-struct Zero;
-impl crate::core::RandomSource for Zero {
-    fn next_u64(&mut self) -> u64 {
-        0
-    }
 }

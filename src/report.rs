@@ -113,7 +113,30 @@ pub fn pods_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     );
     for r in runs {
         for (cluster, pods, nodes) in parts(r) {
-            pod_rows(&mut out, r, axes, cluster, pods, nodes);
+            let names: std::collections::BTreeMap<u32, &str> =
+                nodes.iter().filter_map(|n| n.id.map(|id| (id, n.name.as_str()))).collect();
+            let node_name = |id: u32| names.get(&id).map(|n| n.to_string()).unwrap_or_else(|| id.to_string());
+            for p in pods {
+                line(
+                    &mut out,
+                    [
+                        r.run_id.clone(),
+                        p.name.clone(),
+                        secs(Some(p.created)),
+                        secs(p.scheduled),
+                        secs(p.finished),
+                        secs(p.running.map(|s| crate::engine::SimTime(s.0 - p.created.0))),
+                        p.node.map(node_name).unwrap_or_default(),
+                        p.outcome.as_str().to_string(),
+                        p.gpu_milli.to_string(),
+                        p.reason.clone(),
+                        secs(p.running),
+                        cluster.to_string(),
+                    ]
+                    .into_iter()
+                    .chain(params(r, axes)),
+                );
+            }
         }
     }
     out
@@ -125,42 +148,6 @@ fn parts(r: &RunOutput) -> Vec<(&str, &[crate::engine::PodRecord], &[crate::scal
         vec![("default", &r.result.pods[..], &r.nodes[..])]
     } else {
         r.members.iter().map(|m| (m.name.as_str(), &m.result.pods[..], &m.nodes[..])).collect()
-    }
-}
-
-fn pod_rows(
-    out: &mut String,
-    r: &RunOutput,
-    axes: &[String],
-    cluster: &str,
-    pods: &[crate::engine::PodRecord],
-    nodes: &[crate::scalers::world::NodeRow],
-) {
-    {
-        let names: std::collections::BTreeMap<u32, &str> =
-            nodes.iter().filter_map(|n| n.id.map(|id| (id, n.name.as_str()))).collect();
-        let node_name = |id: u32| names.get(&id).map(|n| n.to_string()).unwrap_or_else(|| id.to_string());
-        for p in pods {
-            line(
-                out,
-                [
-                    r.run_id.clone(),
-                    p.name.clone(),
-                    secs(Some(p.created)),
-                    secs(p.scheduled),
-                    secs(p.finished),
-                    secs(p.running.map(|s| crate::engine::SimTime(s.0 - p.created.0))),
-                    p.node.map(node_name).unwrap_or_default(),
-                    p.outcome.as_str().to_string(),
-                    p.gpu_milli.to_string(),
-                    p.reason.clone(),
-                    secs(p.running),
-                    cluster.to_string(),
-                ]
-                .into_iter()
-                .chain(params(r, axes)),
-            );
-        }
     }
 }
 

@@ -146,11 +146,13 @@ fn bad_fleet_files_get_one_clear_error() {
         "`cluster-hangzhou` is not a member of the fleet; members: cluster-beijing, cluster-shanghai",
     );
     let inv = "  propagation_policies:\n";
-    bad(
-        "fleet-neg",
-        &[(inv, "  inventory: [{region: cn-shanghai, instance_type: x, stock: -1}]\n  propagation_policies:\n")],
-        "fleet.inventory[0].stock",
-    );
+    let level = |ty: &str, stock: i64| {
+        format!(
+            "  inventory: [{{region: cn-shanghai, instance_type: {ty}, stock: {stock}}}]\n  propagation_policies:\n"
+        )
+    };
+    bad("fleet-neg", &[(inv, &level("ecs.gn7i-c8g1.2xlarge", -1))], "fleet.inventory[0].stock");
+    bad("fleet-type", &[(inv, &level("ecs.gn8", 3))], "no pool of a member in region `cn-shanghai` launches `ecs.gn8`");
     bad(
         "fleet-region",
         &[(inv, "  inventory: [{region: us-east-1, instance_type: x, stock: 1}]\n  propagation_policies:\n")],

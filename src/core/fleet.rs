@@ -17,7 +17,7 @@
 
 use super::cluster::{ClusterState, StateError};
 use super::model::{NodeSpec, PodId, PodSpec};
-use super::policy::{PolicyName, RandomSource};
+use super::policy::{NoRandom, PolicyName};
 use super::scaleup::NodeGroup;
 use super::schedule::Scheduler;
 use super::Workload;
@@ -136,7 +136,7 @@ pub fn available_replicas(
     limit: u32,
 ) -> Result<u32, StateError> {
     let mut sched = Scheduler::new(PolicyName::FirstFit.build(&Workload::default()));
-    let mut zero = Zero;
+    let mut zero = NoRandom;
     let base: PodId = PodId::MAX - limit as PodId;
     let mut count = 0u32;
     c.what_if(|c| -> Result<(), StateError> {
@@ -170,13 +170,6 @@ pub fn available_replicas(
         count += add;
     }
     Ok(count)
-}
-
-struct Zero;
-impl RandomSource for Zero {
-    fn next_u64(&mut self) -> u64 {
-        0
-    }
 }
 
 #[cfg(test)]

@@ -34,6 +34,17 @@ pub trait RandomSource {
     fn next_u64(&mut self) -> u64;
 }
 
+/// A source that always gives 0: for decisions that never draw (first-fit estimates, what-if
+/// packing), so they need no generator.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRandom;
+
+impl RandomSource for NoRandom {
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+}
+
 /// A placement policy. Implementations read the state and return a decision; they never change
 /// the state (the caller binds).
 pub trait PlacementPolicy: Send {

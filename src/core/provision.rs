@@ -54,10 +54,8 @@
 //!                                  ..Default::default() };
 //! let busy = pod("running-0");
 //! let here = fleetsim::core::PolicyName::FirstFit.build(&Default::default())
-//!     .place(&cluster, &busy, &mut Zero).unwrap();
+//!     .place(&cluster, &busy, &mut fleetsim::core::NoRandom).unwrap();
 //! cluster.bind(0, &busy, &here).unwrap();
-//! # struct Zero;
-//! # impl fleetsim::core::RandomSource for Zero { fn next_u64(&mut self) -> u64 { 0 } }
 //!
 //! // Three pending pods: one claim (sized as a 4-GPU node) holds them, and it launches the first
 //! // ranked offering that fits all three: the 4-GPU type.
@@ -75,7 +73,7 @@
 
 use super::cluster::{ClusterOptions, ClusterState, StateError};
 use super::model::{template_admits, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, MILLI_PER_GPU};
-use super::policy::{PolicyName, RandomSource};
+use super::policy::{NoRandom, PolicyName};
 use super::schedule::{Scheduler, ShapeMap};
 use super::Workload;
 use std::collections::{BTreeMap, HashMap};
@@ -214,13 +212,6 @@ impl Shapes {
         self.fits.push(per_pool);
         self.ids.insert(spec, id);
         id
-    }
-}
-
-struct NoRandom;
-impl RandomSource for NoRandom {
-    fn next_u64(&mut self) -> u64 {
-        0
     }
 }
 

@@ -46,7 +46,7 @@
 
 use super::cluster::{ClusterState, StateError};
 use super::model::{template_admits, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
-use super::policy::{PolicyName, RandomSource};
+use super::policy::{NoRandom, PolicyName};
 use super::schedule::Scheduler;
 use super::Workload;
 
@@ -194,12 +194,12 @@ pub fn options(
                     if t.admits(pod).is_err() {
                         continue;
                     }
-                    let placed = match sched.place(c, pod, &mut Zero) {
+                    let placed = match sched.place(c, pod, &mut NoRandom) {
                         Ok(pl) if added.contains(&pl.node) => Some(pl),
                         _ if (added.len() as u32) < group.room => {
                             let name = format!("estimate/{}/{}", group.name, added.len());
                             added.push(c.add_node(&NodeSpec { name, ..t.node.clone() })?);
-                            sched.place(c, pod, &mut Zero).ok().filter(|pl| added.contains(&pl.node))
+                            sched.place(c, pod, &mut NoRandom).ok().filter(|pl| added.contains(&pl.node))
                         }
                         _ => None,
                     };
@@ -295,20 +295,13 @@ pub fn drainable(c: &mut ClusterState, node: NodeId, pods: &[(PodId, &PodSpec)])
         }
         c.remove_node(node)?;
         for &(id, pod) in pods {
-            match sched.place(c, pod, &mut Zero) {
+            match sched.place(c, pod, &mut NoRandom) {
                 Ok(pl) => c.bind(id, pod, &pl)?,
                 Err(_) => return Ok(false),
             }
         }
         Ok(true)
     })
-}
-
-struct Zero;
-impl RandomSource for Zero {
-    fn next_u64(&mut self) -> u64 {
-        0
-    }
 }
 
 #[cfg(test)]

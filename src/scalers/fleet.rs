@@ -113,7 +113,7 @@ pub struct FleetResult {
     pub events: Vec<EventRow>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy)]
 enum FleetEv {
     Timeline(usize),
     Inventory(usize),
@@ -398,34 +398,12 @@ impl FleetResult {
             }
             out.nodes.extend(w.nodes.iter().cloned());
             out.events.extend(w.events.iter().cloned());
-            let (c, d) = (&mut out.counters, &w.counters);
-            c.scale_ups += d.scale_ups;
-            c.scale_downs += d.scale_downs;
-            c.nodes_launched += d.nodes_launched;
-            c.nodes_terminated += d.nodes_terminated;
-            c.provisioning_failures += d.provisioning_failures;
-            c.evictions += d.evictions;
-            c.disruptions_empty += d.disruptions_empty;
-            c.disruptions_underutilized += d.disruptions_underutilized;
-            c.disruptions_expired += d.disruptions_expired;
-            c.disrupted_pods += d.disrupted_pods;
-            c.interruptions += d.interruptions;
-            c.interrupted_pods += d.interrupted_pods;
-            c.lost_gpu_ms += d.lost_gpu_ms;
+            out.counters.add(&w.counters);
             out.cost_micro += w.cost_micro;
             out.gpu_ms_provisioned += w.gpu_ms_provisioned;
-            let (i, j) = (&mut out.cpu_mem_integrals, &w.cpu_mem_integrals);
-            i.cpu_allocated += j.cpu_allocated;
-            i.cpu_capacity += j.cpu_capacity;
-            i.mem_allocated += j.mem_allocated;
-            i.mem_capacity += j.mem_capacity;
+            out.cpu_mem_integrals.add(&w.cpu_mem_integrals);
             out.services.extend(w.services.iter().cloned());
-            let (a, b) = (&mut out.jobs, &w.jobs);
-            a.jobs += b.jobs;
-            a.completed += b.completed;
-            a.started += b.started;
-            a.queueing_ms += b.queueing_ms;
-            a.completion_ms += b.completion_ms;
+            out.jobs.add(&w.jobs);
         }
         out.events.sort_by_key(|e| e.t); // stable: members in order within an instant
         out.sim.peak_gpu_allocated_milli = out.sim.samples.iter().map(|s| s.gpus_allocated_milli).max().unwrap_or(0);

@@ -107,6 +107,40 @@ pub struct Counters {
     pub lost_gpu_ms: u64,
 }
 
+impl Counters {
+    /// Adds `o`'s counts (a fleet's totals). Destructured, so a new counter cannot be forgotten.
+    pub fn add(&mut self, o: &Counters) {
+        let Counters {
+            scale_ups,
+            scale_downs,
+            nodes_launched,
+            nodes_terminated,
+            provisioning_failures,
+            evictions,
+            disruptions_empty,
+            disruptions_underutilized,
+            disruptions_expired,
+            disrupted_pods,
+            interruptions,
+            interrupted_pods,
+            lost_gpu_ms,
+        } = *o;
+        self.scale_ups += scale_ups;
+        self.scale_downs += scale_downs;
+        self.nodes_launched += nodes_launched;
+        self.nodes_terminated += nodes_terminated;
+        self.provisioning_failures += provisioning_failures;
+        self.evictions += evictions;
+        self.disruptions_empty += disruptions_empty;
+        self.disruptions_underutilized += disruptions_underutilized;
+        self.disruptions_expired += disruptions_expired;
+        self.disrupted_pods += disrupted_pods;
+        self.interruptions += interruptions;
+        self.interrupted_pods += interrupted_pods;
+        self.lost_gpu_ms += lost_gpu_ms;
+    }
+}
+
 /// What an autoscaling run produced.
 #[derive(Debug, Clone)]
 pub struct WorldResult {
@@ -151,6 +185,18 @@ pub struct JobStats {
     pub completion_ms: u64,
 }
 
+impl JobStats {
+    /// Adds `o`'s figures (a fleet's totals).
+    pub fn add(&mut self, o: &JobStats) {
+        let JobStats { jobs, completed, started, queueing_ms, completion_ms } = *o;
+        self.jobs += jobs;
+        self.completed += completed;
+        self.started += started;
+        self.queueing_ms += queueing_ms;
+        self.completion_ms += completion_ms;
+    }
+}
+
 /// Time integrals of CPU and memory allocation and capacity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CpuMemIntegrals {
@@ -162,6 +208,17 @@ pub struct CpuMemIntegrals {
     pub mem_allocated: u128,
     /// MiB capacity, integrated over ms.
     pub mem_capacity: u128,
+}
+
+impl CpuMemIntegrals {
+    /// Adds `o`'s integrals (a fleet's totals).
+    pub fn add(&mut self, o: &CpuMemIntegrals) {
+        let CpuMemIntegrals { cpu_allocated, cpu_capacity, mem_allocated, mem_capacity } = *o;
+        self.cpu_allocated += cpu_allocated;
+        self.cpu_capacity += cpu_capacity;
+        self.mem_allocated += mem_allocated;
+        self.mem_capacity += mem_capacity;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1098,11 +1155,7 @@ impl<'a> World<'a> {
         self.push(start, Phase::Lifecycle, Ev::PodStarted(p))
     }
 
-    fn pool_size(&self, pool: usize) -> u32 {
-        self.nodes.iter().filter(|n| n.pool == pool && n.row.terminated.is_none()).count() as u32
-    }
-
-    /// Every pool's [`World::pool_size`] in one pass over the nodes.
+    /// Every pool's nodes not terminated (running or on their way), in one pass over the nodes.
     fn pool_sizes(&self) -> Vec<u32> {
         let mut sizes = vec![0; self.spec.pools.len()];
         for n in self.nodes.iter().filter(|n| n.row.terminated.is_none()) {
@@ -1357,7 +1410,7 @@ impl<'a> World<'a> {
     fn scale_up_on(&mut self, c: &mut ClusterState, pending: Vec<usize>) -> Result<(), String> {
         self.add_upcoming(c)?;
         let mut sched = Scheduler::new(crate::core::PolicyName::FirstFit.build(&crate::core::Workload::default()));
-        let mut rng = NoRandom;
+        let mut rng = crate::core::NoRandom;
         // Pods the upcoming nodes already cover.
         let mut rest = Vec::new();
         for p in pending {
@@ -1466,7 +1519,7 @@ impl<'a> World<'a> {
         };
         let o = &opts[pick];
         let ps = &self.spec.pools[o.group];
-        let before = self.pool_size(o.group);
+        let before = sizes[o.group];
         let msg =
             format!("pod triggered scale-up: [{{{} {}->{} (max: {})}}]", ps.name, before, before + o.nodes, ps.max);
         let (pool, ty, nodes, pods) = (o.group, o.ty, o.nodes, o.pods.clone());
@@ -1578,12 +1631,5 @@ impl<'a> World<'a> {
         }
         let pods: Vec<(PodId, &PodSpec)> = on.iter().map(|&p| (p as PodId, &self.pods[p].spec)).collect();
         scaleup::drainable(&mut self.cluster, id, &pods).map_err(|e| e.to_string())
-    }
-}
-
-struct NoRandom;
-impl crate::core::RandomSource for NoRandom {
-    fn next_u64(&mut self) -> u64 {
-        0
     }
 }

@@ -465,8 +465,9 @@ pub struct RawGpuSharing {
     /// 128MiB`). `1Gi` and `128Mi` are read too.
     #[serde(default = "one_gib", rename = "gpuMemoryUnit")]
     pub gpu_memory_unit: String,
-    /// Which GPU of a node a pod shares: `binpack` (the fullest that fits; ACK's default GPU
-    /// selection for shared GPU scheduling) or `spread` (the emptiest).
+    /// Which GPU of a node a pod shares: `binpack` (the fullest that fits) or `spread` (the
+    /// emptiest). Default `binpack`, fleetsim's choice: the seed's example is ACK's binpack
+    /// sample, and the seed names no default.
     #[serde(default = "binpack")]
     pub gpu_selection: String,
 }

@@ -800,6 +800,40 @@ pub fn ack_pools(
     Ok((pool_specs(&cx, &raw.pools, &cat, &sharing)?, scaler_config(&cx, &raw.scaler)?))
 }
 
+/// The manifests listed under `field`, each item one written inline (a mapping) or the path of a
+/// YAML file of documents (`---`), as (origin, document) in order; `what` names the expected
+/// manifest in errors. Empty documents are kept (null) for the loader to skip.
+fn manifest_items(
+    cx: &Ctx<'_>,
+    field: &str,
+    items: &[serde_json::Value],
+    what: &str,
+) -> Result<Vec<(String, serde_json::Value)>, ScenarioError> {
+    let mut docs = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            serde_json::Value::String(rel) => {
+                let path = cx.path(rel);
+                let file = path.display().to_string();
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| cx.err(format!("{field}[{i}]"), format!("cannot read {file}: {e}")))?;
+                docs.extend(
+                    crate::scalers::karpenter::manifest_documents(&file, &text)
+                        .map_err(|message| ScenarioError::Parse { file: file.clone(), message })?,
+                );
+            }
+            serde_json::Value::Object(_) => docs.push((format!("{}: {field}[{i}]", cx.file), item.clone())),
+            _ => {
+                return Err(cx.err(
+                    format!("{field}[{i}]"),
+                    format!("expected {what} (a mapping) or the path of a YAML file of manifests"),
+                ))
+            }
+        }
+    }
+    Ok(docs)
+}
+
 fn latency(cx: &Ctx<'_>, field: &str, v: &str) -> Result<Latency, ScenarioError> {
     Latency::parse(v).map_err(|m| cx.err(field, format!("{m}; expected a duration (`60s`) or a range (`45s..90s`)")))
 }

@@ -39,8 +39,9 @@
 //! do not wait for them.
 //! Not modelled: drift, pod priority and preemption, daemonset overhead.
 
-use super::{Ev, NoRandom, PState, World};
+use super::{Ev, PState, World};
 use crate::core::provision::{Provisioner, Shapes, Usage};
+use crate::core::NoRandom;
 use crate::core::{ClusterState, NodeId, NodeTemplate, PodId, PodSpec, Scheduler};
 use crate::engine::{Phase, RngStreams, SimTime, Stream};
 use crate::market::spot::{most_specific, CapacityType, OfferingKey};

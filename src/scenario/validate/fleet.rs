@@ -52,34 +52,15 @@ pub(super) fn fleet_spec(
         members.push(MemberSpec { name: m.name.clone(), region: m.region.clone(), latency, scenario });
     }
     let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-    let mut docs: Vec<(String, Value)> = Vec::new();
-    for (i, item) in fleet.propagation_policies.iter().enumerate() {
-        match item {
-            Value::String(rel) => {
-                let path = cx.path(rel);
-                let file = path.display().to_string();
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    cx.err(format!("fleet.propagation_policies[{i}]"), format!("cannot read {file}: {e}"))
-                })?;
-                docs.extend(
-                    crate::scalers::karpenter::manifest_documents(&file, &text)
-                        .map_err(|message| ScenarioError::Parse { file: file.clone(), message })?
-                        .into_iter()
-                        .filter(|(_, d)| !d.is_null()),
-                );
-            }
-            Value::Object(_) => docs.push((format!("fleet.propagation_policies[{i}]"), item.clone())),
-            _ => {
-                return Err(cx.err(
-                    format!("fleet.propagation_policies[{i}]"),
-                    "expected a PropagationPolicy manifest (a mapping) or the path of a YAML file of them",
-                ))
-            }
-        }
-    }
+    let docs = super::manifest_items(
+        cx,
+        "fleet.propagation_policies",
+        &fleet.propagation_policies,
+        "a PropagationPolicy manifest",
+    )?;
     let mut policies = Vec::new();
-    for (origin, doc) in &docs {
-        policies.push(policy(cx, origin, doc, &names, warnings)?);
+    for (origin, doc) in docs.iter().filter(|(_, d)| !d.is_null()) {
+        policies.push(policy(origin, doc, &names, warnings)?);
     }
     // Every fleet Deployment is propagated by one policy (the first that selects it).
     for (k, (_, op)) in timeline.iter().enumerate() {
@@ -104,6 +85,18 @@ pub(super) fn fleet_spec(
             return Err(cx.err(
                 f("region"),
                 format!("no member is in region `{}`; members' regions: {}", s.region, regions.join(", ")),
+            ));
+        }
+        let sold = members.iter().filter(|m| m.region == s.region).any(|m| {
+            m.scenario.autoscale.as_ref().is_some_and(|a| {
+                a.pools.iter().any(|p| p.types.iter().any(|t| t.name == s.instance_type))
+                    || a.nodepools.iter().any(|p| p.types.iter().any(|t| t.name == s.instance_type))
+            })
+        });
+        if !sold {
+            return Err(cx.err(
+                f("instance_type"),
+                format!("no pool of a member in region `{}` launches `{}`", s.region, s.instance_type),
             ));
         }
         if s.stock < 0 || s.stock > 1_000_000 {
@@ -179,7 +172,6 @@ fn member_scenario(
 
 /// One PropagationPolicy manifest.
 fn policy(
-    cx: &Ctx<'_>,
     origin: &str,
     doc: &Value,
     members: &[&str],
@@ -187,8 +179,8 @@ fn policy(
 ) -> Result<PropagationPolicy, ScenarioError> {
     let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?").to_string();
     let err = |field: &str, message: String| ScenarioError::Field {
-        file: cx.file.to_string(),
-        field: format!("{origin}: PropagationPolicy {name}: {field}"),
+        file: origin.to_string(),
+        field: format!("PropagationPolicy {name}: {field}"),
         message,
     };
     let api = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");

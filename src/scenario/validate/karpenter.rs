@@ -7,7 +7,7 @@ use crate::engine::SimTime;
 use crate::market::spot::{Bucket, HistoricInterruption, HistoricPrice, OfferingKey, SpotMarket};
 use crate::market::Catalog;
 use crate::scalers::cron::parse_utc_minute;
-use crate::scalers::karpenter::{load_nodepools, manifest_documents, NodePool};
+use crate::scalers::karpenter::{load_nodepools, NodePool};
 use crate::scalers::{IntOrPercent, KarpenterConfig, Pdb};
 use crate::scenario::schema::RawScenario;
 use serde_json::Value;
@@ -29,28 +29,7 @@ pub(super) fn karpenter_parts(
 ) -> Result<KarpenterParts, ScenarioError> {
     let market = market(cx, raw, catalog)?;
     let mut warnings = Vec::new();
-    let mut docs: Vec<(String, Value)> = Vec::new();
-    for (i, item) in raw.nodepools.iter().enumerate() {
-        match item {
-            Value::String(rel) => {
-                let path = cx.path(rel);
-                let file = path.display().to_string();
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| cx.err(format!("nodepools[{i}]"), format!("cannot read {file}: {e}")))?;
-                docs.extend(
-                    manifest_documents(&file, &text)
-                        .map_err(|message| ScenarioError::Parse { file: file.clone(), message })?,
-                );
-            }
-            Value::Object(_) => docs.push((format!("{}: nodepools[{i}]", cx.file), item.clone())),
-            _ => {
-                return Err(cx.err(
-                    format!("nodepools[{i}]"),
-                    "expected a NodePool manifest (a mapping) or the path of a YAML file of manifests",
-                ))
-            }
-        }
-    }
+    let docs = super::manifest_items(cx, "nodepools", &raw.nodepools, "a NodePool manifest")?;
     let (nodepools, w) = load_nodepools(&docs, catalog, &market).map_err(|e| ScenarioError::Field {
         file: e.origin,
         field: e.field,
