@@ -32,6 +32,7 @@
 pub mod cluster;
 pub mod fleet;
 pub mod frag;
+pub mod hashing;
 pub mod model;
 pub mod policy;
 pub mod provision;
@@ -41,10 +42,13 @@ pub mod schedule;
 pub mod selector;
 
 pub use cluster::{
-    Binding, Checkpoint, ClassKey, ClassRange, ClusterOptions, ClusterState, GpuChoice, Placement, StateError, Totals,
+    Binding, Checkpoint, ClassEntry, ClassKey, ClassRange, ClusterOptions, ClusterState, GpuChoice, GpuFree, GpuMask,
+    NodeSet, Placement, Run, RunKey, StateError, Totals,
 };
 pub use frag::{cluster_fragment_milli, cluster_idle_milli, TypicalTask, Workload};
-pub use model::{GpuRequest, GpuShare, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
+pub use model::{
+    GpuRequest, GpuShare, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MAX_GPUS_PER_NODE, MILLI_PER_GPU,
+};
 pub use policy::{NoRandom, PlacementPolicy, PolicyName, RandomSource};
 pub use schedule::{same_shape, shape_hash, Scheduler, ShapeMap};
 pub use selector::{NodeAffinity, Requirement, SelectorOperator, Taint, TaintEffect, Toleration, TolerationOperator};

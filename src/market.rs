@@ -163,6 +163,9 @@ impl Catalog {
                 return Err((f("vcpu"), format!("{}; expected 1..=4096", t.vcpu)));
             }
             let memory_mib = parse_memory_mib(&t.memory).map_err(|e| (f("memory"), e.to_string()))?;
+            if t.gpus > crate::core::MAX_GPUS_PER_NODE {
+                return Err((f("gpus"), format!("{}; expected at most {}", t.gpus, crate::core::MAX_GPUS_PER_NODE)));
+            }
             if t.gpus > 0 && t.gpu_model.as_deref().is_none_or(str::is_empty) {
                 return Err((f("gpu_model"), format!("{} GPUs need a gpu_model", t.gpus)));
             }

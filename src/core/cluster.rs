@@ -4,11 +4,17 @@
 //! Two nodes of the same template (capacity, GPU model, labels, taints) whose free CPU, free memory
 //! and multiset of per-GPU free milli-GPU are equal are interchangeable for every placement policy:
 //! each policy scores them alike and breaks the tie on the lower node id. The state keeps nodes
-//! grouped by that [`ClassKey`] in a `BTreeMap`, so a policy scores each class once instead of every
-//! node: a placement costs at most `O(C)` for `C` distinct classes (tens on an empty cluster,
-//! thousands on a busy 10^4-node one) instead of `O(N)`, and usually far less: the key's order
-//! makes the classes that can hold a GPU request one range (see [`ClassKey`]). Binding moves one
-//! node between two classes in `O(log C)`.
+//! grouped by that [`ClassKey`], so a policy scores each class once instead of every node: a
+//! placement costs at most `O(C)` for `C` distinct classes (tens on an empty cluster, thousands
+//! on a busy 10^4-node one) instead of `O(N)`, and usually far less.
+//!
+//! The index has two levels. Classes sharing a GPU state and template (idle GPUs, largest free
+//! share, template: a [`RunKey`]) form a [`Run`], kept in a `BTreeMap` ordered so that the runs
+//! that can hold a GPU request are one range ([`ClusterState::runs_for`]). Within a run, classes
+//! are ordered by free CPU, and the run keeps its least and most free CPU inline: a scan skips a
+//! run that lacks the CPU, or seeks to the first class with enough, without comparing whole
+//! keys. Binding moves one node between two classes in `O(log C)`. Each class also carries a
+//! dense reusable [`ClassEntry::slot`], so policies memoise per class in plain vectors.
 //!
 //! Policies that look at more than resources (the `gpu-clustering` policy looks at which kinds of
 //! GPU request a node already runs) ask for that to be part of the key via
@@ -19,7 +25,11 @@
 //! change since the matching fork. [`ClusterState::what_if`] wraps the two so a what-if packing
 //! (autoscaler estimation) can never forget to revert.
 
-use super::model::{template_admits, GpuRequest, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
+use super::hashing::FastBuild;
+use super::model::{
+    template_admits, GpuRequest, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MAX_GPUS_PER_NODE,
+    MILLI_PER_GPU,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
@@ -37,7 +47,7 @@ pub struct ClusterOptions {
 ///
 /// The key orders first by idle GPUs, then by the largest free share on one GPU, so the classes
 /// that can hold a GPU request form one contiguous range of the index (see
-/// [`ClusterState::classes_for`]): a whole-GPU pod asking for `k` GPUs starts at `idle = k`, a
+/// [`ClusterState::runs_for`]): a whole-GPU pod asking for `k` GPUs starts at `idle = k`, a
 /// shared pod asking for `m` milli starts at `(idle 0, max_free m)` (a node with an idle GPU
 /// always has `max_free = 1000`). Classes full on GPU are never visited by GPU pods.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -53,7 +63,10 @@ pub struct ClassKey {
     /// Free memory (MiB).
     pub free_mem: u64,
     /// Free milli-GPU of each GPU, sorted ascending.
-    pub gpu_free: Vec<u32>,
+    pub gpu_free: GpuFree,
+    /// Their sum (follows `gpu_free`, so it never decides the order; kept so that scoring a
+    /// class does not chase the vector).
+    pub gpu_total: u64,
     /// Sorted distinct GPU-request tags of the pods on the node (empty unless
     /// [`ClusterOptions::class_by_gpu_tags`]).
     pub gpu_tags: Vec<u32>,
@@ -69,43 +82,28 @@ pub struct ClassKey {
 impl ClassKey {
     /// Total free milli-GPU.
     pub fn gpu_free_total(&self) -> u64 {
-        self.gpu_free.iter().map(|&g| g as u64).sum()
+        self.gpu_total
     }
     /// Number of fully idle GPUs.
     pub fn idle_gpus(&self) -> u32 {
         self.idle
     }
 
-    /// The smallest key of a class whose GPUs can hold `gpu` (see the type's docs).
-    fn lower_bound(gpu: GpuRequest) -> ClassKey {
-        let (idle, max_free) = match gpu {
-            GpuRequest::None => (0, 0),
-            GpuRequest::Shared { milli } => (0, milli),
-            GpuRequest::Whole { count } => (count, 0),
-            // Placed by ClusterState::place_gpu_memory, never from a policy's range.
-            GpuRequest::Memory { .. } => (u32::MAX, u32::MAX),
-        };
-        ClassKey::prefix(idle, max_free, 0)
-    }
-    /// The first key after `self` with the same GPU state and template and at least `cpu` free
-    /// CPU (classes between have too little CPU).
-    pub fn seek_cpu(&self, cpu: u64) -> ClassKey {
-        ClassKey { free_cpu: cpu, ..ClassKey::prefix(self.idle, self.max_free, self.template) }
+    /// The run this class belongs to.
+    pub fn run(&self) -> RunKey {
+        RunKey { idle: self.idle, max_free: self.max_free, template: self.template }
     }
 
-    /// The first key after every class with `self`'s GPU state and template.
-    pub fn seek_next_template(&self) -> ClassKey {
-        ClassKey::prefix(self.idle, self.max_free, self.template + 1)
-    }
-
-    fn prefix(idle: u32, max_free: u32, template: TemplateId) -> ClassKey {
+    /// The smallest key of the run with at least `cpu` free CPU.
+    fn cpu_floor(run: RunKey, cpu: u64) -> ClassKey {
         ClassKey {
-            idle,
-            max_free,
-            template,
-            free_cpu: 0,
+            idle: run.idle,
+            max_free: run.max_free,
+            template: run.template,
+            free_cpu: cpu,
             free_mem: 0,
-            gpu_free: Vec::new(),
+            gpu_free: GpuFree::default(),
+            gpu_total: 0,
             gpu_tags: Vec::new(),
             gpu_mem_free: None,
         }
@@ -127,16 +125,286 @@ impl ClassKey {
     }
 }
 
-/// A scan over the class index in key order.
-pub type ClassRange<'a> = std::collections::btree_map::Range<'a, ClassKey, ClassEntry>;
+/// Number of GPUs a [`GpuFree`] holds without a heap allocation: every node of the Alibaba
+/// trace and the common 8-GPU servers.
+const GPU_INLINE: usize = 8;
+
+/// The free milli-GPU of each GPU of a class, sorted ascending: a slice (it derefs to `[u32]`)
+/// kept inline for up to [`GPU_INLINE`] GPUs, so building and comparing class keys, which every
+/// bind does twice, allocates nothing and chases no pointer.
+#[derive(Clone)]
+pub enum GpuFree {
+    /// Up to [`GPU_INLINE`] values: the first `len` of `v`.
+    Inline {
+        /// How many values.
+        len: u8,
+        /// The values, then zeros.
+        v: [u32; GPU_INLINE],
+    },
+    /// More GPUs than fit inline.
+    Heap(Vec<u32>),
+}
+
+impl GpuFree {
+    /// The values of `s`, sorted.
+    pub fn sorted(s: &[u32]) -> GpuFree {
+        let mut g = if s.len() <= GPU_INLINE {
+            let mut v = [0; GPU_INLINE];
+            v[..s.len()].copy_from_slice(s);
+            GpuFree::Inline { len: s.len() as u8, v }
+        } else {
+            GpuFree::Heap(s.to_vec())
+        };
+        match &mut g {
+            GpuFree::Inline { len, v } => v[..*len as usize].sort_unstable(),
+            GpuFree::Heap(v) => v.sort_unstable(),
+        }
+        g
+    }
+}
+
+impl Default for GpuFree {
+    fn default() -> Self {
+        GpuFree::Inline { len: 0, v: [0; GPU_INLINE] }
+    }
+}
+
+impl std::ops::Deref for GpuFree {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        match self {
+            GpuFree::Inline { len, v } => &v[..*len as usize],
+            GpuFree::Heap(v) => v,
+        }
+    }
+}
+
+impl PartialEq for GpuFree {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+impl Eq for GpuFree {}
+impl PartialOrd for GpuFree {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for GpuFree {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+impl std::hash::Hash for GpuFree {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (**self).hash(h)
+    }
+}
+impl fmt::Debug for GpuFree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+/// A *run* of the class index: the classes of one GPU state (`idle`, `max_free`) and template.
+/// Every class of a run fits the same GPU requests and template constraints; they differ in free
+/// CPU, memory and the rest of the GPU shares. Runs order as the prefix of [`ClassKey`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RunKey {
+    /// Number of fully idle GPUs.
+    pub idle: u32,
+    /// The largest free milli-GPU on one GPU.
+    pub max_free: u32,
+    /// Template.
+    pub template: TemplateId,
+}
+
+impl RunKey {
+    /// The first run whose GPUs can hold `gpu` (see [`ClassKey`]'s docs): every later run can too.
+    fn lower_bound(gpu: GpuRequest) -> RunKey {
+        let (idle, max_free) = match gpu {
+            GpuRequest::None => (0, 0),
+            GpuRequest::Shared { milli } => (0, milli),
+            GpuRequest::Whole { count } => (count, 0),
+            // Placed by ClusterState::place_gpu_memory, never from a policy's range.
+            GpuRequest::Memory { .. } => (u32::MAX, u32::MAX),
+        };
+        RunKey { idle, max_free, template: 0 }
+    }
+}
+
+/// A class key inside its run: ordered as [`ClassKey`] but without comparing the fields every
+/// key of a run shares (idle, max_free, template), which the run's searches would otherwise
+/// compare at every step. Only ever compared with keys of the same run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct InRun(ClassKey);
+
+impl Ord for InRun {
+    #[inline]
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        let (a, b) = (&self.0, &o.0);
+        debug_assert_eq!(a.run(), b.run(), "keys of one run");
+        // Free CPU decides most comparisons: test it alone before building the rest.
+        match a.free_cpu.cmp(&b.free_cpu) {
+            std::cmp::Ordering::Equal => {}
+            ord => return ord,
+        }
+        (a.free_mem, &a.gpu_free, a.gpu_total, &a.gpu_tags, &a.gpu_mem_free).cmp(&(
+            b.free_mem,
+            &b.gpu_free,
+            b.gpu_total,
+            &b.gpu_tags,
+            &b.gpu_mem_free,
+        ))
+    }
+}
+
+impl PartialOrd for InRun {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// The classes of one run, in ascending free CPU (then the rest of [`ClassKey`]).
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    classes: BTreeMap<InRun, ClassEntry>,
+    /// The least and the most free CPU of any class (kept inline, so a scan bounds or skips a
+    /// run without touching its classes).
+    min_cpu: u64,
+    max_cpu: u64,
+}
+
+impl Run {
+    /// The classes in key order.
+    pub fn classes(&self) -> ClassRange<'_> {
+        ClassRange(self.classes.range::<InRun, _>(..))
+    }
+    /// The classes with at least `cpu` free CPU, in key order: `O(log R)` for a run of `R`
+    /// classes, then a step each.
+    pub fn classes_with_cpu(&self, run: RunKey, cpu: u64) -> ClassRange<'_> {
+        if self.min_cpu >= cpu {
+            // Every class has the CPU (often): the whole run, without a search.
+            self.classes()
+        } else {
+            ClassRange(self.classes.range(InRun(ClassKey::cpu_floor(run, cpu))..))
+        }
+    }
+    /// The least free CPU of any class of the run.
+    pub fn min_free_cpu(&self) -> u64 {
+        self.min_cpu
+    }
+    /// The most free CPU of any class of the run.
+    pub fn max_free_cpu(&self) -> u64 {
+        self.max_cpu
+    }
+    /// Number of classes.
+    pub fn len(&self) -> usize {
+        self.classes.len()
+    }
+    /// Whether the run has no class (never true of a run in the index).
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+    }
+}
+
+/// A scan over one run's classes in key order.
+#[derive(Debug, Clone)]
+pub struct ClassRange<'a>(std::collections::btree_map::Range<'a, InRun, ClassEntry>);
+
+impl<'a> Iterator for ClassRange<'a> {
+    type Item = (&'a ClassKey, &'a ClassEntry);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, e)| (&k.0, e))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
 
 /// A group of interchangeable nodes.
 #[derive(Debug, Clone)]
 pub struct ClassEntry {
     /// An id unique over the life of the state (never reused), for policies' memo tables.
     pub uid: u64,
+    /// A small index, unique among the live classes and reused after a class leaves the index
+    /// (below [`ClusterState::slot_bound`]): policies keep per-class memos in plain vectors
+    /// indexed by it, checking `uid` to tell a reused slot's new class from the old.
+    pub slot: u32,
     /// The nodes in the class.
-    pub nodes: BTreeSet<NodeId>,
+    pub nodes: NodeSet,
+    /// The lowest id in `nodes` (kept beside the set: policies read it for every class they
+    /// weigh, and the set's first element is a pointer chase away).
+    pub first: NodeId,
+}
+
+/// The nodes of a class, never empty: one id inline (most classes of a busy cluster hold a
+/// single node, and moving a node to a new class then allocates nothing), else an ordered set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeSet {
+    /// A single node.
+    One(NodeId),
+    /// Two nodes or more.
+    Many(BTreeSet<NodeId>),
+}
+
+impl NodeSet {
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        match self {
+            NodeSet::One(_) => 1,
+            NodeSet::Many(s) => s.len(),
+        }
+    }
+    /// Always false: a class without nodes leaves the index.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+    /// The lowest id.
+    pub fn first(&self) -> NodeId {
+        match self {
+            NodeSet::One(id) => *id,
+            NodeSet::Many(s) => *s.first().expect("a set holds two nodes or more"),
+        }
+    }
+    /// The ids, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
+        let (one, many) = match self {
+            NodeSet::One(id) => (Some(*id), None),
+            NodeSet::Many(s) => (None, Some(s.iter().copied())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+    /// Whether `id` is in.
+    pub fn contains(&self, id: NodeId) -> bool {
+        match self {
+            NodeSet::One(x) => *x == id,
+            NodeSet::Many(s) => s.contains(&id),
+        }
+    }
+    fn insert(&mut self, id: NodeId) {
+        match self {
+            NodeSet::One(x) if *x == id => {}
+            NodeSet::One(x) => *self = NodeSet::Many(BTreeSet::from([*x, id])),
+            NodeSet::Many(s) => {
+                s.insert(id);
+            }
+        }
+    }
+    /// Removes `id`; false when it was the last node (the set is then left as it was, for the
+    /// caller to drop).
+    fn remove(&mut self, id: NodeId) -> bool {
+        match self {
+            NodeSet::One(_) => false,
+            NodeSet::Many(s) => {
+                s.remove(&id);
+                if s.len() == 1 {
+                    *self = NodeSet::One(*s.first().expect("one left"));
+                }
+                true
+            }
+        }
+    }
 }
 
 /// The GPU part of a placement decided on a class, turned into GPU indices on a node by
@@ -188,8 +456,10 @@ pub struct NodeState {
 pub struct Binding {
     /// The node.
     pub node: NodeId,
-    /// (GPU index, milli-GPU taken; memory units on a GPU-sharing node).
-    pub gpus: Vec<(u8, u32)>,
+    /// The GPUs it takes.
+    pub gpus: GpuMask,
+    /// Milli-GPU taken on each of them (memory units on a GPU-sharing node).
+    pub per_gpu: u32,
     /// Milli-GPU it counts for in the totals (see [`super::GpuShare`] for GPU-memory pods).
     pub gpu_milli: u64,
     /// CPU taken.
@@ -198,6 +468,46 @@ pub struct Binding {
     pub memory_mib: u64,
     /// The pod's GPU-request tag.
     pub tag: u32,
+}
+
+/// A set of GPU indices of one node: a bitmask over [`MAX_GPUS_PER_NODE`] GPUs, so a binding
+/// holds its GPUs without a heap allocation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct GpuMask([u64; 4]);
+
+impl GpuMask {
+    /// Adds GPU `g`; false if it was already in.
+    pub fn insert(&mut self, g: u8) -> bool {
+        let (w, b) = (g as usize / 64, 1u64 << (g % 64));
+        let new = self.0[w] & b == 0;
+        self.0[w] |= b;
+        new
+    }
+    /// Whether GPU `g` is in.
+    pub fn contains(&self, g: u8) -> bool {
+        self.0[g as usize / 64] & (1u64 << (g % 64)) != 0
+    }
+    /// Number of GPUs.
+    pub fn len(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+    /// Whether no GPU is in.
+    pub fn is_empty(&self) -> bool {
+        self.0 == [0; 4]
+    }
+    /// The GPU indices, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = u8> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &bits)| {
+            let mut rest = bits;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let b = rest.trailing_zeros();
+                    rest &= rest - 1;
+                    (w as u32 * 64 + b) as u8
+                })
+            })
+        })
+    }
 }
 
 /// Why a change to the state was refused.
@@ -218,6 +528,8 @@ pub enum StateError {
     NodeNotEmpty(NodeId),
     /// A node name is used twice.
     DuplicateName(String),
+    /// A node has more GPUs than [`MAX_GPUS_PER_NODE`].
+    TooManyGpus(String, u32),
     /// `revert` without a matching `fork`.
     NotForked,
 }
@@ -232,6 +544,9 @@ impl fmt::Display for StateError {
             StateError::BadGpus(s) => write!(f, "bad GPU indices: {s}"),
             StateError::NodeNotEmpty(n) => write!(f, "node {n} still runs pods"),
             StateError::DuplicateName(s) => write!(f, "node name `{s}` is used twice"),
+            StateError::TooManyGpus(s, n) => {
+                write!(f, "node `{s}` has {n} GPUs; at most {MAX_GPUS_PER_NODE} are modelled")
+            }
             StateError::NotForked => write!(f, "revert without fork"),
         }
     }
@@ -282,9 +597,12 @@ pub struct ClusterState {
     template_ids: BTreeMap<NodeTemplate, TemplateId>,
     nodes: Vec<Option<NodeState>>,
     names: BTreeMap<String, NodeId>,
-    bindings: HashMap<PodId, Binding>,
-    classes: BTreeMap<ClassKey, ClassEntry>,
+    bindings: HashMap<PodId, Binding, FastBuild>,
+    runs: BTreeMap<RunKey, Run>,
+    class_count: usize,
     next_uid: u64,
+    free_slots: Vec<u32>,
+    slot_bound: u32,
     totals: Totals,
     undo: Vec<Undo>,
     forks: usize,
@@ -302,8 +620,8 @@ impl PartialEq for ClusterState {
             && self.names == other.names
             && self.bindings == other.bindings
             && self.totals == other.totals
-            && self.classes.len() == other.classes.len()
-            && self.classes.iter().zip(other.classes.iter()).all(|((ka, a), (kb, b))| ka == kb && a.nodes == b.nodes)
+            && self.class_count == other.class_count
+            && self.classes().zip(other.classes()).all(|((ka, a), (kb, b))| ka == kb && a.nodes == b.nodes)
     }
 }
 
@@ -322,9 +640,12 @@ impl ClusterState {
             template_ids: BTreeMap::new(),
             nodes: Vec::new(),
             names: BTreeMap::new(),
-            bindings: HashMap::new(),
-            classes: BTreeMap::new(),
+            bindings: HashMap::default(),
+            runs: BTreeMap::new(),
+            class_count: 0,
             next_uid: 0,
+            free_slots: Vec::new(),
+            slot_bound: 0,
             totals: Totals::default(),
             undo: Vec::new(),
             forks: 0,
@@ -386,30 +707,29 @@ impl ClusterState {
 
     /// The class index in key order.
     pub fn classes(&self) -> impl Iterator<Item = (&ClassKey, &ClassEntry)> {
-        self.classes.iter()
+        self.runs.values().flat_map(Run::classes)
     }
 
-    /// The classes whose free GPUs could hold `gpu`, in key order: a range of the index, so
-    /// `O(log C + R)` for `R` classes returned. CPU, memory and template constraints are not
-    /// checked here.
-    pub fn classes_for(&self, gpu: GpuRequest) -> ClassRange<'_> {
-        self.classes.range(ClassKey::lower_bound(gpu)..)
-    }
-
-    /// The classes from `key` on, in key order: lets a scan seek past a run of classes it knows
-    /// cannot fit (see [`ClassKey::seek_cpu`] and [`ClassKey::seek_next_template`]).
-    pub fn classes_from(&self, key: &ClassKey) -> ClassRange<'_> {
-        self.classes.range(key..)
+    /// The runs whose free GPUs could hold `gpu`, in key order: a range of the index, so
+    /// `O(log U + R)` for `U` runs in all and `R` returned. CPU, memory and template constraints
+    /// are not checked here.
+    pub fn runs_for(&self, gpu: GpuRequest) -> std::collections::btree_map::Range<'_, RunKey, Run> {
+        self.runs.range(RunKey::lower_bound(gpu)..)
     }
 
     /// Number of distinct classes.
     pub fn class_count(&self) -> usize {
-        self.classes.len()
+        self.class_count
+    }
+
+    /// One more than the largest [`ClassEntry::slot`] handed out: at most the largest number of
+    /// classes the index has held at once.
+    pub fn slot_bound(&self) -> usize {
+        self.slot_bound as usize
     }
 
     fn class_key(&self, n: &NodeState) -> ClassKey {
-        let mut gpu_free = n.gpu_free.clone();
-        gpu_free.sort_unstable();
+        let gpu_free = GpuFree::sorted(&n.gpu_free);
         let gpu_mem_free = if n.gpu_mem_free.is_empty() { None } else { Some(Box::new(self.mem_key(n))) };
         ClassKey {
             idle: gpu_free.iter().filter(|&&g| g == MILLI_PER_GPU).count() as u32,
@@ -417,6 +737,7 @@ impl ClusterState {
             template: n.template,
             free_cpu: n.free_cpu,
             free_mem: n.free_mem,
+            gpu_total: gpu_free.iter().map(|&g| g as u64).sum(),
             gpu_free,
             gpu_tags: if self.opts.class_by_gpu_tags { n.tags.keys().copied().collect() } else { Vec::new() },
             gpu_mem_free,
@@ -435,23 +756,45 @@ impl ClusterState {
 
     fn class_insert(&mut self, id: NodeId) {
         let key = self.class_key(self.nodes[id as usize].as_ref().expect("present"));
-        let uid = &mut self.next_uid;
-        self.classes
-            .entry(key)
-            .or_insert_with(|| {
-                *uid += 1;
-                ClassEntry { uid: *uid, nodes: BTreeSet::new() }
-            })
-            .nodes
-            .insert(id);
+        let (uid, count, free, bound) =
+            (&mut self.next_uid, &mut self.class_count, &mut self.free_slots, &mut self.slot_bound);
+        let run = self.runs.entry(key.run()).or_default();
+        run.min_cpu = if run.classes.is_empty() { key.free_cpu } else { run.min_cpu.min(key.free_cpu) };
+        run.max_cpu = run.max_cpu.max(key.free_cpu);
+        let mut new = false;
+        let e = run.classes.entry(InRun(key)).or_insert_with(|| {
+            *uid += 1;
+            *count += 1;
+            new = true;
+            let slot = free.pop().unwrap_or_else(|| {
+                *bound += 1;
+                *bound - 1
+            });
+            ClassEntry { uid: *uid, slot, nodes: NodeSet::One(id), first: id }
+        });
+        if !new {
+            e.nodes.insert(id);
+            e.first = e.first.min(id);
+        }
     }
 
     fn class_remove(&mut self, id: NodeId) {
         let key = self.class_key(self.nodes[id as usize].as_ref().expect("present"));
-        if let Some(e) = self.classes.get_mut(&key) {
-            e.nodes.remove(&id);
-            if e.nodes.is_empty() {
-                self.classes.remove(&key);
+        let run = key.run();
+        let Some(r) = self.runs.get_mut(&run) else { return };
+        // One descent: the entry both updates the class and removes it when it empties.
+        let std::collections::btree_map::Entry::Occupied(mut o) = r.classes.entry(InRun(key)) else { return };
+        let e = o.get_mut();
+        if e.nodes.remove(id) {
+            e.first = e.nodes.first();
+            return;
+        }
+        self.free_slots.push(o.remove().slot);
+        self.class_count -= 1;
+        match (r.classes.first_key_value(), r.classes.last_key_value()) {
+            (Some((first, _)), Some((last, _))) => (r.min_cpu, r.max_cpu) = (first.0.free_cpu, last.0.free_cpu),
+            _ => {
+                self.runs.remove(&run);
             }
         }
     }
@@ -473,6 +816,9 @@ impl ClusterState {
     pub fn add_node(&mut self, spec: &NodeSpec) -> Result<NodeId, StateError> {
         if self.names.contains_key(&spec.name) {
             return Err(StateError::DuplicateName(spec.name.clone()));
+        }
+        if spec.gpu_count > MAX_GPUS_PER_NODE {
+            return Err(StateError::TooManyGpus(spec.name.clone(), spec.gpu_count));
         }
         let template = self.intern(NodeTemplate::of(spec));
         let id = self.nodes.len() as NodeId;
@@ -582,7 +928,7 @@ impl ClusterState {
         let GpuRequest::Memory { units } = pod.gpu else { return None };
         let mut admits: Vec<Option<bool>> = vec![None; self.templates.len()];
         let mut best: Option<(u64, NodeId, usize)> = None;
-        for (key, entry) in &self.classes {
+        for (key, entry) in self.classes() {
             if !key.resources_fit(pod) {
                 continue;
             }
@@ -591,7 +937,8 @@ impl ClusterState {
                 continue;
             }
             let spread = self.templates[t].gpu_share.is_some_and(|s| s.spread);
-            let Some((node, n)) = entry.nodes.first().and_then(|&id| Some((id, self.node(id)?))) else { continue };
+            let node = entry.first;
+            let Some(n) = self.node(node) else { continue };
             for g in 0..n.gpu_mem_free.len() {
                 if !self.gpu_mem_fits(n, g, units) {
                     continue;
@@ -642,18 +989,17 @@ impl ClusterState {
                 pod.gpu.gpus()
             )));
         }
-        let mut seen = 0u64;
+        let mut gpus = GpuMask::default();
         for &g in &placement.gpus {
             let free = *slots.get(g as usize).ok_or_else(|| StateError::BadGpus(format!("no GPU {g}")))?;
-            if free < per || seen & (1 << (g % 64)) != 0 || (share.is_some() && !self.gpu_mem_fits(n, g as usize, per))
-            {
+            if free < per || !gpus.insert(g) || (share.is_some() && !self.gpu_mem_fits(n, g as usize, per)) {
                 return Err(StateError::BadGpus(format!("GPU {g} has {free} milli free, or is used twice")));
             }
-            seen |= 1 << (g % 64);
         }
         let binding = Binding {
             node: placement.node,
-            gpus: placement.gpus.iter().map(|&g| (g, per)).collect(),
+            gpus,
+            per_gpu: per,
             gpu_milli: match share {
                 Some(s) => per as u64 * MILLI_PER_GPU as u64 / s.units_per_gpu.max(1) as u64,
                 None => per as u64 * placement.gpus.len() as u64,
@@ -674,12 +1020,13 @@ impl ClusterState {
         let n = self.nodes[b.node as usize].as_mut().expect("checked");
         n.free_cpu -= b.cpu_milli;
         n.free_mem -= b.memory_mib;
-        for &(g, m) in &b.gpus {
+        let m = b.per_gpu;
+        for g in b.gpus.iter().map(usize::from) {
             if n.gpu_mem_free.is_empty() {
-                n.gpu_free[g as usize] -= m;
+                n.gpu_free[g] -= m;
             } else {
-                n.gpu_mem_free[g as usize] -= m;
-                n.gpu_pods[g as usize] += 1;
+                n.gpu_mem_free[g] -= m;
+                n.gpu_pods[g] += 1;
             }
         }
         n.pods += 1;
@@ -710,12 +1057,13 @@ impl ClusterState {
         let n = self.nodes[b.node as usize].as_mut().expect("bound pods sit on present nodes");
         n.free_cpu += b.cpu_milli;
         n.free_mem += b.memory_mib;
-        for &(g, m) in &b.gpus {
+        let m = b.per_gpu;
+        for g in b.gpus.iter().map(usize::from) {
             if n.gpu_mem_free.is_empty() {
-                n.gpu_free[g as usize] += m;
+                n.gpu_free[g] += m;
             } else {
-                n.gpu_mem_free[g as usize] += m;
-                n.gpu_pods[g as usize] -= 1;
+                n.gpu_mem_free[g] += m;
+                n.gpu_pods[g] -= 1;
             }
         }
         n.pods -= 1;
@@ -801,20 +1149,36 @@ impl ClusterState {
     /// Why `pod` fits no node now: the reason shared by the most nodes, or `None` if it fits one.
     /// `O(templates + classes)`.
     pub fn unfit_reason(&self, pod: &PodSpec) -> Option<Unfit> {
-        if self.classes.is_empty() {
+        if self.runs.is_empty() {
             return Some(Unfit::Cpu);
         }
+        // Nodes refused per template, and per resource reason among the admitting templates.
+        let mut refused = vec![0usize; self.templates.len()];
+        let mut admits: Vec<Option<Result<(), Unfit>>> = vec![None; self.templates.len()];
+        let (mut cpu, mut mem, mut gpu) = (0usize, 0usize, 0usize);
+        for (rk, run) in &self.runs {
+            let t = rk.template as usize;
+            let admitted = admits[t].get_or_insert_with(|| template_admits(&self.templates[t], pod)).is_ok();
+            for (key, entry) in run.classes() {
+                let n = entry.nodes.len();
+                match () {
+                    _ if !admitted => refused[t] += n,
+                    _ if key.resources_fit(pod) => return None,
+                    _ if pod.cpu_milli > key.free_cpu => cpu += n,
+                    _ if pod.memory_mib > key.free_mem => mem += n,
+                    _ => gpu += n,
+                }
+            }
+        }
+        let gpu_reason = if matches!(pod.gpu, GpuRequest::Memory { .. }) { Unfit::GpuMemory } else { Unfit::Gpu };
         let mut counts: BTreeMap<Unfit, usize> = BTreeMap::new();
-        for (key, entry) in &self.classes {
-            let r = match template_admits(&self.templates[key.template as usize], pod) {
-                Err(u) => u,
-                Ok(()) if key.resources_fit(pod) => return None,
-                Ok(()) if pod.cpu_milli > key.free_cpu => Unfit::Cpu,
-                Ok(()) if pod.memory_mib > key.free_mem => Unfit::Memory,
-                Ok(()) if matches!(pod.gpu, GpuRequest::Memory { .. }) => Unfit::GpuMemory,
-                Ok(()) => Unfit::Gpu,
-            };
-            *counts.entry(r).or_insert(0) += entry.nodes.len();
+        for (why, n) in admits.into_iter().zip(refused).filter_map(|(a, n)| Some((a?.err()?, n))) {
+            *counts.entry(why).or_insert(0) += n;
+        }
+        for (why, n) in [(Unfit::Cpu, cpu), (Unfit::Memory, mem), (gpu_reason, gpu)] {
+            if n > 0 {
+                *counts.entry(why).or_insert(0) += n;
+            }
         }
         counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map(|(u, _)| u)
     }
@@ -837,6 +1201,66 @@ mod tests {
 
     pub(crate) fn pod(cpu: u64, gpu: GpuRequest) -> PodSpec {
         PodSpec { name: "p".into(), cpu_milli: cpu, memory_mib: 1024, gpu, ..Default::default() }
+    }
+
+    #[test]
+    fn gpu_mask_holds_every_index_once_in_order() {
+        let mut m = GpuMask::default();
+        assert!(m.is_empty());
+        for g in [200u8, 3, 64, 63, 255, 0] {
+            assert!(m.insert(g));
+        }
+        assert!(!m.insert(64), "a second insert reports the duplicate");
+        assert_eq!(m.len(), 6);
+        assert!(m.contains(255) && m.contains(0) && !m.contains(1) && !m.contains(128));
+        assert_eq!(m.iter().collect::<Vec<_>>(), vec![0, 3, 63, 64, 200, 255]);
+    }
+
+    #[test]
+    fn node_set_moves_between_one_and_many() {
+        let mut s = NodeSet::One(7);
+        s.insert(7);
+        assert_eq!(s, NodeSet::One(7), "inserting the member again changes nothing");
+        s.insert(3);
+        s.insert(9);
+        assert_eq!((s.len(), s.first(), s.iter().collect::<Vec<_>>()), (3, 3, vec![3, 7, 9]));
+        assert!(s.contains(9) && !s.contains(4));
+        assert!(s.remove(3) && s.remove(9));
+        assert_eq!(s, NodeSet::One(7), "one node left goes back inline");
+        assert!(!s.remove(7), "the last node is reported, for the class to go");
+    }
+
+    #[test]
+    fn class_slots_are_dense_and_reused() {
+        let mut c = ClusterState::default();
+        for i in 0..3 {
+            c.add_node(&node(&format!("n{i}"), 8000, 1, "T4")).unwrap();
+        }
+        // Three identical nodes: one class.
+        assert_eq!((c.class_count(), c.slot_bound()), (1, 1));
+        let p = pod(1000, GpuRequest::None);
+        c.bind(1, &p, &Placement { node: 0, gpus: vec![] }).unwrap();
+        assert_eq!((c.class_count(), c.slot_bound()), (2, 2));
+        c.bind(2, &p, &Placement { node: 1, gpus: vec![] }).unwrap();
+        c.bind(3, &p, &Placement { node: 2, gpus: vec![] }).unwrap();
+        // The idle class left; its slot went to no new class: nodes 0..3 now share one class.
+        assert_eq!(c.class_count(), 1);
+        let slots: Vec<u32> = c.classes().map(|(_, e)| e.slot).collect();
+        assert!(slots.iter().all(|&s| (s as usize) < c.slot_bound()));
+        c.unbind(1).unwrap();
+        assert_eq!(c.class_count(), 2);
+        assert_eq!(c.slot_bound(), 2, "a freed slot is reused before a new one is handed out");
+        let mut uids: Vec<u64> = c.classes().map(|(_, e)| e.uid).collect();
+        uids.dedup();
+        assert_eq!(uids.len(), 2);
+    }
+
+    #[test]
+    fn a_node_with_more_gpus_than_modelled_is_refused() {
+        let mut c = ClusterState::default();
+        let err = c.add_node(&node("huge", 64000, MAX_GPUS_PER_NODE + 1, "A10")).unwrap_err();
+        assert_eq!(err, StateError::TooManyGpus("huge".into(), MAX_GPUS_PER_NODE + 1));
+        assert!(c.add_node(&node("big", 64000, MAX_GPUS_PER_NODE, "A10")).is_ok());
     }
 
     #[test]

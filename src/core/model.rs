@@ -6,6 +6,10 @@ use std::collections::BTreeMap;
 /// Thousandths of one GPU: a whole GPU is 1000, the trace's `gpu_milli` counts in these.
 pub const MILLI_PER_GPU: u32 = 1000;
 
+/// Most GPUs one node may have: GPU indices are bytes (`Placement::gpus`). The largest servers
+/// sold hold 8 or 16; loaders reject more as absurd.
+pub const MAX_GPUS_PER_NODE: u32 = 256;
+
 /// Index of a node in a [`crate::core::ClusterState`]; assigned in insertion order, never reused.
 pub type NodeId = u32;
 

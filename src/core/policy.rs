@@ -23,7 +23,7 @@ pub use gpu_clustering::GpuClustering;
 pub use gpu_packing::GpuPacking;
 pub use random::RandomFit;
 
-use super::cluster::{ClassKey, ClusterOptions, ClusterState, GpuChoice, Placement};
+use super::cluster::{ClassKey, ClusterOptions, ClusterState, GpuChoice, NodeSet, Placement, Run, RunKey};
 use super::frag::Workload;
 use super::model::{template_admits, GpuRequest, NodeId, NodeTemplate, PodSpec};
 use std::fmt;
@@ -140,22 +140,60 @@ pub struct Candidate<'a> {
     pub template: &'a NodeTemplate,
     /// The class's cache id.
     pub uid: u64,
+    /// The class's slot ([`crate::core::ClassEntry::slot`]).
+    pub slot: u32,
     /// The lowest node id in the class.
     pub first: NodeId,
     /// Number of nodes in the class.
     pub size: usize,
     /// The class's nodes in id order.
-    pub nodes: &'a std::collections::BTreeSet<NodeId>,
+    pub nodes: &'a NodeSet,
+}
+
+/// What a [`scan`] does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on with the next class.
+    Continue,
+    /// Skip the rest of the current run: the classes of this GPU state and template (they follow
+    /// in ascending free CPU).
+    SkipRun,
+    /// End the scan.
+    Stop,
 }
 
 /// Calls `f` for every class that can hold `pod` now, in class-key order.
 ///
-/// Visits only the range of the index whose GPUs can hold the request
-/// ([`ClusterState::classes_for`]), and within it seeks past each run of classes of one GPU
-/// state and template that the template refuses or that lacks free CPU, so the cost is
-/// `O(G log C + F)` for `G` such runs and `F` fitting classes rather than `O(C)`. Each template's
-/// constraints (taints, selectors, affinity, GPU model) are checked once per call, lazily.
+/// Visits only the runs of the index whose GPUs can hold the request
+/// ([`ClusterState::runs_for`]); skips a run whose template refuses the pod (each template's
+/// constraints are checked once per call, lazily) or whose classes all lack free CPU, and
+/// within a run seeks to the first class with enough CPU. The cost is `O(U + Σ log R + F)` for
+/// `U` runs in the GPU range, runs of `R` classes, and `F` fitting classes, against `O(C)` for a
+/// scan of every class.
 pub fn for_each_candidate<'a>(cluster: &'a ClusterState, pod: &PodSpec, mut f: impl FnMut(Candidate<'a>)) {
+    scan(
+        cluster,
+        pod,
+        |_, _| Flow::Continue,
+        |c| {
+            f(c);
+            Flow::Continue
+        },
+    )
+}
+
+/// [`for_each_candidate`] with pruning, for branch and bound: `enter` is called with each run
+/// whose GPUs could hold the pod, before anything else of it is looked at (so a bound can end
+/// the scan without checking the runs left), and `f` with each fitting class of the runs that
+/// have the CPU and a template that admits the pod. Runs come in ascending `(idle, max_free)`;
+/// within a run classes ascend in free CPU. Either callback may skip the rest of the run or end
+/// the scan.
+pub fn scan<'a>(
+    cluster: &'a ClusterState,
+    pod: &PodSpec,
+    mut enter: impl FnMut(RunKey, &Run) -> Flow,
+    mut f: impl FnMut(Candidate<'a>) -> Flow,
+) {
     // 0 = not checked, 1 = admits, 2 = refuses. On the stack for up to 64 templates.
     let n = cluster.templates().len();
     let mut small = [0u8; 64];
@@ -166,39 +204,41 @@ pub fn for_each_candidate<'a>(cluster: &'a ClusterState, pod: &PodSpec, mut f: i
         large.resize(n, 0);
         &mut large
     };
-    // A seek costs a descent of the tree, a step costs little: seek only after a run of misses.
-    // Unit tests seek at every miss, so the seeks are what they check.
-    const SEEK_AFTER: u32 = if cfg!(test) { 1 } else { 16 };
-    let mut misses = 0u32;
-    let mut it = cluster.classes_for(pod.gpu);
-    while let Some((key, entry)) = it.next() {
-        let t = key.template as usize;
+    for (&rk, run) in cluster.runs_for(pod.gpu) {
+        match enter(rk, run) {
+            Flow::Continue => {}
+            Flow::SkipRun => continue,
+            Flow::Stop => return,
+        }
+        let t = rk.template as usize;
+        if run.max_free_cpu() < pod.cpu_milli {
+            continue;
+        }
         if admits[t] == 0 {
-            admits[t] = if template_admits(cluster.template(key.template), pod).is_ok() { 1 } else { 2 };
+            admits[t] = if template_admits(cluster.template(rk.template), pod).is_ok() { 1 } else { 2 };
         }
-        if admits[t] != 1 || pod.cpu_milli > key.free_cpu {
-            misses += 1;
-            if misses >= SEEK_AFTER {
-                misses = 0;
-                // Within one (GPU state, template) run, classes are ordered by free CPU.
-                let to = if admits[t] != 1 { key.seek_next_template() } else { key.seek_cpu(pod.cpu_milli) };
-                it = cluster.classes_from(&to);
+        if admits[t] != 1 {
+            continue;
+        }
+        for (key, entry) in run.classes_with_cpu(rk, pod.cpu_milli) {
+            if !key.resources_fit(pod) {
+                continue;
             }
-            continue;
+            let flow = f(Candidate {
+                key,
+                template: cluster.template(key.template),
+                uid: entry.uid,
+                slot: entry.slot,
+                first: entry.first,
+                size: entry.nodes.len(),
+                nodes: &entry.nodes,
+            });
+            match flow {
+                Flow::Continue => {}
+                Flow::SkipRun => break,
+                Flow::Stop => return,
+            }
         }
-        misses = 0;
-        if !key.resources_fit(pod) {
-            continue;
-        }
-        let Some(&first) = entry.nodes.first() else { continue };
-        f(Candidate {
-            key,
-            template: cluster.template(key.template),
-            uid: entry.uid,
-            first,
-            size: entry.nodes.len(),
-            nodes: &entry.nodes,
-        });
     }
 }
 
@@ -338,7 +378,7 @@ mod tests {
             for_each_candidate(&c, &pod, |cand| seen.push(cand.key.clone()));
             let mut expect: Vec<ClassKey> = c
                 .classes()
-                .filter(|(k, e)| e.nodes.first().is_some_and(|&n| c.fits(n, &pod).is_ok()) && k.resources_fit(&pod))
+                .filter(|(k, e)| c.fits(e.first, &pod).is_ok() && k.resources_fit(&pod))
                 .map(|(k, _)| k.clone())
                 .collect();
             expect.sort();

@@ -7,6 +7,7 @@
 //! scanning the class index again, and computes the reason once per shape and epoch.
 
 use super::cluster::{ClusterState, Placement};
+use super::hashing::{FastBuild, FastHasher};
 use super::model::{GpuRequest, PodSpec, Unfit};
 use super::policy::{PlacementPolicy, RandomSource};
 use std::collections::HashMap;
@@ -74,11 +75,11 @@ pub fn same_shape(a: &PodSpec, b: &PodSpec) -> bool {
         && a.tolerations == b.tolerations
 }
 
-/// A hash of what [`same_shape`] compares, for lookups (SipHash with fixed keys: the same on
-/// every run).
+/// A hash of what [`same_shape`] compares, for lookups ([`super::hashing::FastHasher`]: the
+/// same on every run).
 pub fn shape_hash(p: &PodSpec) -> u64 {
-    // SipHash with fixed keys: deterministic, and only used for lookups.
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    // Deterministic, and only used for lookups.
+    let mut h = FastHasher::default();
     (p.cpu_milli, p.memory_mib, p.gpu, &p.gpu_models, &p.node_selector, &p.affinity, &p.tolerations).hash(&mut h);
     h.finish()
 }
@@ -87,12 +88,12 @@ pub fn shape_hash(p: &PodSpec) -> u64 {
 /// it. Lookups only; nothing iterates it, so its hashing never reaches an output's order.
 #[derive(Debug, Clone)]
 pub struct ShapeMap<T> {
-    by_hash: HashMap<u64, Vec<(PodSpec, T)>>,
+    by_hash: HashMap<u64, Vec<(PodSpec, T)>, FastBuild>,
 }
 
 impl<T> Default for ShapeMap<T> {
     fn default() -> Self {
-        ShapeMap { by_hash: HashMap::new() }
+        ShapeMap { by_hash: HashMap::default() }
     }
 }
 

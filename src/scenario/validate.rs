@@ -288,6 +288,9 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
         let f = |k: &str| format!("cluster.nodes[{i}].{k}");
         let cpu = parse_cpu_milli(&g.cpu).map_err(|e| cx.err(f("cpu"), e.to_string()))?;
         let mem = parse_memory_mib(&g.memory).map_err(|e| cx.err(f("memory"), e.to_string()))?;
+        if g.gpus > crate::core::MAX_GPUS_PER_NODE {
+            return Err(cx.err(f("gpus"), format!("{}; expected at most {}", g.gpus, crate::core::MAX_GPUS_PER_NODE)));
+        }
         if g.gpus > 0 && g.gpu_model.as_deref().is_none_or(str::is_empty) {
             return Err(cx.err(f("gpu_model"), format!("{} GPUs need a gpu_model (e.g. A10, V100M16)", g.gpus)));
         }

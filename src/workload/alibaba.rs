@@ -145,7 +145,7 @@ pub fn read_nodes(path: &Path) -> Result<Vec<NodeSpec>, TraceError> {
         if !names.insert(name.clone()) {
             return Err(err(format!("node `{name}` appears twice")));
         }
-        let gpus = uint(path, line, "gpu", cols.get(&rec, "gpu"), MAX_GPUS)? as u32;
+        let gpus = uint(path, line, "gpu", cols.get(&rec, "gpu"), crate::core::MAX_GPUS_PER_NODE as u64)? as u32;
         let model = cols.get(&rec, "model").unwrap_or_default().to_string();
         if gpus > 0 && model.is_empty() {
             return Err(err(format!("node `{name}` has {gpus} GPUs but no `model`")));
@@ -338,5 +338,8 @@ mod tests {
         assert!(read_nodes(&dup).unwrap_err().to_string().contains("twice"));
         let nomodel = write("nomodel", "sn,cpu_milli,memory_mib,gpu,model\nn0,1,1,2,\n");
         assert!(read_nodes(&nomodel).unwrap_err().to_string().contains("no `model`"));
+        let huge = write("huge", "sn,cpu_milli,memory_mib,gpu,model\nn0,1,1,300,A10\n");
+        let msg = read_nodes(&huge).unwrap_err().to_string();
+        assert!(msg.contains("huge.csv:2") && msg.contains("`gpu` is 300") && msg.contains("at most 256"), "{msg}");
     }
 }

@@ -8,9 +8,11 @@
 //! to an integer 0..100 and breaks ties at random, fleetsim breaks ties on the lowest node id.
 //! A shared pod takes the tightest GPU on the chosen node.
 
-use super::{select_min, tightest_gpu, PlacementPolicy, RandomSource};
-use crate::core::cluster::{ClusterState, Placement};
-use crate::core::model::{PodSpec, MILLI_PER_GPU};
+use std::cell::Cell;
+
+use super::{scan, tightest_gpu, Flow, PlacementPolicy, RandomSource};
+use crate::core::cluster::{ClusterState, GpuChoice, Placement, RunKey};
+use crate::core::model::{NodeId, PodSpec, MILLI_PER_GPU};
 
 /// Best-fit placement.
 #[derive(Debug, Clone, Copy, Default)]
@@ -23,19 +25,63 @@ pub(crate) fn max_spec(cluster: &ClusterState) -> (u64, u64) {
     (cpu, gpu)
 }
 
+/// A lower bound on the free milli-GPU of every class of a run (a GPU state): its idle GPUs
+/// when it has any, else its largest free share. Non-decreasing in the index's
+/// `(idle, max_free)` order, which is what lets the scan stop.
+fn gpu_floor(key: RunKey) -> u64 {
+    if key.idle > 0 {
+        key.idle as u64 * MILLI_PER_GPU as u64
+    } else {
+        key.max_free as u64
+    }
+}
+
 impl PlacementPolicy for BestFit {
     fn name(&self) -> &'static str {
         "best-fit"
     }
+    /// Branch and bound over the class index. Runs arrive in ascending [`gpu_floor`], and within
+    /// a run classes ascend in free CPU, so `(cpu_free − cpu_req) · MaxGpu + (floor − gpu_req) ·
+    /// MaxCpu` bounds every class still to come in the run, and its GPU term every later run:
+    /// once a bound exceeds the best score found, the run (or the scan) is skipped. Before a run
+    /// is searched its least free CPU gives the same bound for all of it. Exact: only classes
+    /// that score strictly worse are skipped, so ties still go to the lowest node id.
     fn place(&mut self, cluster: &ClusterState, pod: &PodSpec, _: &mut dyn RandomSource) -> Option<Placement> {
         let (max_cpu, max_gpu) = max_spec(cluster);
         let g = pod.gpu.total_milli();
-        select_min(cluster, pod, |c| {
-            let cpu_left = c.key.free_cpu - pod.cpu_milli;
-            let gpu_left = c.key.gpu_free_total() - g;
-            let score = cpu_left as f64 * max_gpu as f64 + gpu_left as f64 * max_cpu as f64;
-            Some((score, tightest_gpu(c.key, pod.gpu)))
-        })
+        // Both closures read and write these: cells, not two mutable borrows.
+        let best: Cell<Option<(u64, NodeId, GpuChoice)>> = Cell::new(None);
+        let floor_score = Cell::new(0u64);
+        scan(
+            cluster,
+            pod,
+            |key, run| {
+                floor_score.set(gpu_floor(key).saturating_sub(g) * max_cpu);
+                let cpu_floor = run.min_free_cpu().saturating_sub(pod.cpu_milli) * max_gpu;
+                match best.get() {
+                    Some((b, _, _)) if floor_score.get() > b => Flow::Stop,
+                    Some((b, _, _)) if floor_score.get() + cpu_floor > b => Flow::SkipRun,
+                    _ => Flow::Continue,
+                }
+            },
+            |c| {
+                let cpu_left = (c.key.free_cpu - pod.cpu_milli) * max_gpu;
+                let score = cpu_left + (c.key.gpu_free_total() - g) * max_cpu;
+                let b = match best.get() {
+                    Some((b, n, _)) if (b, n) <= (score, c.first) => b,
+                    _ => {
+                        best.set(Some((score, c.first, tightest_gpu(c.key, pod.gpu))));
+                        score
+                    }
+                };
+                if cpu_left + floor_score.get() > b {
+                    Flow::SkipRun
+                } else {
+                    Flow::Continue
+                }
+            },
+        );
+        best.get().map(|(_, node, choice)| cluster.concretize(node, choice))
     }
 }
 

@@ -51,7 +51,7 @@ impl Fgd {
     ) -> (f64, GpuChoice) {
         let mut best: Option<(f64, GpuChoice)> = None;
         let cpu_after = key.free_cpu - pod.cpu_milli;
-        let mut after = key.gpu_free.clone();
+        let mut after = key.gpu_free.to_vec();
         for choice in gpu_choices(key, pod.gpu) {
             after.copy_from_slice(&key.gpu_free);
             match choice {

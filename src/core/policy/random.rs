@@ -27,7 +27,7 @@ impl PlacementPolicy for RandomFit {
         for_each_candidate(cluster, pod, |c| {
             if chosen.is_none() {
                 if k < c.size {
-                    let node: Option<NodeId> = c.nodes.iter().nth(k).copied();
+                    let node: Option<NodeId> = c.nodes.iter().nth(k);
                     chosen = node.map(|n| (n, tightest_gpu(c.key, pod.gpu)));
                 } else {
                     k -= c.size;
