@@ -45,7 +45,7 @@ pub use cluster::{
     Binding, Checkpoint, ClassEntry, ClassKey, ClassRange, ClusterOptions, ClusterState, GpuChoice, GpuFree, GpuMask,
     NodeSet, Placement, Run, RunKey, StateError, Totals,
 };
-pub use frag::{cluster_fragment_milli, cluster_idle_milli, TypicalTask, Workload};
+pub use frag::{cluster_fragment_milli, cluster_idle_milli, FragIndex, TypicalTask, Workload};
 pub use model::{
     GpuRequest, GpuShare, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MAX_GPUS_PER_NODE, MILLI_PER_GPU,
 };

@@ -16,7 +16,7 @@
 //! fragmentation dimension); popularities are kept as integer counts so that every comparison in
 //! the FGD policy is exact integer arithmetic (`F` is scaled by the total count).
 
-use super::cluster::{ClassKey, ClusterState};
+use super::cluster::{ClassKey, ClusterState, GpuFree};
 use super::model::{GpuRequest, NodeTemplate, PodSpec, MILLI_PER_GPU};
 
 /// One task shape of the workload distribution, with how often it occurs.
@@ -68,11 +68,7 @@ pub fn task_fragment(t: &NodeTemplate, free_cpu: u64, gpu_free: &[u32], task: &T
     if per == 0 || free_cpu < task.cpu_milli {
         return idle;
     }
-    let model_ok = match &t.gpu_model {
-        Some(m) => task.gpu_models.is_empty() || task.gpu_models.iter().any(|x| x == m),
-        None => false,
-    };
-    if !model_ok {
+    if !model_accepts(t, task) {
         return idle;
     }
     let usable = gpu_free.iter().filter(|&&g| g >= per).count() as u32;
@@ -82,9 +78,100 @@ pub fn task_fragment(t: &NodeTemplate, free_cpu: u64, gpu_free: &[u32], task: &T
     gpu_free.iter().filter(|&&g| g < per).map(|&g| g as u64).sum()
 }
 
-/// `F_n(M) * M.total`: the node's expected fragment scaled to an exact integer.
+/// `F_n(M) * M.total`: the node's expected fragment scaled to an exact integer, by its
+/// definition (`O(|M| · G)`; [`FragIndex`] computes the same faster).
 pub fn node_fragment_scaled(t: &NodeTemplate, free_cpu: u64, gpu_free: &[u32], w: &Workload) -> u128 {
     w.tasks.iter().map(|task| task.count as u128 * task_fragment(t, free_cpu, gpu_free, task) as u128).sum()
+}
+
+/// A workload arranged for evaluating [`node_fragment_scaled`] many times: the tasks that need
+/// a GPU, grouped by what decides whether a node's GPUs suit them (share per GPU, GPUs, accepted
+/// models), each group's tasks sorted by CPU with running counts. A node's fragment then costs
+/// `O(K · log)` for `K` groups instead of `O(|M| · G)`: which of a group's tasks the node can
+/// run is a CPU threshold, and the GPUs too small for the group a prefix of the sorted shares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FragIndex {
+    total: u64,
+    groups: Vec<FragGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FragGroup {
+    per: u32,
+    gpus: u32,
+    models: Vec<String>,
+    /// The group's task CPU requests, ascending.
+    cpus: Vec<u64>,
+    /// `counts[i]`: the occurrences of the first `i` tasks of `cpus`.
+    counts: Vec<u64>,
+}
+
+impl FragIndex {
+    /// The index of `w`.
+    pub fn new(w: &Workload) -> Self {
+        // (share per GPU, GPUs, models) -> the group's (CPU, count) pairs.
+        type Group<'w> = (u32, u32, &'w [String]);
+        let mut by_group: std::collections::BTreeMap<Group<'_>, Vec<(u64, u64)>> = Default::default();
+        for t in w.tasks.iter().filter(|t| t.gpu.per_gpu_milli() > 0) {
+            by_group
+                .entry((t.gpu.per_gpu_milli(), t.gpu.gpus(), &t.gpu_models))
+                .or_default()
+                .push((t.cpu_milli, t.count));
+        }
+        let groups = by_group
+            .into_iter()
+            .map(|((per, gpus, models), mut tasks)| {
+                tasks.sort_unstable();
+                let mut counts = vec![0];
+                for &(_, c) in &tasks {
+                    counts.push(counts[counts.len() - 1] + c);
+                }
+                FragGroup {
+                    per,
+                    gpus,
+                    models: models.to_vec(),
+                    cpus: tasks.iter().map(|&(cpu, _)| cpu).collect(),
+                    counts,
+                }
+            })
+            .collect();
+        FragIndex { total: w.total, groups }
+    }
+
+    /// [`node_fragment_scaled`] of the workload the index was built from.
+    pub fn node_fragment_scaled(&self, t: &NodeTemplate, free_cpu: u64, gpu_free: &[u32]) -> u128 {
+        let sorted = GpuFree::sorted(gpu_free);
+        let idle: u64 = sorted.iter().map(|&g| g as u64).sum();
+        if idle == 0 {
+            return 0;
+        }
+        let Some(model) = &t.gpu_model else { return self.total as u128 * idle as u128 };
+        // Tasks the node can run leave the GPUs too small for them; every other task all of it.
+        let (mut usable, mut fragment) = (0u128, 0u128);
+        for g in &self.groups {
+            if !accepts(&g.models, model) {
+                continue;
+            }
+            let small = sorted.partition_point(|&s| s < g.per);
+            if ((sorted.len() - small) as u32) < g.gpus {
+                continue;
+            }
+            let n = g.counts[g.cpus.partition_point(|&c| c <= free_cpu)] as u128;
+            usable += n;
+            fragment += n * sorted[..small].iter().map(|&s| s as u128).sum::<u128>();
+        }
+        (self.total as u128 - usable) * idle as u128 + fragment
+    }
+}
+
+/// Whether the node's GPU model is one the task accepts.
+fn model_accepts(t: &NodeTemplate, task: &TypicalTask) -> bool {
+    t.gpu_model.as_deref().is_some_and(|m| accepts(&task.gpu_models, m))
+}
+
+/// Whether a task accepting `models` (empty: any) runs on GPU model `model`.
+fn accepts(models: &[String], model: &str) -> bool {
+    models.is_empty() || models.iter().any(|x| x == model)
 }
 
 /// Scaled fragment of a class's nodes (each of them).
@@ -156,6 +243,51 @@ mod tests {
             total: 4,
         };
         assert_eq!(node_fragment_scaled(&t, 8000, &free, &w), 1300);
+    }
+
+    #[test]
+    fn node_fragment_is_the_weighted_sum_of_task_fragments() {
+        // Every combination of free shares (unsorted, with ties), CPU and task shape of a small
+        // grid: the prefix-sum form must equal the definition term by term.
+        let shares = [0u32, 100, 250, 500, 1000];
+        let tasks: Vec<TypicalTask> = [
+            GpuRequest::None,
+            GpuRequest::Shared { milli: 100 },
+            GpuRequest::Shared { milli: 250 },
+            GpuRequest::Shared { milli: 600 },
+            GpuRequest::Whole { count: 1 },
+            GpuRequest::Whole { count: 2 },
+            GpuRequest::Whole { count: 4 },
+        ]
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, g)| [task(2000, g, i as u64 + 1), task(9000, g, 2)])
+        .chain([TypicalTask { gpu_models: vec!["T4".into()], ..task(1000, GpuRequest::Shared { milli: 100 }, 5) }])
+        .collect();
+        let w = Workload { total: tasks.iter().map(|t| t.count).sum(), tasks };
+        let t = tmpl(32000, 4, "V100M16");
+        let index = FragIndex::new(&w);
+        let mut checked = 0;
+        for a in shares {
+            for b in shares {
+                for c in shares {
+                    for d in shares {
+                        let free = [a, b, c, d];
+                        for cpu in [0, 2000, 8000] {
+                            let by_def: u128 = w
+                                .tasks
+                                .iter()
+                                .map(|m| m.count as u128 * task_fragment(&t, cpu, &free, m) as u128)
+                                .sum();
+                            assert_eq!(node_fragment_scaled(&t, cpu, &free, &w), by_def, "{free:?} cpu {cpu}");
+                            assert_eq!(index.node_fragment_scaled(&t, cpu, &free), by_def, "{free:?} cpu {cpu}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 625 * 3);
     }
 
     #[test]

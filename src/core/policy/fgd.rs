@@ -7,43 +7,66 @@
 //! workload's total count) and breaks ties on the lowest node id, then the tightest GPU.
 //!
 //! Cost: `Δ` for a class depends only on the class key and the pod's shape, so it is memoised per
-//! (class uid, shape). A placement evaluates only classes it has not seen; each costs
-//! `O(|M| · G)` for `|M|` typical shapes and `G` GPUs a node.
+//! (class, shape): a vector per shape indexed by the class's slot, each cell tagged with the
+//! class uid it was computed for (a slot is reused once its class leaves the index). A placement
+//! reads one cell per candidate class, adjacent in memory for one shape, and evaluates only the
+//! classes it has not seen; each costs `O(|M| · G)` for `|M|` typical shapes and `G` GPUs a node.
 
 use super::{gpu_choices, select_min, PlacementPolicy, RandomSource};
 use crate::core::cluster::{ClassKey, ClusterState, GpuChoice, Placement};
-use crate::core::frag::{node_fragment_scaled, Workload};
+use crate::core::frag::{FragIndex, Workload};
+use crate::core::hashing::FastBuild;
 use crate::core::model::{GpuRequest, NodeTemplate, PodSpec, MILLI_PER_GPU};
 use std::collections::HashMap;
 
 type ShapeKey = (u64, GpuRequest, Vec<String>);
 
-/// Memo entries kept before the tables are cleared (bounds memory on long runs).
+/// Memo cells (24 bytes each) kept before the tables are cleared: bounds memory on long runs
+/// with many pod shapes.
 const MEMO_LIMIT: usize = 1 << 21;
+
+/// A memo cell: the class uid it holds Δ for (0: none; uids start at 1), Δ and the GPU choice.
+type Cell = (u64, f64, GpuChoice);
+const EMPTY: Cell = (0, 0.0, GpuChoice::None);
 
 /// FGD placement against a workload distribution.
 #[derive(Debug, Clone)]
 pub struct Fgd {
-    workload: Workload,
-    shapes: HashMap<ShapeKey, u32>,
-    before: HashMap<u64, u128>,
-    delta: HashMap<(u64, u32), (f64, GpuChoice)>,
+    index: FragIndex,
+    /// Pod shape -> its column of `delta`. Lookups only.
+    shapes: HashMap<ShapeKey, u32, FastBuild>,
+    /// By class slot: (uid, the class's scaled fragmentation).
+    before: Vec<(u64, u128)>,
+    /// By shape, then class slot.
+    delta: Vec<Vec<Cell>>,
+    /// Cells allocated in `delta`.
+    cells: usize,
 }
 
 impl Fgd {
     /// FGD measuring fragmentation against `workload`.
     pub fn new(workload: Workload) -> Self {
-        Fgd { workload, shapes: HashMap::new(), before: HashMap::new(), delta: HashMap::new() }
+        Fgd {
+            index: FragIndex::new(&workload),
+            shapes: HashMap::default(),
+            before: Vec::new(),
+            delta: Vec::new(),
+            cells: 0,
+        }
     }
 
-    fn shape_id(&mut self, pod: &PodSpec) -> u32 {
+    fn shape_id(&mut self, pod: &PodSpec) -> usize {
         let next = self.shapes.len() as u32;
-        *self.shapes.entry((pod.cpu_milli, pod.gpu, pod.gpu_models.clone())).or_insert(next)
+        let id = *self.shapes.entry((pod.cpu_milli, pod.gpu, pod.gpu_models.clone())).or_insert(next) as usize;
+        if id == self.delta.len() {
+            self.delta.push(Vec::new());
+        }
+        id
     }
 
     /// The best (Δ, GPU choice) of placing `pod` on a node of class `key`.
     pub fn best_delta(
-        workload: &Workload,
+        index: &FragIndex,
         t: &NodeTemplate,
         key: &ClassKey,
         pod: &PodSpec,
@@ -67,7 +90,7 @@ impl Fgd {
                     }
                 }
             }
-            let f = node_fragment_scaled(t, cpu_after, &after, workload);
+            let f = index.node_fragment_scaled(t, cpu_after, &after);
             let d = f as f64 - before as f64;
             if best.is_none_or(|(b, _)| d.total_cmp(&b).is_lt()) {
                 best = Some((d, choice));
@@ -82,20 +105,33 @@ impl PlacementPolicy for Fgd {
         "fgd"
     }
     fn place(&mut self, cluster: &ClusterState, pod: &PodSpec, _: &mut dyn RandomSource) -> Option<Placement> {
-        if self.delta.len() > MEMO_LIMIT || self.before.len() > MEMO_LIMIT {
+        let slots = cluster.slot_bound();
+        if self.cells > MEMO_LIMIT {
+            self.shapes.clear();
             self.delta.clear();
-            self.before.clear();
+            self.cells = 0;
         }
         let shape = self.shape_id(pod);
-        let Fgd { workload, before, delta, .. } = self;
+        let Fgd { index, before, delta, cells, .. } = self;
+        if before.len() < slots {
+            before.resize(slots, (0, 0));
+        }
+        let column = &mut delta[shape];
+        if column.len() < slots {
+            *cells += slots - column.len();
+            column.resize(slots, EMPTY);
+        }
         select_min(cluster, pod, |c| {
-            let r = *delta.entry((c.uid, shape)).or_insert_with(|| {
-                let b = *before
-                    .entry(c.uid)
-                    .or_insert_with(|| node_fragment_scaled(c.template, c.key.free_cpu, &c.key.gpu_free, workload));
-                Fgd::best_delta(workload, c.template, c.key, pod, b)
-            });
-            Some(r)
+            let cell = &mut column[c.slot as usize];
+            if cell.0 != c.uid {
+                let b = &mut before[c.slot as usize];
+                if b.0 != c.uid {
+                    *b = (c.uid, index.node_fragment_scaled(c.template, c.key.free_cpu, &c.key.gpu_free));
+                }
+                let (d, choice) = Fgd::best_delta(index, c.template, c.key, pod, b.1);
+                *cell = (c.uid, d, choice);
+            }
+            Some((cell.1, cell.2))
         })
     }
 }
@@ -149,6 +185,43 @@ mod tests {
             }
         }
         assert_eq!(c.totals().gpu_milli_allocated, 2700, "three GPUs take three 0.3 shares each");
+    }
+
+    #[test]
+    fn memo_survives_classes_leaving_and_slots_reused() {
+        // Binds and unbinds of three shapes: classes come and go, and their slots are handed to
+        // new classes. The memoising policy must agree with a fresh one at every step.
+        let shapes = [
+            pod(1000, GpuRequest::Shared { milli: 300 }),
+            pod(2000, GpuRequest::Whole { count: 1 }),
+            pod(500, GpuRequest::Shared { milli: 700 }),
+        ];
+        let w = Workload::from_pods(&shapes);
+        let mut c = ClusterState::default();
+        for i in 0..4 {
+            c.add_node(&node(&format!("n{i}"), 16000, 2, "T4")).unwrap();
+        }
+        let mut f = Fgd::new(w.clone());
+        let mut rng = Seq(5);
+        let mut bound: Vec<u64> = Vec::new();
+        let mut reused = false;
+        for i in 0..200u64 {
+            if !bound.is_empty() && rng.next_u64() % 3 == 0 {
+                let k = (rng.next_u64() % bound.len() as u64) as usize;
+                c.unbind(bound.swap_remove(k)).unwrap();
+                continue;
+            }
+            let p = &shapes[(rng.next_u64() % 3) as usize];
+            let before = c.slot_bound();
+            let a = f.place(&c, p, &mut Seq(i));
+            assert_eq!(a, Fgd::new(w.clone()).place(&c, p, &mut Seq(i)), "step {i}");
+            if let Some(pl) = a {
+                c.bind(i, p, &pl).unwrap();
+                bound.push(i);
+                reused |= c.slot_bound() == before && c.class_count() > 1;
+            }
+        }
+        assert!(reused, "the sequence reuses slots");
     }
 
     use super::super::FirstFit;
