@@ -227,4 +227,17 @@ mod tests {
         assert_eq!(micro_usd(-1.0), None);
         assert_eq!(micro_usd(f64::NAN), None);
     }
+
+    #[test]
+    fn a_type_with_more_gpus_than_modelled_is_refused() {
+        let cat = |gpus: u32| {
+            format!(
+                "source: test\ndate: \"2026-11\"\ncurrency: USD\ninstance_types:\n  - {{name: big, vcpu: 8, memory: 30Gi, gpu_model: A10, gpus: {gpus}, offerings: [{{zone: z, on_demand: 1.0}}]}}\n"
+            )
+        };
+        assert!(Catalog::from_yaml(&cat(256)).is_ok());
+        let (field, msg) = Catalog::from_yaml(&cat(257)).unwrap_err();
+        assert_eq!(field.as_deref(), Some("instance_types[0].gpus"));
+        assert!(msg.contains("257") && msg.contains("at most 256"), "{msg}");
+    }
 }

@@ -152,6 +152,11 @@ fn bad_input_gets_one_clear_error_and_a_nonzero_exit() {
             vec!["cluster.nodes[0].cpu", "negative"],
         ),
         (
+            "too-many-gpus.yaml",
+            "cluster:\n  nodes:\n    - { name: a, cpu: \"4\", memory: 16Gi, gpus: 300, gpu_model: A10 }\nworkload:\n  pods:\n    - { name: p, requests: { cpu: \"1\" } }\nplacement: { policy: fgd }\n".into(),
+            vec!["cluster.nodes[0].gpus", "300", "at most 256"],
+        ),
+        (
             "bad-resource.yaml",
             "cluster:\n  nodes:\n    - { name: a, cpu: \"4\", memory: 16Gi }\nworkload:\n  pods:\n    - { name: p, requests: { nvidia.com/gpus: \"1\" } }\nplacement: { policy: fgd }\n".into(),
             vec!["workload.pods[0].requests.nvidia.com/gpus", "nvidia.com/gpu"],

@@ -148,18 +148,16 @@ pub enum GpuFree {
 impl GpuFree {
     /// The values of `s`, sorted.
     pub fn sorted(s: &[u32]) -> GpuFree {
-        let mut g = if s.len() <= GPU_INLINE {
+        if s.len() <= GPU_INLINE {
             let mut v = [0; GPU_INLINE];
             v[..s.len()].copy_from_slice(s);
+            v[..s.len()].sort_unstable();
             GpuFree::Inline { len: s.len() as u8, v }
         } else {
-            GpuFree::Heap(s.to_vec())
-        };
-        match &mut g {
-            GpuFree::Inline { len, v } => v[..*len as usize].sort_unstable(),
-            GpuFree::Heap(v) => v.sort_unstable(),
+            let mut v = s.to_vec();
+            v.sort_unstable();
+            GpuFree::Heap(v)
         }
-        g
     }
 }
 
@@ -244,15 +242,15 @@ impl Ord for InRun {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
         let (a, b) = (&self.0, &o.0);
         debug_assert_eq!(a.run(), b.run(), "keys of one run");
-        // Free CPU decides most comparisons: test it alone before building the rest.
+        // Free CPU decides most comparisons: test it alone before building the rest. `gpu_total`
+        // is left out: it is a function of `gpu_free`.
         match a.free_cpu.cmp(&b.free_cpu) {
             std::cmp::Ordering::Equal => {}
             ord => return ord,
         }
-        (a.free_mem, &a.gpu_free, a.gpu_total, &a.gpu_tags, &a.gpu_mem_free).cmp(&(
+        (a.free_mem, &a.gpu_free, &a.gpu_tags, &a.gpu_mem_free).cmp(&(
             b.free_mem,
             &b.gpu_free,
-            b.gpu_total,
             &b.gpu_tags,
             &b.gpu_mem_free,
         ))
@@ -282,12 +280,12 @@ impl Run {
     }
     /// The classes with at least `cpu` free CPU, in key order: `O(log R)` for a run of `R`
     /// classes, then a step each.
-    pub fn classes_with_cpu(&self, run: RunKey, cpu: u64) -> ClassRange<'_> {
-        if self.min_cpu >= cpu {
+    pub fn classes_with_cpu(&self, cpu: u64) -> ClassRange<'_> {
+        match self.classes.first_key_value() {
             // Every class has the CPU (often): the whole run, without a search.
-            self.classes()
-        } else {
-            ClassRange(self.classes.range(InRun(ClassKey::cpu_floor(run, cpu))..))
+            Some(_) if self.min_cpu >= cpu => self.classes(),
+            Some((first, _)) => ClassRange(self.classes.range(InRun(ClassKey::cpu_floor(first.0.run(), cpu))..)),
+            None => self.classes(),
         }
     }
     /// The least free CPU of any class of the run.
@@ -297,14 +295,6 @@ impl Run {
     /// The most free CPU of any class of the run.
     pub fn max_free_cpu(&self) -> u64 {
         self.max_cpu
-    }
-    /// Number of classes.
-    pub fn len(&self) -> usize {
-        self.classes.len()
-    }
-    /// Whether the run has no class (never true of a run in the index).
-    pub fn is_empty(&self) -> bool {
-        self.classes.is_empty()
     }
 }
 
@@ -374,13 +364,6 @@ impl NodeSet {
             NodeSet::Many(s) => (None, Some(s.iter().copied())),
         };
         one.into_iter().chain(many.into_iter().flatten())
-    }
-    /// Whether `id` is in.
-    pub fn contains(&self, id: NodeId) -> bool {
-        match self {
-            NodeSet::One(x) => *x == id,
-            NodeSet::Many(s) => s.contains(&id),
-        }
     }
     fn insert(&mut self, id: NodeId) {
         match self {
@@ -482,18 +465,6 @@ impl GpuMask {
         let new = self.0[w] & b == 0;
         self.0[w] |= b;
         new
-    }
-    /// Whether GPU `g` is in.
-    pub fn contains(&self, g: u8) -> bool {
-        self.0[g as usize / 64] & (1u64 << (g % 64)) != 0
-    }
-    /// Number of GPUs.
-    pub fn len(&self) -> u32 {
-        self.0.iter().map(|w| w.count_ones()).sum()
-    }
-    /// Whether no GPU is in.
-    pub fn is_empty(&self) -> bool {
-        self.0 == [0; 4]
     }
     /// The GPU indices, ascending.
     pub fn iter(&self) -> impl Iterator<Item = u8> + '_ {
@@ -1206,13 +1177,11 @@ mod tests {
     #[test]
     fn gpu_mask_holds_every_index_once_in_order() {
         let mut m = GpuMask::default();
-        assert!(m.is_empty());
+        assert_eq!(m.iter().next(), None);
         for g in [200u8, 3, 64, 63, 255, 0] {
             assert!(m.insert(g));
         }
         assert!(!m.insert(64), "a second insert reports the duplicate");
-        assert_eq!(m.len(), 6);
-        assert!(m.contains(255) && m.contains(0) && !m.contains(1) && !m.contains(128));
         assert_eq!(m.iter().collect::<Vec<_>>(), vec![0, 3, 63, 64, 200, 255]);
     }
 
@@ -1224,7 +1193,6 @@ mod tests {
         s.insert(3);
         s.insert(9);
         assert_eq!((s.len(), s.first(), s.iter().collect::<Vec<_>>()), (3, 3, vec![3, 7, 9]));
-        assert!(s.contains(9) && !s.contains(4));
         assert!(s.remove(3) && s.remove(9));
         assert_eq!(s, NodeSet::One(7), "one node left goes back inline");
         assert!(!s.remove(7), "the last node is reported, for the class to go");
@@ -1241,18 +1209,22 @@ mod tests {
         let p = pod(1000, GpuRequest::None);
         c.bind(1, &p, &Placement { node: 0, gpus: vec![] }).unwrap();
         assert_eq!((c.class_count(), c.slot_bound()), (2, 2));
+        let slot_of = |c: &ClusterState, node: NodeId| {
+            c.classes().find(|(_, e)| e.nodes.iter().any(|n| n == node)).map(|(_, e)| (e.slot, e.uid)).unwrap()
+        };
+        let (idle_slot, idle_uid) = slot_of(&c, 1);
         c.bind(2, &p, &Placement { node: 1, gpus: vec![] }).unwrap();
         c.bind(3, &p, &Placement { node: 2, gpus: vec![] }).unwrap();
-        // The idle class left; its slot went to no new class: nodes 0..3 now share one class.
+        // The idle class has left; all three nodes share the other class.
         assert_eq!(c.class_count(), 1);
-        let slots: Vec<u32> = c.classes().map(|(_, e)| e.slot).collect();
-        assert!(slots.iter().all(|&s| (s as usize) < c.slot_bound()));
         c.unbind(1).unwrap();
+        // Node 0 is idle again: a new class, on the freed slot, under a new uid.
         assert_eq!(c.class_count(), 2);
         assert_eq!(c.slot_bound(), 2, "a freed slot is reused before a new one is handed out");
-        let mut uids: Vec<u64> = c.classes().map(|(_, e)| e.uid).collect();
-        uids.dedup();
-        assert_eq!(uids.len(), 2);
+        let (slot, uid) = slot_of(&c, 0);
+        assert_eq!(slot, idle_slot);
+        assert_ne!(uid, idle_uid, "a reused slot never brings back a uid");
+        assert_ne!(slot, slot_of(&c, 1).0);
     }
 
     #[test]

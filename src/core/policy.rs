@@ -220,7 +220,7 @@ pub fn scan<'a>(
         if admits[t] != 1 {
             continue;
         }
-        for (key, entry) in run.classes_with_cpu(rk, pod.cpu_milli) {
+        for (key, entry) in run.classes_with_cpu(pod.cpu_milli) {
             if !key.resources_fit(pod) {
                 continue;
             }
