@@ -5,9 +5,8 @@ use fleetsim::core::{ClusterState, GpuRequest, NodeSpec, PodSpec, PolicyName, Ra
 use fleetsim::experiment::{run_all, run_scenario};
 use fleetsim::report::{curve_csv, pods_csv, summary_csv, timeseries_csv};
 use fleetsim::scenario::{load_file, Loaded};
-mod common;
 
-use common::{fleetsim, root};
+use crate::common::{fleetsim, root};
 use proptest::prelude::*;
 use std::path::PathBuf;
 

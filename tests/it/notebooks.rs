@@ -1,9 +1,7 @@
 //! The notebooks are stored without outputs (CI executes them headless, `notebooks/run.py`),
 //! and the sweep they read loads.
 
-mod common;
-
-use common::{fleetsim, root};
+use crate::common::{fleetsim, root};
 
 #[test]
 fn notebooks_are_stored_without_outputs_and_their_sweep_validates() {

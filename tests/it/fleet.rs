@@ -1,9 +1,7 @@
 //! Fleets (seed 001): the inventory-aware split, the stock-out, the descheduler's re-placement,
 //! the static-weight comparison, outputs per member, and bad fleet files.
 
-mod common;
-
-use common::{csv, fleetsim, num, root, run, tmp};
+use crate::common::{csv, fleetsim, num, root, run, tmp};
 use std::collections::BTreeMap;
 
 /// Pods scheduled per member (pods.csv's `cluster`) among those created before `t`.

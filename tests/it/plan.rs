@@ -1,9 +1,7 @@
 //! `fleetsim plan` on kubectl-style dumps: one test per decision kind, the JSON document's shape,
 //! and bad dumps.
 
-mod common;
-
-use common::{fleetsim, root, tmp};
+use crate::common::{fleetsim, root, tmp};
 use serde_json::{json, Value};
 
 fn plan_json(nodes: &str, pods: &str) -> Value {

@@ -2,9 +2,7 @@
 //! unit, where node autoscaling does not act, against the default 1 GiB unit; cGPU's per-GPU pod
 //! limit; and bad input.
 
-mod common;
-
-use common::{csv, fleetsim, num, root, run, tmp};
+use crate::common::{csv, fleetsim, num, root, run, tmp};
 use std::collections::BTreeMap;
 
 /// Pods running on each node at the end (pods.csv rows without a finish time).

@@ -2,9 +2,7 @@
 //! written in the pod-list format that reads back to the same pods, and bad generator settings
 //! get one clear error.
 
-mod common;
-
-use common::{fleetsim, root, tmp};
+use crate::common::{fleetsim, root, tmp};
 use std::path::Path;
 
 fn scenario(dir: &Path, name: &str, seed: u64, generator: &str) -> std::path::PathBuf {
@@ -104,7 +102,7 @@ fn service_scenario(dir: &Path, name: &str, rates: &str, overload: &str, hpa: &s
 }
 
 fn summary(out: &Path) -> std::collections::BTreeMap<String, String> {
-    common::csv(out, "summary.csv").remove(0)
+    crate::common::csv(out, "summary.csv").remove(0)
 }
 
 #[test]
@@ -113,14 +111,14 @@ fn the_hpa_follows_the_rate_with_the_documented_stabilization() {
     // 2,000 tok/s, then 10,000 from 10 min, then 1,000 from 30 min; 1,000 tok/s a replica, 50 %.
     let rates = "t,requests_per_s,tokens_per_s\n0s,2,2000\n10m,10,10000\n30m,1,1000\n";
     let hpa = "    hpa: {minReplicas: 2, maxReplicas: 30, targetUtilization: 50}\n";
-    let out = common::run(&service_scenario(&dir, "hpa", rates, "queue", hpa), "hpa-out");
-    let ev = common::csv(&out, "events.csv");
+    let out = crate::common::run(&service_scenario(&dir, "hpa", rates, "queue", hpa), "hpa-out");
+    let ev = crate::common::csv(&out, "events.csv");
     let sizes: Vec<(f64, u32)> = ev
         .iter()
         .filter(|e| e["reason"] == "SuccessfulRescale")
         .map(|e| {
             let n = e["message"].trim_start_matches("New size: ").split(';').next().unwrap().parse().unwrap();
-            (common::num(e, "t_s"), n)
+            (crate::common::num(e, "t_s"), n)
         })
         .collect();
     let size_at = |t: f64| sizes.iter().rev().find(|(at, _)| *at <= t).map_or(2, |s| s.1);
@@ -137,7 +135,7 @@ fn the_hpa_follows_the_rate_with_the_documented_stabilization() {
     assert_eq!(down.1, 2);
     // Every token is accounted for: served in time, late, dropped or still queued.
     let s = summary(&out);
-    let n = |c: &str| common::num(&s, c);
+    let n = |c: &str| crate::common::num(&s, c);
     let tokens = 2000.0 * 600.0 + 10_000.0 * 1200.0 + 1000.0 * 1800.0;
     assert_eq!(n("svc_tokens"), tokens);
     let in_time = tokens - n("svc_tokens_late") - n("svc_tokens_dropped") - n("svc_tokens_queued_end");
@@ -150,9 +148,9 @@ fn overload_drop_loses_what_queue_serves_late() {
     let dir = tmp("overload");
     let rates = "t,requests_per_s,tokens_per_s\n0s,5,5000\n";
     let fixed = ""; // no HPA: 2 replicas, 2,000 tok/s for 5,000 arriving
-    let q = summary(&common::run(&service_scenario(&dir, "q", rates, "queue", fixed), "q-out"));
-    let d = summary(&common::run(&service_scenario(&dir, "d", rates, "drop", fixed), "d-out"));
-    let n = |s: &std::collections::BTreeMap<String, String>, c: &str| common::num(s, c);
+    let q = summary(&crate::common::run(&service_scenario(&dir, "q", rates, "queue", fixed), "q-out"));
+    let d = summary(&crate::common::run(&service_scenario(&dir, "d", rates, "drop", fixed), "d-out"));
+    let n = |s: &std::collections::BTreeMap<String, String>, c: &str| crate::common::num(s, c);
     assert_eq!(n(&d, "svc_tokens_late"), 0.0);
     assert!(n(&d, "svc_tokens_dropped") > 0.0);
     assert_eq!(n(&q, "svc_tokens_dropped"), 0.0);
@@ -206,7 +204,7 @@ fn replicas_an_hpa_adds_are_scheduled_in_the_same_instant() {
         ),
     )
     .unwrap();
-    let pods = common::csv(&common::run(&f, "two-out"), "pods.csv");
+    let pods = crate::common::csv(&crate::common::run(&f, "two-out"), "pods.csv");
     assert!(pods.iter().filter(|p| p["pod"].starts_with("b-")).count() > 2, "the second HPA added replicas");
     for p in &pods {
         assert_eq!(p["scheduled_s"], p["created_s"], "{p:?}");
@@ -222,9 +220,9 @@ fn a_gang_starts_all_its_workers_together_or_none_and_priority_orders_the_queue(
         "name: gang\ncluster:\n  nodes: [{name: gpu, count: 2, cpu: '32', memory: 128Gi, gpus: 4, gpu_model: A10G}]\nworkload:\n  pods:\n    - {name: hold, count: 3, at: 0s, duration: 1h, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '1'}}\n    - {name: train, count: 1, parallelism: 6, at: 1m, duration: 30m, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '1'}}\n    - {name: low, count: 1, at: 2m, duration: 10m, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '3'}}\n    - {name: high, count: 1, at: 3m, duration: 10m, priority: 100, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '3'}}\nplacement: {policy: best-fit}\nsimulation: {end: 4h, sample_interval: 10m}\n",
     )
     .unwrap();
-    let out = common::run(&f, "gang-out");
-    let pods = common::csv(&out, "pods.csv");
-    let at = |name: &str| common::num(pods.iter().find(|p| p["pod"] == name).unwrap(), "scheduled_s");
+    let out = crate::common::run(&f, "gang-out");
+    let pods = crate::common::csv(&out, "pods.csv");
+    let at = |name: &str| crate::common::num(pods.iter().find(|p| p["pod"] == name).unwrap(), "scheduled_s");
     // 5 GPUs are free at 1 min: not enough for 6 workers, so none starts (no partial gang) ...
     let workers: Vec<f64> = (0..6).map(|j| at(&format!("train-0-w{j}"))).collect();
     assert!(workers.iter().all(|&t| t == workers[0]), "{workers:?}");
@@ -234,10 +232,10 @@ fn a_gang_starts_all_its_workers_together_or_none_and_priority_orders_the_queue(
     // that the gang now holds), which goes before nothing else: it had priority over `low` only
     // while both waited.
     assert!(workers[0] >= 3600.0, "gang at {}", workers[0]);
-    let s = &common::csv(&out, "summary.csv")[0];
-    assert_eq!(common::num(s, "jobs"), 1.0);
-    assert_eq!(common::num(s, "jobs_completed"), 1.0);
-    assert!((common::num(s, "job_queueing_mean_s") - (workers[0] - 60.0 + 1.0)).abs() < 1.5, "{s:?}");
+    let s = &crate::common::csv(&out, "summary.csv")[0];
+    assert_eq!(crate::common::num(s, "jobs"), 1.0);
+    assert_eq!(crate::common::num(s, "jobs_completed"), 1.0);
+    assert!((crate::common::num(s, "job_queueing_mean_s") - (workers[0] - 60.0 + 1.0)).abs() < 1.5, "{s:?}");
 
     // Priority: with one GPU, `high` (created last) runs before `low` (created first).
     let f = dir.join("prio.yaml");
@@ -246,8 +244,8 @@ fn a_gang_starts_all_its_workers_together_or_none_and_priority_orders_the_queue(
         "name: prio\ncluster:\n  nodes: [{name: gpu, count: 1, cpu: '32', memory: 128Gi, gpus: 1, gpu_model: A10G}]\nworkload:\n  pods:\n    - {name: hold, at: 0s, duration: 1h, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '1'}}\n    - {name: low, at: 1m, duration: 10m, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '1'}}\n    - {name: high, at: 2m, duration: 10m, priority: 100, requests: {cpu: '1', memory: 1Gi, nvidia.com/gpu: '1'}}\nplacement: {policy: best-fit}\nsimulation: {end: 2h, sample_interval: 10m}\n",
     )
     .unwrap();
-    let pods = common::csv(&common::run(&f, "prio-out"), "pods.csv");
-    let at = |name: &str| common::num(pods.iter().find(|p| p["pod"] == name).unwrap(), "scheduled_s");
+    let pods = crate::common::csv(&crate::common::run(&f, "prio-out"), "pods.csv");
+    let at = |name: &str| crate::common::num(pods.iter().find(|p| p["pod"] == name).unwrap(), "scheduled_s");
     // `hold` started at 1 s (container start) and leaves at 3,601 s.
     assert_eq!(at("high-0"), 3601.0);
     assert!(at("low-0") > at("high-0"));
@@ -263,14 +261,14 @@ fn replica_capacity_follows_the_gpu_model_and_azure_traces_must_be_in_order() {
             format!("name: {name}\ncluster:\n  nodes: [{{name: t4, count: 1, cpu: '16', memory: 64Gi, gpus: 1, gpu_model: T4}}]\nworkload: {{}}\nplacement: {{policy: best-fit}}\nservices:\n  - deployment: {{name: s, replicas: 1, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\n    traffic: {{rate: 1/s, tokens_per_request: 1000}}\n    capacity: {capacity}\nsimulation: {{end: 10m, sample_interval: 1m}}\n"),
         )
         .unwrap();
-        common::csv(&common::run(&f, &format!("{name}-out")), "summary.csv").remove(0)
+        crate::common::csv(&crate::common::run(&f, &format!("{name}-out")), "summary.csv").remove(0)
     };
     let fast = run_with("fast", "{tokens_per_s: 2000}");
     let slow = run_with("slow", "{tokens_per_s: 2000, by_gpu_model: {T4: 500}}");
     // Serving starts after the 1 s container start; from then on 2,000 tok/s keep up with 1,000 and
     // a T4 at 500 does not.
-    assert!(common::num(&fast, "svc_underprovisioned_s") <= 1.0, "{fast:?}");
-    assert!(common::num(&slow, "svc_underprovisioned_s") >= 599.0, "{slow:?}");
+    assert!(crate::common::num(&fast, "svc_underprovisioned_s") <= 1.0, "{fast:?}");
+    assert!(crate::common::num(&slow, "svc_underprovisioned_s") >= 599.0, "{slow:?}");
 
     let csv = dir.join("azure.csv");
     std::fs::write(
@@ -299,14 +297,14 @@ fn a_daily_cycle_of_service_traffic_keeps_the_mean_and_moves_the_hpa() {
             format!("name: {name}\ncluster:\n  nodes: [{{name: gpu, count: 4, cpu: '64', memory: 256Gi, gpus: 8, gpu_model: A10G}}]\nworkload: {{}}\nplacement: {{policy: best-fit}}\nservices:\n  - deployment: {{name: s, replicas: 2, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\n    traffic: {{rate: 10/s, tokens_per_request: 1000{diurnal}}}\n    capacity: {{tokens_per_s: 2000}}\n    hpa: {{minReplicas: 1, maxReplicas: 30, targetUtilization: 70}}\nsimulation: {{end: 1d, sample_interval: 1h}}\n"),
         )
         .unwrap();
-        common::csv(&common::run(&f, &format!("{name}-out")), "summary.csv").remove(0)
+        crate::common::csv(&crate::common::run(&f, &format!("{name}-out")), "summary.csv").remove(0)
     };
     let flat = run_with("flat", "");
     let daily = run_with("daily", ", diurnal: {amplitude: 0.8, peak: '14:00'}");
-    let tokens = |s: &std::collections::BTreeMap<String, String>| common::num(s, "svc_tokens");
+    let tokens = |s: &std::collections::BTreeMap<String, String>| crate::common::num(s, "svc_tokens");
     assert!((tokens(&flat) - 864e6).abs() < 1e3, "{}", tokens(&flat));
     assert!((tokens(&daily) / tokens(&flat) - 1.0).abs() < 1e-3, "a full day of the cycle averages to the rate");
-    assert!(common::num(&daily, "svc_rescales") > common::num(&flat, "svc_rescales") + 5.0, "{daily:?}");
+    assert!(crate::common::num(&daily, "svc_rescales") > crate::common::num(&flat, "svc_rescales") + 5.0, "{daily:?}");
 }
 
 #[test]
@@ -321,7 +319,7 @@ fn the_timeline_may_scale_a_service_but_not_apply_it_again() {
         text.replace("simulation:", "timeline:\n  - {at: 10m, scale: {deployment: svc, replicas: 4}}\nsimulation:"),
     )
     .unwrap();
-    let pods = common::csv(&common::run(&scaled, "scaled-out"), "pods.csv");
+    let pods = crate::common::csv(&crate::common::run(&scaled, "scaled-out"), "pods.csv");
     assert_eq!(pods.len(), 4, "2 replicas, then 4 from 10 min");
     let again = dir.join("again.yaml");
     std::fs::write(

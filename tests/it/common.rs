@@ -1,6 +1,5 @@
 //! Helpers the integration tests share: the repository root, a fresh scratch directory, and the
 //! binary run with arguments.
-#![allow(dead_code)] // each test crate uses its own subset
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

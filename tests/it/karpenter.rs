@@ -1,9 +1,7 @@
 //! Karpenter-style NodePools (issue #4): the seed 003 strategies as scenarios, and the behaviours
 //! the Karpenter docs state, checked from the output files of the binary.
 
-mod common;
-
-use common::{csv, fleetsim, num, root, run, tmp};
+use crate::common::{csv, fleetsim, num, root, run, tmp};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -1,9 +1,7 @@
 //! The seed walkthroughs as tests: each shipped scenario under `scenarios/seeds/` is run by the
 //! binary and the behaviour the seed document describes is checked from the output files.
 
-mod common;
-
-use common::{csv, fleetsim, num, root, run, tmp};
+use crate::common::{csv, fleetsim, num, root, run, tmp};
 
 #[test]
 fn seed_002_pool_scales_up_on_pending_pods_and_down_after_the_unneeded_time() {

@@ -2,9 +2,7 @@
 //! give the unsharded sweep's bytes; a resumed sweep redoes only what is missing; a failing run
 //! is reported and the others finish.
 
-mod common;
-
-use common::{fleetsim, root, tmp};
+use crate::common::{fleetsim, root, tmp};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

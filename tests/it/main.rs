@@ -1,0 +1,14 @@
+//! The integration tests, in one binary: each module checks one area through the binary or the
+//! library API, with the helpers in [`common`].
+
+mod autoscaling;
+mod common;
+mod fleet;
+mod golden;
+mod gpu_sharing;
+mod karpenter;
+mod notebooks;
+mod plan;
+mod scenarios;
+mod sweeps;
+mod workloads;
