@@ -197,7 +197,7 @@ fn bench_karpenter_pending(c: &mut Criterion) {
     let Ok(Loaded::Scenario(s)) = loaded else { panic!("the Karpenter scenario must load: {loaded:?}") };
     let r = run_scenario(&s.name, &[], &s).expect("runs");
     let fig = |k: &str| r.summary.figures.iter().find(|f| f.0 == k).map(|f| f.1.clone()).unwrap_or_default();
-    let types = s.autoscale.as_ref().map_or(0, |a| a.nodepools.iter().map(|p| p.types.len()).max().unwrap_or(0));
+    let types = s.autoscale.as_ref().map_or(0, |a| a.nodepools().map(|p| p.types.len()).max().unwrap_or(0));
     eprintln!("checksum {}: {types} types; nodes launched {} cost {}", s.name, fig("nodes_launched"), fig("cost_usd"));
     let mut g = c.benchmark_group("karpenter_provisioning_10k_pending_pods");
     g.sample_size(10);

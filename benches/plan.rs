@@ -55,7 +55,7 @@ fn dumps(gpus: u32) -> (Value, Value) {
 
 /// Two unlimited NodePools over the shipped AWS GPU catalog: G5/G6 spot and on-demand (weight
 /// 10), and every other type on-demand.
-fn nodepools() -> Vec<fleetsim::scalers::karpenter::NodePool> {
+fn nodepools() -> Vec<fleetsim::k8s::nodepool::NodePool> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(root.join("scenarios/catalogs/aws-gpu.yaml")).expect("catalog");
     let cat = fleetsim::market::Catalog::from_yaml(&text).expect("catalog loads");
@@ -64,9 +64,9 @@ fn nodepools() -> Vec<fleetsim::scalers::karpenter::NodePool> {
         {key: karpenter.sh/capacity-type, operator: In, values: [spot, on-demand]}]\n      \
         taints: [{key: nvidia.com/gpu, value: 'true', effect: NoSchedule}]\n---\n\
         apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: rest}\nspec: {}\n";
-    let docs = fleetsim::scalers::karpenter::manifest_documents("bench", yaml).expect("manifests parse");
+    let docs = fleetsim::k8s::nodepool::manifest_documents("bench", yaml).expect("manifests parse");
     let market = fleetsim::market::spot::SpotMarket::default();
-    fleetsim::scalers::karpenter::load_nodepools(&docs, &cat, &market).expect("NodePools load").0
+    fleetsim::k8s::nodepool::load_nodepools(&docs, &cat, &market).expect("NodePools load").0
 }
 
 /// ACK pools over the same catalog: smart hosting for up to 100 p4d nodes, and an autoscaler

@@ -234,7 +234,7 @@ fn plan_pools(pools: &Path, catalog: Option<&Path>) -> Result<fleetsim::plan::Sc
     };
     let text = std::fs::read_to_string(pools).map_err(|e| fail(pools, format!("cannot read: {e}")))?;
     let file = pools.display().to_string();
-    let docs = fleetsim::scalers::karpenter::manifest_documents(&file, &text).map_err(|m| fail(pools, m))?;
+    let docs = fleetsim::k8s::nodepool::manifest_documents(&file, &text).map_err(|m| fail(pools, m))?;
     let (ack, manifests): (Vec<_>, Vec<_>) =
         docs.into_iter().partition(|(_, d)| d.get("kind").is_none() && d.get("pools").is_some());
     let mut scalers = fleetsim::plan::Scalers::default();
@@ -258,11 +258,10 @@ fn plan_pools(pools: &Path, catalog: Option<&Path>) -> Result<fleetsim::plan::Sc
         Some(c) => c,
         None => parse_catalog("the built-in AWS GPU catalog", AWS_GPU_CATALOG)?,
     };
-    let (nps, warnings) =
-        fleetsim::scalers::karpenter::load_nodepools(&manifests, &cat, &scalers.market).map_err(|e| {
-            eprintln!("error: {e}");
-            2
-        })?;
+    let (nps, warnings) = fleetsim::k8s::nodepool::load_nodepools(&manifests, &cat, &scalers.market).map_err(|e| {
+        eprintln!("error: {e}");
+        2
+    })?;
     for w in warnings {
         eprintln!("warning: {w}");
     }

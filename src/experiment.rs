@@ -3,10 +3,10 @@
 //! byte-identical for any thread count).
 
 use crate::core::{ClusterState, Workload};
-use crate::engine::{Arrival, RngStreams, SimConfig, SimResult, Simulation};
+use crate::engine::RngStreams;
 use crate::metrics::{summarize, Summary};
-use crate::scalers::world::{EventRow, NodeRow, World};
 use crate::scenario::{RunSpec, Scenario};
+use crate::sim::{ClusterSpec, EventRow, NodeRow, RunOptions, SimResult, World};
 use crate::workload::inflate_to_gpu_pct;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -79,11 +79,7 @@ pub fn scenario_hash(s: &Scenario) -> Result<String, String> {
 /// Runs one scenario.
 pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> Result<RunOutput, String> {
     let streams = RngStreams::new(s.seed);
-    let mut cluster = ClusterState::new(s.policy.cluster_options());
-    for (spec, _) in s.nodes.iter() {
-        cluster.add_node(spec).map_err(|e| e.to_string())?;
-    }
-    let capacity = cluster.totals().gpus * crate::core::MILLI_PER_GPU as u64;
+    let capacity: u64 = s.nodes.iter().map(|(n, _)| n.gpu_count as u64 * crate::core::MILLI_PER_GPU as u64).sum();
     let pods: Arc<Vec<_>> = match s.inflate_gpu_pct {
         Some(p) => Arc::new(inflate_to_gpu_pct(&s.pods, capacity, p, &mut streams.stream("workload/inflate"))?),
         None => s.pods.clone(),
@@ -91,11 +87,13 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
     // FGD (and the fragmentation figures) measure against the workload's own distribution of
     // task shapes: the pods as the scenario lists them, before inflation.
     let frag_workload = Workload::from_pods(s.pods.iter().map(|p| &p.spec));
-    let policy = s.policy.build(&frag_workload);
     let keep_nodes = s.output.nodes || s.output.pods;
     let mut members = Vec::new();
     let (summary, mut result, nodes, events) = if let Some(f) = &s.fleet {
-        let fr = crate::scalers::fleet::run_fleet(s, f)?;
+        let end = s.end.ok_or("a fleet scenario needs simulation.end")?;
+        let timeline = s.autoscale.as_ref().map(|a| &a.cluster.timeline[..]).unwrap_or(&[]);
+        let fr = crate::controllers::fleet::run_fleet(f, timeline, s.seed, end, s.sample_interval)
+            .map_err(|e| e.to_string())?;
         let totals = fr.totals();
         let summary = summarize(&totals.sim, None, &frag_workload, Some(&totals));
         for (name, region, w) in fr.members {
@@ -110,29 +108,37 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
         (summary, totals.sim, Vec::new(), fr.events)
     } else if let Some(a) = &s.autoscale {
         let end = s.end.ok_or("an autoscaling scenario needs simulation.end")?;
-        let w = World::new(a, cluster, policy, &streams).run(&pods, s.departures, end, s.sample_interval)?;
+        let opts = RunOptions {
+            end: Some(end),
+            sample_every: Some(s.sample_interval),
+            events: s.output.events,
+            departures: s.departures,
+            ..RunOptions::default()
+        };
+        let w = a
+            .world(opts, &s.nodes, s.policy, &frag_workload, &streams)
+            .and_then(|w| w.run(&pods))
+            .map_err(|e| e.to_string())?;
         let summary = summarize(&w.sim, None, &frag_workload, Some(&w));
         (summary, w.sim, if keep_nodes { w.nodes } else { Vec::new() }, w.events)
     } else {
-        let cfg = SimConfig {
-            unschedulable: s.unschedulable,
-            sample_interval: if s.output.timeseries { Some(s.sample_interval) } else { None },
+        // The packing experiment's static cluster: pods run the moment they are bound.
+        let spec = ClusterSpec { unschedulable: s.unschedulable, ..ClusterSpec::default() };
+        let opts = RunOptions {
             end: s.end,
-            curve_max_pct: s.output.allocation_curve,
-            frag_workload: frag_workload.clone(),
+            sample_every: if s.output.timeseries { Some(s.sample_interval) } else { None },
+            events: false,
+            curve: s.output.allocation_curve.map(|p| (p, frag_workload.clone())),
+            departures: s.departures,
+            snapshot_at: None,
         };
-        let mut sim = Simulation::new(cluster, policy, streams.stream("placement"), cfg);
-        let departures = s.departures;
-        let arrivals = pods.iter().enumerate().map(|(i, p)| Arrival {
-            id: i as u64,
-            time: p.created,
-            spec: p.spec.clone(),
-            duration: if departures { p.deleted.map(|d| crate::engine::SimTime(d.0 - p.created.0)) } else { None },
-        });
-        let result = sim.run(arrivals)?;
-        let summary = summarize(&result, Some(&sim.cluster), &frag_workload, None);
-        let nodes = if keep_nodes { static_rows(s) } else { Vec::new() };
-        (summary, result, nodes, Vec::new())
+        let cluster = ClusterState::new(s.policy.cluster_options());
+        let policy = s.policy.build(&frag_workload);
+        let r = World::new(&spec, opts, cluster, &s.nodes, policy, &streams, Vec::new())
+            .and_then(|w| w.run(&pods))
+            .map_err(|e| e.to_string())?;
+        let summary = summarize(&r.sim, Some(&r.final_state), &frag_workload, None);
+        (summary, r.sim, if keep_nodes { r.nodes } else { Vec::new() }, Vec::new())
     };
     if !s.output.pods {
         result.pods = Vec::new();
@@ -153,31 +159,6 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
         output: s.output.clone(),
         members,
     })
-}
-
-/// The static cluster's nodes as `nodes.csv` rows: present from t = 0, no price.
-fn static_rows(s: &Scenario) -> Vec<NodeRow> {
-    s.nodes
-        .iter()
-        .enumerate()
-        .map(|(i, (spec, meta))| NodeRow {
-            id: Some(i as crate::core::NodeId),
-            name: spec.name.clone(),
-            pool: meta.pool.clone(),
-            instance_type: meta.instance_type.clone(),
-            capacity_type: "on-demand".into(),
-            zone: String::new(),
-            gpus: spec.gpu_count,
-            launched: crate::engine::SimTime::ZERO,
-            ready: Some(crate::engine::SimTime::ZERO),
-            terminated: None,
-            reason: String::new(),
-            price_micro_h: 0,
-            on_demand_micro_h: 0,
-            billed_micro: 0,
-            billed_from: crate::engine::SimTime::ZERO,
-        })
-        .collect()
 }
 
 /// A run that failed, with its id and parameters.

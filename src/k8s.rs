@@ -16,6 +16,9 @@
 //!   requests its `limits`); `tolerations`, `nodeSelector`, required node affinity;
 //!   `spec.nodeName` and `status.phase` (Succeeded and Failed pods hold nothing).
 
+pub mod cron;
+pub mod nodepool;
+
 use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
 use crate::core::{
     GpuRequest, NodeAffinity, NodeSpec, PodSpec, Requirement, SelectorOperator, Taint, TaintEffect, Toleration,

@@ -16,6 +16,8 @@
 pub mod core;
 
 #[cfg(feature = "sim")]
+pub mod controllers;
+#[cfg(feature = "sim")]
 pub mod engine;
 #[cfg(feature = "sim")]
 pub mod experiment;
@@ -30,8 +32,8 @@ pub mod plan;
 #[cfg(feature = "sim")]
 pub mod report;
 #[cfg(feature = "sim")]
-pub mod scalers;
-#[cfg(feature = "sim")]
 pub mod scenario;
+#[cfg(feature = "sim")]
+pub mod sim;
 #[cfg(feature = "sim")]
 pub mod workload;

@@ -5,6 +5,7 @@
 //! every platform; billing is per second of a node's life, from launch request to termination
 //! (the per-second billing of ECS pay-as-you-go and EC2 on-demand instances).
 
+pub mod cloud;
 pub mod spot;
 
 use crate::core::quantity::{parse_cpu_milli, parse_memory_mib};

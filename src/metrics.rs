@@ -1,9 +1,8 @@
 //! Run summaries: allocation, fragmentation and pending-time figures from a finished run.
 
 use crate::core::{cluster_fragment_milli, ClusterState, Workload, MILLI_PER_GPU};
-use crate::engine::{Outcome, SimResult};
 use crate::market::usd;
-use crate::scalers::world::WorldResult;
+use crate::sim::{NodeRow, Outcome, RunResult, SimResult};
 
 /// A run's figures, in `summary.csv` column order (after the identifying columns).
 #[derive(Debug, Clone, PartialEq)]
@@ -56,7 +55,7 @@ pub fn summarize(
     r: &SimResult,
     cluster: Option<&ClusterState>,
     frag_workload: &Workload,
-    world: Option<&WorldResult>,
+    world: Option<&RunResult>,
 ) -> Summary {
     let end_sample = r.samples.last();
     let (tot_nodes, tot_gpus, alloc_end, cpu_pct, mem_pct, frag) = match cluster {
@@ -128,8 +127,10 @@ pub fn summarize(
         ("events", r.events.to_string()),
         ("sim_end_s", format!("{:.3}", r.end.as_secs_f64())),
     ];
-    // Autoscaling figures (zero for a static cluster, which has no price).
+    // Autoscaling figures (zero for a static cluster, which has no price): the substrate's
+    // counters and the controllers' figures.
     let c = world.map(|w| w.counters).unwrap_or_default();
+    let fig = |k: &str| world.and_then(|w| w.figures.get(k).copied()).unwrap_or(0);
     let gpu_h_prov = world.map_or(0.0, |w| w.gpu_ms_provisioned as f64 / 3.6e6);
     let gpu_h_alloc = if world.is_some() { r.gpu_alloc_integral as f64 / 1000.0 / 3.6e6 } else { 0.0 };
     let mut figures = figures;
@@ -155,15 +156,15 @@ pub fn summarize(
         ),
         ("nodes_launched", c.nodes_launched.to_string()),
         ("nodes_terminated", c.nodes_terminated.to_string()),
-        ("scale_ups", c.scale_ups.to_string()),
-        ("scale_downs", c.scale_downs.to_string()),
-        ("provisioning_failures", c.provisioning_failures.to_string()),
+        ("scale_ups", fig("scale_ups").to_string()),
+        ("scale_downs", fig("scale_downs").to_string()),
+        ("provisioning_failures", fig("provisioning_failures").to_string()),
         ("pods_evicted", c.evictions.to_string()),
         ("pods_deleted", count(Outcome::Deleted)),
     ]);
     // Karpenter disruption and spot figures.
     let end = r.end;
-    let life = |n: &crate::scalers::world::NodeRow| n.terminated.unwrap_or(end).min(end).0.saturating_sub(n.launched.0);
+    let life = |n: &NodeRow| n.terminated.unwrap_or(end).min(end).0.saturating_sub(n.launched.0);
     let (mut spot_gpu_ms, mut od_cost) = (0u128, 0u64);
     for n in world.map(|w| w.nodes.as_slice()).unwrap_or(&[]) {
         if n.capacity_type == "spot" {
@@ -173,13 +174,16 @@ pub fn summarize(
     }
     let cost = world.map_or(0, |w| w.cost_micro);
     figures.extend([
-        ("disruptions", (c.disruptions_empty + c.disruptions_underutilized + c.disruptions_expired).to_string()),
-        ("disruptions_empty", c.disruptions_empty.to_string()),
-        ("disruptions_underutilized", c.disruptions_underutilized.to_string()),
-        ("disruptions_expired", c.disruptions_expired.to_string()),
-        ("pods_disrupted", c.disrupted_pods.to_string()),
-        ("spot_interruptions", c.interruptions.to_string()),
-        ("pods_interrupted", c.interrupted_pods.to_string()),
+        (
+            "disruptions",
+            (fig("disruptions_empty") + fig("disruptions_underutilized") + fig("disruptions_expired")).to_string(),
+        ),
+        ("disruptions_empty", fig("disruptions_empty").to_string()),
+        ("disruptions_underutilized", fig("disruptions_underutilized").to_string()),
+        ("disruptions_expired", fig("disruptions_expired").to_string()),
+        ("pods_disrupted", fig("pods_disrupted").to_string()),
+        ("spot_interruptions", fig("spot_interruptions").to_string()),
+        ("pods_interrupted", fig("pods_interrupted").to_string()),
         ("lost_gpu_hours", format!("{:.4}", c.lost_gpu_ms as f64 / 3.6e6)),
         (
             "spot_gpu_hours_pct",
@@ -199,22 +203,21 @@ pub fn summarize(
         ),
     ]);
     // Inference services (empty when the run has none).
-    let svcs = world.map(|w| w.services.as_slice()).unwrap_or(&[]);
-    let sum = |f: fn(&crate::scalers::world::ServiceStats) -> u64| svcs.iter().map(f).sum::<u64>();
-    let (tok, in_time, late) = (sum(|s| s.tokens), sum(|s| s.tokens_in_time), sum(|s| s.tokens_late));
-    let put = |v: String| if svcs.is_empty() { String::new() } else { v };
+    let has_svcs = world.is_some_and(|w| w.figures.contains_key("svc_tokens"));
+    let (tok, in_time, late) = (fig("svc_tokens"), fig("svc_tokens_in_time"), fig("svc_tokens_late"));
+    let put = |v: String| if has_svcs { v } else { String::new() };
     figures.extend([
-        ("svc_requests", put(sum(|s| s.requests).to_string())),
+        ("svc_requests", put(fig("svc_requests").to_string())),
         ("svc_tokens", put(tok.to_string())),
         (
             "svc_tokens_in_time_pct",
             put(if tok > 0 { format!("{:.4}", in_time as f64 * 100.0 / tok as f64) } else { String::new() }),
         ),
         ("svc_tokens_late", put(late.to_string())),
-        ("svc_tokens_dropped", put(sum(|s| s.tokens_dropped).to_string())),
-        ("svc_tokens_queued_end", put(sum(|s| s.tokens_queued_end).to_string())),
-        ("svc_underprovisioned_s", put(sum(|s| s.underprovisioned_s).to_string())),
-        ("svc_rescales", put(sum(|s| s.rescales).to_string())),
+        ("svc_tokens_dropped", put(fig("svc_tokens_dropped").to_string())),
+        ("svc_tokens_queued_end", put(fig("svc_tokens_queued_end").to_string())),
+        ("svc_underprovisioned_s", put(fig("svc_underprovisioned_s").to_string())),
+        ("svc_rescales", put(fig("svc_rescales").to_string())),
         (
             "cost_per_m_tokens_usd",
             put(if in_time + late > 0 {

@@ -25,6 +25,8 @@
 //!   utilization threshold and above the pool's `min` (cluster-autoscaler; its unneeded time is
 //!   not checked), or empty (smart hosting).
 
+use crate::controllers::karpenter::{provisioner_pools, ranked_offerings};
+use crate::controllers::{PoolMode, PoolSpec, ScalerConfig};
 use crate::core::cluster::GpuChoice;
 use crate::core::provision::{Provisioner, Shapes, Usage};
 use crate::core::scaleup::{self, Expander, NodeGroup};
@@ -32,10 +34,9 @@ use crate::core::{
     ClusterState, GpuRequest, NodeId, NodeSpec, PodId, PodSpec, PolicyName, Scheduler, ShapeMap, Toleration,
     TolerationOperator, Workload,
 };
+use crate::k8s::nodepool::{ConsolidationPolicy, NodePool, Reason};
 use crate::k8s::Snapshot;
 use crate::market::spot::{CapacityType, SpotMarket};
-use crate::scalers::karpenter::{provisioner_pools, ranked_offerings, ConsolidationPolicy, NodePool, Reason};
-use crate::scalers::{PoolMode, PoolSpec, ScalerConfig};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a pending pod goes.

@@ -143,7 +143,7 @@ pub fn pods_csv(runs: &[&RunOutput], axes: &[String]) -> String {
 }
 
 /// A run's clusters: (name, pods, nodes) of each fleet member, or the one cluster `default`.
-fn parts(r: &RunOutput) -> Vec<(&str, &[crate::engine::PodRecord], &[crate::scalers::world::NodeRow])> {
+fn parts(r: &RunOutput) -> Vec<(&str, &[crate::sim::PodRecord], &[crate::sim::NodeRow])> {
     if r.members.is_empty() {
         vec![("default", &r.result.pods[..], &r.nodes[..])]
     } else {
@@ -219,7 +219,7 @@ pub fn events_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     );
     for r in runs {
         // A fleet's own events, then its members', merged in time order (stable).
-        let mut all: Vec<(&str, &crate::scalers::world::EventRow)> = Vec::new();
+        let mut all: Vec<(&str, &crate::sim::EventRow)> = Vec::new();
         let own = if r.members.is_empty() { "default" } else { "fleet" };
         all.extend(r.events.iter().map(|e| (own, e)));
         for m in &r.members {
@@ -268,7 +268,7 @@ pub fn timeseries_csv(runs: &[&RunOutput], axes: &[String]) -> String {
     );
     for r in runs {
         // A fleet: each member's samples, then the fleet's totals.
-        let mut series: Vec<(&str, &[crate::engine::Sample])> =
+        let mut series: Vec<(&str, &[crate::sim::Sample])> =
             r.members.iter().map(|m| (m.name.as_str(), &m.result.samples[..])).collect();
         series.push((if r.members.is_empty() { "default" } else { "fleet" }, &r.result.samples[..]));
         for (cluster, s) in series.into_iter().flat_map(|(c, v)| v.iter().map(move |s| (c, s))) {

@@ -3,6 +3,8 @@
 use super::schema::{
     RawAffinity, RawGpuSharing, RawPodGroup, RawPool, RawPoolFile, RawScaler, RawScenario, RawToleration, RawWindow,
 };
+use crate::controllers::node_pool::Expander;
+use crate::controllers::{PoolMode, PoolSpec, ScalerConfig, Setup, ShareMode};
 use crate::core::quantity::parse_bytes;
 use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
 use crate::core::{
@@ -10,12 +12,9 @@ use crate::core::{
     Toleration, TolerationOperator,
 };
 use crate::engine::time::parse_duration;
-use crate::engine::{SimTime, Unschedulable};
+use crate::engine::SimTime;
 use crate::market::Catalog;
-use crate::scalers::{
-    AutoscaleSpec, DeploymentSpec, Expander, Latency, Lifecycle, PoolMode, PoolSpec, ScalerConfig, ShareMode,
-    TimelineOp,
-};
+use crate::sim::{ClusterSpec, DeploymentSpec, Latency, Lifecycle, TimelineOp, Unschedulable};
 use crate::workload::{read_nodes, read_pods, TraceError, TracePod};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -53,14 +52,7 @@ pub enum ScenarioError {
     Trace(#[from] TraceError),
 }
 
-/// Where a node came from, for `nodes.csv`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeMeta {
-    /// Pool (the node group's name, or `trace` for a trace node list).
-    pub pool: String,
-    /// Instance type name.
-    pub instance_type: String,
-}
+pub use crate::sim::NodeMeta;
 
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone)]
@@ -91,10 +83,11 @@ pub struct Scenario {
     pub output: super::schema::RawOutput,
     /// The raw scenario, as resolved (for hashing).
     pub raw: RawScenario,
-    /// Pools, scaler and timeline, when the scenario autoscales.
-    pub autoscale: Option<Arc<AutoscaleSpec>>,
+    /// The cluster's settings and controllers, when the scenario autoscales (or has a timeline,
+    /// services, gangs or priorities).
+    pub autoscale: Option<Arc<Setup>>,
     /// The fleet, when the scenario is one (its `autoscale` holds the fleet's timeline).
-    pub fleet: Option<Arc<crate::scalers::fleet::FleetSpec>>,
+    pub fleet: Option<Arc<crate::controllers::fleet::FleetSpec>>,
     /// Things the user should know that do not stop the run (fields of imported manifests that
     /// fleetsim does not model).
     pub warnings: Vec<String>,
@@ -236,7 +229,7 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
                 "a scenario with autoscaling, services, gang-scheduled jobs or priorities needs an end time (e.g. `2h`)",
             ));
         }
-        Some(Arc::new(autoscale_spec(&cx, &raw, &mut warnings)?))
+        Some(Arc::new(autoscale_spec(&cx, &raw, unschedulable, &mut warnings)?))
     };
     let fleet = match &raw.fleet {
         None => None,
@@ -244,7 +237,7 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
             if end.is_none() {
                 return Err(cx.err("simulation.end", "a fleet scenario needs an end time (e.g. `1h`)"));
             }
-            let timeline = autoscale.as_ref().map(|a| &a.timeline[..]).unwrap_or(&[]);
+            let timeline = autoscale.as_ref().map(|a| &a.cluster.timeline[..]).unwrap_or(&[]);
             Some(Arc::new(fleet::fleet_spec(&cx, &raw, f, timeline, loader, &mut warnings)?))
         }
     };
@@ -821,7 +814,7 @@ fn manifest_items(
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| cx.err(format!("{field}[{i}]"), format!("cannot read {file}: {e}")))?;
                 docs.extend(
-                    crate::scalers::karpenter::manifest_documents(&file, &text)
+                    crate::k8s::nodepool::manifest_documents(&file, &text)
                         .map_err(|message| ScenarioError::Parse { file: file.clone(), message })?,
                 );
             }
@@ -841,7 +834,12 @@ fn latency(cx: &Ctx<'_>, field: &str, v: &str) -> Result<Latency, ScenarioError>
     Latency::parse(v).map_err(|m| cx.err(field, format!("{m}; expected a duration (`60s`) or a range (`45s..90s`)")))
 }
 
-fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -> Result<AutoscaleSpec, ScenarioError> {
+fn autoscale_spec(
+    cx: &Ctx<'_>,
+    raw: &RawScenario,
+    unschedulable: Unschedulable,
+    warnings: &mut Vec<String>,
+) -> Result<Setup, ScenarioError> {
     let cat = if raw.pools.is_empty() && raw.nodepools.is_empty() { Catalog::default() } else { catalog(cx, raw)? };
     let kp = karpenter::karpenter_parts(cx, raw, &cat)?;
     warnings.extend(kp.warnings);
@@ -912,19 +910,23 @@ fn autoscale_spec(cx: &Ctx<'_>, raw: &RawScenario, warnings: &mut Vec<String>) -
     let mut timeline = applies;
     // Steps are checked in file order above; they run in time order (stable for equal times).
     timeline.sort_by_key(|(t, _)| *t);
-    Ok(AutoscaleSpec {
-        pools,
-        scaler,
-        lifecycle,
+    let mut group_stock = BTreeMap::new();
+    for p in &pools {
+        for (z, &n) in &p.stock {
+            group_stock.insert((p.name.clone(), z.clone()), n);
+        }
+    }
+    let cluster = ClusterSpec {
+        lifecycle: Some(lifecycle),
         timeline,
-        nodepools: kp.nodepools,
-        karpenter: kp.config,
-        market: kp.market,
-        start_unix_minute: kp.start_unix_minute,
         pdbs: kp.pdbs,
-        services: services.into_iter().map(|(_, s)| s).collect(),
         gpu_memory_unit_mib: sharing.unit_mib,
-    })
+        start_unix_minute: kp.start_unix_minute,
+        cloud: crate::market::cloud::CloudSpec { market: kp.market, group_stock },
+        unschedulable,
+    };
+    let services = services.into_iter().map(|(_, s)| s).collect();
+    Ok(Setup::new(cluster, pools, scaler, kp.nodepools, kp.config, services, Vec::new()))
 }
 
 /// The cluster's shared GPU scheduling settings.

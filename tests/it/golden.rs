@@ -12,8 +12,9 @@
 //! ```
 //!
 //! A deliberate change regenerates the results with `FLEETSIM_GOLDEN_BLESS=1` added to that
-//! command (the CSVs are written into `results/` and the reports redrawn), and says in
-//! `results/README.md` what moved and why.
+//! command (the compared files are written into `results/`; where a report's figures moved, redraw
+//! it with the README's `fleetsim report` command), and says in `results/README.md` what moved and
+//! why.
 
 use crate::common::{root, tmp};
 use std::collections::BTreeMap;
@@ -28,8 +29,6 @@ struct Golden {
     file: String,
     /// The directory under `results/`.
     dir: String,
-    /// `fleetsim report` arguments after the directory (for blessing).
-    report: Option<Vec<String>>,
 }
 
 /// The commands of `results/README.md`, in the order it lists them.
@@ -38,20 +37,12 @@ fn goldens() -> Vec<Golden> {
     let mut out: Vec<Golden> = Vec::new();
     for line in text.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
-        match w.as_slice() {
-            ["fleetsim", sub @ ("run" | "sweep"), file, "--out", dir] => out.push(Golden {
+        if let ["fleetsim", sub @ ("run" | "sweep"), file, "--out", dir] = w.as_slice() {
+            out.push(Golden {
                 sub: sub.to_string(),
                 file: file.to_string(),
                 dir: dir.trim_start_matches("results/").to_string(),
-                report: None,
-            }),
-            ["fleetsim", "report", dir, rest @ ..] => {
-                let d = dir.trim_start_matches("results/");
-                if let Some(g) = out.iter_mut().find(|g| g.dir == d) {
-                    g.report = Some(rest.iter().map(|s| s.to_string()).collect());
-                }
-            }
-            _ => {}
+            });
         }
     }
     out
@@ -159,13 +150,6 @@ fn every_shipped_result_regenerates_byte_identical() {
                 // allocation_table.md summarises every run; the shard's rows stand for it.
             } else if want != got {
                 failures.push(format!("results/{}/{name}: {}", g.dir, first_difference(&want, &got)));
-            }
-        }
-        if bless {
-            if let Some(args) = &g.report {
-                let dir = committed.to_str().unwrap().to_string();
-                let o = Command::new(bin()).current_dir(root()).arg("report").arg(&dir).args(args).output().unwrap();
-                assert!(o.status.success(), "report {dir}: {}", String::from_utf8_lossy(&o.stderr));
             }
         }
     }

@@ -239,13 +239,27 @@ fn bad_nodepool_files_get_one_clear_error() {
     assert!(err.contains("missing.yaml: cannot read"), "{err}");
 }
 
+/// Runs scenario `s` to its end, recording its state at `at`.
+fn simulate_to(s: &fleetsim::scenario::Scenario, at: fleetsim::engine::SimTime) -> fleetsim::sim::RunResult {
+    let opts = fleetsim::sim::RunOptions {
+        end: s.end,
+        sample_every: Some(s.sample_interval),
+        events: true,
+        departures: true,
+        snapshot_at: Some(at),
+        ..Default::default()
+    };
+    let streams = fleetsim::engine::RngStreams::new(s.seed);
+    let a = s.autoscale.as_ref().unwrap();
+    a.world(opts, &s.nodes, s.policy, &fleetsim::core::Workload::default(), &streams).unwrap().run(&[]).unwrap()
+}
+
 /// Fidelity: the simulator runs seed 003's weighted tiers to a state with live Karpenter nodes and
 /// a new batch of pending pods; that state, exported as kubectl JSON and planned from with the same
 /// NodePool manifests and catalog, gives the launches the simulator's Karpenter then makes.
 #[test]
 fn the_plan_for_a_simulated_state_is_what_the_simulators_karpenter_launches() {
-    use fleetsim::engine::{RngStreams, SimTime};
-    use fleetsim::scalers::world::World;
+    use fleetsim::engine::SimTime;
     let dir = tmp("plan-fidelity");
     let tiers = root().join("scenarios/karpenter/seed-003-tiers.yaml");
     let catalog = root().join("scenarios/catalogs/aws-gpu.yaml");
@@ -274,17 +288,8 @@ fn the_plan_for_a_simulated_state_is_what_the_simulators_karpenter_launches() {
     else {
         panic!("not a scenario")
     };
-    let a = s.autoscale.as_ref().unwrap();
     let at = SimTime::from_secs(600);
-    let w = World::new(
-        a,
-        fleetsim::core::ClusterState::new(s.policy.cluster_options()),
-        s.policy.build(&fleetsim::core::Workload::default()),
-        &RngStreams::new(s.seed),
-    )
-    .snapshot_at(at)
-    .run(&[], true, s.end.unwrap(), s.sample_interval)
-    .unwrap();
+    let w = simulate_to(&s, at);
     let snap = w.snapshot.as_ref().unwrap();
     // The state is settled: nodes from the first batch have joined and none is on its way, and
     // the new pods wait (the plan does not see nodes that have not registered).
@@ -481,8 +486,7 @@ fn bad_ack_pool_files_get_one_clear_error() {
 /// same pools, launches what the simulator's next scan launches.
 #[test]
 fn the_plan_for_a_simulated_state_is_what_the_simulators_pool_autoscaler_launches() {
-    use fleetsim::engine::{RngStreams, SimTime};
-    use fleetsim::scalers::world::World;
+    use fleetsim::engine::SimTime;
     let dir = tmp("plan-fidelity-ack");
     let catalog = root().join("scenarios/catalogs/alibaba-a10.yaml");
     // One replica at t=0: both GPU pools could take it; price picks a10-small ($1.90 against
@@ -521,15 +525,7 @@ fn the_plan_for_a_simulated_state_is_what_the_simulators_pool_autoscaler_launche
         panic!("not a scenario")
     };
     let at = SimTime::from_secs(605);
-    let w = World::new(
-        s.autoscale.as_ref().unwrap(),
-        fleetsim::core::ClusterState::new(s.policy.cluster_options()),
-        s.policy.build(&fleetsim::core::Workload::default()),
-        &RngStreams::new(s.seed),
-    )
-    .snapshot_at(at)
-    .run(&[], true, s.end.unwrap(), s.sample_interval)
-    .unwrap();
+    let w = simulate_to(&s, at);
     let snap = w.snapshot.as_ref().unwrap();
     assert_eq!((snap.cluster.nodes.len(), snap.cluster.bound.len(), snap.cluster.pending.len()), (1, 1, 7));
     assert!(w.nodes.iter().all(|n| n.launched > at || n.ready.is_some_and(|r| r <= at)));

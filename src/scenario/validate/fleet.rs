@@ -1,11 +1,11 @@
 //! The `fleet:` section: member scenarios, PropagationPolicies, inventory, descheduler.
 
 use super::{Ctx, Loader, Scenario, ScenarioError};
+use crate::controllers::fleet::{Descheduler, FleetSpec, MemberSpec, Placement, PropagationPolicy, StockLevel};
 use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
-use crate::scalers::fleet::{Descheduler, FleetSpec, MemberSpec, Placement, PropagationPolicy, StockLevel};
-use crate::scalers::{Latency, TimelineOp};
 use crate::scenario::schema::{RawFleet, RawScenario};
+use crate::sim::{Latency, TimelineOp};
 use serde_json::Value;
 use std::path::Path;
 
@@ -45,11 +45,18 @@ pub(super) fn fleet_spec(
             cx.err(f("dispatch_latency"), format!("{e}; expected a duration (`1s`) or a range (`1s..3s`)"))
         })?;
         let scenario = member_scenario(cx, raw, i, &m.name, &m.scenario, loader)?;
-        if scenario.autoscale.as_ref().is_none_or(|a| a.pools.is_empty() && a.nodepools.is_empty()) {
+        let Some(setup) = scenario.autoscale.clone().filter(|a| a.grows_nodes()) else {
             return Err(cx.err(f("scenario"), "a member needs node `pools` or Karpenter `nodepools` to run replicas"));
-        }
+        };
         warnings.extend(scenario.warnings.iter().map(|w| format!("member {}: {w}", m.name)));
-        members.push(MemberSpec { name: m.name.clone(), region: m.region.clone(), latency, scenario });
+        members.push(MemberSpec {
+            name: m.name.clone(),
+            region: m.region.clone(),
+            latency,
+            setup,
+            nodes: scenario.nodes.clone(),
+            policy: scenario.policy,
+        });
     }
     let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
     let docs = super::manifest_items(
@@ -88,10 +95,8 @@ pub(super) fn fleet_spec(
             ));
         }
         let sold = members.iter().filter(|m| m.region == s.region).any(|m| {
-            m.scenario.autoscale.as_ref().is_some_and(|a| {
-                a.pools.iter().any(|p| p.types.iter().any(|t| t.name == s.instance_type))
-                    || a.nodepools.iter().any(|p| p.types.iter().any(|t| t.name == s.instance_type))
-            })
+            m.setup.pools().any(|p| p.types.iter().any(|t| t.name == s.instance_type))
+                || m.setup.nodepools().any(|p| p.types.iter().any(|t| t.name == s.instance_type))
         });
         if !sold {
             return Err(cx.err(

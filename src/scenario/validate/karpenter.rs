@@ -2,14 +2,15 @@
 //! settings and the spot market.
 
 use super::{Ctx, ScenarioError};
+use crate::controllers::KarpenterConfig;
 use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
+use crate::k8s::cron::parse_utc_minute;
+use crate::k8s::nodepool::{load_nodepools, NodePool};
 use crate::market::spot::{Bucket, HistoricInterruption, HistoricPrice, OfferingKey, SpotMarket};
 use crate::market::Catalog;
-use crate::scalers::cron::parse_utc_minute;
-use crate::scalers::karpenter::{load_nodepools, NodePool};
-use crate::scalers::{IntOrPercent, KarpenterConfig, Pdb};
 use crate::scenario::schema::RawScenario;
+use crate::sim::{IntOrPercent, Pdb};
 use serde_json::Value;
 
 /// What the Karpenter parts validate to.

@@ -2,13 +2,14 @@
 //! [`ServiceSpec`] with its traffic binned per second.
 
 use super::{deployment_spec, Ctx, ScenarioError};
+use crate::controllers::hpa::{Hpa, Policy, Rules, Select};
+use crate::controllers::serving::{Overload, ServiceSpec};
 use crate::core::quantity::parse_bytes;
 use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
-use crate::scalers::cron::parse_utc_minute;
-use crate::scalers::service::{Hpa, Overload, Policy, Rules, Select, ServiceSpec};
-use crate::scalers::DeploymentSpec;
+use crate::k8s::cron::parse_utc_minute;
 use crate::scenario::schema::{RawHpa, RawScalingRules, RawService, RawTraffic};
+use crate::sim::DeploymentSpec;
 use crate::workload::synthetic::Profile;
 use std::path::Path;
 

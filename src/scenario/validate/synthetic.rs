@@ -2,7 +2,7 @@
 
 use super::{checkpoint_of, do_not_disrupt, pod_template, toleration, Ctx, PodTemplateFields, ScenarioError};
 use crate::engine::{RngStreams, SimTime};
-use crate::scalers::cron::{parse_utc_minute, Civil};
+use crate::k8s::cron::{parse_utc_minute, Civil};
 use crate::scenario::schema::{RawDurationDist, RawGenerator, RawScenario};
 use crate::workload::synthetic::{Arrivals, Burst, Duration, Generator, Profile};
 use crate::workload::TracePod;

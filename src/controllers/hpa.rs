@@ -1,25 +1,13 @@
-//! Inference services: a Deployment whose replicas serve request traffic, scaled by a
-//! HorizontalPodAutoscaler model.
-//!
-//! **Traffic** is binned per second: requests and their work in tokens (a request's context plus
-//! generated tokens), from Azure's LLM inference trace, a CSV of rates, or a constant rate. A
-//! trace shorter than the run can be repeated.
-//!
-//! **Serving** is a fluid model: each *serving* replica (Running, then its model loaded:
-//! `model.size / model.load_bandwidth`) processes `capacity.tokens_per_s`. Work beyond the
-//! capacity of a second is queued (FIFO, served later, counted as late) or dropped, per
-//! `overload`. Seconds in which the work that arrived exceeds the capacity count as
-//! under-provisioned.
-//!
-//! **HPA** (Kubernetes `autoscaling/v2`, "Horizontal Pod Autoscaling" and its algorithm details,
-//! cited next to each default): every sync period the metric is the replicas' average
-//! utilization, the work that arrived over the period divided by the serving capacity; the
-//! recommendation is `ceil(demand / (capacity × target))` (the docs' `ceil(current × metric /
-//! target)`), unchanged within the tolerance, clamped to min/max; scale-up takes the lowest and
-//! scale-down the highest recommendation within its stabilization window; behavior policies
-//! (`Pods` or `Percent` per `periodSeconds`, `selectPolicy` Max/Min/Disabled) limit each change.
-//! Simplified: the metric counts only serving replicas (the docs' handling of unready pods and
-//! missing metrics is reduced to this), and it is exact (no metrics-server lag).
+//! The HorizontalPodAutoscaler's algorithm (Kubernetes `autoscaling/v2`, "Horizontal Pod
+//! Autoscaling" and its algorithm details, cited next to each default): every sync period the
+//! metric is the replicas' average utilization, the work that arrived over the period divided by
+//! the serving capacity; the recommendation is `ceil(demand / (capacity × target))` (the docs'
+//! `ceil(current × metric / target)`), unchanged within the tolerance, clamped to min/max;
+//! scale-up takes the lowest and scale-down the highest recommendation within its stabilization
+//! window; behavior policies (`Pods` or `Percent` per `periodSeconds`, `selectPolicy`
+//! Max/Min/Disabled) limit each change. Simplified: the metric counts only serving replicas
+//! (the docs' handling of unready pods and missing metrics is reduced to this), and it is exact
+//! (no metrics-server lag). The controller that syncs it is [`super::serving`].
 
 use crate::engine::SimTime;
 use std::collections::VecDeque;
@@ -108,60 +96,6 @@ pub struct Hpa {
     pub up: Rules,
     /// `behavior.scaleDown`.
     pub down: Rules,
-}
-
-/// What to do with work beyond capacity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overload {
-    /// Queue it (FIFO) and serve it late.
-    Queue,
-    /// Drop it.
-    Drop,
-}
-
-/// A validated service.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServiceSpec {
-    /// The Deployment (index into the timeline's applies is resolved at run time by name).
-    pub deployment: String,
-    /// Requests arriving in each second.
-    pub requests: Vec<u32>,
-    /// Tokens arriving in each second.
-    pub tokens: Vec<u64>,
-    /// Repeat the traffic to the end of the run.
-    pub repeat: bool,
-    /// Tokens per second one serving replica processes.
-    pub tokens_per_s: u64,
-    /// The same by the GPU model of the replica's node.
-    pub by_gpu_model: std::collections::BTreeMap<String, u64>,
-    /// Model load time after the container starts.
-    pub model_load: SimTime,
-    /// Overload handling.
-    pub overload: Overload,
-    /// The autoscaler, if any.
-    pub hpa: Option<Hpa>,
-}
-
-impl ServiceSpec {
-    /// Tokens arriving in second `s` of the run.
-    pub fn tokens_at(&self, s: u64) -> u64 {
-        bin(&self.tokens, s, self.repeat)
-    }
-    /// Requests arriving in second `s` of the run.
-    pub fn requests_at(&self, s: u64) -> u64 {
-        bin(&self.requests, s, self.repeat)
-    }
-}
-
-/// Bin `s` of per-second traffic: silence after it ends unless it repeats.
-fn bin<T: Copy + Into<u64>>(v: &[T], s: u64, repeat: bool) -> u64 {
-    let n = v.len() as u64;
-    match n {
-        0 => 0,
-        _ if repeat => v[(s % n) as usize].into(),
-        _ if s < n => v[s as usize].into(),
-        _ => 0,
-    }
 }
 
 /// The HPA's memory: past recommendations (for stabilization) and past changes (for policies).

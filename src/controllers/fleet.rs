@@ -21,13 +21,13 @@
 //! - Not modelled: Karmada's cluster taints and failover, spread constraints, `Aggregated`
 //!   division, label-selected resources, override policies.
 
-use super::world::{EventRow, World, WorldResult};
-use super::{DeploymentSpec, Latency, TimelineOp};
+use super::Setup;
 use crate::core::fleet::{divide_by_available, webster, Share};
-use crate::core::{ClusterState, Workload};
+use crate::core::{NodeSpec, PolicyName, Workload};
 use crate::engine::{RngStreams, SimTime, Stream};
-use crate::scenario::Scenario;
+use crate::sim::{DeploymentSpec, EventRow, Latency, NodeMeta, RunOptions, RunResult, SimError, TimelineOp, World};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A validated fleet.
 #[derive(Debug, Clone)]
@@ -51,8 +51,12 @@ pub struct MemberSpec {
     pub region: String,
     /// Fleet decision to member action.
     pub latency: Latency,
-    /// The member's own scenario (pools, scalers, lifecycle).
-    pub scenario: Scenario,
+    /// Its controllers and settings (pools, scalers, lifecycle).
+    pub setup: Arc<Setup>,
+    /// Its static nodes.
+    pub nodes: Arc<Vec<(NodeSpec, NodeMeta)>>,
+    /// Its placement policy.
+    pub policy: PolicyName,
 }
 
 /// How a policy places replicas.
@@ -108,7 +112,7 @@ pub struct Descheduler {
 /// What a fleet run produced: each member's run, and the fleet scheduler's events.
 pub struct FleetResult {
     /// (member name, region, its run), in scenario order.
-    pub members: Vec<(String, String, WorldResult)>,
+    pub members: Vec<(String, String, RunResult)>,
     /// The fleet scheduler's events (`Scheduled`, `FailedScheduling`, `Descheduled`).
     pub events: Vec<EventRow>,
 }
@@ -134,26 +138,35 @@ struct FleetDeployment {
     deleted: bool,
 }
 
-/// Runs the fleet scenario `top` (its timeline holds the fleet's Deployments) with `fleet`.
-pub fn run_fleet(top: &Scenario, fleet: &FleetSpec) -> Result<FleetResult, String> {
-    let end = top.end.ok_or("a fleet scenario needs simulation.end")?;
-    let sample = top.sample_interval;
-    let timeline: &[(SimTime, TimelineOp)] = top.autoscale.as_ref().map(|a| &a.timeline[..]).unwrap_or(&[]);
-    let streams = RngStreams::new(top.seed);
+/// Runs `fleet` for `seed` to `end`, sampling every `sample`; `timeline` holds the fleet's
+/// Deployments.
+pub fn run_fleet(
+    fleet: &FleetSpec,
+    timeline: &[(SimTime, TimelineOp)],
+    seed: u64,
+    end: SimTime,
+    sample: SimTime,
+) -> Result<FleetResult, SimError> {
+    let streams = RngStreams::new(seed);
     let mut dispatch: Vec<Stream> = Vec::new();
     let mut worlds: Vec<World<'_>> = Vec::new();
+    let member_err = |m: &MemberSpec, e: SimError| e.context(&format!("member {}", m.name));
     for m in &fleet.members {
-        let s = &m.scenario;
-        let a = s.autoscale.as_ref().ok_or_else(|| format!("member {}: no pools", m.name))?;
-        let mut cluster = ClusterState::new(s.policy.cluster_options());
-        for (spec, _) in s.nodes.iter() {
-            cluster.add_node(spec).map_err(|e| format!("member {}: {e}", m.name))?;
-        }
         // One set of streams per member, derived from the fleet's seed and the member's name.
         let member_streams =
-            RngStreams::new(top.seed ^ crate::engine::rng::fnv1a(format!("fleet/member/{}", m.name).as_bytes()));
-        let mut w = World::new(a, cluster, s.policy.build(&Workload::default()), &member_streams);
-        w.start(&[], true, end, sample).map_err(|e| format!("member {}: {e}", m.name))?;
+            RngStreams::new(seed ^ crate::engine::rng::fnv1a(format!("fleet/member/{}", m.name).as_bytes()));
+        let opts = RunOptions {
+            end: Some(end),
+            sample_every: Some(sample),
+            events: true,
+            departures: true,
+            ..RunOptions::default()
+        };
+        let mut w = m
+            .setup
+            .world(opts, &m.nodes, m.policy, &Workload::default(), &member_streams)
+            .map_err(|e| member_err(m, e))?;
+        w.start(&[]).map_err(|e| member_err(m, e))?;
         worlds.push(w);
         dispatch.push(streams.stream(&format!("fleet/dispatch/{}", m.name)));
     }
@@ -179,7 +192,7 @@ pub fn run_fleet(top: &Scenario, fleet: &FleetSpec) -> Result<FleetResult, Strin
             break;
         }
         for (k, w) in worlds.iter_mut().enumerate() {
-            w.step(&[], t).map_err(|e| format!("member {}: {e}", fleet.members[k].name))?;
+            w.step(&[], t).map_err(|e| member_err(&fleet.members[k], e))?;
         }
         let mut touched: Vec<usize> = Vec::new();
         match ev {
@@ -195,7 +208,10 @@ pub fn run_fleet(top: &Scenario, fleet: &FleetSpec) -> Result<FleetResult, Strin
                 TimelineOp::Apply(d) => {
                     let policy =
                         fleet.policies.iter().position(|p| p.deployments.contains(&d.name)).ok_or_else(|| {
-                            format!("timeline[{i}]: no PropagationPolicy selects Deployment `{}`", d.name)
+                            SimError::Input(format!(
+                                "timeline[{i}]: no PropagationPolicy selects Deployment `{}`",
+                                d.name
+                            ))
                         })?;
                     deps.push(FleetDeployment {
                         spec: (**d).clone(),
@@ -210,13 +226,13 @@ pub fn run_fleet(top: &Scenario, fleet: &FleetSpec) -> Result<FleetResult, Strin
                 }
                 TimelineOp::Scale { name, replicas } => {
                     let d = deps.iter().position(|d| &d.spec.name == name && !d.deleted);
-                    let d = d.ok_or_else(|| format!("timeline[{i}]: no fleet Deployment `{name}`"))?;
+                    let d = d.ok_or_else(|| SimError::Input(format!("timeline[{i}]: no fleet Deployment `{name}`")))?;
                     deps[d].desired = *replicas;
                     touched.push(d);
                 }
                 TimelineOp::Delete { name } => {
                     let d = deps.iter().position(|d| &d.spec.name == name && !d.deleted);
-                    let d = d.ok_or_else(|| format!("timeline[{i}]: no fleet Deployment `{name}`"))?;
+                    let d = d.ok_or_else(|| SimError::Input(format!("timeline[{i}]: no fleet Deployment `{name}`")))?;
                     deps[d].deleted = true;
                     for k in 0..n {
                         if deps[d].sent[k].is_some() {
@@ -271,9 +287,9 @@ pub fn run_fleet(top: &Scenario, fleet: &FleetSpec) -> Result<FleetResult, Strin
     }
     let mut members = Vec::new();
     for (k, mut w) in worlds.into_iter().enumerate() {
-        w.step(&[], end).map_err(|e| format!("member {}: {e}", fleet.members[k].name))?;
         let m = &fleet.members[k];
-        members.push((m.name.clone(), m.region.clone(), w.finish()?));
+        w.step(&[], end).map_err(|e| member_err(m, e))?;
+        members.push((m.name.clone(), m.region.clone(), w.finish().map_err(|e| member_err(m, e))?));
     }
     Ok(FleetResult { members, events })
 }
@@ -286,7 +302,7 @@ fn schedule(
     d: &mut FleetDeployment,
     t: SimTime,
     events: &mut Vec<EventRow>,
-) -> Result<(), String> {
+) -> Result<(), SimError> {
     let p = &fleet.policies[d.policy];
     let idx = |name: &str| fleet.members.iter().position(|m| m.name == name).expect("validated member");
     let cands: Vec<usize> = p.members.iter().map(|m| idx(m)).collect();
@@ -357,8 +373,8 @@ impl FleetResult {
     /// each instant (members sample together), integrals, costs and counters summed, events
     /// merged in time order. The peak allocation is the highest summed sample (the members' peaks
     /// need not coincide), so it has the sample interval's resolution.
-    pub fn totals(&self) -> WorldResult {
-        let parts: Vec<&WorldResult> = self.members.iter().map(|(_, _, w)| w).collect();
+    pub fn totals(&self) -> RunResult {
+        let parts: Vec<&RunResult> = self.members.iter().map(|(_, _, w)| w).collect();
         let first = parts.first().expect("a fleet has members");
         let mut sim = first.sim.clone();
         sim.pods.clear();
@@ -366,20 +382,21 @@ impl FleetResult {
         sim.gpu_alloc_integral = 0;
         sim.gpu_capacity_integral = Some(0);
         for s in &mut sim.samples {
-            *s = crate::engine::Sample { t: s.t, ..Default::default() };
+            *s = crate::sim::Sample { t: s.t, ..Default::default() };
         }
-        let mut out = WorldResult {
+        let mut out = RunResult {
             sim,
             nodes: Vec::new(),
             events: Vec::new(),
             counters: Default::default(),
+            figures: Default::default(),
             cost_micro: 0,
             gpu_ms_provisioned: 0,
             cpu_mem_integrals: Default::default(),
             peak_gpu_alloc_ppm: 0,
-            services: Vec::new(),
             jobs: Default::default(),
             snapshot: None,
+            final_state: Default::default(),
         };
         for w in &parts {
             out.sim.pods.extend(w.sim.pods.iter().cloned());
@@ -402,7 +419,9 @@ impl FleetResult {
             out.cost_micro += w.cost_micro;
             out.gpu_ms_provisioned += w.gpu_ms_provisioned;
             out.cpu_mem_integrals.add(&w.cpu_mem_integrals);
-            out.services.extend(w.services.iter().cloned());
+            for (k, v) in &w.figures {
+                *out.figures.entry(k).or_default() += v;
+            }
             out.jobs.add(&w.jobs);
         }
         out.events.sort_by_key(|e| e.t); // stable: members in order within an instant

@@ -152,56 +152,6 @@ pub fn load_nodepools(
     Ok((pools, warnings))
 }
 
-/// The pools as the core's provisioner sees them, in the same order: each offering becomes the
-/// node its instance type is, with the offering's labels and the pool's taints.
-pub fn provisioner_pools(nodepools: &[NodePool]) -> Vec<crate::core::provision::Pool> {
-    use crate::core::provision::{Offering as CoreOffering, Pool};
-    nodepools
-        .iter()
-        .map(|np| Pool {
-            name: np.name.clone(),
-            weight: np.weight,
-            limits: np.limits,
-            offerings: np
-                .offerings
-                .iter()
-                .map(|o| {
-                    let it = &np.types[o.ty];
-                    CoreOffering {
-                        instance_type: it.name.clone(),
-                        zone: o.zone.clone(),
-                        spot: o.capacity == CapacityType::Spot,
-                        node: it.node_spec(String::new(), o.labels.clone(), np.taints.clone()),
-                    }
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-/// `np`'s offerings of capacity type `cap`, best first, as a NodeClaim's launch request tries
-/// them: on-demand by price (EC2 `lowest-price`); spot by `price-capacity-optimized`, which
-/// fleetsim reads as the lowest interruption bucket (the deepest pool) first, then price. Ties by
-/// type name and zone. `price(o)` is offering `o`'s price now, micro-USD per hour.
-pub fn ranked_offerings(
-    np: &NodePool,
-    market: &SpotMarket,
-    cap: CapacityType,
-    price: impl Fn(usize) -> u64,
-) -> Vec<usize> {
-    let mut out: Vec<usize> = (0..np.offerings.len()).filter(|&o| np.offerings[o].capacity == cap).collect();
-    out.sort_by_cached_key(|&o| {
-        let off = &np.offerings[o];
-        let name = &np.types[off.ty].name;
-        let bucket = match cap {
-            CapacityType::Spot => market.bucket(name, &off.zone).monthly_permille(),
-            CapacityType::OnDemand => 0,
-        };
-        ((bucket, price(o)), name.clone(), off.zone.clone())
-    });
-    out
-}
-
 /// A validated NodePool.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodePool {

@@ -1,0 +1,318 @@
+//! cluster-autoscaler over ACK node pools with auto scaling (seed 002), every `scan_interval`:
+//!
+//! 1. Nodes that have not joined within `max_node_provision_time` are given up and their pool
+//!    backs off.
+//! 2. Scale-up: the pods that failed scheduling, packed first-fit on a fork holding the nodes on
+//!    their way (those they already cover need nothing); for the rest, one option per pool and
+//!    type ([`crate::core::scaleup::options`]), of which the expander picks one: one node group
+//!    grows per loop. A pod no pool can run is reported once (NotTriggerScaleUp).
+//! 3. Scale-down, unless a scale-up happened within `scale_down_delay_after_add`: a node whose
+//!    utilization stays below the threshold for `scale_down_unneeded_time`, whose pods are all
+//!    owned by a Deployment, fit elsewhere and may be evicted within their
+//!    PodDisruptionBudgets, is removed, never below the pool's `min`: empty nodes in bulk (up to
+//!    10 a loop, `--max-empty-bulk-delete`), busy ones one a loop (`--max-drain-parallelism 1`).
+//!    Each removal is applied before the next node is judged.
+//!
+//! Simplified where said in [`crate::core::scaleup`]; a removed node's pods are evicted at once
+//! (their Deployment recreates them) instead of draining through their grace periods.
+
+use super::node_pool::{Desk, Launched, PoolMode, PoolSpec, Pools, ScalerConfig, TICK};
+use crate::core::scaleup::{self, NodeGroup};
+use crate::core::{NoRandom, PodId, PodSpec, PolicyName, RandomSource, Scheduler, Workload};
+use crate::engine::{Phase, SimTime};
+use crate::sim::{below, Action, Cause, Controller, NodeKey, Owner, PodKey, SimError, View};
+use std::collections::BTreeMap;
+
+const SCAN: u64 = 1;
+const DOWN: u64 = 2;
+
+/// The scale-down pass in progress (resumed after each removal is applied).
+#[derive(Debug, Clone, Default)]
+struct Pass {
+    after: Option<NodeKey>,
+    removed_empty: u32,
+    removed_busy: bool,
+    sizes: Vec<u32>,
+}
+
+/// cluster-autoscaler's model.
+#[derive(Debug)]
+pub struct ClusterAutoscaler {
+    pools: Pools,
+    last_scale_up: Option<SimTime>,
+    /// Per node: since when it has been unneeded, and its bind count then (a bind resets it).
+    unneeded: BTreeMap<NodeKey, (SimTime, u64)>,
+    pass: Pass,
+    scale_ups: u64,
+    scale_downs: u64,
+    failures: u64,
+}
+
+/// One loop's scale-up decision, as `fleetsim plan` reports it.
+#[derive(Debug, Clone)]
+pub struct ScaleUp {
+    /// The pools as node groups (room as the loop saw it).
+    pub groups: Vec<NodeGroup>,
+    /// Every option.
+    pub options: Vec<scaleup::ScaleUpOption>,
+    /// The expander's pick.
+    pub pick: Option<usize>,
+    /// The pods the options were estimated for (fit no node, not even one on its way).
+    pub batch: Vec<PodKey>,
+}
+
+impl ClusterAutoscaler {
+    /// The scaler of `pools` (all `mode: autoscaler`) with `cfg`.
+    pub fn new(pools: Vec<PoolSpec>, cfg: ScalerConfig, gpu_memory_unit_mib: u64) -> ClusterAutoscaler {
+        debug_assert!(pools.iter().all(|p| p.mode == PoolMode::Autoscaler));
+        ClusterAutoscaler {
+            pools: Pools::new(pools, cfg, gpu_memory_unit_mib),
+            last_scale_up: None,
+            unneeded: BTreeMap::new(),
+            pass: Pass::default(),
+            scale_ups: 0,
+            scale_downs: 0,
+            failures: 0,
+        }
+    }
+
+    /// Its pools.
+    pub fn pools(&self) -> &[PoolSpec] {
+        &self.pools.specs
+    }
+
+    /// The loop's scale-up decision for the pods that failed scheduling: estimated on a fork,
+    /// reverted. `out` gets the reports of pods no pool can run.
+    pub fn decide_scale_up(
+        &mut self,
+        view: &mut View<'_>,
+        rng: &mut dyn RandomSource,
+        out: &mut Vec<Action>,
+    ) -> Result<Option<ScaleUp>, SimError> {
+        let o = view.objects;
+        let pending: Vec<PodKey> = o.unschedulable().collect();
+        if pending.is_empty() {
+            return Ok(None);
+        }
+        let now = view.now;
+        let sizes = self.pools.sizes(view);
+        let pools = &mut self.pools;
+        view.cluster.what_if(|c| -> Result<_, SimError> {
+            o.add_upcoming(c)?;
+            let mut sched = Scheduler::new(PolicyName::FirstFit.build(&Workload::default()));
+            // Pods the upcoming nodes already cover.
+            let mut left = Vec::new();
+            for p in pending {
+                let spec = &o.pod(p).spec;
+                match sched.place(c, spec, &mut NoRandom) {
+                    Ok(pl) => c.bind(p as PodId, spec, &pl)?,
+                    Err(_) => left.push(p),
+                }
+            }
+            pools.drop_gpu_memory_pods(o, &mut left, out);
+            if left.is_empty() {
+                return Ok(None);
+            }
+            let mut groups = pools.node_groups(&sizes);
+            pools.report_unrunnable(o, &groups, &left, out);
+            for (k, g) in groups.iter_mut().enumerate() {
+                g.room = if now < pools.backoff_until[k] { 0 } else { pools.specs[k].max.saturating_sub(sizes[k]) };
+            }
+            let batch: Vec<(PodId, &PodSpec)> = left.iter().map(|&p| (p as PodId, &o.pod(p).spec)).collect();
+            let options = scaleup::options(c, &groups, &batch)?;
+            let pick = scaleup::expand(&options, &groups, pools.cfg.expander, |n| below(rng, n));
+            Ok(Some(ScaleUp { groups, options, pick, batch: left }))
+        })
+    }
+
+    fn scale_up(
+        &mut self,
+        view: &mut View<'_>,
+        rng: &mut dyn RandomSource,
+        out: &mut Vec<Action>,
+    ) -> Result<(), SimError> {
+        let Some(up) = self.decide_scale_up(view, rng, out)? else { return Ok(()) };
+        let Some(pick) = up.pick else { return Ok(()) };
+        let opt = &up.options[pick];
+        let ps = &self.pools.specs[opt.group];
+        let before = self.pools.sizes(view)[opt.group];
+        let msg =
+            format!("pod triggered scale-up: [{{{} {}->{} (max: {})}}]", ps.name, before, before + opt.nodes, ps.max);
+        for &p in &opt.pods {
+            let name = &view.objects.pod(p as PodKey).spec.name;
+            out.push(Action::event("TriggeredScaleUp", format!("pod/{name}"), msg.clone()));
+        }
+        self.scale_ups += 1;
+        self.last_scale_up = Some(view.now);
+        for _ in 0..opt.nodes {
+            match self.pools.launch(Desk::of(view), opt.group, opt.ty, "cluster-autoscaler", "scale-up") {
+                Launched::Node(actions) => out.extend(actions),
+                Launched::NoStock(event) => {
+                    self.failures += 1;
+                    out.push(event);
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Utilization below the threshold and every pod movable elsewhere within its budgets (and
+    /// owned by a Deployment: upstream does not remove nodes running pods without a controller).
+    /// `pdb` is [`crate::sim::Objects::pdb_allowed`].
+    pub fn unneeded(&self, view: &mut View<'_>, n: NodeKey, pdb: &[u32]) -> Result<bool, SimError> {
+        let o = view.objects;
+        let Some(id) = o.node(n).joined() else { return Ok(false) };
+        let Some(util) = scaleup::utilization_permille(view.cluster.state(), id) else { return Ok(false) };
+        if util >= self.pools.cfg.threshold_permille {
+            return Ok(false);
+        }
+        let on: Vec<PodKey> = o.node(n).pods.iter().copied().filter(|&p| o.pod(p).state.alive_on_node()).collect();
+        if on.is_empty() {
+            return Ok(true);
+        }
+        // kubernetes/autoscaler simulator/drain.go (GetPodsToMove): pods without a controller
+        // block removal, and so do PodDisruptionBudgets that allow no eviction.
+        if on.iter().any(|&p| o.pod(p).deployment.is_none()) || !o.pdbs_permit(&[n], pdb) {
+            return Ok(false);
+        }
+        let pods: Vec<(PodId, &PodSpec)> = on.iter().map(|&p| (p as PodId, &o.pod(p).spec)).collect();
+        Ok(view.cluster.what_if(|c| scaleup::drainable(c, id, &pods))?)
+    }
+
+    /// Continues the scale-down pass; stops after the first removal (the substrate applies it,
+    /// then the pass resumes).
+    fn scale_down(&mut self, view: &mut View<'_>, out: &mut Vec<Action>) -> Result<(), SimError> {
+        let cfg = self.pools.cfg.clone();
+        let pdb = view.objects.pdb_allowed();
+        let nodes: Vec<NodeKey> =
+            view.objects.nodes_of(view.me).filter(|&n| self.pass.after.is_none_or(|a| n > a)).collect();
+        for n in nodes {
+            self.pass.after = Some(n);
+            let node = view.objects.node(n);
+            if node.joined().is_none() {
+                continue;
+            }
+            let Owner::Controller { group: pool, .. } = node.owner else { continue };
+            let binds = node.binds;
+            if !self.unneeded(view, n, &pdb)? {
+                self.unneeded.remove(&n);
+                continue;
+            }
+            let now = view.now;
+            let e = self.unneeded.entry(n).or_insert((now, binds));
+            if e.1 != binds {
+                *e = (now, binds); // a pod was bound since: unneeded from now
+            }
+            let since = e.0;
+            if now.0 - since.0 < cfg.unneeded_time.0 || self.pass.sizes[pool] <= self.pools.specs[pool].min {
+                continue;
+            }
+            let empty = view.objects.node(n).pods.is_empty();
+            if (empty && self.pass.removed_empty >= 10) || (!empty && self.pass.removed_busy) {
+                continue;
+            }
+            if empty {
+                self.pass.removed_empty += 1;
+            } else {
+                self.pass.removed_busy = true;
+            }
+            self.scale_downs += 1;
+            self.pass.sizes[pool] -= 1;
+            self.unneeded.remove(&n);
+            let name = view.objects.node(n).row.name.clone();
+            let why = if empty { "empty" } else { "underutilized" };
+            out.push(Action::event(
+                "ScaleDown",
+                format!("node/{name}"),
+                format!("cluster-autoscaler: removing {why} node {name}"),
+            ));
+            out.push(Action::Terminate { node: n, reason: format!("scale-down ({why})") });
+            out.push(Action::Continue { token: DOWN });
+            return Ok(());
+        }
+        self.next_tick(view, out);
+        Ok(())
+    }
+
+    /// The loop's next scan, once this one's last step is taken.
+    fn next_tick(&self, view: &View<'_>, out: &mut Vec<Action>) {
+        out.push(Action::WakeAt { at: view.now.plus(self.pools.cfg.scan_interval), phase: Phase::Scaler, token: TICK });
+    }
+}
+
+impl Controller for ClusterAutoscaler {
+    fn name(&self) -> &'static str {
+        "cluster-autoscaler"
+    }
+
+    /// The expander's draws keep the stream they had before controllers were plug-ins, so every
+    /// shipped result keeps its bytes.
+    fn stream(&self) -> String {
+        "scaler/expander".into()
+    }
+
+    fn start(&mut self, view: &mut View<'_>) -> Result<Vec<Action>, SimError> {
+        let mut out = Vec::new();
+        for k in 0..self.pools.specs.len() {
+            for _ in 0..self.pools.specs[k].min {
+                match self.pools.launch(Desk::of(view), k, 0, "cluster-autoscaler", "pool min size") {
+                    Launched::Node(a) => out.extend(a),
+                    Launched::NoStock(e) => {
+                        self.failures += 1;
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        out.push(Action::WakeAt { at: SimTime::ZERO, phase: Phase::Scaler, token: TICK });
+        Ok(out)
+    }
+
+    fn react(
+        &mut self,
+        cause: Cause,
+        view: &mut View<'_>,
+        rng: &mut dyn RandomSource,
+    ) -> Result<Vec<Action>, SimError> {
+        let mut out = Vec::new();
+        let Cause::Wake(token) = cause else { return Ok(out) };
+        match token {
+            TICK => {
+                let late = self.pools.give_up_late_nodes(view, &mut out);
+                self.failures += late;
+                if late > 0 {
+                    out.push(Action::Continue { token: SCAN });
+                    return Ok(out);
+                }
+                self.scan(view, rng, &mut out)?;
+            }
+            SCAN => self.scan(view, rng, &mut out)?,
+            DOWN => self.scale_down(view, &mut out)?,
+            _ => {}
+        }
+        Ok(out)
+    }
+
+    fn figures(&self) -> Vec<(&'static str, u64)> {
+        vec![("scale_ups", self.scale_ups), ("scale_downs", self.scale_downs), ("provisioning_failures", self.failures)]
+    }
+
+    fn growth(&self, view: &View<'_>, pod: &PodSpec) -> Vec<NodeGroup> {
+        self.pools.growth(view, pod)
+    }
+}
+
+impl ClusterAutoscaler {
+    fn scan(&mut self, view: &mut View<'_>, rng: &mut dyn RandomSource, out: &mut Vec<Action>) -> Result<(), SimError> {
+        if !self.pools.specs.is_empty() && view.objects.pending().next().is_some() {
+            self.scale_up(view, rng, out)?;
+        }
+        if self.last_scale_up.is_some_and(|t| view.now.0 < t.0 + self.pools.cfg.delay_after_add.0) {
+            self.next_tick(view, out);
+            return Ok(());
+        }
+        self.pass = Pass { sizes: self.pools.sizes(view), ..Pass::default() };
+        self.scale_down(view, out)
+    }
+}

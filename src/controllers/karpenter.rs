@@ -1,0 +1,396 @@
+//! Karpenter v1 over `NodePool`s ([`crate::k8s::nodepool`]): batched provisioning across
+//! weighted pools ([`provisioning`]), the disruption controller ([`disruption`]) and spot
+//! interruption handling ([`interruption`]), one controller sharing their state: the pools, the
+//! unavailable-offerings cache and what it remembers of each NodeClaim.
+//!
+//! Draining (every voluntary disruption and interruption): the node is cordoned (it leaves the
+//! scheduler's view at once), its pods are evicted (a Deployment creates replacements at once; a
+//! trace job resumes from its last checkpoint as a new pending pod, and the work since that
+//! checkpoint is counted lost), and the node is terminated once its pods' grace periods have run
+//! out, capped by the NodePool's `terminationGracePeriod` and, for a spot interruption, by the
+//! 2-minute notice.
+//!
+//! Not modelled: drift, pod priority and preemption, daemonset overhead.
+
+mod disruption;
+mod interruption;
+mod provisioning;
+
+use crate::core::provision::{Offering as CoreOffering, Pool, Provisioner, Shapes, Usage};
+use crate::core::{PodId, PodSpec, RandomSource};
+use crate::engine::{Phase, SimTime};
+use crate::k8s::nodepool::NodePool;
+use crate::market::spot::{CapacityType, SpotMarket};
+use crate::sim::{Action, Cause, Controller, Interests, NodeKey, Owner, PodKey, SimError, View};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use provisioning::Provisioning;
+
+/// Validated Karpenter controller settings (defaults and sources in
+/// [`crate::scenario::schema::RawKarpenter`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KarpenterConfig {
+    /// Batch idle duration.
+    pub batch_idle: SimTime,
+    /// Batch max duration.
+    pub batch_max: SimTime,
+    /// Disruption controller period.
+    pub poll: SimTime,
+    /// Unavailable-offering cache TTL.
+    pub unavailable_ttl: SimTime,
+    /// Spot-to-spot consolidation.
+    pub spot_to_spot: bool,
+}
+
+/// A NodeClaim not registered this long after its launch is deleted (Karpenter's liveness check,
+/// `registrationTTL`, kubernetes-sigs/karpenter `pkg/controllers/nodeclaim/lifecycle/liveness.go`).
+pub const REGISTRATION_TTL: SimTime = SimTime(15 * 60_000);
+
+const PROVISION: u64 = 0;
+const DISRUPT: u64 = 1;
+const CONSOLIDATE: u64 = 2;
+
+/// Why Karpenter drains a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    Empty,
+    Underutilized,
+    Expired,
+    Interrupted,
+}
+
+impl Why {
+    fn reason(self) -> &'static str {
+        match self {
+            Why::Empty => "consolidation (Empty)",
+            Why::Underutilized => "consolidation (Underutilized)",
+            Why::Expired => "expired (expireAfter)",
+            Why::Interrupted => "spot interruption",
+        }
+    }
+}
+
+/// What Karpenter remembers of a NodeClaim it launched.
+#[derive(Debug, Clone, Default)]
+struct Claim {
+    /// Nodes this one replaces: drained once it joins.
+    replaces: Vec<NodeKey>,
+    /// A replacement for this node is on its way.
+    being_replaced: bool,
+}
+
+/// Karpenter's model.
+#[derive(Debug)]
+pub struct Karpenter {
+    nodepools: Vec<NodePool>,
+    cfg: KarpenterConfig,
+    prov: Provisioner,
+    ice: BTreeMap<(String, String, CapacityType), SimTime>,
+    batch_open: Option<SimTime>,
+    batch_last: SimTime,
+    provision_queued: bool,
+    /// Active windows of each pool's scheduled budgets.
+    windows: Vec<Vec<Vec<(SimTime, SimTime)>>>,
+    /// (generation, recheck time) after a consolidation pass found nothing to do.
+    seen: Option<(u64, SimTime)>,
+    claims: BTreeMap<NodeKey, Claim>,
+    reported: BTreeSet<PodKey>,
+    f: Figures,
+}
+
+#[derive(Debug, Default)]
+struct Figures {
+    scale_ups: u64,
+    failures: u64,
+    empty: u64,
+    underutilized: u64,
+    expired: u64,
+    disrupted_pods: u64,
+    interruptions: u64,
+    interrupted_pods: u64,
+}
+
+/// The pools as the core's provisioner sees them, in the same order: each offering becomes the
+/// node its instance type is, with the offering's labels and the pool's taints.
+pub fn provisioner_pools(nodepools: &[NodePool]) -> Vec<Pool> {
+    nodepools
+        .iter()
+        .map(|np| Pool {
+            name: np.name.clone(),
+            weight: np.weight,
+            limits: np.limits,
+            offerings: np
+                .offerings
+                .iter()
+                .map(|o| {
+                    let it = &np.types[o.ty];
+                    CoreOffering {
+                        instance_type: it.name.clone(),
+                        zone: o.zone.clone(),
+                        spot: o.capacity == CapacityType::Spot,
+                        node: it.node_spec(String::new(), o.labels.clone(), np.taints.clone()),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// `np`'s offerings of capacity type `cap`, best first, as a NodeClaim's launch request tries
+/// them: on-demand by price (EC2 `lowest-price`); spot by `price-capacity-optimized`, which
+/// fleetsim reads as the lowest interruption bucket (the deepest pool) first, then price. Ties by
+/// type name and zone. `price(o)` is offering `o`'s price now, micro-USD per hour.
+pub fn ranked_offerings(
+    np: &NodePool,
+    market: &SpotMarket,
+    cap: CapacityType,
+    price: impl Fn(usize) -> u64,
+) -> Vec<usize> {
+    let mut out: Vec<usize> = (0..np.offerings.len()).filter(|&o| np.offerings[o].capacity == cap).collect();
+    out.sort_by_cached_key(|&o| {
+        let off = &np.offerings[o];
+        let name = &np.types[off.ty].name;
+        let bucket = match cap {
+            CapacityType::Spot => market.bucket(name, &off.zone).monthly_permille(),
+            CapacityType::OnDemand => 0,
+        };
+        ((bucket, price(o)), name.clone(), off.zone.clone())
+    });
+    out
+}
+
+impl Karpenter {
+    /// Karpenter over `nodepools` with `cfg`.
+    pub fn new(nodepools: Vec<NodePool>, cfg: KarpenterConfig) -> Karpenter {
+        Karpenter {
+            prov: Provisioner::new(provisioner_pools(&nodepools)),
+            nodepools,
+            cfg,
+            ice: BTreeMap::new(),
+            batch_open: None,
+            batch_last: SimTime::ZERO,
+            provision_queued: false,
+            windows: Vec::new(),
+            seen: None,
+            claims: BTreeMap::new(),
+            reported: BTreeSet::new(),
+            f: Figures::default(),
+        }
+    }
+
+    /// Its NodePools.
+    pub fn nodepools(&self) -> &[NodePool] {
+        &self.nodepools
+    }
+
+    /// The price of pool `k`'s offering `o` now, micro-USD per hour (a spot price from the price
+    /// history replaces the offering's).
+    fn price(&self, view: &View<'_>, k: usize, o: usize) -> u64 {
+        let np = &self.nodepools[k];
+        let off = &np.offerings[o];
+        if off.capacity == CapacityType::Spot {
+            if let Some(p) = view.cloud.spot_price(&np.types[off.ty].name, &off.zone) {
+                return p;
+            }
+        }
+        off.price
+    }
+
+    /// Whether pool `k`'s offering `o` is skipped after an insufficient-capacity error.
+    fn blocked(&self, now: SimTime, k: usize, o: usize) -> bool {
+        if self.ice.is_empty() {
+            return false; // the common case, without building a key
+        }
+        let np = &self.nodepools[k];
+        let off = &np.offerings[o];
+        let key = (np.types[off.ty].name.clone(), off.zone.clone(), off.capacity);
+        self.ice.get(&key).is_some_and(|&until| now < until)
+    }
+
+    /// Resources of pool `k`'s nodes not yet terminated.
+    fn usage(&self, view: &View<'_>, k: usize) -> Usage {
+        view.objects
+            .nodes_of(view.me)
+            .map(|n| view.objects.node(n))
+            .filter(|n| n.owner == Owner::Controller { index: view.me, group: k })
+            .fold(Usage::default(), |u, n| u.plus(Usage::of_node(&n.spec)))
+    }
+
+    /// Pool `k`'s offerings of capacity type `cap`, best first.
+    fn ranked(&self, view: &View<'_>, k: usize, cap: CapacityType) -> Vec<usize> {
+        ranked_offerings(&self.nodepools[k], view.cloud.market(), cap, |o| self.price(view, k, o))
+    }
+
+    /// The first offering of `ranked` (pool `k`) that admits and fits all `pods` together and
+    /// passes `accept` (the core's [`Provisioner::first_fit`]).
+    fn first_fit(
+        &self,
+        view: &View<'_>,
+        k: usize,
+        ranked: &[usize],
+        shapes: &mut Shapes,
+        pods: &[PodKey],
+        accept: impl FnMut(usize) -> bool,
+    ) -> Result<Option<usize>, SimError> {
+        let pods: Vec<(PodId, &PodSpec)> = pods.iter().map(|&p| (p as PodId, &view.objects.pod(p).spec)).collect();
+        Ok(self.prov.first_fit(view.cluster.state().options(), shapes, k, ranked, &pods, accept)?)
+    }
+
+    /// The pool of one of its nodes.
+    fn pool_of(view: &View<'_>, n: NodeKey) -> usize {
+        match view.objects.node(n).owner {
+            Owner::Controller { group, .. } => group,
+            Owner::Static => unreachable!("a Karpenter node"),
+        }
+    }
+
+    /// Launches pool `k`'s offering `o` for `pods` (names, for the event), replacing `replaces`.
+    /// `None` when the cloud has no capacity for it.
+    fn launch(
+        &mut self,
+        view: &mut View<'_>,
+        k: usize,
+        o: usize,
+        pods: &[String],
+        replaces: Vec<NodeKey>,
+    ) -> Option<Vec<Action>> {
+        let price = self.price(view, k, o);
+        let np = &self.nodepools[k];
+        let off = &np.offerings[o];
+        let it = &np.types[off.ty];
+        let ask = crate::market::cloud::Ask {
+            group: &np.name,
+            instance_type: &it.name,
+            zone: &off.zone,
+            capacity: off.capacity,
+        };
+        let grant = view.cloud.take(ask)?;
+        let node = view.names.new_node(&np.name);
+        let (key, name) = (node.key(), node.name().to_string());
+        let why = if pods.is_empty() { "replacement".to_string() } else { format!("for {}", pods.join(", ")) };
+        let msg = format!("launched nodeclaim {name}: {} {} in {} ({why})", it.name, off.capacity.as_str(), off.zone);
+        let launch = crate::sim::Launch {
+            spec: it.node_spec(name.clone(), off.labels.clone(), np.taints.clone()),
+            node,
+            group: k,
+            group_name: np.name.clone(),
+            instance_type: it.name.clone(),
+            zone: off.zone.clone(),
+            capacity: off.capacity,
+            price_micro_h: price,
+            on_demand_micro_h: it.on_demand[off.zone.as_str()],
+            grant,
+        };
+        self.claims.insert(key, Claim { replaces, being_replaced: false });
+        self.f.scale_ups += 1;
+        Some(vec![Action::Launch(Box::new(launch)), Action::event("Launched", format!("nodeclaim/{name}"), msg)])
+    }
+
+    /// Cordons and drains node `n` (see the module docs), `cap` bounding the drain.
+    fn drain(&mut self, view: &View<'_>, n: NodeKey, why: Why, cap: Option<SimTime>, out: &mut Vec<Action>) {
+        let o = view.objects;
+        if o.node(n).joined().is_none() {
+            out.push(Action::Drain { node: n, reason: why.reason().into(), drain_for: SimTime::ZERO });
+            return;
+        }
+        let evicted = o.evictable(n);
+        match why {
+            Why::Interrupted => self.f.interrupted_pods += evicted,
+            _ => self.f.disrupted_pods += evicted,
+        }
+        match why {
+            Why::Empty => self.f.empty += 1,
+            Why::Underutilized => self.f.underutilized += 1,
+            Why::Expired => self.f.expired += 1,
+            Why::Interrupted => {}
+        }
+        let grace = self.nodepools[Self::pool_of(view, n)].termination_grace;
+        let cap = match (grace, cap) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let drain = o.drain_time(n, cap);
+        out.push(Action::Drain { node: n, reason: why.reason().into(), drain_for: drain });
+        let name = &o.node(n).row.name;
+        out.push(Action::event(
+            "DisruptionTerminating",
+            format!("node/{name}"),
+            format!("Disrupting node: {}; draining for {}s", why.reason(), drain.0 / 1000),
+        ));
+    }
+
+    /// A pod became unschedulable: open or extend the batch.
+    fn trigger(&mut self, now: SimTime, out: &mut Vec<Action>) {
+        let start = *self.batch_open.get_or_insert(now);
+        self.batch_last = now;
+        if !self.provision_queued {
+            self.provision_queued = true;
+            let at = now.plus(self.cfg.batch_idle).min(start.plus(self.cfg.batch_max));
+            out.push(Action::WakeAt { at, phase: Phase::Scaler, token: PROVISION });
+        }
+    }
+}
+
+impl Controller for Karpenter {
+    fn name(&self) -> &'static str {
+        "karpenter"
+    }
+
+    fn stream(&self) -> String {
+        "controller/karpenter".into()
+    }
+
+    fn interests(&self) -> Interests {
+        Interests { unschedulable: true, ..Interests::default() }
+    }
+
+    fn start(&mut self, view: &mut View<'_>) -> Result<Vec<Action>, SimError> {
+        let start = view.spec.start_unix_minute;
+        let end = view.end;
+        self.windows = self
+            .nodepools
+            .iter()
+            .map(|np| {
+                np.budgets
+                    .iter()
+                    .map(|b| b.schedule.as_ref().map(|(c, d)| c.windows(*d, start, end)).unwrap_or_default())
+                    .collect()
+            })
+            .collect();
+        Ok(vec![Action::WakeAt { at: self.cfg.poll, phase: Phase::Scaler, token: DISRUPT }])
+    }
+
+    fn react(
+        &mut self,
+        cause: Cause,
+        view: &mut View<'_>,
+        _rng: &mut dyn RandomSource,
+    ) -> Result<Vec<Action>, SimError> {
+        let mut out = Vec::new();
+        match cause {
+            Cause::Unschedulable(_) => self.trigger(view.now, &mut out),
+            Cause::Wake(PROVISION) => self.provision_event(view, &mut out)?,
+            Cause::Wake(DISRUPT) => self.poll(view, &mut out)?,
+            Cause::Wake(CONSOLIDATE) => self.poll_consolidate(view, &mut out)?,
+            Cause::NodeJoined(n) => self.joined(view, n, &mut out),
+            Cause::NodeLeft(n) => self.left(n),
+            Cause::Notice(n) => self.notice(view, n, &mut out),
+            _ => {}
+        }
+        Ok(out)
+    }
+
+    fn figures(&self) -> Vec<(&'static str, u64)> {
+        let f = &self.f;
+        vec![
+            ("scale_ups", f.scale_ups),
+            ("provisioning_failures", f.failures),
+            ("disruptions_empty", f.empty),
+            ("disruptions_underutilized", f.underutilized),
+            ("disruptions_expired", f.expired),
+            ("pods_disrupted", f.disrupted_pods),
+            ("spot_interruptions", f.interruptions),
+            ("pods_interrupted", f.interrupted_pods),
+        ]
+    }
+}
