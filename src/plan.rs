@@ -1,42 +1,44 @@
 //! `fleetsim plan`: what the scheduler and the scalers would decide now for a cluster as kubectl
-//! shows it, computed with the same core the simulator uses.
+//! shows it, decided by the simulator's own controllers on a [`World`] built from the dump.
 //!
-//! - Placements: pending pods in creation order, each bound before the next is tried, with the
-//!   chosen placement policy.
-//! - Launches (with Karpenter NodePools): the pods that fit no node form one batch for
-//!   [`crate::core::provision::Provisioner::pack`], the function the simulator's Karpenter calls at
-//!   the end of every batch; each NodeClaim launches the best offering
-//!   ([`crate::scalers::karpenter::ranked_offerings`]) that fits its pods. A pool's usage against its
-//!   `limits` is the capacity of the dump's nodes labelled `karpenter.sh/nodepool` with its name.
-//! - Launches (with ACK node pools): `ack_launches`, the simulator's pool autoscaler in one scan:
-//!   smart hosting, then [`crate::core::scaleup::options`] and the expander's pick. A pool's size
-//!   is its nodes in the dump labelled `alibabacloud.com/nodepool-id` or `fleetsim.io/pool` with
-//!   its name.
+//! The dump's nodes become the run's nodes, each handed to the controller its labels name
+//! (`karpenter.sh/nodepool` for a loaded NodePool; `alibabacloud.com/nodepool-id` or
+//! `fleetsim.io/pool` for an ACK pool), its bound pods bound where they run (controlled, as
+//! `kubectl` dumps' owner references are not read), its pending pods queued in creation order.
+//! Then, as the simulator does at one instant:
+//! - Placements: one scheduling cycle with the chosen placement policy.
+//! - Launches with Karpenter NodePools: one provisioning pass of the simulator's Karpenter
+//!   ([`crate::controllers::karpenter::Karpenter::provision`]) over the pods the cycle left.
+//! - Launches with ACK node pools: one scan, smart hosting first
+//!   ([`crate::controllers::smart_hosting::SmartHosting::provision`], its nodes then on their
+//!   way), then cluster-autoscaler's options and the expander's pick
+//!   ([`crate::controllers::cluster_autoscaler::ClusterAutoscaler::decide_scale_up`]; `random`
+//!   takes the first option, the plan draws nothing). A pool's size is its nodes in the dump.
 //! - Unschedulable: pods that fit no node and no launch, with the scheduler's reasons counted over
 //!   the nodes as kube-scheduler words them (on the state after the plan's placements, once per
-//!   pod shape), and the NodePools' reason.
-//! - Scale-down candidates: nodes without a pod just placed that are empty, or whose pods all fit
-//!   on the other nodes (checked on a fork, each node on its own). A node of a loaded NodePool
-//!   follows Karpenter's rules: not while `consolidateAfter: Never`, not with a
-//!   `karpenter.sh/do-not-disrupt` pod, only when empty under `WhenEmpty`, and no more per pool
-//!   than its budgets allow. Budgets with a `schedule` are left out (the plan has no clock), and
-//!   `consolidateAfter` durations are not checked (the dump does not say when pods last changed).
-//!   Replacing a node by a cheaper one is not planned. A node of an ACK pool: below the scale-down
-//!   utilization threshold and above the pool's `min` (cluster-autoscaler; its unneeded time is
-//!   not checked), or empty (smart hosting).
+//!   pod shape), and the scalers' reason.
+//! - Scale-down candidates, each node on its own: nodes without a pod just placed that are empty
+//!   or whose pods all fit on the other nodes. A NodePool's node must be a consolidation
+//!   candidate of the simulator's Karpenter (not `consolidateAfter: Never`, no
+//!   `karpenter.sh/do-not-disrupt` pod; only empty under `WhenEmpty`) within its pool's budgets;
+//!   scheduled budgets are left out (the plan has no clock) and `consolidateAfter` durations are
+//!   taken as passed (the dump does not say when pods last changed). A cluster-autoscaler pool's
+//!   node must be unneeded as the simulator's cluster-autoscaler judges it (below the
+//!   utilization threshold; its unneeded time is not checked) and the pool above its `min`; a
+//!   smart hosting node must be empty. Replacing a node by a cheaper one is not planned.
 
-use crate::controllers::karpenter::{provisioner_pools, ranked_offerings};
+use crate::controllers::cluster_autoscaler::ClusterAutoscaler;
+use crate::controllers::karpenter::{Karpenter, KarpenterConfig};
+use crate::controllers::smart_hosting::SmartHosting;
 use crate::controllers::{PoolMode, PoolSpec, ScalerConfig};
-use crate::core::cluster::GpuChoice;
-use crate::core::provision::{Provisioner, Shapes, Usage};
-use crate::core::scaleup::{self, Expander, NodeGroup};
-use crate::core::{
-    ClusterState, GpuRequest, NodeId, NodeSpec, PodId, PodSpec, PolicyName, Scheduler, ShapeMap, Toleration,
-    TolerationOperator, Workload,
-};
+use crate::core::scaleup;
+use crate::core::{NoRandom, NodeId, PodId, PodSpec, PolicyName, ShapeMap, Workload};
+use crate::engine::{RngStreams, SimTime};
 use crate::k8s::nodepool::{ConsolidationPolicy, NodePool, Reason};
 use crate::k8s::Snapshot;
+use crate::market::cloud::CloudSpec;
 use crate::market::spot::{CapacityType, SpotMarket};
+use crate::sim::{Action, ClusterSpec, Latency, Lifecycle, NodeKey, NodeMeta, PodKey, RunOptions, World};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a pending pod goes.
@@ -153,80 +155,119 @@ pub fn plan_with(
     plan_for(snap, policy, &scalers)
 }
 
+/// The plan's controllers, by their index in the plan's run.
+const KARPENTER: usize = 0;
+const SMART_HOSTING: usize = 1;
+const CLUSTER_AUTOSCALER: usize = 2;
+
+/// The plan's clock: far enough from the dump's past that every `consolidateAfter` has passed.
+const NOW: SimTime = SimTime(1000 * 86_400_000);
+
 /// Plans for `snap` with placement `policy` and the node autoscalers `scalers` (Karpenter
 /// NodePools, ACK node pools, or neither; not both).
 pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Result<Plan, String> {
     if !scalers.nodepools.is_empty() && !scalers.pools.is_empty() {
         return Err("both Karpenter NodePools and ACK node pools given; a cluster runs one node autoscaler".into());
     }
-    let (nodepools, market) = (&scalers.nodepools[..], &scalers.market);
-    let mut c = ClusterState::new(policy.cluster_options());
-    let mut ids = Vec::with_capacity(snap.nodes.len());
-    for n in &snap.nodes {
-        ids.push(c.add_node(n).map_err(|e| e.to_string())?);
-    }
-    // Bound pods by node: (pod id in the state, index into `snap.bound`).
-    let mut by_node: BTreeMap<NodeId, Vec<(PodId, usize)>> = BTreeMap::new();
-    let mut next: PodId = 0;
-    // Already bound: only its resources count there (a taint added later does not evict it).
-    let anywhere = vec![Toleration {
-        key: String::new(),
-        operator: TolerationOperator::Exists,
-        value: String::new(),
-        effect: None,
-    }];
-    for (k, (pod, node)) in snap.bound.iter().enumerate() {
-        let Some(id) = c.node_id(node) else { continue }; // on a cordoned node
-                                                          // It takes what it asks on its own node (the tightest GPU for a share).
-        let choice = match pod.gpu {
-            // The dumps carry no GPU-memory pods (k8s reads nvidia.com/gpu only).
-            GpuRequest::None | GpuRequest::Memory { .. } => GpuChoice::None,
-            GpuRequest::Whole { count } => GpuChoice::Whole(count),
-            GpuRequest::Shared { milli } => {
-                let tightest = c.node(id).and_then(|n| n.gpu_free.iter().copied().filter(|&g| g >= milli).min());
-                GpuChoice::SharedOn(tightest.unwrap_or(milli))
+    let ack_cfg = scalers.ack.clone().filter(|_| !scalers.pools.is_empty());
+    let pools: &[PoolSpec] = if ack_cfg.is_some() { &scalers.pools } else { &[] };
+    // Each ACK pool's scaler and its index among that scaler's pools.
+    let mut of_scaler: Vec<(usize, usize)> = Vec::new();
+    let (mut smart, mut auto) = (Vec::new(), Vec::new());
+    for p in pools {
+        match p.mode {
+            PoolMode::SmartHosting => {
+                of_scaler.push((SMART_HOSTING, smart.len()));
+                smart.push(p.clone());
             }
-        };
-        let pl = c.concretize(id, choice);
-        let as_bound = PodSpec {
-            tolerations: anywhere.clone(),
-            node_selector: Default::default(),
-            affinity: None,
-            gpu_models: Vec::new(),
-            ..pod.clone()
-        };
-        c.bind(next, &as_bound, &pl).map_err(|e| format!("pod {} does not fit on its node {node}: {e}", pod.name))?;
-        by_node.entry(id).or_default().push((next, k));
-        next += 1;
+            PoolMode::Autoscaler => {
+                of_scaler.push((CLUSTER_AUTOSCALER, auto.len()));
+                auto.push(p.clone());
+            }
+        }
     }
+    let zero = Latency { lo: SimTime::ZERO, hi: SimTime::ZERO };
+    let mut group_stock = BTreeMap::new();
+    for p in pools {
+        for (z, &n) in &p.stock {
+            group_stock.insert((p.name.clone(), z.clone()), n);
+        }
+    }
+    // Start-up latencies of zero, and a clock that does not move: nodes launched stay on their way.
+    let spec = ClusterSpec {
+        lifecycle: Some(Lifecycle {
+            instance_running: zero,
+            node_ready: zero,
+            gpu_advertised: zero,
+            pull_bytes_per_s: 1,
+            container_start: zero,
+        }),
+        cloud: CloudSpec { market: scalers.market.clone(), group_stock },
+        ..ClusterSpec::default()
+    };
+    let nodes: Vec<(crate::core::NodeSpec, NodeMeta)> =
+        snap.nodes.iter().map(|n| (n.clone(), NodeMeta::default())).collect();
     let workload = Workload::from_pods(snap.pending.iter().chain(snap.bound.iter().map(|b| &b.0)));
-    let mut sched = Scheduler::new(policy.build(&workload));
+    let cluster = crate::core::ClusterState::new(policy.cluster_options());
+    let opts = RunOptions::default();
+    let mut w = World::new(&spec, opts, cluster, &nodes, policy.build(&workload), &RngStreams::new(0), Vec::new())
+        .map_err(|e| e.to_string())?;
+    // Each node's owner, by its labels.
+    for (k, n) in snap.nodes.iter().enumerate() {
+        if let Some(g) = n
+            .labels
+            .get("karpenter.sh/nodepool")
+            .and_then(|name| scalers.nodepools.iter().position(|p| &p.name == name))
+        {
+            w.adopt(k, KARPENTER, g);
+        }
+        let ack = ["alibabacloud.com/nodepool-id", "fleetsim.io/pool"]
+            .iter()
+            .find_map(|l| n.labels.get(*l))
+            .and_then(|name| pools.iter().position(|p| &p.name == name));
+        if let Some(i) = ack {
+            let (c, g) = of_scaler[i];
+            w.adopt(k, c, g);
+        }
+    }
+    w.advance_clock(NOW);
+    // Bound pods by node: (pod key, index into `snap.bound`).
+    let mut by_node: BTreeMap<NodeKey, Vec<(PodKey, usize)>> = BTreeMap::new();
+    for (i, (pod, node)) in snap.bound.iter().enumerate() {
+        let dnd = snap.do_not_disrupt.binary_search(&pod.name).is_ok();
+        if let Some(p) = w.bind_existing(pod, node, dnd).map_err(|e| e.to_string())? {
+            let n = w.objects().pod(p).node.expect("bound");
+            by_node.entry(n).or_default().push((p, i));
+        }
+    }
+    let pending: Vec<PodKey> = snap.pending.iter().map(|p| w.add_pending(p.clone())).collect();
+    w.schedule_now().map_err(|e| e.to_string())?;
     let mut out = Plan::default();
-    let mut placed_on: BTreeSet<NodeId> = BTreeSet::new();
-    let mut waiting: Vec<(&PodSpec, String)> = Vec::new();
-    for pod in &snap.pending {
-        match sched.place(&c, pod, &mut crate::core::NoRandom) {
-            Ok(pl) => {
-                c.bind(next, pod, &pl).map_err(|e| e.to_string())?;
-                next += 1;
-                placed_on.insert(pl.node);
-                let node = c.node(pl.node).map(|n| n.name.clone()).unwrap_or_default();
-                out.placements.push(Placement { pod: pod.name.clone(), node });
+    let mut placed_on: BTreeSet<NodeKey> = BTreeSet::new();
+    let mut waiting: Vec<(PodKey, String)> = Vec::new();
+    for &p in &pending {
+        match w.objects().pod(p).node {
+            Some(n) => {
+                placed_on.insert(n);
+                let node = w.objects().node(n).row.name.clone();
+                out.placements.push(Placement { pod: w.objects().pod(p).spec.name.clone(), node });
             }
-            Err(_) => waiting.push((pod, String::new())),
+            None => waiting.push((p, String::new())),
         }
     }
     // Why each waiting pod fits no node, as kube-scheduler words it: every node's reason, counted,
     // on the state after the placements above; once per pod shape (the scan is O(nodes)).
+    let ids: Vec<NodeId> = (0..snap.nodes.len()).filter_map(|k| w.objects().node(k).joined()).collect();
     let mut known: ShapeMap<String> = ShapeMap::default();
-    for (pod, reason) in &mut waiting {
+    for (p, reason) in &mut waiting {
+        let pod = &w.objects().pod(*p).spec;
         if let Some(r) = known.get(pod) {
             reason.clone_from(r);
             continue;
         }
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for &id in &ids {
-            if let Err(u) = c.fits(id, pod) {
+            if let Err(u) = w.cluster().fits(id, pod) {
                 *counts.entry(u.to_string()).or_default() += 1;
             }
         }
@@ -234,303 +275,268 @@ pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Resul
         *reason = format!("0/{} nodes are available: {}", ids.len(), parts.join(", "));
         known.insert(pod, reason.clone());
     }
-    // Each node's NodePool, when it belongs to a loaded one (Karpenter labels its nodes).
-    let pool_of: Vec<Option<usize>> = snap
-        .nodes
-        .iter()
-        .map(|n| n.labels.get("karpenter.sh/nodepool").and_then(|name| nodepools.iter().position(|p| &p.name == name)))
-        .collect();
-    // Each node's ACK pool (ACK labels its nodes with the pool's id; fleetsim with its name).
-    let ack_of: Vec<Option<usize>> = snap
-        .nodes
-        .iter()
-        .map(|n| {
-            ["alibabacloud.com/nodepool-id", "fleetsim.io/pool"]
-                .iter()
-                .find_map(|l| n.labels.get(*l))
-                .and_then(|name| scalers.pools.iter().position(|p| &p.name == name))
-        })
-        .collect();
-    let mut ack_size = vec![0u32; scalers.pools.len()];
-    for k in ack_of.iter().flatten() {
-        ack_size[*k] += 1;
-    }
-    if !nodepools.is_empty() {
-        let (launches, unplaced) = launches(&mut c, snap, &pool_of, nodepools, market, &waiting, next)?;
+    let mut kp = Karpenter::new(scalers.nodepools.clone(), KarpenterConfig::default());
+    let cfg = ack_cfg.clone().unwrap_or_else(default_scaler);
+    let mut sh = SmartHosting::new(smart, cfg.clone(), 1024);
+    let mut ca = ClusterAutoscaler::new(auto, cfg, 1024);
+    let name_of = |w: &World<'_>, p: PodKey| w.objects().pod(p).spec.name.clone();
+    if !scalers.nodepools.is_empty() {
+        let (launches, left) = karpenter_launches(&mut w, &mut kp)?;
         out.launches = launches;
-        out.unplaced = unplaced;
-    } else if let (false, Some(cfg)) = (scalers.pools.is_empty(), &scalers.ack) {
-        let ack = c.what_if(|c| ack_launches(c, &scalers.pools, &ack_size, cfg.expander, &waiting, next))?;
-        (out.launches, out.unplaced, out.scale_up_options) = ack;
+        out.unplaced = unplaced(&w, &waiting, &left);
+    } else if ack_cfg.is_some() {
+        let (launches, left, options) = ack_launches(&mut w, pools, &mut sh, &mut ca)?;
+        out.launches = launches;
+        out.scale_up_options = options;
+        out.unplaced = unplaced(&w, &waiting, &left);
     } else {
-        out.unplaced = waiting.into_iter().map(|(p, reason)| Unplaced { pod: p.name.clone(), reason }).collect();
+        out.unplaced =
+            waiting.iter().map(|(p, reason)| Unplaced { pod: name_of(&w, *p), reason: reason.clone() }).collect();
     }
-    // Scale-down candidates: nodes without a pod just placed, whose pods all fit elsewhere.
-    let mut pool_nodes = vec![0u32; nodepools.len()];
-    for k in pool_of.iter().flatten() {
-        pool_nodes[*k] += 1;
-    }
-    let mut taken = vec![0u32; nodepools.len()];
-    let mut ack_taken = vec![0u32; scalers.pools.len()];
-    for (((n, &id), &pool), &ack) in snap.nodes.iter().zip(&ids).zip(&pool_of).zip(&ack_of) {
-        if placed_on.contains(&id) {
-            continue;
-        }
-        let mine = by_node.get(&id).map(Vec::as_slice).unwrap_or(&[]);
-        if let Some(k) = pool {
-            let np = &nodepools[k];
-            let protected = mine.iter().any(|&(_, b)| snap.do_not_disrupt.binary_search(&snap.bound[b].0.name).is_ok());
-            let reason = if mine.is_empty() { Reason::Empty } else { Reason::Underutilized };
-            if np.consolidate_after.is_none()
-                || protected
-                || (reason == Reason::Underutilized && np.policy == ConsolidationPolicy::WhenEmpty)
-                || taken[k] >= budget_allows(np, reason, pool_nodes[k])
-            {
-                continue;
-            }
-        }
-        if let (Some(k), Some(cfg)) = (ack, &scalers.ack) {
-            // cluster-autoscaler: below the utilization threshold, not below the pool's min;
-            // smart hosting releases idle nodes only.
-            let ps = &scalers.pools[k];
-            let busy = match ps.mode {
-                PoolMode::SmartHosting => !mine.is_empty(),
-                PoolMode::Autoscaler => {
-                    scaleup::utilization_permille(&c, id).is_none_or(|u| u >= cfg.threshold_permille)
-                }
-            };
-            if busy || ack_size[k] - ack_taken[k] <= ps.min {
-                continue;
-            }
-        }
-        let pods: Vec<(PodId, &PodSpec)> = mine.iter().map(|&(pid, k)| (pid, &snap.bound[k].0)).collect();
-        if scaleup::drainable(&mut c, id, &pods).map_err(|e| e.to_string())? {
-            if let Some(k) = pool {
-                taken[k] += 1;
-            }
-            if let Some(k) = ack {
-                ack_taken[k] += 1;
-            }
-            out.candidates.push(Candidate {
-                node: n.name.clone(),
-                pods: mine.len(),
-                reason: if mine.is_empty() { "empty" } else { "pods fit elsewhere" },
-                nodepool: pool
-                    .map(|k| nodepools[k].name.clone())
-                    .or_else(|| ack.map(|k| scalers.pools[k].name.clone())),
-            });
-        }
-    }
+    out.candidates = candidates(&mut w, snap, &by_node, &placed_on, &kp, &ca, pools, &of_scaler)?;
     Ok(out)
 }
 
-/// How many of a pool's `total` nodes its budgets let be disrupted at once for `reason`: the
-/// least of the unscheduled budgets that apply (scheduled ones need a clock, which a plan has not).
-fn budget_allows(np: &NodePool, reason: Reason, total: u32) -> u32 {
-    np.budgets
-        .iter()
-        .filter(|b| b.schedule.is_none() && (b.reasons.is_empty() || b.reasons.contains(&reason)))
-        .map(|b| b.allowed(total))
-        .min()
-        .unwrap_or(u32::MAX)
+/// cluster-autoscaler's settings when a plan is given none (its flags' defaults).
+fn default_scaler() -> ScalerConfig {
+    ScalerConfig {
+        scan_interval: SimTime::from_secs(10),
+        unneeded_time: SimTime::from_secs(600),
+        delay_after_add: SimTime::from_secs(600),
+        threshold_permille: 500,
+        max_provision_time: SimTime::from_secs(900),
+        backoff: SimTime::from_secs(300),
+        expander: scaleup::Expander::Random,
+        scale_in_delay: SimTime::from_secs(180),
+    }
 }
 
-/// The Karpenter launches for the pods that fit no node (`waiting`, with the scheduler's reason),
-/// packed on a fork of `c`; pods get ids from `next`; `pool_of` is each node's NodePool. Returns
-/// the launches and the pods left.
-fn launches(
-    c: &mut ClusterState,
-    snap: &Snapshot,
-    pool_of: &[Option<usize>],
-    nodepools: &[NodePool],
-    market: &SpotMarket,
-    waiting: &[(&PodSpec, String)],
-    next: PodId,
-) -> Result<(Vec<Launch>, Vec<Unplaced>), String> {
-    let prov = Provisioner::new(provisioner_pools(nodepools));
-    let mut usage = vec![Usage::default(); nodepools.len()];
-    for (n, k) in snap.nodes.iter().zip(pool_of) {
-        if let Some(k) = *k {
-            usage[k] = usage[k].plus(Usage::of_node(n));
-        }
-    }
-    let batch: Vec<(PodId, &PodSpec)> = waiting.iter().enumerate().map(|(i, (p, _))| (next + i as PodId, *p)).collect();
-    let mut shapes = Shapes::default();
-    let packing =
-        c.what_if(|c| prov.pack(c, &mut shapes, &batch, &mut usage, |_, _| true)).map_err(|e| e.to_string())?;
-    let spec_of = |p: PodId| waiting[(p - next) as usize].0;
+/// The waiting pods the launches leave, with the scheduler's reason and the scalers' (`left`).
+fn unplaced(w: &World<'_>, waiting: &[(PodKey, String)], left: &BTreeMap<PodKey, String>) -> Vec<Unplaced> {
+    waiting
+        .iter()
+        .filter_map(|(p, why)| {
+            left.get(p).map(|s| Unplaced { pod: w.objects().pod(*p).spec.name.clone(), reason: format!("{why}; {s}") })
+        })
+        .collect()
+}
+
+/// The launches of one provisioning pass of the simulator's Karpenter, and the pods it leaves
+/// with why.
+fn karpenter_launches(
+    w: &mut World<'_>,
+    kp: &mut Karpenter,
+) -> Result<(Vec<Launch>, BTreeMap<PodKey, String>), String> {
+    let mut actions = Vec::new();
+    let decision = w.with_view(KARPENTER, |v| kp.provision(v, &mut actions)).map_err(|e| e.to_string())?;
+    let o = w.objects();
     let mut launches = Vec::new();
-    let mut left: BTreeMap<PodId, String> = BTreeMap::new();
-    let mut ranked: BTreeMap<(usize, bool), Vec<usize>> = BTreeMap::new();
-    for cl in &packing.claims {
-        let np = &nodepools[cl.pool];
-        let cap = CapacityType::of_spot(cl.spot);
-        let ranked = ranked
-            .entry((cl.pool, cl.spot))
-            .or_insert_with(|| ranked_offerings(np, market, cap, |o| np.offerings[o].price));
-        let pods: Vec<(PodId, &PodSpec)> = cl.pods.iter().map(|&p| (p, spec_of(p))).collect();
-        match prov.first_fit(c.options(), &mut shapes, cl.pool, ranked, &pods, |_| true).map_err(|e| e.to_string())? {
-            Some(o) => {
-                let off = &np.offerings[o];
+    let mut left: BTreeMap<PodKey, String> = BTreeMap::new();
+    for (cl, offering) in &decision.claims {
+        let np = &kp.nodepools()[cl.pool];
+        let pods: Vec<String> = cl.pods.iter().map(|&p| o.pod(p as PodKey).spec.name.clone()).collect();
+        match offering {
+            Some(off) => {
+                let off = &np.offerings[*off];
                 launches.push(Launch {
                     scaler: "karpenter",
                     nodepool: np.name.clone(),
                     instance_type: np.types[off.ty].name.clone(),
-                    capacity_type: cap.as_str(),
+                    capacity_type: CapacityType::of_spot(cl.spot).as_str(),
                     zone: off.zone.clone(),
                     price_micro_h: off.price,
-                    pods: pods.iter().map(|(_, s)| s.name.clone()).collect(),
+                    pods,
                 });
             }
             None => {
-                for &(p, _) in &pods {
-                    left.insert(p, format!("no offering of NodePool {} holds its NodeClaim's pods together", np.name));
+                for &p in &cl.pods {
+                    left.insert(
+                        p as PodKey,
+                        format!("no offering of NodePool {} holds its NodeClaim's pods together", np.name),
+                    );
                 }
             }
         }
     }
-    for &p in &packing.blocked {
+    for &p in &decision.blocked {
         left.insert(p, "every NodePool that could run it is at its limits".into());
     }
-    for &p in &packing.incompatible {
-        left.insert(p, format!("incompatible with every NodePool: {}", prov.why_incompatible(spec_of(p))));
+    for &p in &decision.incompatible {
+        left.insert(p, format!("incompatible with every NodePool: {}", kp.why_incompatible(&o.pod(p).spec)));
     }
-    let unplaced = waiting
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (p, why))| {
-            left.get(&(next + i as PodId))
-                .map(|pools| Unplaced { pod: p.name.clone(), reason: format!("{why}; {pools}") })
-        })
-        .collect();
-    Ok((launches, unplaced))
+    Ok((launches, left))
 }
 
 /// Launches, pods left with why, and cluster-autoscaler's options.
-type AckDecision = (Vec<Launch>, Vec<Unplaced>, Vec<ScaleUpChoice>);
+type AckDecision = (Vec<Launch>, BTreeMap<PodKey, String>, Vec<ScaleUpChoice>);
 
-/// What ACK's node pools launch for the pods that fit no node (`waiting`, with the scheduler's
-/// reason), as the simulator's pool autoscaler decides in one scan (on `c`, which the caller
-/// reverts): smart hosting pools first, one node per pod that fits none of the nodes added so
-/// far (first pool and type that can run it); then cluster-autoscaler's options over the
-/// remaining pods and the one `expander` picks (the first under `random`, which draws). `size`
-/// is each pool's node count in the dump. Returns the launches, the pods left with why, and the
-/// options.
+/// One scan of ACK's scalers as the simulator runs it: smart hosting provisions (its nodes then on
+/// their way), then cluster-autoscaler weighs its options and the expander picks one.
 fn ack_launches(
-    c: &mut ClusterState,
+    w: &mut World<'_>,
     pools: &[PoolSpec],
-    size: &[u32],
-    expander: Expander,
-    waiting: &[(&PodSpec, String)],
-    next: PodId,
+    sh: &mut SmartHosting,
+    ca: &mut ClusterAutoscaler,
 ) -> Result<AckDecision, String> {
-    let mut groups: Vec<NodeGroup> = pools.iter().zip(size).map(|(ps, &n)| ps.node_group(n)).collect();
-    let mut first_fit = Scheduler::new(PolicyName::FirstFit.build(&Workload::default()));
+    let mut actions = Vec::new();
+    let (made, sh_left) = w.with_view(SMART_HOSTING, |v| sh.provision(v, &mut actions)).map_err(|e| e.to_string())?;
     let mut launches: Vec<Launch> = Vec::new();
-    let mut launch_of: BTreeMap<NodeId, usize> = BTreeMap::new();
-    let launch = |scaler, ps: &PoolSpec, ty: usize| {
-        let it = &ps.types[ty];
-        let zone = ps.first_zone(ty).unwrap_or_default();
-        Launch {
-            scaler,
-            nodepool: ps.name.clone(),
-            instance_type: it.name.clone(),
-            capacity_type: CapacityType::OnDemand.as_str(),
-            zone: zone.to_string(),
-            price_micro_h: it.on_demand.get(zone).copied().unwrap_or(0),
-            pods: Vec::new(),
+    let mut made = made.into_iter();
+    for a in &actions {
+        if let Action::Launch(l) = a {
+            let m = made.next().expect("one launch per node provisioned");
+            launches.push(Launch {
+                scaler: "smart-hosting",
+                nodepool: l.group_name.clone(),
+                instance_type: l.instance_type.clone(),
+                capacity_type: l.capacity.as_str(),
+                zone: l.zone.clone(),
+                price_micro_h: l.price_micro_h,
+                pods: m.pods.iter().map(|&p| w.objects().pod(p).spec.name.clone()).collect(),
+            });
         }
-    };
-    // Smart hosting.
-    let mut left: Vec<usize> = Vec::new();
-    for (i, (pod, _)) in waiting.iter().enumerate() {
-        let id = next + i as PodId;
-        let pl = match first_fit.place(c, pod, &mut crate::core::NoRandom) {
-            Ok(pl) => Some(pl),
-            Err(_) => {
-                let mut added = None;
-                for (k, ps) in pools.iter().enumerate() {
-                    if ps.mode != PoolMode::SmartHosting || groups[k].room == 0 {
-                        continue;
-                    }
-                    if let Some(ty) = groups[k].types.iter().position(|t| t.admits(pod).is_ok()) {
-                        let name = format!("new/{}/{}", ps.name, launches.len());
-                        let node = c.add_node(&NodeSpec { name, ..groups[k].types[ty].node.clone() });
-                        let node = node.map_err(|e| e.to_string())?;
-                        groups[k].room -= 1;
-                        launch_of.insert(node, launches.len());
-                        launches.push(launch("smart-hosting", ps, ty));
-                        added = first_fit.place(c, pod, &mut crate::core::NoRandom).ok();
-                        break;
-                    }
-                }
-                added
+    }
+    w.apply_actions(SMART_HOSTING, actions).map_err(|e| e.to_string())?;
+    let mut reports = Vec::new();
+    let up = w
+        .with_view(CLUSTER_AUTOSCALER, |v| ca.decide_scale_up(v, &mut NoRandom, &mut reports))
+        .map_err(|e| e.to_string())?;
+    let o = w.objects();
+    let mut helped: BTreeSet<PodKey> = BTreeSet::new();
+    let mut in_batch: BTreeSet<PodKey> = BTreeSet::new();
+    let mut in_some: BTreeSet<PodKey> = BTreeSet::new();
+    let mut choices = Vec::new();
+    if let Some(up) = &up {
+        in_batch.extend(up.batch.iter().copied());
+        in_some.extend(up.options.iter().flat_map(|op| op.pods.iter().map(|&p| p as PodKey)));
+        if let Some(op) = up.pick.map(|k| &up.options[k]) {
+            let ps = &ca.pools()[op.group];
+            let it = &ps.types[op.ty];
+            let zone = ps.first_zone(op.ty).unwrap_or_default();
+            let first = launches.len();
+            for _ in 0..op.nodes {
+                launches.push(Launch {
+                    scaler: "cluster-autoscaler",
+                    nodepool: ps.name.clone(),
+                    instance_type: it.name.clone(),
+                    capacity_type: CapacityType::OnDemand.as_str(),
+                    zone: zone.to_string(),
+                    price_micro_h: it.on_demand.get(zone).copied().unwrap_or(0),
+                    pods: Vec::new(),
+                });
             }
-        };
-        match pl {
-            Some(pl) if launch_of.contains_key(&pl.node) => {
-                c.bind(id, pod, &pl).map_err(|e| e.to_string())?;
-                launches[launch_of[&pl.node]].pods.push(pod.name.clone());
+            for (&p, &k) in op.pods.iter().zip(&op.on_node) {
+                launches[first + k as usize].pods.push(o.pod(p as PodKey).spec.name.clone());
+                helped.insert(p as PodKey);
             }
-            _ => left.push(i),
         }
+        choices = up
+            .options
+            .iter()
+            .enumerate()
+            .map(|(k, op)| ScaleUpChoice {
+                nodepool: ca.pools()[op.group].name.clone(),
+                instance_type: ca.pools()[op.group].types[op.ty].name.clone(),
+                nodes: op.nodes,
+                pods: op.pods.len(),
+                waste_permille: op.waste_permille,
+                price_micro_h: op.price_micro_h,
+                picked: up.pick == Some(k),
+            })
+            .collect();
     }
-    // cluster-autoscaler, over what smart hosting left.
-    let mut why: BTreeMap<usize, String> = BTreeMap::new();
-    for &i in &left {
-        let pod = waiting[i].0;
-        if !groups.iter().any(|g| g.types.iter().any(|t| t.admits(pod).is_ok())) {
-            why.insert(i, format!("pod didn't trigger scale-up: {}", scaleup::why_no_group(&groups, pod)));
-        }
-    }
-    for (g, ps) in groups.iter_mut().zip(pools) {
-        if ps.mode != PoolMode::Autoscaler {
-            g.room = 0;
-        }
-    }
-    let batch: Vec<(PodId, &PodSpec)> = left.iter().map(|&i| (next + i as PodId, waiting[i].0)).collect();
-    let opts = scaleup::options(c, &groups, &batch).map_err(|e| e.to_string())?;
-    let pick = scaleup::expand(&opts, &groups, expander, |_| 0);
-    let mut helped: BTreeSet<PodId> = BTreeSet::new();
-    if let Some(o) = pick.map(|k| &opts[k]) {
-        let first = launches.len();
-        for _ in 0..o.nodes {
-            launches.push(launch("cluster-autoscaler", &pools[o.group], o.ty));
-        }
-        for (&p, &k) in o.pods.iter().zip(&o.on_node) {
-            launches[first + k as usize].pods.push(waiting[(p - next) as usize].0.name.clone());
-            helped.insert(p);
-        }
-    }
-    let in_some: BTreeSet<PodId> = opts.iter().flat_map(|o| o.pods.iter().copied()).collect();
-    let mut unplaced = Vec::new();
-    for &i in &left {
-        let id = next + i as PodId;
-        if helped.contains(&id) {
+    // Every pool as a node group, in the file's order, for NotTriggerScaleUp's reasons.
+    let groups: Vec<scaleup::NodeGroup> = pools.iter().map(|p| p.node_group(0)).collect();
+    let mut left = BTreeMap::new();
+    for p in sh_left {
+        if helped.contains(&p) {
             continue;
         }
-        let pools_say = match why.remove(&i) {
-            Some(w) => w,
-            None if in_some.contains(&id) => {
-                "waits for cluster-autoscaler's next loop (it scales one node pool per loop)".to_string()
-            }
-            None => "every node pool that could run it is at its max size".to_string(),
+        let pod = &o.pod(p).spec;
+        let why = if !groups.iter().any(|g| g.types.iter().any(|t| t.admits(pod).is_ok())) {
+            format!("pod didn't trigger scale-up: {}", scaleup::why_no_group(&groups, pod))
+        } else if in_some.contains(&p) {
+            "waits for cluster-autoscaler's next loop (it scales one node pool per loop)".to_string()
+        } else if !in_batch.contains(&p) && up.is_some() {
+            "fits a node on its way".to_string()
+        } else {
+            "every node pool that could run it is at its max size".to_string()
         };
-        let (pod, sched_says) = &waiting[i];
-        unplaced.push(Unplaced { pod: pod.name.clone(), reason: format!("{sched_says}; {pools_say}") });
+        left.insert(p, why);
     }
-    let choices = opts
-        .iter()
-        .enumerate()
-        .map(|(k, o)| ScaleUpChoice {
-            nodepool: pools[o.group].name.clone(),
-            instance_type: pools[o.group].types[o.ty].name.clone(),
-            nodes: o.nodes,
-            pods: o.pods.len(),
-            waste_permille: o.waste_permille,
-            price_micro_h: o.price_micro_h,
-            picked: pick == Some(k),
-        })
-        .collect();
-    Ok((launches, unplaced, choices))
+    Ok((launches, left, choices))
+}
+
+/// Scale-down candidates, each node on its own (see the module docs).
+#[allow(clippy::too_many_arguments)]
+fn candidates(
+    w: &mut World<'_>,
+    snap: &Snapshot,
+    by_node: &BTreeMap<NodeKey, Vec<(PodKey, usize)>>,
+    placed_on: &BTreeSet<NodeKey>,
+    kp: &Karpenter,
+    ca: &ClusterAutoscaler,
+    pools: &[PoolSpec],
+    of_scaler: &[(usize, usize)],
+) -> Result<Vec<Candidate>, String> {
+    let mut taken: BTreeMap<(usize, usize), u32> = BTreeMap::new();
+    let mut size: BTreeMap<(usize, usize), u32> = BTreeMap::new();
+    for n in w.objects().nodes() {
+        if let crate::sim::Owner::Controller { index, group } = n.owner {
+            *size.entry((index, group)).or_default() += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for n in 0..snap.nodes.len() {
+        if placed_on.contains(&n) {
+            continue;
+        }
+        let mine = by_node.get(&n).map(Vec::as_slice).unwrap_or(&[]);
+        let owner = match w.objects().node(n).owner {
+            crate::sim::Owner::Controller { index, group } => Some((index, group)),
+            crate::sim::Owner::Static => None,
+        };
+        let t = owner.map_or(0, |o| taken.get(&o).copied().unwrap_or(0));
+        let ok = w.with_view(owner.map_or(0, |o| o.0), |v| -> Result<bool, String> {
+            let id = v.objects.node(n).joined().expect("a dump's node");
+            let drainable = |v: &mut crate::sim::View<'_>| -> Result<bool, String> {
+                let pods: Vec<(PodId, &PodSpec)> =
+                    mine.iter().map(|&(p, _)| (p as PodId, &v.objects.pod(p).spec)).collect();
+                v.cluster.what_if(|c| scaleup::drainable(c, id, &pods)).map_err(|e| e.to_string())
+            };
+            Ok(match owner {
+                Some((KARPENTER, k)) => {
+                    let reason = if mine.is_empty() { Reason::Empty } else { Reason::Underutilized };
+                    kp.candidate(v, n, &[])
+                        && !(reason == Reason::Underutilized && kp.policy_of(v, n) == ConsolidationPolicy::WhenEmpty)
+                        && t < kp.allowed(v, k, reason)
+                        && drainable(v)?
+                }
+                Some((SMART_HOSTING, _)) => mine.is_empty(),
+                Some((c, g)) => {
+                    let ps = pools.iter().zip(of_scaler).find(|(_, s)| **s == (c, g)).map(|(p, _)| p);
+                    let min = ps.map_or(0, |p| p.min);
+                    size[&(c, g)] - t > min && ca.unneeded(v, n, &[]).map_err(|e| e.to_string())?
+                }
+                None => drainable(v)?,
+            })
+        })?;
+        if ok {
+            if let Some(o) = owner {
+                *taken.entry(o).or_default() += 1;
+            }
+            let nodepool = match owner {
+                Some((KARPENTER, k)) => Some(kp.nodepools()[k].name.clone()),
+                Some((c, g)) => pools.iter().zip(of_scaler).find(|(_, s)| **s == (c, g)).map(|(p, _)| p.name.clone()),
+                None => None,
+            };
+            out.push(Candidate {
+                node: snap.nodes[n].name.clone(),
+                pods: mine.len(),
+                reason: if mine.is_empty() { "empty" } else { "pods fit elsewhere" },
+                nodepool,
+            });
+        }
+    }
+    Ok(out)
 }

@@ -173,7 +173,7 @@ impl ClusterAutoscaler {
         }
         // kubernetes/autoscaler simulator/drain.go (GetPodsToMove): pods without a controller
         // block removal, and so do PodDisruptionBudgets that allow no eviction.
-        if on.iter().any(|&p| o.pod(p).deployment.is_none()) || !o.pdbs_permit(&[n], pdb) {
+        if on.iter().any(|&p| !o.pod(p).controlled) || !o.pdbs_permit(&[n], pdb) {
             return Ok(false);
         }
         let pods: Vec<(PodId, &PodSpec)> = on.iter().map(|&p| (p as PodId, &o.pod(p).spec)).collect();

@@ -42,6 +42,21 @@ pub struct KarpenterConfig {
     pub spot_to_spot: bool,
 }
 
+impl Default for KarpenterConfig {
+    /// Karpenter's own defaults (settings reference: `BATCH_IDLE_DURATION` 1s,
+    /// `BATCH_MAX_DURATION` 10s; the disruption controller's 10 s poll; the unavailable-offerings
+    /// cache's 3 min TTL; `SpotToSpotConsolidation` off).
+    fn default() -> Self {
+        KarpenterConfig {
+            batch_idle: SimTime::from_secs(1),
+            batch_max: SimTime::from_secs(10),
+            poll: SimTime::from_secs(10),
+            unavailable_ttl: SimTime::from_secs(180),
+            spot_to_spot: false,
+        }
+    }
+}
+
 /// A NodeClaim not registered this long after its launch is deleted (Karpenter's liveness check,
 /// `registrationTTL`, kubernetes-sigs/karpenter `pkg/controllers/nodeclaim/lifecycle/liveness.go`).
 pub const REGISTRATION_TTL: SimTime = SimTime(15 * 60_000);
@@ -181,6 +196,11 @@ impl Karpenter {
     /// Its NodePools.
     pub fn nodepools(&self) -> &[NodePool] {
         &self.nodepools
+    }
+
+    /// Why no NodePool can run `pod`.
+    pub fn why_incompatible(&self, pod: &PodSpec) -> String {
+        self.prov.why_incompatible(pod)
     }
 
     /// The price of pool `k`'s offering `o` now, micro-USD per hour (a spot price from the price

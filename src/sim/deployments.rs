@@ -35,6 +35,7 @@ impl State<'_> {
         });
         self.obj.pods.push(Pod {
             spec,
+            controlled: deployment.is_some(),
             deployment,
             image,
             image_bytes,

@@ -54,6 +54,9 @@ impl State<'_> {
             grant: l.grant,
             drain_reason: String::new(),
         });
+        if self.obj.live.len() < 2 + c {
+            self.obj.live.resize(2 + c, Default::default());
+        }
         self.obj.live[1 + c].insert(key);
         self.obj.upcoming.insert(key);
         self.counters.nodes_launched += 1;

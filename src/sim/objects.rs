@@ -54,6 +54,9 @@ pub struct Pod {
     pub spec: PodSpec,
     /// The Deployment that owns it.
     pub deployment: Option<usize>,
+    /// It has a controller that recreates it when evicted (a Deployment's; in a cluster taken from
+    /// a dump, assumed: `kubectl` dumps' owner references are not read).
+    pub controlled: bool,
     /// Image (pods of one image share a node's pulled copy).
     pub image: String,
     /// Image size, bytes.

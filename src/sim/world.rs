@@ -105,7 +105,7 @@ struct Slot<'a> {
 
 /// One cluster's run: the substrate and the controllers plugged into it.
 pub struct World<'a> {
-    st: State<'a>,
+    pub(crate) st: State<'a>,
     slots: Vec<Slot<'a>>,
 }
 
@@ -428,7 +428,7 @@ impl<'a> State<'a> {
     }
 
     /// A view for controller `c`; `next` counts the nodes it names.
-    fn view<'v>(&'v mut self, c: usize, next: &'v mut usize) -> View<'v> {
+    pub(crate) fn view<'v>(&'v mut self, c: usize, next: &'v mut usize) -> View<'v> {
         View {
             now: self.now,
             end: self.end,
@@ -451,7 +451,7 @@ impl<'a> State<'a> {
             },
             _ => None,
         };
-        if let Some(o) = owner {
+        if let Some(o) = owner.filter(|&o| o < self.interests.len()) {
             self.causes.push_back((o, cause));
         }
         for (c, i) in self.interests.iter().enumerate() {
@@ -467,7 +467,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn apply(&mut self, c: usize, a: Action) -> Result<(), SimError> {
+    pub(crate) fn apply(&mut self, c: usize, a: Action) -> Result<(), SimError> {
         match a {
             Action::Launch(l) => self.launch(c, *l),
             Action::Drain { node, reason, drain_for } => {
