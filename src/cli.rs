@@ -1,9 +1,10 @@
 //! Command-line interface.
 
 use clap::{Parser, Subcommand};
-use fleetsim::experiment::store::{run_key, Manifest, ManifestRun, Shard, Store};
+use fleetsim::experiment::Shard;
 use fleetsim::experiment::{run_each, run_scenario, scenario_hash};
-use fleetsim::report::{assemble, fragment, write_outputs, RunMeta, SummaryRow};
+use fleetsim::report::store::{run_key, Manifest, ManifestRun, Store, StoreSink};
+use fleetsim::report::{assemble, write_outputs, RunMeta, SummaryRow};
 use fleetsim::scenario::{load_file, Loaded};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -659,12 +660,8 @@ fn cmd_sweep(path: &Path, out: &Path, threads: Option<usize>, shard: Shard) -> i
     let specs: Vec<&fleetsim::scenario::RunSpec> = todo.iter().map(|&i| &sweep.runs[i]).collect();
     let keys: std::collections::BTreeMap<&str, &str> =
         manifest_runs.iter().map(|m| (m.run_id.as_str(), m.key.as_str())).collect();
-    let axes = &sweep.axes;
-    let store_run = |spec: &fleetsim::scenario::RunSpec, o: fleetsim::experiment::RunOutput| -> Result<(), String> {
-        let key = keys.get(spec.run_id.as_str()).ok_or("no key")?;
-        store.put(key, &fragment(&o, axes)).map_err(|e| format!("storing the run in {}: {e}", out.display()))
-    };
-    let results = match run_each(&specs, threads, &progress, &store_run) {
+    let sink = StoreSink { store: &store, keys, axes: &sweep.axes };
+    let results = match run_each(&specs, threads, &progress, &sink) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

@@ -146,6 +146,24 @@ impl Setup {
         })
     }
 
+    /// The same cluster with its node autoscalers (smart hosting, cluster-autoscaler, Karpenter)
+    /// replaced by `scaler`, where the first of them ran (after the others if there was none).
+    pub fn with_node_scaler(&self, scaler: ControllerSpec) -> Setup {
+        let node_scaler = |c: &ControllerSpec| {
+            matches!(
+                c,
+                ControllerSpec::SmartHosting(..)
+                    | ControllerSpec::ClusterAutoscaler(..)
+                    | ControllerSpec::Karpenter(..)
+            )
+        };
+        let at = self.controllers.iter().position(node_scaler).unwrap_or(self.controllers.len());
+        let mut controllers: Vec<ControllerSpec> =
+            self.controllers.iter().filter(|c| !node_scaler(c)).cloned().collect();
+        controllers.insert(at.min(controllers.len()), scaler);
+        Setup { cluster: self.cluster.clone(), controllers }
+    }
+
     /// Whether some controller can add nodes (a fleet member needs one).
     pub fn grows_nodes(&self) -> bool {
         self.controllers.iter().any(|c| !matches!(c, ControllerSpec::Services(_)))

@@ -12,7 +12,51 @@ use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-pub mod store;
+/// `--shard I/N`: this process runs the runs whose matrix index is `I` modulo `N` (round-robin,
+/// so long and short runs spread evenly); `I` counts from 0, as Kubernetes'
+/// `JOB_COMPLETION_INDEX` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole sweep.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `I/N`.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let err = || format!("`{s}` is not a shard; expected I/N with 0 <= I < N, e.g. `0/4` .. `3/4`");
+        let (i, n) = s.split_once('/').ok_or_else(err)?;
+        let index: usize = i.trim().parse().map_err(|_| err())?;
+        let count: usize = n.trim().parse().map_err(|_| err())?;
+        if count == 0 || index >= count {
+            return Err(err());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the run at matrix index `i` is this shard's.
+    pub fn owns(&self, i: usize) -> bool {
+        i % self.count == self.index
+    }
+}
+
+/// Where a sweep's runs go as they finish (the run store, [`crate::report::store::StoreSink`],
+/// is one): called on the worker thread that ran it.
+pub trait RunSink<T>: Sync {
+    /// Takes the output of `spec`'s run.
+    fn accept(&self, spec: &RunSpec, out: RunOutput) -> Result<T, String>;
+}
+
+impl<T, F: Fn(&RunSpec, RunOutput) -> Result<T, String> + Sync> RunSink<T> for F {
+    fn accept(&self, spec: &RunSpec, out: RunOutput) -> Result<T, String> {
+        self(spec, out)
+    }
+}
 
 /// Everything a run produced, ready to be written.
 #[derive(Debug, Clone)]
@@ -180,17 +224,17 @@ pub fn run_all(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<Result<RunOutput, RunFailure>>, String> {
     let refs: Vec<&RunSpec> = runs.iter().collect();
-    run_each(&refs, threads, progress, &|_, out| Ok(out))
+    run_each(&refs, threads, progress, &|_: &RunSpec, out| Ok(out))
 }
 
-/// Runs `runs` on `threads` threads and hands each output to `each` as soon as its run finishes
+/// Runs `runs` on `threads` threads and hands each output to `sink` as soon as its run finishes
 /// (on the worker thread: a sweep stores it there, so an interruption loses only runs in
 /// flight); `progress` gets (done, total) after each. Results come back in `runs` order.
 pub fn run_each<T: Send>(
     runs: &[&RunSpec],
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
-    each: &(dyn Fn(&RunSpec, RunOutput) -> Result<T, String> + Sync),
+    sink: &dyn RunSink<T>,
 ) -> Result<Vec<Result<T, RunFailure>>, String> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| e.to_string())?;
     let done = AtomicUsize::new(0);
@@ -199,11 +243,28 @@ pub fn run_each<T: Send>(
         runs.par_iter()
             .map(|r| {
                 let out = run_scenario(&r.run_id, &r.params, &r.scenario)
-                    .and_then(|o| each(r, o))
+                    .and_then(|o| sink.accept(r, o))
                     .map_err(|message| RunFailure { run_id: r.run_id.clone(), params: r.params.clone(), message });
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                 out
             })
             .collect()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_partition_the_matrix() {
+        assert_eq!(Shard::parse("1/3"), Ok(Shard { index: 1, count: 3 }));
+        for bad in ["3/2", "2/2", "0/0", "1", "a/b", "-1/2", ""] {
+            assert!(Shard::parse(bad).is_err(), "{bad} accepted");
+        }
+        let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
+        for run in 0..10 {
+            assert_eq!(shards.iter().filter(|s| s.owns(run)).count(), 1, "run {run}");
+        }
+    }
 }

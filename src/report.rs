@@ -5,6 +5,7 @@
 mod chart;
 pub mod compare;
 pub mod curve;
+pub mod store;
 
 use crate::experiment::RunOutput;
 use std::fmt::Write as _;
@@ -333,7 +334,7 @@ pub const ROW_FILES: [&str; 7] =
     ["summary.csv", "pods.csv", "nodes.csv", "timeseries.csv", "events.csv", "allocation_curve.csv", "members.csv"];
 
 /// The fixed header lines of the row files (what a stored fragment's layout depends on beside the
-/// summary's columns), for [`crate::experiment::store::run_key`]: a build that writes other
+/// summary's columns), for [`store::run_key`]: a build that writes other
 /// columns does not reuse a stored run.
 pub fn row_headers() -> String {
     [pods_csv(&[], &[]), nodes_csv(&[], &[]), timeseries_csv(&[], &[]), events_csv(&[], &[]), curve_csv(&[], &[])]

@@ -41,6 +41,7 @@
 //! registered by name, [`crate::controllers::Registry`]); `examples/target_utilization.rs` is a
 //! worked one.
 
+mod accounting;
 mod adopt;
 mod controller;
 mod deployments;

@@ -104,6 +104,11 @@ pub struct RawScenario {
     /// the serialized scenario when empty (existing scenarios keep their hashes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<RawService>,
+    /// Controllers registered by name ([`crate::controllers::Registry`]), run after the built-in
+    /// ones in this order: each a mapping of its `name` and its own settings. Left out of the
+    /// serialized scenario when empty (existing scenarios keep their hashes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controllers: Vec<serde_json::Value>,
 }
 
 /// An inference service (see [`crate::scalers::service`]).

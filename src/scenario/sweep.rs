@@ -109,8 +109,14 @@ fn parse_err(file: &str, e: impl std::fmt::Display) -> ScenarioError {
     ScenarioError::Parse { file: file.to_string(), message: e.to_string() }
 }
 
-/// Loads a scenario or sweep file (a sweep has a top-level `matrix` or `variants`).
+/// Loads a scenario or sweep file (a sweep has a top-level `matrix` or `variants`) with the
+/// built-in controllers only.
 pub fn load_file(path: &Path) -> Result<Loaded, ScenarioError> {
+    load_file_with(path, &crate::controllers::Registry::default())
+}
+
+/// Loads a scenario or sweep file whose `controllers:` may name the controllers of `registry`.
+pub fn load_file_with(path: &Path, registry: &crate::controllers::Registry) -> Result<Loaded, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| parse_err(&file, format!("cannot read: {e}")))?;
     if text.trim().is_empty() {
@@ -123,6 +129,7 @@ pub fn load_file(path: &Path) -> Result<Loaded, ScenarioError> {
     let top: IndexMap<String, serde::de::IgnoredAny> =
         serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, format!("not a YAML mapping: {e}")))?;
     let mut loader = Loader::default();
+    loader.registry = registry.clone();
     // A sweep: axes, or several base files (an axis by itself).
     if ["matrix", "variants", "base_files"].iter().any(|k| top.contains_key(*k)) {
         let raw: RawSweep = serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, e))?;

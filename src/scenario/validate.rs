@@ -93,12 +93,36 @@ pub struct Scenario {
     pub warnings: Vec<String>,
 }
 
+impl Scenario {
+    /// The same scenario with its node autoscalers (smart hosting, cluster-autoscaler, Karpenter)
+    /// replaced by `scaler`, a controller of one's own: what runs a shipped scenario with it. The
+    /// resolved scenario records it in `controllers:` (so its hash differs). Not for fleets (each
+    /// member has its own) or static clusters (nothing scales).
+    pub fn with_node_scaler(&self, scaler: crate::controllers::ControllerSpec) -> Result<Scenario, String> {
+        if self.fleet.is_some() {
+            return Err(format!("{}: a fleet's node autoscalers are its members'", self.name));
+        }
+        let Some(setup) = &self.autoscale else {
+            return Err(format!(
+                "{}: a static cluster (the packing experiment) has no node autoscaler to replace",
+                self.name
+            ));
+        };
+        let mut s = self.clone();
+        s.raw.controllers.push(serde_json::json!({ "name": scaler.name(), "replaces": "node autoscalers" }));
+        s.autoscale = Some(Arc::new(setup.with_node_scaler(scaler)));
+        Ok(s)
+    }
+}
+
 /// Nodes and pods shared by the runs of a sweep that differ only in other fields.
 type SharedInputs = (Arc<Vec<(NodeSpec, NodeMeta)>>, Arc<Vec<TracePod>>);
 
 /// Reads each trace file once, however many runs of a sweep use it.
 #[derive(Debug, Default)]
 pub struct Loader {
+    /// The controllers `controllers:` may name.
+    pub registry: crate::controllers::Registry,
     nodes: BTreeMap<PathBuf, Arc<Vec<NodeSpec>>>,
     pods: BTreeMap<PathBuf, Arc<Vec<TracePod>>>,
     built: BTreeMap<String, SharedInputs>,
@@ -219,6 +243,7 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
         && raw.timeline.is_empty()
         && raw.nodepools.is_empty()
         && raw.services.is_empty()
+        && raw.controllers.is_empty()
         && !jobs
     {
         None
@@ -229,7 +254,7 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
                 "a scenario with autoscaling, services, gang-scheduled jobs or priorities needs an end time (e.g. `2h`)",
             ));
         }
-        Some(Arc::new(autoscale_spec(&cx, &raw, unschedulable, &mut warnings)?))
+        Some(Arc::new(autoscale_spec(&cx, &raw, unschedulable, &loader.registry, &mut warnings)?))
     };
     let fleet = match &raw.fleet {
         None => None,
@@ -313,9 +338,17 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
             nodes.push((spec, NodeMeta { pool: g.name.clone(), instance_type: g.name.clone() }));
         }
     }
-    let autoscaling =
-        !raw.pools.is_empty() || !raw.timeline.is_empty() || !raw.nodepools.is_empty() || !raw.services.is_empty();
-    if nodes.is_empty() && raw.pools.is_empty() && raw.nodepools.is_empty() && raw.fleet.is_none() {
+    let autoscaling = !raw.pools.is_empty()
+        || !raw.timeline.is_empty()
+        || !raw.nodepools.is_empty()
+        || !raw.services.is_empty()
+        || !raw.controllers.is_empty();
+    if nodes.is_empty()
+        && raw.pools.is_empty()
+        && raw.nodepools.is_empty()
+        && raw.fleet.is_none()
+        && raw.controllers.is_empty()
+    {
         return Err(
             cx.err("cluster", "no nodes; give `nodes_csv`, at least one entry under `nodes`, `pools` or `nodepools`")
         );
@@ -838,9 +871,27 @@ fn autoscale_spec(
     cx: &Ctx<'_>,
     raw: &RawScenario,
     unschedulable: Unschedulable,
+    registry: &crate::controllers::Registry,
     warnings: &mut Vec<String>,
 ) -> Result<Setup, ScenarioError> {
-    let cat = if raw.pools.is_empty() && raw.nodepools.is_empty() { Catalog::default() } else { catalog(cx, raw)? };
+    let cat = if raw.pools.is_empty() && raw.nodepools.is_empty() && raw.catalog.is_none() {
+        Catalog::default()
+    } else {
+        catalog(cx, raw)?
+    };
+    let mut user = Vec::new();
+    for (i, item) in raw.controllers.iter().enumerate() {
+        let f = format!("controllers[{i}]");
+        let m = item
+            .as_object()
+            .ok_or_else(|| cx.err(&f, "expected a mapping: the registered controller's `name` and its settings"))?;
+        let name = m.get("name").and_then(serde_json::Value::as_str).ok_or_else(|| {
+            cx.err(format!("{f}.name"), "missing; expected the name the controller is registered under")
+        })?;
+        let mut settings = m.clone();
+        settings.remove("name");
+        user.push(registry.build(name, &settings, &cat).map_err(|e| cx.err(&f, e))?);
+    }
     let kp = karpenter::karpenter_parts(cx, raw, &cat)?;
     warnings.extend(kp.warnings);
     let sharing = gpu_sharing(cx, &raw.gpu_sharing)?;
@@ -926,7 +977,7 @@ fn autoscale_spec(
         unschedulable,
     };
     let services = services.into_iter().map(|(_, s)| s).collect();
-    Ok(Setup::new(cluster, pools, scaler, kp.nodepools, kp.config, services, Vec::new()))
+    Ok(Setup::new(cluster, pools, scaler, kp.nodepools, kp.config, services, user))
 }
 
 /// The cluster's shared GPU scheduling settings.

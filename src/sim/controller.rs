@@ -11,10 +11,7 @@ use crate::engine::{Phase, SimTime};
 use crate::market::cloud::Grant;
 use crate::market::spot::CapacityType;
 
-/// A pod's index in the run (also its id in the scheduler's state).
-pub type PodKey = usize;
-/// A node's index in the run (static nodes first, then launched ones in launch order).
-pub type NodeKey = usize;
+pub use super::objects::{NodeKey, PodKey};
 
 /// Why a controller is asked to react.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

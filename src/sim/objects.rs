@@ -1,7 +1,6 @@
 //! The run's objects as controllers read them: pods, nodes (each with an explicit owner) and
 //! Deployments, plus the PodDisruptionBudget accounting every controller shares.
 
-use super::controller::{NodeKey, PodKey};
 use super::record::{NodeRow, PodRecord};
 use super::spec::{DeploymentSpec, Pdb};
 use crate::core::{NodeId, NodeSpec, PodSpec};
@@ -9,6 +8,11 @@ use crate::engine::SimTime;
 use crate::market::cloud::Grant;
 use crate::market::spot::CapacityType;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// A pod's index in the run (also its id in the scheduler's state).
+pub type PodKey = usize;
+/// A node's index in the run (static nodes first, then launched ones in launch order).
+pub type NodeKey = usize;
 
 /// Who manages a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

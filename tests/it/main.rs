@@ -11,4 +11,5 @@ mod notebooks;
 mod plan;
 mod scenarios;
 mod sweeps;
+mod user_controller;
 mod workloads;

@@ -9,42 +9,12 @@
 //! shards merged. `DIR/sweep.json` lists the whole sweep (every run id and key, in order), which
 //! is what `fleetsim merge` checks shards against.
 
-use crate::report::{write_atomic, Fragment, FORMAT_VERSION, ROW_FILES};
+use super::{write_atomic, Fragment, FORMAT_VERSION, ROW_FILES};
+use crate::experiment::{RunOutput, RunSink, Shard};
+use crate::scenario::RunSpec;
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
-
-/// `--shard I/N`: this process runs the runs whose matrix index is `I` modulo `N` (round-robin,
-/// so long and short runs spread evenly); `I` counts from 0, as Kubernetes'
-/// `JOB_COMPLETION_INDEX` does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// This shard, `0..count`.
-    pub index: usize,
-    /// Number of shards.
-    pub count: usize,
-}
-
-impl Shard {
-    /// The whole sweep.
-    pub const ALL: Shard = Shard { index: 0, count: 1 };
-
-    /// Parses `I/N`.
-    pub fn parse(s: &str) -> Result<Shard, String> {
-        let err = || format!("`{s}` is not a shard; expected I/N with 0 <= I < N, e.g. `0/4` .. `3/4`");
-        let (i, n) = s.split_once('/').ok_or_else(err)?;
-        let index: usize = i.trim().parse().map_err(|_| err())?;
-        let count: usize = n.trim().parse().map_err(|_| err())?;
-        if count == 0 || index >= count {
-            return Err(err());
-        }
-        Ok(Shard { index, count })
-    }
-
-    /// Whether the run at matrix index `i` is this shard's.
-    pub fn owns(&self, i: usize) -> bool {
-        i % self.count == self.index
-    }
-}
 
 /// The key of a run's fragment: the fleetsim version, the summary's columns and the other row
 /// files' headers (so a build that writes other columns does not reuse a stored run) and the
@@ -67,6 +37,11 @@ impl Store {
     /// The store of output directory `out` (`out/.runs`).
     pub fn new(out: &Path) -> Store {
         Store { root: out.join(".runs") }
+    }
+
+    /// The output directory the store belongs to.
+    pub fn dir(&self) -> &Path {
+        self.root.parent().unwrap_or(Path::new("."))
     }
 
     /// Whether the run with `key` finished here.
@@ -172,19 +147,22 @@ impl Manifest {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A sweep's sink: each finished run's fragment goes into the store under its key as soon as the
+/// run finishes (on the worker thread, so an interruption loses only runs in flight).
+pub struct StoreSink<'a> {
+    /// The store.
+    pub store: &'a Store,
+    /// Each run id's fragment key.
+    pub keys: BTreeMap<&'a str, &'a str>,
+    /// The sweep's parameter columns.
+    pub axes: &'a [String],
+}
 
-    #[test]
-    fn shards_parse_and_partition_the_matrix() {
-        assert_eq!(Shard::parse("1/3"), Ok(Shard { index: 1, count: 3 }));
-        for bad in ["3/2", "2/2", "0/0", "1", "a/b", "-1/2", ""] {
-            assert!(Shard::parse(bad).is_err(), "{bad} accepted");
-        }
-        let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
-        for run in 0..10 {
-            assert_eq!(shards.iter().filter(|s| s.owns(run)).count(), 1, "run {run}");
-        }
+impl RunSink<()> for StoreSink<'_> {
+    fn accept(&self, spec: &RunSpec, out: RunOutput) -> Result<(), String> {
+        let key = self.keys.get(spec.run_id.as_str()).ok_or("no key")?;
+        self.store
+            .put(key, &super::fragment(&out, self.axes))
+            .map_err(|e| format!("storing the run in {}: {e}", self.store.dir().display()))
     }
 }
