@@ -23,6 +23,8 @@ pub mod karpenter;
 pub mod node_pool;
 pub mod serving;
 pub mod smart_hosting;
+#[cfg(test)]
+mod tests;
 
 use crate::core::{ClusterState, NodeSpec, PolicyName, Workload};
 use crate::engine::RngStreams;

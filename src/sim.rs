@@ -112,3 +112,5 @@ impl SimError {
         SimError::At { at: at.to_string(), inner: Box::new(self) }
     }
 }
+#[cfg(test)]
+mod tests;
