@@ -258,7 +258,7 @@ fn a_drain_requeues_a_job_from_its_checkpoint_and_a_deployment_recreates_its_pod
     let retry = &r.sim.pods[2];
     assert_eq!(retry.created, s(1000));
     let ran = retry.finished.unwrap().0 - retry.running.unwrap().0;
-    assert_eq!(ran, 3000_000 - 600_000, "it resumes from its last checkpoint");
+    assert_eq!(ran, 3_000_000 - 600_000, "it resumes from its last checkpoint");
     let drained_node = r.nodes.iter().find(|n| n.reason == "test").expect("terminated by the drain");
     assert_eq!(drained_node.terminated, Some(s(1000).plus(s(30))), "after the job's 30 s grace period");
 }
