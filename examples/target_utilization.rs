@@ -193,7 +193,7 @@ pub fn compare(file: &Path, out: &Path, instance_type: &str) -> Result<Vec<RunOu
     let mut outs = Vec::new();
     let mut mine = Vec::new();
     for (id, params, s) in &runs {
-        outs.push(run_scenario(id, params, s)?);
+        outs.push(run_scenario(id, params, s).map_err(|e| e.to_string())?);
         let others: Vec<_> = params.iter().filter(|(k, _)| k != "variant").cloned().collect();
         if mine.iter().any(|(p, _): &(Vec<(String, String)>, _)| *p == others) {
             continue;
@@ -211,7 +211,7 @@ pub fn compare(file: &Path, out: &Path, instance_type: &str) -> Result<Vec<RunOu
         let mut params = vec![("variant".to_string(), "target-utilization".to_string())];
         params.extend(others);
         let id = params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("|");
-        outs.push(run_scenario(&id, &params, &s)?);
+        outs.push(run_scenario(&id, &params, &s).map_err(|e| e.to_string())?);
     }
     let meta = fleetsim::report::RunMeta { name: "target-utilization".into(), wall_time_s: 0.0, threads: 1 };
     let refs: Vec<&RunOutput> = outs.iter().collect();

@@ -52,13 +52,13 @@ pub trait ControllerFactory: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Clone)]
 pub enum ControllerSpec {
     /// Smart hosting over these pools.
-    SmartHosting(Vec<PoolSpec>, ScalerConfig),
+    SmartHosting(Arc<[PoolSpec]>, ScalerConfig),
     /// cluster-autoscaler over these pools.
-    ClusterAutoscaler(Vec<PoolSpec>, ScalerConfig),
+    ClusterAutoscaler(Arc<[PoolSpec]>, ScalerConfig),
     /// Karpenter over these NodePools.
-    Karpenter(Vec<NodePool>, KarpenterConfig),
+    Karpenter(Arc<[NodePool]>, KarpenterConfig),
     /// Inference services and their HPAs.
-    Services(Vec<ServiceSpec>),
+    Services(Arc<[ServiceSpec]>),
     /// A controller registered by name.
     User(Arc<dyn ControllerFactory>),
 }
@@ -117,16 +117,16 @@ impl Setup {
             pools.into_iter().partition(|p| p.mode == PoolMode::SmartHosting);
         let mut controllers = Vec::new();
         if !smart.is_empty() {
-            controllers.push(ControllerSpec::SmartHosting(smart, scaler.clone()));
+            controllers.push(ControllerSpec::SmartHosting(smart.into(), scaler.clone()));
         }
         if !auto.is_empty() {
-            controllers.push(ControllerSpec::ClusterAutoscaler(auto, scaler));
+            controllers.push(ControllerSpec::ClusterAutoscaler(auto.into(), scaler));
         }
         if !nodepools.is_empty() {
-            controllers.push(ControllerSpec::Karpenter(nodepools, karpenter));
+            controllers.push(ControllerSpec::Karpenter(nodepools.into(), karpenter));
         }
         if !services.is_empty() {
-            controllers.push(ControllerSpec::Services(services));
+            controllers.push(ControllerSpec::Services(services.into()));
         }
         controllers.extend(user);
         Setup { cluster, controllers }
@@ -135,7 +135,7 @@ impl Setup {
     /// Every ACK pool, of both scalers.
     pub fn pools(&self) -> impl Iterator<Item = &PoolSpec> {
         self.controllers.iter().flat_map(|c| match c {
-            ControllerSpec::SmartHosting(p, _) | ControllerSpec::ClusterAutoscaler(p, _) => p.as_slice(),
+            ControllerSpec::SmartHosting(p, _) | ControllerSpec::ClusterAutoscaler(p, _) => &p[..],
             _ => &[],
         })
     }
@@ -143,7 +143,7 @@ impl Setup {
     /// Every NodePool.
     pub fn nodepools(&self) -> impl Iterator<Item = &NodePool> {
         self.controllers.iter().flat_map(|c| match c {
-            ControllerSpec::Karpenter(n, _) => n.as_slice(),
+            ControllerSpec::Karpenter(n, _) => &n[..],
             _ => &[],
         })
     }

@@ -120,12 +120,27 @@ pub fn scenario_hash(s: &Scenario) -> Result<String, String> {
     Ok(stable_hash(json.as_bytes()))
 }
 
+/// Why a run failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The simulation refused or failed.
+    #[error("{0}")]
+    Sim(#[from] crate::sim::SimError),
+    /// The scenario cannot be run as given (no end time, inflation that cannot reach its target).
+    #[error("{0}")]
+    Scenario(String),
+}
+
 /// Runs one scenario.
-pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> Result<RunOutput, String> {
+pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> Result<RunOutput, RunError> {
     let streams = RngStreams::new(s.seed);
     let capacity: u64 = s.nodes.iter().map(|(n, _)| n.gpu_count as u64 * crate::core::MILLI_PER_GPU as u64).sum();
     let pods: Arc<Vec<_>> = match s.inflate_gpu_pct {
-        Some(p) => Arc::new(inflate_to_gpu_pct(&s.pods, capacity, p, &mut streams.stream("workload/inflate"))?),
+        Some(p) => Arc::new(
+            inflate_to_gpu_pct(&s.pods, capacity, p, &mut streams.stream("workload/inflate"))
+                .map_err(RunError::Scenario)?,
+        ),
         None => s.pods.clone(),
     };
     // FGD (and the fragmentation figures) measure against the workload's own distribution of
@@ -134,10 +149,9 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
     let keep_nodes = s.output.nodes || s.output.pods;
     let mut members = Vec::new();
     let (summary, mut result, nodes, events) = if let Some(f) = &s.fleet {
-        let end = s.end.ok_or("a fleet scenario needs simulation.end")?;
+        let end = s.end.ok_or_else(|| RunError::Scenario("a fleet scenario needs simulation.end".into()))?;
         let timeline = s.autoscale.as_ref().map(|a| &a.cluster.timeline[..]).unwrap_or(&[]);
-        let fr = crate::controllers::fleet::run_fleet(f, timeline, s.seed, end, s.sample_interval)
-            .map_err(|e| e.to_string())?;
+        let fr = crate::controllers::fleet::run_fleet(f, timeline, s.seed, end, s.sample_interval)?;
         let totals = fr.totals();
         let summary = summarize(&totals.sim, None, &frag_workload, Some(&totals));
         for (name, region, w) in fr.members {
@@ -151,7 +165,7 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
         }
         (summary, totals.sim, Vec::new(), fr.events)
     } else if let Some(a) = &s.autoscale {
-        let end = s.end.ok_or("an autoscaling scenario needs simulation.end")?;
+        let end = s.end.ok_or_else(|| RunError::Scenario("an autoscaling scenario needs simulation.end".into()))?;
         let opts = RunOptions {
             end: Some(end),
             sample_every: Some(s.sample_interval),
@@ -159,10 +173,7 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
             departures: s.departures,
             ..RunOptions::default()
         };
-        let w = a
-            .world(opts, &s.nodes, s.policy, &frag_workload, &streams)
-            .and_then(|w| w.run(&pods))
-            .map_err(|e| e.to_string())?;
+        let w = a.world(opts, &s.nodes, s.policy, &frag_workload, &streams).and_then(|w| w.run(&pods))?;
         let summary = summarize(&w.sim, None, &frag_workload, Some(&w));
         (summary, w.sim, if keep_nodes { w.nodes } else { Vec::new() }, w.events)
     } else {
@@ -178,9 +189,7 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
         };
         let cluster = ClusterState::new(s.policy.cluster_options());
         let policy = s.policy.build(&frag_workload);
-        let r = World::new(&spec, opts, cluster, &s.nodes, policy, &streams, Vec::new())
-            .and_then(|w| w.run(&pods))
-            .map_err(|e| e.to_string())?;
+        let r = World::new(&spec, opts, cluster, &s.nodes, policy, &streams, Vec::new()).and_then(|w| w.run(&pods))?;
         let summary = summarize(&r.sim, Some(&r.final_state), &frag_workload, None);
         (summary, r.sim, if keep_nodes { r.nodes } else { Vec::new() }, Vec::new())
     };
@@ -194,7 +203,7 @@ pub fn run_scenario(run_id: &str, params: &[(String, String)], s: &Scenario) -> 
         workload: s.workload_name.clone(),
         policy: s.policy.to_string(),
         seed: s.seed,
-        scenario_hash: scenario_hash(s)?,
+        scenario_hash: scenario_hash(s).map_err(RunError::Scenario)?,
         summary,
         result,
         nodes,
@@ -243,6 +252,7 @@ pub fn run_each<T: Send>(
         runs.par_iter()
             .map(|r| {
                 let out = run_scenario(&r.run_id, &r.params, &r.scenario)
+                    .map_err(|e| e.to_string())
                     .and_then(|o| sink.accept(r, o))
                     .map_err(|message| RunFailure { run_id: r.run_id.clone(), params: r.params.clone(), message });
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);

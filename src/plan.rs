@@ -139,7 +139,7 @@ pub struct Plan {
 }
 
 /// Plans for `snap` with placement `policy` and no node pools (no launches).
-pub fn plan(snap: &Snapshot, policy: PolicyName) -> Result<Plan, String> {
+pub fn plan(snap: &Snapshot, policy: PolicyName) -> Result<Plan, PlanError> {
     plan_with(snap, policy, &[], &SpotMarket::default())
 }
 
@@ -150,9 +150,33 @@ pub fn plan_with(
     policy: PolicyName,
     nodepools: &[NodePool],
     market: &SpotMarket,
-) -> Result<Plan, String> {
+) -> Result<Plan, PlanError> {
     let scalers = Scalers { nodepools: nodepools.to_vec(), market: market.clone(), ..Default::default() };
     plan_for(snap, policy, &scalers)
+}
+
+/// Why a plan cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// Both kinds of node autoscaler were given.
+    #[error("both Karpenter NodePools and ACK node pools given; a cluster runs one node autoscaler")]
+    TwoAutoscalers,
+    /// The dump's state cannot be built or decided on (a pod that does not fit its node).
+    #[error("{0}")]
+    State(String),
+}
+
+impl From<crate::sim::SimError> for PlanError {
+    fn from(e: crate::sim::SimError) -> Self {
+        PlanError::State(e.to_string())
+    }
+}
+
+impl From<String> for PlanError {
+    fn from(e: String) -> Self {
+        PlanError::State(e)
+    }
 }
 
 /// The plan's controllers, by their index in the plan's run.
@@ -165,9 +189,9 @@ const NOW: SimTime = SimTime(1000 * 86_400_000);
 
 /// Plans for `snap` with placement `policy` and the node autoscalers `scalers` (Karpenter
 /// NodePools, ACK node pools, or neither; not both).
-pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Result<Plan, String> {
+pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Result<Plan, PlanError> {
     if !scalers.nodepools.is_empty() && !scalers.pools.is_empty() {
-        return Err("both Karpenter NodePools and ACK node pools given; a cluster runs one node autoscaler".into());
+        return Err(PlanError::TwoAutoscalers);
     }
     let ack_cfg = scalers.ack.clone().filter(|_| !scalers.pools.is_empty());
     let pools: &[PoolSpec] = if ack_cfg.is_some() { &scalers.pools } else { &[] };

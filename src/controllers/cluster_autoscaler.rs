@@ -21,7 +21,6 @@ use crate::core::scaleup::{self, NodeGroup};
 use crate::core::{NoRandom, PodId, PodSpec, PolicyName, RandomSource, Scheduler, Workload};
 use crate::engine::{Phase, SimTime};
 use crate::sim::{below, Action, Cause, Controller, NodeKey, Owner, PodKey, SimError, View};
-use std::collections::BTreeMap;
 
 const SCAN: u64 = 1;
 const DOWN: u64 = 2;
@@ -40,8 +39,9 @@ struct Pass {
 pub struct ClusterAutoscaler {
     pools: Pools,
     last_scale_up: Option<SimTime>,
-    /// Per node: since when it has been unneeded, and its bind count then (a bind resets it).
-    unneeded: BTreeMap<NodeKey, (SimTime, u64)>,
+    /// Per node (by key): since when it has been unneeded, and its bind count then (a bind
+    /// resets it).
+    unneeded: Vec<Option<(SimTime, u64)>>,
     pass: Pass,
     scale_ups: u64,
     scale_downs: u64,
@@ -63,12 +63,17 @@ pub struct ScaleUp {
 
 impl ClusterAutoscaler {
     /// The scaler of `pools` (all `mode: autoscaler`) with `cfg`.
-    pub fn new(pools: Vec<PoolSpec>, cfg: ScalerConfig, gpu_memory_unit_mib: u64) -> ClusterAutoscaler {
+    pub fn new(
+        pools: impl Into<std::sync::Arc<[PoolSpec]>>,
+        cfg: ScalerConfig,
+        gpu_memory_unit_mib: u64,
+    ) -> ClusterAutoscaler {
+        let pools = pools.into();
         debug_assert!(pools.iter().all(|p| p.mode == PoolMode::Autoscaler));
         ClusterAutoscaler {
             pools: Pools::new(pools, cfg, gpu_memory_unit_mib),
             last_scale_up: None,
-            unneeded: BTreeMap::new(),
+            unneeded: Vec::new(),
             pass: Pass::default(),
             scale_ups: 0,
             scale_downs: 0,
@@ -195,12 +200,15 @@ impl ClusterAutoscaler {
             }
             let Owner::Controller { group: pool, .. } = node.owner else { continue };
             let binds = node.binds;
+            if self.unneeded.len() <= n {
+                self.unneeded.resize(n + 1, None);
+            }
             if !self.unneeded(view, n, &pdb)? {
-                self.unneeded.remove(&n);
+                self.unneeded[n] = None;
                 continue;
             }
             let now = view.now;
-            let e = self.unneeded.entry(n).or_insert((now, binds));
+            let e = self.unneeded[n].get_or_insert((now, binds));
             if e.1 != binds {
                 *e = (now, binds); // a pod was bound since: unneeded from now
             }
@@ -219,7 +227,7 @@ impl ClusterAutoscaler {
             }
             self.scale_downs += 1;
             self.pass.sizes[pool] -= 1;
-            self.unneeded.remove(&n);
+            self.unneeded[n] = None;
             let name = view.objects.node(n).row.name.clone();
             let why = if empty { "empty" } else { "underutilized" };
             out.push(Action::event(

@@ -97,7 +97,7 @@ struct Claim {
 /// Karpenter's model.
 #[derive(Debug)]
 pub struct Karpenter {
-    nodepools: Vec<NodePool>,
+    nodepools: std::sync::Arc<[NodePool]>,
     cfg: KarpenterConfig,
     prov: Provisioner,
     ice: BTreeMap<(String, String, CapacityType), SimTime>,
@@ -176,7 +176,8 @@ pub fn ranked_offerings(
 
 impl Karpenter {
     /// Karpenter over `nodepools` with `cfg`.
-    pub fn new(nodepools: Vec<NodePool>, cfg: KarpenterConfig) -> Karpenter {
+    pub fn new(nodepools: impl Into<std::sync::Arc<[NodePool]>>, cfg: KarpenterConfig) -> Karpenter {
+        let nodepools = nodepools.into();
         Karpenter {
             prov: Provisioner::new(provisioner_pools(&nodepools)),
             nodepools,

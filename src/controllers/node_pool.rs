@@ -148,7 +148,7 @@ pub struct ScalerConfig {
 /// them between loops.
 #[derive(Debug, Clone)]
 pub(crate) struct Pools {
-    pub specs: Vec<PoolSpec>,
+    pub specs: std::sync::Arc<[PoolSpec]>,
     pub cfg: ScalerConfig,
     pub backoff_until: Vec<SimTime>,
     /// Pods already reported as no pool of this scaler being able to run them.
@@ -188,20 +188,15 @@ pub(crate) enum Launched {
 }
 
 impl Pools {
-    pub fn new(specs: Vec<PoolSpec>, cfg: ScalerConfig, gpu_memory_unit_mib: u64) -> Pools {
+    pub fn new(specs: impl Into<std::sync::Arc<[PoolSpec]>>, cfg: ScalerConfig, gpu_memory_unit_mib: u64) -> Pools {
+        let specs = specs.into();
         let n = specs.len();
         Pools { specs, cfg, backoff_until: vec![SimTime::ZERO; n], reported: BTreeSet::new(), gpu_memory_unit_mib }
     }
 
     /// Every pool's nodes not terminated (running or on their way).
     pub fn sizes(&self, view: &View<'_>) -> Vec<u32> {
-        let mut sizes = vec![0; self.specs.len()];
-        for n in view.objects.nodes_of(view.me) {
-            if let crate::sim::Owner::Controller { group, .. } = view.objects.node(n).owner {
-                sizes[group] += 1;
-            }
-        }
-        sizes
+        (0..self.specs.len()).map(|g| view.objects.group_size(view.me, g)).collect()
     }
 
     /// The pools as node groups for [`crate::core::scaleup`], with their sizes now.
@@ -249,9 +244,10 @@ impl Pools {
     /// pool backing off (cluster-autoscaler's `--max-node-provision-time`). Returns how many.
     pub fn give_up_late_nodes(&mut self, view: &View<'_>, out: &mut Vec<Action>) -> u64 {
         let mut late = 0;
-        for n in view.objects.nodes_of(view.me) {
+        for n in view.objects.upcoming() {
             let node = view.objects.node(n);
-            if node.joined().is_none() && view.now.0 - node.row.launched.0 > self.cfg.max_provision_time.0 {
+            let mine = matches!(node.owner, crate::sim::Owner::Controller { index, .. } if index == view.me);
+            if mine && view.now.0 - node.row.launched.0 > self.cfg.max_provision_time.0 {
                 late += 1;
                 if let crate::sim::Owner::Controller { group, .. } = node.owner {
                     self.backoff_until[group] = view.now.plus(self.cfg.backoff);

@@ -83,6 +83,9 @@ struct SvcState {
     /// Tokens arrived since the last HPA sync.
     since_sync: u64,
     hpa: HpaState,
+    /// Its Deployment's index, once found (checked by name before each use: a Deployment may be
+    /// deleted and applied again).
+    deployment: Option<usize>,
     requests: u64,
     tokens: u64,
     in_time: u64,
@@ -95,7 +98,7 @@ struct SvcState {
 /// The services of a run: their serving and their HPAs.
 #[derive(Debug)]
 pub struct Services {
-    specs: Vec<ServiceSpec>,
+    specs: std::sync::Arc<[ServiceSpec]>,
     st: Vec<SvcState>,
     /// Serving replicas and the tokens per second each adds.
     serving: BTreeMap<PodKey, u64>,
@@ -111,7 +114,8 @@ fn serving_token(p: PodKey) -> u64 {
 
 impl Services {
     /// The model of `specs`, in scenario order.
-    pub fn new(specs: Vec<ServiceSpec>) -> Services {
+    pub fn new(specs: impl Into<std::sync::Arc<[ServiceSpec]>>) -> Services {
+        let specs = specs.into();
         let st = specs.iter().map(|_| SvcState::default()).collect();
         Services { specs, st, serving: BTreeMap::new() }
     }
@@ -181,10 +185,16 @@ impl Services {
 
     /// One HPA sync of service `i`.
     fn sync(&mut self, view: &View<'_>, i: usize, out: &mut Vec<Action>) {
-        let Some(h) = self.specs[i].hpa.clone() else { return };
+        let specs = self.specs.clone();
+        let Some(h) = &specs[i].hpa else { return };
         self.account(i, view.now);
-        if let Some(d) = view.objects.deployment_named(&self.specs[i].deployment) {
-            self.rescale(view, i, &h, d, out);
+        let o = view.objects;
+        let name = &specs[i].deployment;
+        let cached = self.st[i].deployment.filter(|&d| !o.deployment(d).deleted && &o.deployment(d).spec.name == name);
+        let d = cached.or_else(|| o.deployment_named(name));
+        self.st[i].deployment = d;
+        if let Some(d) = d {
+            self.rescale(view, i, h, d, out);
         }
         let next = view.now.plus(h.sync);
         out.push(Action::WakeAt { at: next, phase: Phase::Scaler, token: hpa_token(i) });

@@ -35,7 +35,12 @@ pub struct Provisioned {
 
 impl SmartHosting {
     /// The scaler of `pools` (all `mode: smart-hosting`) with `cfg`.
-    pub fn new(pools: Vec<PoolSpec>, cfg: ScalerConfig, gpu_memory_unit_mib: u64) -> SmartHosting {
+    pub fn new(
+        pools: impl Into<std::sync::Arc<[PoolSpec]>>,
+        cfg: ScalerConfig,
+        gpu_memory_unit_mib: u64,
+    ) -> SmartHosting {
+        let pools = pools.into();
         debug_assert!(pools.iter().all(|p| p.mode == PoolMode::SmartHosting));
         SmartHosting { pools: Pools::new(pools, cfg, gpu_memory_unit_mib), scale_ups: 0, scale_downs: 0, failures: 0 }
     }
@@ -76,13 +81,13 @@ impl SmartHosting {
                 }
             }
             pools.drop_gpu_memory_pods(o, &mut rest, out);
-            let mut on_new: Vec<(crate::core::NodeId, usize)> = Vec::new();
+            let mut on_new: std::collections::BTreeMap<crate::core::NodeId, usize> = Default::default();
             let mut left = Vec::new();
             for p in rest {
                 let pod = &o.pod(p).spec;
                 if let Ok(pl) = sched.place(c, pod, &mut NoRandom) {
                     c.bind(p as PodId, pod, &pl)?;
-                    if let Some(&(_, k)) = on_new.iter().find(|(id, _)| *id == pl.node) {
+                    if let Some(&k) = on_new.get(&pl.node) {
                         made[k].pods.push(p);
                     }
                     continue;
@@ -115,7 +120,7 @@ impl SmartHosting {
                                 c.bind(p as PodId, pod, &pl)?;
                                 sizes[pool] += 1;
                                 ups += 1;
-                                on_new.push((id, made.len()));
+                                on_new.insert(id, made.len());
                                 made.push(Provisioned { pool, ty, pods: vec![p] });
                                 out.extend(actions);
                                 done = true;

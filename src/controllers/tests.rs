@@ -111,7 +111,7 @@ fn cluster_autoscaler_grows_the_cheapest_option_then_removes_what_is_unneeded_do
         vec![pool("one", PoolMode::Autoscaler, &["a10-1"], 1, 5), pool("four", PoolMode::Autoscaler, &["a10-4"], 0, 5)];
     let setup = Setup {
         cluster: cluster(vec![(0, web(3, 2)), (1200, scale(0))], Vec::new()),
-        controllers: vec![ControllerSpec::ClusterAutoscaler(pools, scaler(node_pool::Expander::Price))],
+        controllers: vec![ControllerSpec::ClusterAutoscaler(pools.into(), scaler(node_pool::Expander::Price))],
     };
     let r = run(&setup, 3600);
     // The pool's min node covers one pod; the other two need two more nodes of it.
@@ -179,7 +179,7 @@ fn smart_hosting_provisions_a_node_per_pod_and_releases_it_after_the_scale_in_de
     let pools = vec![pool("gpu", PoolMode::SmartHosting, &["a10-1", "a10-4"], 0, 10)];
     let setup = Setup {
         cluster: cluster(vec![(0, web(2, 2)), (600, scale(0))], Vec::new()),
-        controllers: vec![ControllerSpec::SmartHosting(pools, scaler(node_pool::Expander::Random))],
+        controllers: vec![ControllerSpec::SmartHosting(pools.into(), scaler(node_pool::Expander::Random))],
     };
     let r = run(&setup, 1800);
     // One node of the first type that fits, for each pod, at the first scan after they failed.
@@ -201,7 +201,7 @@ fn karpenter_batches_pods_into_one_claim_and_removes_the_emptied_node() {
     let pool = crate::k8s::nodepool::load_nodepool(&doc, "test", &catalog(), &Default::default()).unwrap();
     let setup = Setup {
         cluster: cluster(vec![(0, web(4, 2)), (600, scale(0))], Vec::new()),
-        controllers: vec![ControllerSpec::Karpenter(vec![pool], KarpenterConfig::default())],
+        controllers: vec![ControllerSpec::Karpenter(vec![pool].into(), KarpenterConfig::default())],
     };
     let r = run(&setup, 1200);
     // The four pods of the batch (closed 1 s after the last) fit one a10-4 ($3.5/h) more cheaply

@@ -21,16 +21,9 @@ impl World<'_> {
     /// or node pool), before the run.
     pub fn adopt(&mut self, n: NodeKey, index: usize, group: usize) {
         let o = &mut self.st.obj;
-        if o.live.len() < 2 + index {
-            o.live.resize(2 + index, Default::default());
-        }
-        let from = match o.nodes[n].owner {
-            Owner::Static => 0,
-            Owner::Controller { index, .. } => 1 + index,
-        };
-        o.live[from].remove(&n);
-        o.live[1 + index].insert(n);
+        o.disown(o.nodes[n].owner, n);
         o.nodes[n].owner = Owner::Controller { index, group };
+        o.own(o.nodes[n].owner, n);
     }
 
     /// Moves the clock to `t` before anything has happened: the adopted nodes' and pods' past

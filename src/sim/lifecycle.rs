@@ -54,10 +54,7 @@ impl State<'_> {
             grant: l.grant,
             drain_reason: String::new(),
         });
-        if self.obj.live.len() < 2 + c {
-            self.obj.live.resize(2 + c, Default::default());
-        }
-        self.obj.live[1 + c].insert(key);
+        self.obj.own(Owner::Controller { index: c, group: l.group }, key);
         self.obj.upcoming.insert(key);
         self.counters.nodes_launched += 1;
         let Some(lc) = &self.spec.lifecycle else { return self.node_step(key, Step::Join) };
@@ -140,11 +137,7 @@ impl State<'_> {
         self.obj.upcoming.remove(&n);
         let grant = std::mem::take(&mut self.obj.nodes[n].grant);
         self.cloud.release(&grant);
-        let owner = match self.obj.nodes[n].owner {
-            Owner::Static => 0,
-            Owner::Controller { index, .. } => 1 + index,
-        };
-        self.obj.live[owner].remove(&n);
+        self.obj.disown(self.obj.nodes[n].owner, n);
         let row = &mut self.obj.nodes[n].row;
         row.terminated = Some(self.now);
         row.reason = reason.to_string();

@@ -152,8 +152,10 @@ pub struct Objects {
     pub(crate) recs: Vec<PodRecord>,
     pub(crate) pending: VecDeque<PodKey>,
     pub(crate) nodes: Vec<Node>,
-    /// Live nodes per owner: index 0 static, `1 + i` controller `i`.
-    pub(crate) live: Vec<BTreeSet<NodeKey>>,
+    /// Live nodes per owner, in key order: index 0 static, `1 + i` controller `i`.
+    pub(crate) live: Vec<Vec<NodeKey>>,
+    /// Live nodes per (controller, group).
+    pub(crate) group_sizes: BTreeMap<(usize, usize), u32>,
     /// Launched, not joined, not terminated.
     pub(crate) upcoming: BTreeSet<NodeKey>,
     pub(crate) by_core: BTreeMap<NodeId, NodeKey>,
@@ -187,6 +189,48 @@ impl Objects {
     /// Controller `index`'s live (not terminated) nodes, in key order.
     pub fn nodes_of(&self, index: usize) -> impl Iterator<Item = NodeKey> + '_ {
         self.live.get(1 + index).into_iter().flatten().copied()
+    }
+    /// Live nodes of controller `index`'s group `group`.
+    pub fn group_size(&self, index: usize, group: usize) -> u32 {
+        self.group_sizes.get(&(index, group)).copied().unwrap_or(0)
+    }
+    /// Node `n` is live and owned by `owner` (keys come in increasing order but for adoption).
+    pub(crate) fn own(&mut self, owner: Owner, n: NodeKey) {
+        let slot = match owner {
+            Owner::Static => 0,
+            Owner::Controller { index, group } => {
+                *self.group_sizes.entry((index, group)).or_default() += 1;
+                1 + index
+            }
+        };
+        if self.live.len() <= slot {
+            self.live.resize(slot + 1, Vec::new());
+        }
+        let v = &mut self.live[slot];
+        match v.last() {
+            Some(&last) if last > n => {
+                let at = v.partition_point(|&k| k < n);
+                v.insert(at, n);
+            }
+            _ => v.push(n),
+        }
+    }
+    /// Node `n` is no longer live under `owner`.
+    pub(crate) fn disown(&mut self, owner: Owner, n: NodeKey) {
+        let slot = match owner {
+            Owner::Static => 0,
+            Owner::Controller { index, group } => {
+                if let Some(c) = self.group_sizes.get_mut(&(index, group)) {
+                    *c -= 1;
+                }
+                1 + index
+            }
+        };
+        if let Some(v) = self.live.get_mut(slot) {
+            if let Ok(at) = v.binary_search(&n) {
+                v.remove(at);
+            }
+        }
     }
     /// The node a scheduler id belongs to.
     pub fn node_of(&self, id: NodeId) -> Option<NodeKey> {

@@ -122,7 +122,7 @@ impl<'a> World<'a> {
         controllers: Vec<Box<dyn Controller + 'a>>,
     ) -> Result<Self, SimError> {
         let mut obj = Objects { pdbs: spec.pdbs.clone(), ..Default::default() };
-        obj.live = vec![BTreeSet::new(); 1 + controllers.len()];
+        obj.live = vec![Vec::new(); 1 + controllers.len()];
         for (spec, meta) in nodes {
             let id = cluster.add_node(spec)?;
             let key = obj.nodes.len();
@@ -157,7 +157,7 @@ impl<'a> World<'a> {
                 drain_reason: String::new(),
             });
             obj.by_core.insert(id, key);
-            obj.live[0].insert(key);
+            obj.own(Owner::Static, key);
         }
         obj.n_static = obj.nodes.len();
         let interests = controllers.iter().map(|c| c.interests()).collect();
