@@ -17,6 +17,7 @@
 //!   `spec.nodeName` and `status.phase` (Succeeded and Failed pods hold nothing).
 
 pub mod cron;
+pub mod manifest;
 pub mod nodepool;
 
 use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};

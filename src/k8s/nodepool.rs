@@ -12,6 +12,8 @@
 //! `karpenter.sh/capacity-type` is `on-demand` when no requirement names it.
 
 use super::cron::Cron;
+use super::manifest::Reader;
+pub use super::manifest::{manifest_documents, ManifestError, Origin};
 use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
 use crate::core::{Requirement, SelectorOperator, Taint, TaintEffect};
 use crate::engine::time::parse_duration;
@@ -105,13 +107,6 @@ pub struct Offering {
     pub labels: BTreeMap<String, String>,
 }
 
-/// The documents of a YAML file of manifests (`---`-separated), each with its origin
-/// (`FILE document N`, counted from 1).
-pub fn manifest_documents(file: &str, text: &str) -> Result<Vec<(Origin, Value)>, String> {
-    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| e.to_string())?;
-    Ok(docs.into_iter().enumerate().map(|(k, v)| (format!("{file} document {}", k + 1), v)).collect())
-}
-
 /// NodePools from parsed manifests (`origin`, document), in order: documents of another kind
 /// (`EC2NodeClass`, ...) and empty ones are skipped with a warning; a NodePool name used twice
 /// is an error. Returns the pools and the warnings (skipped documents, fields not modelled).
@@ -181,27 +176,6 @@ pub struct NodePool {
     pub ignored: Vec<String>,
 }
 
-/// Where a manifest came from, for messages: `scenario.yaml: nodepools[1]` or
-/// `pools.yaml document 2`.
-pub type Origin = String;
-
-/// A manifest that cannot be loaded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManifestError {
-    /// Origin and, once known, the NodePool's name.
-    pub origin: String,
-    /// Field path inside the manifest.
-    pub field: String,
-    /// What is wrong and what was expected.
-    pub message: String,
-}
-
-impl std::fmt::Display for ManifestError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: field `{}`: {}", self.origin, self.field, self.message)
-    }
-}
-
 /// The well-known labels of an offering (Karpenter's AWS provider labels).
 pub fn offering_labels(it: &InstanceType, zone: &str, cap: CapacityType) -> BTreeMap<String, String> {
     let mut l = BTreeMap::new();
@@ -242,47 +216,6 @@ fn well_known(key: &str) -> bool {
                 | "topology.kubernetes.io/zone"
                 | "karpenter.sh/capacity-type"
         )
-}
-
-struct Reader<'a> {
-    origin: String,
-    ignored: &'a mut Vec<String>,
-}
-
-impl Reader<'_> {
-    fn err(&self, field: &str, message: impl Into<String>) -> ManifestError {
-        ManifestError { origin: self.origin.clone(), field: field.to_string(), message: message.into() }
-    }
-    /// The object at `path`, noting every key not in `known` as ignored.
-    fn object<'v>(
-        &mut self,
-        v: &'v Value,
-        path: &str,
-        known: &[&str],
-    ) -> Result<&'v serde_json::Map<String, Value>, ManifestError> {
-        let m = v.as_object().ok_or_else(|| self.err(path, "expected a mapping"))?;
-        for k in m.keys() {
-            if !known.contains(&k.as_str()) {
-                self.ignored.push(if path.is_empty() { k.clone() } else { format!("{path}.{k}") });
-            }
-        }
-        Ok(m)
-    }
-    fn string(&self, v: &Value, path: &str) -> Result<String, ManifestError> {
-        match v {
-            Value::String(s) => Ok(s.clone()),
-            Value::Number(n) => Ok(n.to_string()),
-            Value::Bool(b) => Ok(b.to_string()),
-            _ => Err(self.err(path, "expected a string")),
-        }
-    }
-    fn duration_or_never(&self, v: &Value, path: &str) -> Result<Option<SimTime>, ManifestError> {
-        let s = self.string(v, path)?;
-        if s == "Never" {
-            return Ok(None);
-        }
-        parse_duration(&s).map(Some).map_err(|e| self.err(path, format!("{e}, or `Never`")))
-    }
 }
 
 /// Loads one NodePool manifest. `origin` names the document for messages.

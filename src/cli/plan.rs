@@ -1,0 +1,221 @@
+//! `fleetsim plan`: a dump and its node autoscalers' manifests in, the plan out.
+
+use super::read_json;
+use std::path::Path;
+
+/// The AWS GPU catalog shipped with the scenarios: `fleetsim plan`'s default.
+const AWS_GPU_CATALOG: &str = include_str!("../../scenarios/catalogs/aws-gpu.yaml");
+
+/// The node autoscalers of a `--pools` file: Karpenter NodePool manifests (launching from
+/// `catalog`, default the shipped AWS GPU catalog), or one mapping with ACK `pools:` (launching
+/// from `catalog` or the file's own `catalog:`). Warnings go to stderr.
+fn plan_pools(pools: &Path, catalog: Option<&Path>) -> Result<fleetsim::plan::Scalers, i32> {
+    let fail = |file: &Path, m: String| {
+        eprintln!("error: {}: {m}", file.display());
+        2
+    };
+    let cat = match catalog {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| fail(p, format!("cannot read: {e}")))?;
+            Some(parse_catalog(&p.display().to_string(), &text)?)
+        }
+        None => None,
+    };
+    let text = std::fs::read_to_string(pools).map_err(|e| fail(pools, format!("cannot read: {e}")))?;
+    let file = pools.display().to_string();
+    let docs = fleetsim::k8s::nodepool::manifest_documents(&file, &text).map_err(|m| fail(pools, m))?;
+    let (ack, manifests): (Vec<_>, Vec<_>) =
+        docs.into_iter().partition(|(_, d)| d.get("kind").is_none() && d.get("pools").is_some());
+    let mut scalers = fleetsim::plan::Scalers::default();
+    if let Some((_, doc)) = ack.into_iter().next() {
+        if manifests.iter().any(|(_, d)| !d.is_null()) {
+            return Err(fail(
+                pools,
+                "both ACK `pools:` and Karpenter manifests; a cluster runs one node autoscaler".into(),
+            ));
+        }
+        let dir = pools.parent().unwrap_or(Path::new("."));
+        let (specs, cfg) = fleetsim::scenario::validate::ack_pools(&file, dir, doc, cat).map_err(|e| {
+            eprintln!("error: {e}");
+            2
+        })?;
+        scalers.pools = specs;
+        scalers.ack = Some(cfg);
+        return Ok(scalers);
+    }
+    let cat = match cat {
+        Some(c) => c,
+        None => parse_catalog("the built-in AWS GPU catalog", AWS_GPU_CATALOG)?,
+    };
+    let (nps, warnings) = fleetsim::k8s::nodepool::load_nodepools(&manifests, &cat, &scalers.market).map_err(|e| {
+        eprintln!("error: {e}");
+        2
+    })?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    if nps.is_empty() {
+        return Err(fail(
+            pools,
+            "no NodePool in the file; expected `kind: NodePool` manifests (karpenter.sh/v1) or ACK `pools:`".into(),
+        ));
+    }
+    scalers.nodepools = nps;
+    Ok(scalers)
+}
+
+/// An instance catalog read from `file` (named in errors).
+fn parse_catalog(file: &str, text: &str) -> Result<fleetsim::market::Catalog, i32> {
+    fleetsim::market::Catalog::from_yaml(text).map_err(|(field, m)| {
+        match field {
+            Some(f) => eprintln!("error: {file}: field `{f}`: {m}"),
+            None => eprintln!("error: {file}: {m}"),
+        }
+        2
+    })
+}
+
+pub(super) fn cmd_plan(
+    nodes: &Path,
+    pods: &Path,
+    pools: Option<&Path>,
+    catalog: Option<&Path>,
+    policy: &str,
+    output: &str,
+) -> i32 {
+    let policy = match fleetsim::core::PolicyName::parse(policy) {
+        Ok(p) => p,
+        Err(m) => {
+            eprintln!("error: --policy: {m}");
+            return 2;
+        }
+    };
+    if output != "table" && output != "json" {
+        eprintln!("error: --output `{output}`; expected table or json");
+        return 2;
+    }
+    let (n, p) = match (read_json(nodes), read_json(pods)) {
+        (Ok(n), Ok(p)) => (n, p),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let snap = match fleetsim::k8s::snapshot(&n, &p) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "error: {}: {e}",
+                if e.object.starts_with("pod") || e.object.contains("PodList") {
+                    pods.display()
+                } else {
+                    nodes.display()
+                }
+            );
+            return 2;
+        }
+    };
+    let scalers = match pools {
+        Some(f) => match plan_pools(f, catalog) {
+            Ok(x) => x,
+            Err(code) => return code,
+        },
+        None => fleetsim::plan::Scalers::default(),
+    };
+    let plan = match fleetsim::plan::plan_for(&snap, policy, &scalers) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    if output == "json" {
+        let doc = serde_json::json!({
+            "format_version": 1,
+            "placements": plan.placements.iter().map(|p| serde_json::json!({"pod": p.pod, "node": p.node})).collect::<Vec<_>>(),
+            "launches": plan.launches.iter().map(|l| serde_json::json!({
+                "scaler": l.scaler, "nodepool": l.nodepool, "instance_type": l.instance_type, "capacity_type": l.capacity_type,
+                "zone": l.zone, "hourly_cost_usd": l.price_micro_h as f64 / 1e6, "pods": l.pods,
+            })).collect::<Vec<_>>(),
+            "unschedulable": plan.unplaced.iter().map(|u| serde_json::json!({"pod": u.pod, "reason": u.reason})).collect::<Vec<_>>(),
+            "scale_down_candidates": plan.candidates.iter().map(|c| serde_json::json!({"node": c.node, "pods": c.pods, "reason": c.reason, "nodepool": c.nodepool})).collect::<Vec<_>>(),
+            "scale_up_options": plan.scale_up_options.iter().map(|o| serde_json::json!({
+                "nodepool": o.nodepool, "instance_type": o.instance_type, "nodes": o.nodes, "pods": o.pods,
+                "waste_permille": o.waste_permille, "hourly_cost_usd": o.price_micro_h as f64 / 1e6, "picked": o.picked,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return 0;
+    }
+    println!(
+        "{} nodes ({} cordoned), {} bound pods, {} pending pods; policy {}",
+        snap.nodes.len(),
+        snap.cordoned.len(),
+        snap.bound.len(),
+        snap.pending.len(),
+        policy
+    );
+    println!("\npending pods that fit now:");
+    for p in &plan.placements {
+        println!("  {:<40} -> {}", p.pod, p.node);
+    }
+    if plan.placements.is_empty() {
+        println!("  (none)");
+    }
+    if pools.is_some() {
+        println!("\nnew nodes to launch:");
+        for l in &plan.launches {
+            println!(
+                "  {:<18} {:<20} {:<16} {:<9} {:<12} ${}/h  for {}",
+                l.scaler,
+                l.nodepool,
+                l.instance_type,
+                l.capacity_type,
+                l.zone,
+                fleetsim::market::usd(l.price_micro_h),
+                l.pods.join(", ")
+            );
+        }
+        if plan.launches.is_empty() {
+            println!("  (none)");
+        }
+    }
+    if let Some(cfg) = &scalers.ack {
+        let e = cfg.expander;
+        let note = if e == fleetsim::core::scaleup::Expander::Random {
+            "; random draws, the plan shows the first"
+        } else {
+            ""
+        };
+        println!("\ncluster-autoscaler's scale-up options (expander {}{note}):", e.as_str());
+        for o in &plan.scale_up_options {
+            println!(
+                "  {} {:<20} {:<24} +{} nodes for {} pods, {} per mille idle, ${}/h",
+                if o.picked { "*" } else { " " },
+                o.nodepool,
+                o.instance_type,
+                o.nodes,
+                o.pods,
+                o.waste_permille,
+                fleetsim::market::usd(o.price_micro_h)
+            );
+        }
+        if plan.scale_up_options.is_empty() {
+            println!("  (none)");
+        }
+    }
+    println!("\npending pods that fit on no node{}:", if pools.is_some() { " and no new node" } else { "" });
+    for u in &plan.unplaced {
+        println!("  {:<40} {}", u.pod, u.reason);
+    }
+    if plan.unplaced.is_empty() {
+        println!("  (none)");
+    }
+    println!("\nscale-down candidates:");
+    for c in &plan.candidates {
+        let kind = if scalers.ack.is_some() { "pool" } else { "NodePool" };
+        let by = c.nodepool.as_ref().map(|p| format!(", {kind} {p}")).unwrap_or_default();
+        println!("  {:<40} {} ({} pods{by})", c.node, c.reason, c.pods);
+    }
+    if plan.candidates.is_empty() {
+        println!("  (none)");
+    }
+    0
+}

@@ -1,0 +1,307 @@
+//! `fleetsim run`, `sweep` and `merge`: runs, a sweep's runs across threads and shards, and the
+//! shards' outputs assembled.
+
+use super::load;
+use fleetsim::experiment::Shard;
+use fleetsim::experiment::{run_each, run_scenario, scenario_hash};
+use fleetsim::report::store::{run_key, Manifest, ManifestRun, Store, StoreSink};
+use fleetsim::report::{assemble, write_outputs, RunMeta, SummaryRow};
+use fleetsim::scenario::Loaded;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Figures a person reads first: packing runs and autoscaling runs differ.
+const PACKING_COLS: [&str; 9] = [
+    "pods",
+    "pods_scheduled",
+    "pods_never_scheduled",
+    "gpu_alloc_pct_end",
+    "gpu_alloc_pct_time_avg",
+    "frag_pct_end",
+    "pending_p50_s",
+    "pending_p95_s",
+    "pending_max_s",
+];
+const AUTOSCALING_COLS: [&str; 14] = [
+    "pods",
+    "pods_never_scheduled",
+    "cost_usd",
+    "gpu_hours_provisioned",
+    "gpu_hours_allocated",
+    "gpu_hours_alloc_ratio",
+    "cpu_alloc_pct_time_avg",
+    "pending_p50_s",
+    "pending_p95_s",
+    "pending_p99_s",
+    "pending_max_s",
+    "nodes_launched",
+    "scale_ups",
+    "provisioning_failures",
+];
+
+/// Karpenter and spot figures, shown when some run has them.
+const DISRUPTION_COLS: [&str; 5] =
+    ["disruptions", "pods_disrupted", "spot_interruptions", "lost_gpu_hours", "savings_vs_on_demand_pct"];
+
+/// Inference-service figures, shown when a run has services.
+const SERVICE_COLS: [&str; 6] = [
+    "svc_tokens_in_time_pct",
+    "svc_tokens_late",
+    "svc_tokens_dropped",
+    "svc_underprovisioned_s",
+    "svc_rescales",
+    "cost_per_m_tokens_usd",
+];
+
+/// Prints the summary: one row per run, or side by side (one column per run) for a comparison of
+/// a few runs.
+pub(super) fn print_summary(runs: &[SummaryRow]) {
+    // Only autoscaling runs have time-averaged CPU allocation over the nodes present.
+    let autoscaling = runs.iter().any(|r| !r.get("cpu_alloc_pct_time_avg").is_empty());
+    let mut cols: Vec<&str> = if autoscaling { AUTOSCALING_COLS.to_vec() } else { PACKING_COLS.to_vec() };
+    let nonzero = |c: &str| runs.iter().any(|r| r.get(c).parse::<f64>().is_ok_and(|v| v != 0.0));
+    if autoscaling && ["disruptions", "spot_interruptions", "savings_vs_on_demand_pct"].iter().any(|c| nonzero(c)) {
+        cols.extend(DISRUPTION_COLS);
+    }
+    if runs.iter().any(|r| !r.get("svc_tokens").is_empty()) {
+        cols.extend(SERVICE_COLS);
+    }
+    let cols = cols.as_slice();
+    if runs.len() > 1 && runs.len() <= 6 {
+        let label = cols.iter().map(|c| c.len()).max().unwrap_or(6);
+        let ws: Vec<usize> =
+            runs.iter().map(|r| r.run_id.len().max(cols.iter().map(|c| r.get(c).len()).max().unwrap_or(0))).collect();
+        print!("{:<label$}", "run");
+        for (r, w) in runs.iter().zip(&ws) {
+            print!("  {:>w$}", r.run_id);
+        }
+        println!();
+        for c in cols {
+            print!("{c:<label$}");
+            for (r, w) in runs.iter().zip(&ws) {
+                print!("  {:>w$}", r.get(c));
+            }
+            println!();
+        }
+        return;
+    }
+    let width = runs.iter().map(|r| r.run_id.len()).max().unwrap_or(6).max(6);
+    print!("{:<width$}", "run");
+    for c in cols {
+        print!("  {c:>w$}", w = c.len().max(10));
+    }
+    println!();
+    for r in runs {
+        print!("{:<width$}", r.run_id);
+        for c in cols {
+            print!("  {:>w$}", r.get(c), w = c.len().max(10));
+        }
+        println!();
+    }
+}
+
+pub(super) fn cmd_run(path: &Path, out: &Path) -> i32 {
+    let t0 = Instant::now();
+    let s = match load(path) {
+        Ok(Loaded::Scenario(s)) => s,
+        // A comparison file (variants or a matrix) runs every combination, as `sweep` does.
+        Ok(Loaded::Sweep(_)) => return cmd_sweep(path, out, None, Shard::ALL),
+        Err(code) => return code,
+    };
+    let r = match run_scenario(&s.name, &[], &s) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: run `{}` failed: {e}", s.name);
+            return 1;
+        }
+    };
+    let meta = RunMeta { name: s.name.clone(), wall_time_s: t0.elapsed().as_secs_f64(), threads: 1 };
+    match write_outputs(out, &[&r], &[], &meta) {
+        Ok(w) => {
+            print_summary(&w.summary);
+            println!("wrote {} in {}", w.files.join(", "), out.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("error: writing {}: {e}", out.display());
+            1
+        }
+    }
+}
+
+pub(super) fn cmd_sweep(path: &Path, out: &Path, threads: Option<usize>, shard: Shard) -> i32 {
+    let t0 = Instant::now();
+    let sweep = match load(path) {
+        Ok(Loaded::Sweep(s)) => s,
+        Ok(Loaded::Scenario(_)) => {
+            eprintln!(
+                "error: {} is a single scenario (no `matrix` or `variants`); run it with `fleetsim run {}`",
+                path.display(),
+                path.display()
+            );
+            return 2;
+        }
+        Err(code) => return code,
+    };
+    let mut manifest_runs = Vec::with_capacity(sweep.runs.len());
+    for r in &sweep.runs {
+        match scenario_hash(&r.scenario) {
+            Ok(h) => manifest_runs.push(ManifestRun { run_id: r.run_id.clone(), key: run_key(&r.run_id, &h) }),
+            Err(e) => {
+                eprintln!("error: run {}: {e}", r.run_id);
+                return 1;
+            }
+        }
+    }
+    let store = Store::new(out);
+    let mine: Vec<usize> = (0..sweep.runs.len()).filter(|&i| shard.owns(i)).collect();
+    let todo: Vec<usize> = mine.iter().copied().filter(|&i| !store.has(&manifest_runs[i].key)).collect();
+    if todo.len() < mine.len() {
+        eprintln!(
+            "{} of {} runs already finished in {}; reusing them",
+            mine.len() - todo.len(),
+            mine.len(),
+            out.display()
+        );
+    }
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    let tty = std::io::stderr().is_terminal();
+    let bar = if tty && !todo.is_empty() {
+        let b = indicatif::ProgressBar::new(todo.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let step = (todo.len() / 10).max(1);
+    let progress = |done: usize, total: usize| match &bar {
+        Some(b) => b.set_position(done as u64),
+        None if done % step == 0 || done == total => eprintln!("{done}/{total} runs done"),
+        None => {}
+    };
+    let specs: Vec<&fleetsim::scenario::RunSpec> = todo.iter().map(|&i| &sweep.runs[i]).collect();
+    let keys: std::collections::BTreeMap<&str, &str> =
+        manifest_runs.iter().map(|m| (m.run_id.as_str(), m.key.as_str())).collect();
+    let sink = StoreSink { store: &store, keys, axes: &sweep.axes };
+    let results = match run_each(&specs, threads, &progress, &sink) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let mut failed = 0;
+    for f in results.iter().filter_map(|r| r.as_ref().err()) {
+        failed += 1;
+        let params: Vec<String> = f.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        eprintln!("error: run {} ({}) failed: {}", f.run_id, params.join(", "), f.message);
+    }
+    let manifest = Manifest::new(&sweep.name, &sweep.axes, shard, manifest_runs);
+    let meta = RunMeta { name: sweep.name.clone(), wall_time_s: t0.elapsed().as_secs_f64(), threads };
+    let code = write_from_store(out, &manifest, &mine, std::slice::from_ref(&store), &meta, &t0);
+    if failed > 0 {
+        eprintln!("{failed} of {} runs failed; run the same command again to retry only those", mine.len());
+        return 1;
+    }
+    code
+}
+
+/// Assembles the outputs of the manifest's runs at `indices` (those found in `stores`, copied into
+/// `out`'s own store) into `out`, writes `sweep.json`, prints the summary.
+fn write_from_store(
+    out: &Path,
+    manifest: &Manifest,
+    indices: &[usize],
+    stores: &[Store],
+    meta: &RunMeta,
+    t0: &Instant,
+) -> i32 {
+    let own = Store::new(out);
+    let mut frags = Vec::new();
+    for &i in indices {
+        let key = &manifest.runs[i].key;
+        let Some(src) = stores.iter().find(|s| s.has(key)) else { continue };
+        let got = own.copy_from(src, key).and_then(|_| own.get(key));
+        match got {
+            Ok(f) => frags.push(f),
+            Err(e) => {
+                eprintln!("error: run {}: {e}", manifest.runs[i].run_id);
+                return 1;
+            }
+        }
+    }
+    let written = manifest.write(out).and_then(|_| assemble(out, &frags, meta));
+    match written {
+        Ok(w) => {
+            if w.summary.len() <= 20 {
+                print_summary(&w.summary);
+            }
+            println!(
+                "{} runs in {:.1} s on {} threads; wrote {}, sweep.json in {}",
+                frags.len(),
+                t0.elapsed().as_secs_f64(),
+                meta.threads,
+                w.files.join(", "),
+                out.display()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: writing {}: {e}", out.display());
+            1
+        }
+    }
+}
+
+pub(super) fn cmd_merge(dirs: &[PathBuf], out: &Path) -> i32 {
+    let t0 = Instant::now();
+    let mut manifests = Vec::new();
+    for d in dirs {
+        match Manifest::read(d) {
+            Ok(m) => manifests.push(m),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
+    let Some(first) = manifests.first() else {
+        eprintln!("error: give at least one sweep output directory to merge");
+        return 2;
+    };
+    for (d, m) in dirs.iter().zip(&manifests) {
+        if m.name != first.name || m.axes != first.axes || m.runs != first.runs {
+            eprintln!(
+                "error: {} holds a different sweep than {} (name, matrix or fleetsim version differ); merge only shards of one sweep",
+                d.display(),
+                dirs[0].display()
+            );
+            return 2;
+        }
+    }
+    let stores: Vec<Store> = dirs.iter().map(|d| Store::new(d)).collect();
+    let missing: Vec<&str> =
+        first.runs.iter().filter(|r| !stores.iter().any(|s| s.has(&r.key))).map(|r| r.run_id.as_str()).collect();
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(10).copied().collect();
+        eprintln!(
+            "error: {} of {} runs are in none of the directories (a shard missing or failed?): {}{}",
+            missing.len(),
+            first.runs.len(),
+            shown.join(", "),
+            if missing.len() > shown.len() { ", ..." } else { "" }
+        );
+        return 1;
+    }
+    let manifest = Manifest::new(&first.name, &first.axes, Shard::ALL, first.runs.clone());
+    let meta = RunMeta { name: first.name.clone(), wall_time_s: t0.elapsed().as_secs_f64(), threads: 1 };
+    let all: Vec<usize> = (0..manifest.runs.len()).collect();
+    write_from_store(out, &manifest, &all, &stores, &meta, &t0)
+}
