@@ -6,7 +6,8 @@
 //! `fleetsim.io/pool` for an ACK pool), its bound pods bound where they run (controlled, as
 //! `kubectl` dumps' owner references are not read), its pending pods queued in creation order.
 //! Then, as the simulator does at one instant:
-//! - Placements: one scheduling cycle with the chosen placement policy.
+//! - Placements: one scheduling cycle with the chosen placement policy (`random` draws from the
+//!   stream of seed 0, so a plan is the same every time).
 //! - Launches with Karpenter NodePools: one provisioning pass of the simulator's Karpenter
 //!   ([`crate::controllers::karpenter::Karpenter::provision`]) over the pods the cycle left.
 //! - Launches with ACK node pools: one scan, smart hosting first
