@@ -1,5 +1,18 @@
 //! Command-line interface.
 
+/// `print!` to standard output that ends the process cleanly when the reader has gone (a closed
+/// pipe: exit 0, as `head` expects) and with a clear error when the write fails otherwise (a full
+/// disk: exit 1).
+macro_rules! out {
+    ($($t:tt)*) => { $crate::cli::emit(format_args!($($t)*), false) };
+}
+
+/// `println!` likewise.
+macro_rules! outln {
+    () => { $crate::cli::emit(format_args!(""), true) };
+    ($($t:tt)*) => { $crate::cli::emit(format_args!($($t)*), true) };
+}
+
 mod files;
 mod plan;
 mod run;
@@ -174,8 +187,34 @@ enum Command {
     },
 }
 
+/// Writes to standard output (see [`out!`]).
+pub fn emit(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let r = o.write_fmt(args).and_then(|_| if newline { o.write_all(b"\n") } else { Ok(()) });
+    if let Err(e) = r {
+        stdout_failed(e);
+    }
+}
+
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: writing to standard output: {e}");
+    std::process::exit(1);
+}
+
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> i32 {
+    let code = run_command();
+    if let Err(e) = std::io::Write::flush(&mut std::io::stdout()) {
+        stdout_failed(e);
+    }
+    code
+}
+
+fn run_command() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { scenario, out } => cmd_run(&scenario, &out),

@@ -110,10 +110,18 @@ fn quantity(v: &Value, object: &str, field: &str) -> Result<String, DumpError> {
 pub fn read_nodes(doc: &Value) -> Result<(Vec<NodeSpec>, Vec<String>), DumpError> {
     let mut nodes = Vec::new();
     let mut cordoned = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for (i, n) in items(doc, "Node")?.iter().enumerate() {
         let name = n.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
         if name.is_empty() {
             return Err(err(&format!("the NodeList: items[{i}]"), "metadata.name", "missing"));
+        }
+        if !seen.insert(name) {
+            return Err(err(
+                &format!("the NodeList: items[{i}]"),
+                "metadata.name",
+                format!("node `{name}` is listed twice; a cluster's node names are unique"),
+            ));
         }
         let object = format!("node/{name}");
         let labels = str_map(n.pointer("/metadata/labels"), &object, "metadata.labels")?;

@@ -26,7 +26,7 @@ pub(super) fn cmd_trace(path: &Path, out: &Path) -> i32 {
     };
     match fleetsim::report::write_atomic(out, text.as_bytes()) {
         Ok(()) => {
-            println!("wrote {} pods of `{}` to {}", s.pods.len(), s.name, out.display());
+            outln!("wrote {} pods of `{}` to {}", s.pods.len(), s.name, out.display());
             0
         }
         Err(e) => {
@@ -39,7 +39,7 @@ pub(super) fn cmd_trace(path: &Path, out: &Path) -> i32 {
 pub(super) fn cmd_validate(path: &Path) -> i32 {
     match load(path) {
         Ok(Loaded::Scenario(s)) => {
-            println!(
+            outln!(
                 "ok: scenario `{}`: {} nodes, {} pods ({}), policy {}",
                 s.name,
                 s.nodes.len(),
@@ -50,7 +50,7 @@ pub(super) fn cmd_validate(path: &Path) -> i32 {
             0
         }
         Ok(Loaded::Sweep(s)) => {
-            println!("ok: sweep `{}`: {} runs over {}", s.name, s.runs.len(), s.axes.join(" x "));
+            outln!("ok: sweep `{}`: {} runs over {}", s.name, s.runs.len(), s.axes.join(" x "));
             0
         }
         Err(code) => code,
@@ -63,7 +63,7 @@ pub(super) fn cmd_report(dir: &Path, out: Option<&Path>, baseline: Option<&str>)
         Ok(files) => {
             let names: Vec<String> =
                 files.iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
-            println!("wrote {} in {}", names.join(", "), out.display());
+            outln!("wrote {} in {}", names.join(", "), out.display());
             0
         }
         Err(e) => {

@@ -141,10 +141,10 @@ pub(super) fn cmd_plan(
                 "waste_permille": o.waste_permille, "hourly_cost_usd": o.price_micro_h as f64 / 1e6, "picked": o.picked,
             })).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return 0;
     }
-    println!(
+    outln!(
         "{} nodes ({} cordoned), {} bound pods, {} pending pods; policy {}",
         snap.nodes.len(),
         snap.cordoned.len(),
@@ -152,17 +152,17 @@ pub(super) fn cmd_plan(
         snap.pending.len(),
         policy
     );
-    println!("\npending pods that fit now:");
+    outln!("\npending pods that fit now:");
     for p in &plan.placements {
-        println!("  {:<40} -> {}", p.pod, p.node);
+        outln!("  {:<40} -> {}", p.pod, p.node);
     }
     if plan.placements.is_empty() {
-        println!("  (none)");
+        outln!("  (none)");
     }
     if pools.is_some() {
-        println!("\nnew nodes to launch:");
+        outln!("\nnew nodes to launch:");
         for l in &plan.launches {
-            println!(
+            outln!(
                 "  {:<18} {:<20} {:<16} {:<9} {:<12} ${}/h  for {}",
                 l.scaler,
                 l.nodepool,
@@ -174,7 +174,7 @@ pub(super) fn cmd_plan(
             );
         }
         if plan.launches.is_empty() {
-            println!("  (none)");
+            outln!("  (none)");
         }
     }
     if let Some(cfg) = &scalers.ack {
@@ -184,9 +184,9 @@ pub(super) fn cmd_plan(
         } else {
             ""
         };
-        println!("\ncluster-autoscaler's scale-up options (expander {}{note}):", e.as_str());
+        outln!("\ncluster-autoscaler's scale-up options (expander {}{note}):", e.as_str());
         for o in &plan.scale_up_options {
-            println!(
+            outln!(
                 "  {} {:<20} {:<24} +{} nodes for {} pods, {} per mille idle, ${}/h",
                 if o.picked { "*" } else { " " },
                 o.nodepool,
@@ -198,24 +198,24 @@ pub(super) fn cmd_plan(
             );
         }
         if plan.scale_up_options.is_empty() {
-            println!("  (none)");
+            outln!("  (none)");
         }
     }
-    println!("\npending pods that fit on no node{}:", if pools.is_some() { " and no new node" } else { "" });
+    outln!("\npending pods that fit on no node{}:", if pools.is_some() { " and no new node" } else { "" });
     for u in &plan.unplaced {
-        println!("  {:<40} {}", u.pod, u.reason);
+        outln!("  {:<40} {}", u.pod, u.reason);
     }
     if plan.unplaced.is_empty() {
-        println!("  (none)");
+        outln!("  (none)");
     }
-    println!("\nscale-down candidates:");
+    outln!("\nscale-down candidates:");
     for c in &plan.candidates {
         let kind = if scalers.ack.is_some() { "pool" } else { "NodePool" };
         let by = c.nodepool.as_ref().map(|p| format!(", {kind} {p}")).unwrap_or_default();
-        println!("  {:<40} {} ({} pods{by})", c.node, c.reason, c.pods);
+        outln!("  {:<40} {} ({} pods{by})", c.node, c.reason, c.pods);
     }
     if plan.candidates.is_empty() {
-        println!("  (none)");
+        outln!("  (none)");
     }
     0
 }

@@ -72,32 +72,32 @@ pub(super) fn print_summary(runs: &[SummaryRow]) {
         let label = cols.iter().map(|c| c.len()).max().unwrap_or(6);
         let ws: Vec<usize> =
             runs.iter().map(|r| r.run_id.len().max(cols.iter().map(|c| r.get(c).len()).max().unwrap_or(0))).collect();
-        print!("{:<label$}", "run");
+        out!("{:<label$}", "run");
         for (r, w) in runs.iter().zip(&ws) {
-            print!("  {:>w$}", r.run_id);
+            out!("  {:>w$}", r.run_id);
         }
-        println!();
+        outln!();
         for c in cols {
-            print!("{c:<label$}");
+            out!("{c:<label$}");
             for (r, w) in runs.iter().zip(&ws) {
-                print!("  {:>w$}", r.get(c));
+                out!("  {:>w$}", r.get(c));
             }
-            println!();
+            outln!();
         }
         return;
     }
     let width = runs.iter().map(|r| r.run_id.len()).max().unwrap_or(6).max(6);
-    print!("{:<width$}", "run");
+    out!("{:<width$}", "run");
     for c in cols {
-        print!("  {c:>w$}", w = c.len().max(10));
+        out!("  {c:>w$}", w = c.len().max(10));
     }
-    println!();
+    outln!();
     for r in runs {
-        print!("{:<width$}", r.run_id);
+        out!("{:<width$}", r.run_id);
         for c in cols {
-            print!("  {:>w$}", r.get(c), w = c.len().max(10));
+            out!("  {:>w$}", r.get(c), w = c.len().max(10));
         }
-        println!();
+        outln!();
     }
 }
 
@@ -120,7 +120,7 @@ pub(super) fn cmd_run(path: &Path, out: &Path) -> i32 {
     match write_outputs(out, &[&r], &[], &meta) {
         Ok(w) => {
             print_summary(&w.summary);
-            println!("wrote {} in {}", w.files.join(", "), out.display());
+            outln!("wrote {} in {}", w.files.join(", "), out.display());
             0
         }
         Err(e) => {
@@ -165,7 +165,17 @@ pub(super) fn cmd_sweep(path: &Path, out: &Path, threads: Option<usize>, shard: 
             out.display()
         );
     }
-    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    // More threads than runs or cores only waits (and thousands exhaust the system's): cap.
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let useful = cores.min(todo.len()).max(1);
+    let threads = match threads {
+        Some(t) if t > useful => {
+            eprintln!("note: --threads {t} capped at {useful} ({} runs to do, {cores} cores)", todo.len());
+            useful
+        }
+        Some(t) => t.max(1),
+        None => useful,
+    };
     let tty = std::io::stderr().is_terminal();
     let bar = if tty && !todo.is_empty() {
         let b = indicatif::ProgressBar::new(todo.len() as u64);
@@ -243,7 +253,7 @@ fn write_from_store(
             if w.summary.len() <= 20 {
                 print_summary(&w.summary);
             }
-            println!(
+            outln!(
                 "{} runs in {:.1} s on {} threads; wrote {}, sweep.json in {}",
                 frags.len(),
                 t0.elapsed().as_secs_f64(),

@@ -164,9 +164,12 @@ impl Requirement {
         }
     }
 
-    /// Checks the shape Kubernetes validation demands: values for In/NotIn, none for
+    /// Checks the shape Kubernetes validation demands: a key, values for In/NotIn, none for
     /// Exists/DoesNotExist, exactly one integer for Gt/Lt.
     pub fn validate(&self) -> Result<(), String> {
+        if self.key.trim().is_empty() {
+            return Err("`key` is empty; expected a label key such as `karpenter.sh/capacity-type`".into());
+        }
         match self.operator {
             SelectorOperator::In | SelectorOperator::NotIn if self.values.is_empty() => {
                 Err(format!("operator {:?} on `{}` needs at least one value", self.operator, self.key))

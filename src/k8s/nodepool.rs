@@ -202,12 +202,22 @@ pub fn offering_labels(it: &InstanceType, zone: &str, cap: CapacityType) -> BTre
         put("karpenter.k8s.aws/instance-gpu-manufacturer", "nvidia".into());
         put("karpenter.k8s.aws/instance-gpu-memory", it.gpu_memory_mib.to_string());
     }
+    // EKS Auto Mode's NodePools name the same facts `eks.amazonaws.com/instance-*` (EKS User Guide,
+    // "Create a Node Pool for EKS Auto Mode", supported labels).
+    let mirrors: Vec<(String, String)> = l
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("karpenter.k8s.aws/").map(|rest| (format!("eks.amazonaws.com/{rest}"), v.clone()))
+        })
+        .collect();
+    l.extend(mirrors);
     l
 }
 
 /// Keys an offering carries; a requirement on any other key only labels the node.
 fn well_known(key: &str) -> bool {
     key.starts_with("karpenter.k8s.aws/instance-")
+        || key.starts_with("eks.amazonaws.com/instance-")
         || matches!(
             key,
             "node.kubernetes.io/instance-type"
@@ -382,6 +392,15 @@ pub fn load_nodepool(
             }
         }
     };
+    // EKS Auto Mode labels other than the instance facts (compute type, ...) restrict nothing here.
+    for (i, q) in requirements.iter().enumerate() {
+        if q.key.starts_with("eks.amazonaws.com/") && !well_known(&q.key) {
+            r.ignored.push(format!(
+                "spec.template.spec.requirements[{i}] ({}: an EKS Auto Mode label fleetsim does not model; it restricts nothing)",
+                q.key
+            ));
+        }
+    }
     // Requirements on keys offerings do not carry become node labels (a single `In` value).
     for q in &requirements {
         if !well_known(&q.key) && q.operator == SelectorOperator::In && !labels.contains_key(&q.key) {
@@ -567,6 +586,30 @@ spec:
     }
 
     #[test]
+    fn eks_auto_mode_instance_labels_restrict_as_karpenters_do_and_other_eks_labels_are_reported() {
+        let yaml = TIER1
+            .replace("karpenter.k8s.aws/instance-gpu-name", "eks.amazonaws.com/instance-gpu-name")
+            .replace("karpenter.k8s.aws/instance-category", "eks.amazonaws.com/instance-category");
+        let p = load(&yaml).unwrap();
+        assert!(
+            p.types.iter().all(|t| t.name.starts_with("g5.")),
+            "{:?}",
+            p.types.iter().map(|t| &t.name).collect::<Vec<_>>()
+        );
+        assert_eq!(p.offerings[0].labels["eks.amazonaws.com/instance-family"], "g5");
+        let yaml = TIER1.replace(
+            "      taints:",
+            "        - key: eks.amazonaws.com/compute-type\n          operator: In\n          values: ['auto']\n      taints:",
+        );
+        let p = load(&yaml).unwrap();
+        assert!(
+            p.ignored.iter().any(|f| f.contains("eks.amazonaws.com/compute-type") && f.contains("restricts nothing")),
+            "{:?}",
+            p.ignored
+        );
+    }
+
+    #[test]
     fn bad_manifests_name_the_document_and_field() {
         let e = load(&TIER1.replace("weight: 100", "weight: 101")).unwrap_err();
         assert_eq!(e.field, "spec.weight");
@@ -580,6 +623,8 @@ spec:
         ))
         .unwrap_err();
         assert_eq!(e.field, "spec.disruption.budgets[0].schedule");
+        let e = load(&TIER1.replace("key: karpenter.k8s.aws/instance-category", "key: ''")).unwrap_err();
+        assert!(e.field.ends_with("requirements[2]") && e.message.contains("`key` is empty"), "{e}");
         let e = load(&TIER1.replace("karpenter.sh/v1", "karpenter.sh/v1beta1")).unwrap_err();
         assert_eq!(e.field, "apiVersion");
         let e = load(

@@ -119,6 +119,17 @@ fn read_runs(dir: &Path) -> Result<(String, Vec<Run>), String> {
         return Err(format!("{}: no runs in it", p.display()));
     }
     let head: Vec<&str> = rows[0].columns.iter().map(|(k, _)| k.as_str()).collect();
+    let missing: Vec<&str> = ["run_id", "scenario", "policy", "pods", "cost_usd", "pending_p95_s"]
+        .into_iter()
+        .filter(|c| !head.contains(c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "{}: not a fleetsim summary (no column {}); give the output directory of `fleetsim run` or `sweep`",
+            p.display(),
+            missing.join(", ")
+        ));
+    }
     let first_figure = head.iter().position(|c| *c == "pods").unwrap_or(head.len());
     let axes: Vec<String> = head.get(5..first_figure).unwrap_or(&[]).iter().map(|s| s.to_string()).collect();
     // Seeds and trace windows sample the workload: repetitions, not policies.

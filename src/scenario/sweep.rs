@@ -134,7 +134,7 @@ pub fn load_file_with(path: &Path, registry: &crate::controllers::Registry) -> R
     if ["matrix", "variants", "base_files"].iter().any(|k| top.contains_key(*k)) {
         let raw: RawSweep = serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, e))?;
         let name = raw.name.clone().unwrap_or_else(|| stem(path));
-        let mut matrix = raw.matrix_pairs()?;
+        let mut matrix = raw.matrix_pairs(&file)?;
         let read_base = |f: &str| -> Result<(RawScenario, std::path::PathBuf), ScenarioError> {
             let p = dir.join(f);
             let t = std::fs::read_to_string(&p)
@@ -180,7 +180,7 @@ fn stem(p: &Path) -> String {
 }
 
 impl RawSweep {
-    fn matrix_pairs(&self) -> Result<Vec<(String, Vec<Choice>)>, ScenarioError> {
+    fn matrix_pairs(&self, file: &str) -> Result<Vec<(String, Vec<Choice>)>, ScenarioError> {
         let mut out = Vec::new();
         if !self.variants.is_empty() {
             let choices = self
@@ -197,7 +197,19 @@ impl RawSweep {
         for (k, axis) in &self.matrix {
             let vals: Vec<Value> = match axis {
                 Axis::List(v) => v.clone(),
-                Axis::Range { from, to } => (*from..=*to).map(Value::from).collect(),
+                Axis::Range { from, to } => {
+                    let n = (*to as i128 - *from as i128 + 1).max(0);
+                    if n > MAX_RUNS as i128 {
+                        return Err(ScenarioError::Field {
+                            file: file.to_string(),
+                            field: format!("matrix.{k}"),
+                            message: format!(
+                                "{{from: {from}, to: {to}}} is {n} values; a sweep has at most {MAX_RUNS} runs (split it into several sweeps or shards)"
+                            ),
+                        });
+                    }
+                    (*from..=*to).map(Value::from).collect()
+                }
             };
             out.push((k.clone(), vals.into_iter().map(|v| Choice::value(k, v)).collect()));
         }
@@ -315,6 +327,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The most runs a sweep may have: checked before a run is expanded, so a mistyped range is an
+/// error rather than an allocation the machine cannot make.
+pub const MAX_RUNS: usize = 100_000;
+
 /// Expands a matrix over `base` into validated runs. Every combination is checked before any
 /// run starts.
 pub fn expand(
@@ -340,8 +356,18 @@ pub fn expand(
             });
         }
     }
+    let total = matrix.iter().try_fold(1usize, |t, (_, v)| t.checked_mul(v.len())).filter(|&t| t <= MAX_RUNS);
+    let Some(total) = total else {
+        let sizes: Vec<String> = matrix.iter().map(|(k, v)| format!("{k}: {}", v.len())).collect();
+        return Err(parse_err(
+            file,
+            format!(
+                "the matrix makes more than {MAX_RUNS} runs ({}); split it into several sweeps or shards",
+                sizes.join(" × ")
+            ),
+        ));
+    };
     let base_json = serde_json::to_value(base).map_err(|e| parse_err(file, e))?;
-    let total: usize = matrix.iter().map(|(_, v)| v.len()).product();
     let mut runs = Vec::with_capacity(total);
     let mut idx = vec![0usize; matrix.len()];
     for _ in 0..total {

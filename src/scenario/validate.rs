@@ -216,6 +216,9 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
         inflate = t.inflate_gpu_pct;
     }
 
+    if let Some(rel) = &raw.catalog {
+        read_catalog(&cx, rel)?; // a catalog named is read, even where no pool buys from it
+    }
     let policy = PolicyName::parse(&raw.placement.policy).map_err(|m| cx.err("placement.policy", m))?;
     let unschedulable = match raw.placement.unschedulable.as_str() {
         "wait" => Unschedulable::Wait,

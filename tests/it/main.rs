@@ -2,6 +2,7 @@
 //! library API, with the helpers in [`common`].
 
 mod autoscaling;
+mod bad_input;
 mod common;
 mod fleet;
 mod golden;

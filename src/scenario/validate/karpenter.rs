@@ -36,6 +36,12 @@ pub(super) fn karpenter_parts(
         field: e.field,
         message: e.message,
     })?;
+    if !raw.nodepools.is_empty() && nodepools.is_empty() {
+        return Err(cx.err(
+            "nodepools",
+            "no NodePool in the manifests listed (empty files, or only `---`, or other kinds); expected `kind: NodePool` (karpenter.sh/v1)",
+        ));
+    }
     warnings.extend(w);
     let k = &raw.karpenter;
     let d = |f: &str, v: &str| cx.duration(&format!("karpenter.{f}"), v);
