@@ -322,7 +322,10 @@ pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Resul
     Ok(out)
 }
 
-/// cluster-autoscaler's settings when a plan is given none (its flags' defaults).
+/// cluster-autoscaler's settings when a plan is given none: its flags' defaults (kubernetes/autoscaler
+/// `cluster-autoscaler/FAQ.md`: scan 10 s, unneeded 10 min, delay after add 10 min, threshold 0.5,
+/// max node provision time 15 min, expander random); back-off and scale-in delay are fleetsim's and
+/// seed 000's.
 fn default_scaler() -> ScalerConfig {
     ScalerConfig {
         scan_interval: SimTime::from_secs(10),

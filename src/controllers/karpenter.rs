@@ -26,8 +26,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use provisioning::Provisioning;
 
-/// Validated Karpenter controller settings (defaults and sources in
-/// [`crate::scenario::schema::RawKarpenter`]).
+/// Validated Karpenter controller settings (the scenario's `karpenter:` section; its schema cites
+/// each default's source).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KarpenterConfig {
     /// Batch idle duration.

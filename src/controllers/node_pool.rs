@@ -122,7 +122,7 @@ impl PoolSpec {
     }
 }
 
-/// Validated `scaler:` settings (see [`crate::scenario::schema::RawScaler`] for the defaults and
+/// Validated `scaler:` settings (the scenario schema's `scaler:` section cites the defaults and
 /// their sources), read by cluster-autoscaler and by smart hosting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScalerConfig {

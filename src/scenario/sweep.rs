@@ -327,8 +327,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The most runs a sweep may have: checked before a run is expanded, so a mistyped range is an
-/// error rather than an allocation the machine cannot make.
+/// The most runs a sweep may have (fleetsim's choice: 100 times the largest shipped sweep): checked
+/// before a run is expanded, so a mistyped range is an error rather than an allocation the machine
+/// cannot make.
 pub const MAX_RUNS: usize = 100_000;
 
 /// Expands a matrix over `base` into validated runs. Every combination is checked before any
