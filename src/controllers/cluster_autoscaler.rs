@@ -16,13 +16,12 @@
 //! Simplified where said in [`crate::core::scaleup`]; a removed node's pods are evicted at once
 //! (their Deployment recreates them) instead of draining through their grace periods.
 
-use super::node_pool::{Desk, Launched, PoolMode, PoolSpec, Pools, ScalerConfig, TICK};
+use super::node_pool::{Desk, Launched, PoolMode, PoolSpec, Pools, ScalerConfig, SCAN, TICK};
 use crate::core::scaleup::{self, NodeGroup};
 use crate::core::{NoRandom, PodId, PodSpec, PolicyName, RandomSource, Scheduler, Workload};
 use crate::engine::{Phase, SimTime};
 use crate::sim::{below, Action, Cause, Controller, NodeKey, Owner, PodKey, SimError, View};
 
-const SCAN: u64 = 1;
 const DOWN: u64 = 2;
 
 /// The scale-down pass in progress (resumed after each removal is applied).
@@ -43,9 +42,6 @@ pub struct ClusterAutoscaler {
     /// resets it).
     unneeded: Vec<Option<(SimTime, u64)>>,
     pass: Pass,
-    scale_ups: u64,
-    scale_downs: u64,
-    failures: u64,
 }
 
 /// One loop's scale-up decision, as `fleetsim plan` reports it.
@@ -75,9 +71,6 @@ impl ClusterAutoscaler {
             last_scale_up: None,
             unneeded: Vec::new(),
             pass: Pass::default(),
-            scale_ups: 0,
-            scale_downs: 0,
-            failures: 0,
         }
     }
 
@@ -147,13 +140,13 @@ impl ClusterAutoscaler {
             let name = &view.objects.pod(p as PodKey).spec.name;
             out.push(Action::event("TriggeredScaleUp", format!("pod/{name}"), msg.clone()));
         }
-        self.scale_ups += 1;
+        self.pools.scale_ups += 1;
         self.last_scale_up = Some(view.now);
         for _ in 0..opt.nodes {
             match self.pools.launch(Desk::of(view), opt.group, opt.ty, "cluster-autoscaler", "scale-up") {
                 Launched::Node(actions) => out.extend(actions),
                 Launched::NoStock(event) => {
-                    self.failures += 1;
+                    self.pools.failures += 1;
                     out.push(event);
                     break;
                 }
@@ -225,7 +218,7 @@ impl ClusterAutoscaler {
             } else {
                 self.pass.removed_busy = true;
             }
-            self.scale_downs += 1;
+            self.pools.scale_downs += 1;
             self.pass.sizes[pool] -= 1;
             self.unneeded[n] = None;
             let name = view.objects.node(n).row.name.clone();
@@ -267,7 +260,7 @@ impl Controller for ClusterAutoscaler {
                 match self.pools.launch(Desk::of(view), k, 0, "cluster-autoscaler", "pool min size") {
                     Launched::Node(a) => out.extend(a),
                     Launched::NoStock(e) => {
-                        self.failures += 1;
+                        self.pools.failures += 1;
                         out.push(e);
                     }
                 }
@@ -286,15 +279,10 @@ impl Controller for ClusterAutoscaler {
         let mut out = Vec::new();
         let Cause::Wake(token) = cause else { return Ok(out) };
         match token {
-            TICK => {
-                let late = self.pools.give_up_late_nodes(view, &mut out);
-                self.failures += late;
-                if late > 0 {
-                    out.push(Action::Continue { token: SCAN });
-                    return Ok(out);
-                }
-                self.scan(view, rng, &mut out)?;
-            }
+            // The tick gives up late nodes first; the scan follows at once or, if it gave any up,
+            // as its continuation (SCAN).
+            TICK if self.pools.tick(view, &mut out) => self.scan(view, rng, &mut out)?,
+            TICK => {}
             SCAN => self.scan(view, rng, &mut out)?,
             DOWN => self.scale_down(view, &mut out)?,
             _ => {}
@@ -303,7 +291,7 @@ impl Controller for ClusterAutoscaler {
     }
 
     fn figures(&self) -> Vec<(&'static str, u64)> {
-        vec![("scale_ups", self.scale_ups), ("scale_downs", self.scale_downs), ("provisioning_failures", self.failures)]
+        self.pools.figures()
     }
 
     fn growth(&self, view: &View<'_>, pod: &PodSpec) -> Vec<NodeGroup> {

@@ -154,10 +154,17 @@ pub(crate) struct Pools {
     /// Pods already reported as no pool of this scaler being able to run them.
     pub reported: BTreeSet<PodKey>,
     pub gpu_memory_unit_mib: u64,
+    /// Scale-up decisions, nodes removed, failed launches and nodes given up (the summary's
+    /// `scale_ups`, `scale_downs`, `provisioning_failures`).
+    pub scale_ups: u64,
+    pub scale_downs: u64,
+    pub failures: u64,
 }
 
 /// The loop's timer.
 pub(crate) const TICK: u64 = 0;
+/// The scan, once the late nodes given up at a tick are gone.
+pub(crate) const SCAN: u64 = 1;
 
 /// What a launch needs of the view: the time, the cloud and the node names (apart from the
 /// scheduler's state, which a caller may hold on a fork meanwhile).
@@ -191,7 +198,32 @@ impl Pools {
     pub fn new(specs: impl Into<std::sync::Arc<[PoolSpec]>>, cfg: ScalerConfig, gpu_memory_unit_mib: u64) -> Pools {
         let specs = specs.into();
         let n = specs.len();
-        Pools { specs, cfg, backoff_until: vec![SimTime::ZERO; n], reported: BTreeSet::new(), gpu_memory_unit_mib }
+        Pools {
+            specs,
+            cfg,
+            backoff_until: vec![SimTime::ZERO; n],
+            reported: BTreeSet::new(),
+            gpu_memory_unit_mib,
+            scale_ups: 0,
+            scale_downs: 0,
+            failures: 0,
+        }
+    }
+
+    /// A tick's first step, the same for both scalers: nodes that have not joined in time are
+    /// given up. Returns whether to scan now; otherwise the scan continues once they are gone.
+    pub fn tick(&mut self, view: &View<'_>, out: &mut Vec<Action>) -> bool {
+        let late = self.give_up_late_nodes(view, out);
+        self.failures += late;
+        if late > 0 {
+            out.push(Action::Continue { token: SCAN });
+        }
+        late == 0
+    }
+
+    /// The summary's figures.
+    pub fn figures(&self) -> Vec<(&'static str, u64)> {
+        vec![("scale_ups", self.scale_ups), ("scale_downs", self.scale_downs), ("provisioning_failures", self.failures)]
     }
 
     /// Every pool's nodes not terminated (running or on their way).

@@ -5,21 +5,16 @@
 //! once it has been empty for the scale-in delay (3 min by default, seed 000). Pools have no
 //! minimum. Zones are tried in listed order (no zone balancing).
 
-use super::node_pool::{Desk, Launched, PoolMode, PoolSpec, Pools, ScalerConfig, TICK};
+use super::node_pool::{Desk, Launched, PoolMode, PoolSpec, Pools, ScalerConfig, SCAN, TICK};
 use crate::core::scaleup::NodeGroup;
 use crate::core::{NoRandom, NodeSpec, PodId, PodSpec, PolicyName, RandomSource, Scheduler, Workload};
 use crate::engine::Phase;
 use crate::sim::{Action, Cause, Controller, PodKey, SimError, View};
 
-const SCAN: u64 = 1;
-
 /// Smart hosting's model.
 #[derive(Debug)]
 pub struct SmartHosting {
     pools: Pools,
-    scale_ups: u64,
-    scale_downs: u64,
-    failures: u64,
 }
 
 /// A node smart hosting provisions for a pod, as `fleetsim plan` reports it.
@@ -42,7 +37,7 @@ impl SmartHosting {
     ) -> SmartHosting {
         let pools = pools.into();
         debug_assert!(pools.iter().all(|p| p.mode == PoolMode::SmartHosting));
-        SmartHosting { pools: Pools::new(pools, cfg, gpu_memory_unit_mib), scale_ups: 0, scale_downs: 0, failures: 0 }
+        SmartHosting { pools: Pools::new(pools, cfg, gpu_memory_unit_mib) }
     }
 
     /// Its pools.
@@ -136,8 +131,8 @@ impl SmartHosting {
             pools.report_unrunnable(o, &groups, &left, out);
             Ok(left)
         });
-        self.failures += failures;
-        self.scale_ups += ups;
+        self.pools.failures += failures;
+        self.pools.scale_ups += ups;
         Ok((made, r?))
     }
 
@@ -150,7 +145,7 @@ impl SmartHosting {
             }
             if let Some(idle) = node.empty_since {
                 if view.now.0 - idle.0 >= self.pools.cfg.scale_in_delay.0 {
-                    self.scale_downs += 1;
+                    self.pools.scale_downs += 1;
                     let name = &node.row.name;
                     out.push(Action::event("ScaleDown", format!("node/{name}"), "GOATScaler: releasing idle node"));
                     out.push(Action::Terminate { node: n, reason: "idle (scale-in delay)".into() });
@@ -186,15 +181,9 @@ impl Controller for SmartHosting {
     ) -> Result<Vec<Action>, SimError> {
         let mut out = Vec::new();
         match cause {
-            Cause::Wake(TICK) => {
-                let late = self.pools.give_up_late_nodes(view, &mut out);
-                self.failures += late;
-                if late > 0 {
-                    out.push(Action::Continue { token: SCAN });
-                } else {
-                    self.scan(view, &mut out)?;
-                }
-            }
+            // The tick gives up late nodes first; the scan follows at once or as its continuation.
+            Cause::Wake(TICK) if self.pools.tick(view, &mut out) => self.scan(view, &mut out)?,
+            Cause::Wake(TICK) => {}
             Cause::Wake(SCAN) => self.scan(view, &mut out)?,
             _ => {}
         }
@@ -202,7 +191,7 @@ impl Controller for SmartHosting {
     }
 
     fn figures(&self) -> Vec<(&'static str, u64)> {
-        vec![("scale_ups", self.scale_ups), ("scale_downs", self.scale_downs), ("provisioning_failures", self.failures)]
+        self.pools.figures()
     }
 
     fn growth(&self, view: &View<'_>, pod: &PodSpec) -> Vec<NodeGroup> {
