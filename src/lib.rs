@@ -37,3 +37,5 @@ pub mod scenario;
 pub mod sim;
 #[cfg(feature = "sim")]
 pub mod workload;
+#[cfg(feature = "sim")]
+pub mod yaml;

@@ -148,7 +148,7 @@ impl Catalog {
     /// A catalog file's text, parsed and validated. The error is the field (`None` when the
     /// text is not a catalog document at all) and what is wrong.
     pub fn from_yaml(text: &str) -> Result<Catalog, (Option<String>, String)> {
-        let raw: RawCatalog = serde_saphyr::from_str(text).map_err(|e| (None, e.to_string()))?;
+        let raw: RawCatalog = crate::yaml::from_str(text).map_err(|e| (None, e.to_string()))?;
         Catalog::from_raw(&raw).map_err(|(field, m)| (Some(field), m))
     }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 /// The documents of a YAML file of manifests (`---`-separated), each with its origin
 /// (`FILE document N`, counted from 1).
 pub fn manifest_documents(file: &str, text: &str) -> Result<Vec<(Origin, Value)>, String> {
-    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| e.to_string())?;
+    let docs = crate::yaml::documents(text).map_err(|e| e.to_string())?;
     Ok(docs.into_iter().enumerate().map(|(k, v)| (format!("{file} document {}", k + 1), v)).collect())
 }
 

@@ -126,20 +126,19 @@ pub fn load_file_with(path: &Path, registry: &crate::controllers::Registry) -> R
         ));
     }
     let dir = path.parent().unwrap_or(Path::new("."));
-    let top: IndexMap<String, serde::de::IgnoredAny> =
-        serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, format!("not a YAML mapping: {e}")))?;
+    let top: IndexMap<String, serde::de::IgnoredAny> = crate::yaml::from_str(&text).map_err(|e| parse_err(&file, e))?;
     let mut loader = Loader::default();
     loader.registry = registry.clone();
     // A sweep: axes, or several base files (an axis by itself).
     if ["matrix", "variants", "base_files"].iter().any(|k| top.contains_key(*k)) {
-        let raw: RawSweep = serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, e))?;
+        let raw: RawSweep = crate::yaml::from_str(&text).map_err(|e| parse_err(&file, e))?;
         let name = raw.name.clone().unwrap_or_else(|| stem(path));
         let mut matrix = raw.matrix_pairs(&file)?;
         let read_base = |f: &str| -> Result<(RawScenario, std::path::PathBuf), ScenarioError> {
             let p = dir.join(f);
             let t = std::fs::read_to_string(&p)
                 .map_err(|e| parse_err(&file, format!("base file `{f}`: cannot read: {e}")))?;
-            let raw: RawScenario = serde_saphyr::from_str(&t).map_err(|e| parse_err(&p.display().to_string(), e))?;
+            let raw: RawScenario = crate::yaml::from_str(&t).map_err(|e| parse_err(&p.display().to_string(), e))?;
             Ok((raw, p.parent().unwrap_or(Path::new(".")).to_path_buf()))
         };
         // A base file's relative paths resolve against its own directory.
@@ -171,7 +170,7 @@ pub fn load_file_with(path: &Path, registry: &crate::controllers::Registry) -> R
         };
         return Ok(Loaded::Sweep(expand(&name, &base, &matrix, &file, &base_dir, &mut loader)?));
     }
-    let raw: RawScenario = serde_saphyr::from_str(&text).map_err(|e| parse_err(&file, e))?;
+    let raw: RawScenario = crate::yaml::from_str(&text).map_err(|e| parse_err(&file, e))?;
     Ok(Loaded::Scenario(Box::new(validate(raw, &file, dir, &mut loader)?)))
 }
 
@@ -277,7 +276,7 @@ fn set_path(root: &mut Value, path: &str, v: Value) -> Result<(), String> {
                     keys.sort();
                     let near = keys
                         .iter()
-                        .min_by_key(|c| edit_distance(c, k))
+                        .min_by_key(|c| crate::yaml::edit_distance(c, k))
                         .map(|c| format!(" (did you mean `{c}`?)"))
                         .unwrap_or_default();
                     let at = if walked.is_empty() { "the top level".to_string() } else { format!("`{walked}`") };
@@ -312,19 +311,6 @@ fn set_path(root: &mut Value, path: &str, v: Value) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The most runs a sweep may have (fleetsim's choice: 100 times the largest shipped sweep): checked

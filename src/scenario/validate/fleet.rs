@@ -149,7 +149,7 @@ fn member_scenario(
             let file = path.display().to_string();
             let text =
                 std::fs::read_to_string(&path).map_err(|e| cx.err(&field, format!("cannot read {file}: {e}")))?;
-            let m: serde_json::Map<String, Value> = serde_saphyr::from_str(&text)
+            let m: serde_json::Map<String, Value> = crate::yaml::from_str(&text)
                 .map_err(|e| ScenarioError::Parse { file: file.clone(), message: e.to_string() })?;
             let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
             (m, file, dir)
