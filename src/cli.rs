@@ -215,7 +215,20 @@ pub fn main() -> i32 {
 }
 
 fn run_command() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        // Help and version go to standard output like every other answer, so a closed pipe ends
+        // quietly and a full disk is an error (clap's own printing ignores both).
+        Err(e) if !e.use_stderr() => {
+            out!("{}", e.render());
+            return 0;
+        }
+        Err(e) => {
+            // Usage errors: clap's message on standard error, exit 2.
+            let _ = e.print();
+            return 2;
+        }
+    };
     match cli.command {
         Command::Run { scenario, out } => cmd_run(&scenario, &out),
         Command::Sweep { sweep, out, threads, shard } => cmd_sweep(&sweep, &out, threads, shard),
