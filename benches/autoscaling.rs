@@ -19,15 +19,16 @@ fn sweep(rel: &str) -> Vec<RunSpec> {
 fn bench_day(c: &mut Criterion) {
     let mut g = c.benchmark_group("alibaba_day_147_under_each_scaler");
     g.sample_size(10);
-    for mut run in sweep("scenarios/quickstart.yaml") {
-        run.scenario.output.pods = false;
-        run.scenario.output.nodes = false;
-        g.throughput(Throughput::Elements(run.scenario.pods.len() as u64));
-        let r = run_scenario(&run.run_id, &run.params, &run.scenario).expect("runs");
+    for run in sweep("scenarios/quickstart.yaml") {
+        let mut scenario = run.scenario().expect("builds");
+        scenario.output.pods = false;
+        scenario.output.nodes = false;
+        g.throughput(Throughput::Elements(scenario.pods.len() as u64));
+        let r = run_scenario(&run.run_id, &run.params, &scenario).expect("runs");
         let fig = |k: &str| r.summary.figures.iter().find(|f| f.0 == k).map(|f| f.1.clone()).unwrap_or_default();
         eprintln!("checksum {}: cost {} events {}", run.run_id, fig("cost_usd"), fig("events"));
         g.bench_with_input(BenchmarkId::from_parameter(&run.run_id), &run, |b, run| {
-            b.iter(|| black_box(run_scenario(&run.run_id, &run.params, &run.scenario).expect("runs").result.events))
+            b.iter(|| black_box(run_scenario(&run.run_id, &run.params, &scenario).expect("runs").result.events))
         });
     }
     g.finish();
@@ -76,11 +77,12 @@ fn bench_pending(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(10_000));
     for run in s.runs {
-        let r = run_scenario(&run.run_id, &run.params, &run.scenario).expect("runs");
+        let scenario = run.scenario().expect("builds");
+        let r = run_scenario(&run.run_id, &run.params, &scenario).expect("runs");
         let fig = |k: &str| r.summary.figures.iter().find(|f| f.0 == k).map(|f| f.1.clone()).unwrap_or_default();
         eprintln!("checksum {}: nodes launched {} scale-ups {}", run.run_id, fig("nodes_launched"), fig("scale_ups"));
         g.bench_with_input(BenchmarkId::from_parameter(&run.run_id), &run, |b, run| {
-            b.iter(|| black_box(run_scenario(&run.run_id, &run.params, &run.scenario).expect("runs").result.events))
+            b.iter(|| black_box(run_scenario(&run.run_id, &run.params, &scenario).expect("runs").result.events))
         });
     }
     g.finish();

@@ -21,7 +21,7 @@ use fleetsim::experiment::{run_scenario, RunOutput};
 use fleetsim::market::cloud::Ask;
 use fleetsim::market::spot::CapacityType;
 use fleetsim::market::{Catalog, InstanceType};
-use fleetsim::scenario::{load_file_with, Loaded};
+use fleetsim::scenario::{load_file_with, Loaded, ScenarioError};
 use fleetsim::sim::{Action, Cause, Controller, Launch, Phase, SimError, View};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -185,7 +185,10 @@ pub fn registry() -> Registry {
 pub fn compare(file: &Path, out: &Path, instance_type: &str) -> Result<Vec<RunOutput>, String> {
     let (runs, mut axes) = match load_file_with(file, &registry()).map_err(|e| e.to_string())? {
         Loaded::Scenario(s) => (vec![(s.name.clone(), Vec::new(), *s)], Vec::new()),
-        Loaded::Sweep(w) => (w.runs.into_iter().map(|r| (r.run_id, r.params, r.scenario)).collect(), w.axes),
+        Loaded::Sweep(w) => {
+            let runs = w.runs.into_iter().map(|r| Ok((r.run_id.clone(), r.params.clone(), r.scenario()?)));
+            (runs.collect::<Result<Vec<_>, ScenarioError>>().map_err(|e| e.to_string())?, w.axes)
+        }
     };
     if !axes.iter().any(|a| a == "variant") {
         axes.insert(0, "variant".into());

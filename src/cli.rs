@@ -250,7 +250,7 @@ fn load(path: &Path) -> Result<Loaded, i32> {
     // Warnings once each, however many runs of a sweep share them.
     let warnings: std::collections::BTreeSet<&String> = match &loaded {
         Loaded::Scenario(s) => s.warnings.iter().collect(),
-        Loaded::Sweep(s) => s.runs.iter().flat_map(|r| r.scenario.warnings.iter()).collect(),
+        Loaded::Sweep(s) => s.warnings.iter().collect(),
     };
     for w in warnings {
         eprintln!("warning: {w}");

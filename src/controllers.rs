@@ -108,11 +108,12 @@ impl Setup {
         cluster: ClusterSpec,
         pools: Vec<PoolSpec>,
         scaler: ScalerConfig,
-        nodepools: Vec<NodePool>,
+        nodepools: impl Into<Arc<[NodePool]>>,
         karpenter: KarpenterConfig,
         services: Vec<ServiceSpec>,
         user: Vec<ControllerSpec>,
     ) -> Setup {
+        let nodepools: Arc<[NodePool]> = nodepools.into();
         let (smart, auto): (Vec<PoolSpec>, Vec<PoolSpec>) =
             pools.into_iter().partition(|p| p.mode == PoolMode::SmartHosting);
         let mut controllers = Vec::new();
@@ -123,7 +124,7 @@ impl Setup {
             controllers.push(ControllerSpec::ClusterAutoscaler(auto.into(), scaler));
         }
         if !nodepools.is_empty() {
-            controllers.push(ControllerSpec::Karpenter(nodepools.into(), karpenter));
+            controllers.push(ControllerSpec::Karpenter(nodepools, karpenter));
         }
         if !services.is_empty() {
             controllers.push(ControllerSpec::Services(services.into()));

@@ -251,8 +251,10 @@ pub fn run_each<T: Send>(
     Ok(pool.install(|| {
         runs.par_iter()
             .map(|r| {
-                let out = run_scenario(&r.run_id, &r.params, &r.scenario)
+                let out = r
+                    .scenario()
                     .map_err(|e| e.to_string())
+                    .and_then(|s| run_scenario(&r.run_id, &r.params, &s).map_err(|e| e.to_string()))
                     .and_then(|o| sink.accept(r, o))
                     .map_err(|message| RunFailure { run_id: r.run_id.clone(), params: r.params.clone(), message });
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);

@@ -3,7 +3,7 @@
 
 use super::load;
 use fleetsim::experiment::Shard;
-use fleetsim::experiment::{run_each, run_scenario, scenario_hash};
+use fleetsim::experiment::{run_each, run_scenario};
 use fleetsim::report::store::{run_key, Manifest, ManifestRun, Store, StoreSink};
 use fleetsim::report::{assemble, write_outputs, RunMeta, SummaryRow};
 use fleetsim::scenario::Loaded;
@@ -144,16 +144,11 @@ pub(super) fn cmd_sweep(path: &Path, out: &Path, threads: Option<usize>, shard: 
         }
         Err(code) => return code,
     };
-    let mut manifest_runs = Vec::with_capacity(sweep.runs.len());
-    for r in &sweep.runs {
-        match scenario_hash(&r.scenario) {
-            Ok(h) => manifest_runs.push(ManifestRun { run_id: r.run_id.clone(), key: run_key(&r.run_id, &h) }),
-            Err(e) => {
-                eprintln!("error: run {}: {e}", r.run_id);
-                return 1;
-            }
-        }
-    }
+    let manifest_runs: Vec<ManifestRun> = sweep
+        .runs
+        .iter()
+        .map(|r| ManifestRun { run_id: r.run_id.clone(), key: run_key(&r.run_id, &r.settings_hash) })
+        .collect();
     let store = Store::new(out);
     let mine: Vec<usize> = (0..sweep.runs.len()).filter(|&i| shard.owns(i)).collect();
     let todo: Vec<usize> = mine.iter().copied().filter(|&i| !store.has(&manifest_runs[i].key)).collect();

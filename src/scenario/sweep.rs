@@ -30,7 +30,8 @@ use super::validate::{validate, Loader, Scenario, ScenarioError};
 use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Values of one matrix axis: a list, or an inclusive integer range.
 #[derive(Debug, Clone, Deserialize)]
@@ -74,18 +75,92 @@ impl Choice {
     }
 }
 
-/// One run of a sweep.
+/// One run of a sweep: its id and parameters, and the recipe for its scenario, built when the
+/// run is about to start ([`RunSpec::scenario`]) so a sweep of many runs holds only their names.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
     /// Stable id from the parameters, e.g. `pods_csv=openb_pod_list_default|policy=fgd|seed=42`.
     pub run_id: String,
     /// (matrix path, value) in matrix order.
     pub params: Vec<(String, String)>,
-    /// The validated scenario.
-    pub scenario: Scenario,
+    /// The hash of the run's resolved settings (as `experiment::scenario_hash` gives it for the
+    /// built scenario): the key of its stored result.
+    pub settings_hash: String,
+    plan: Arc<Plan>,
+    index: usize,
 }
 
-/// An expanded sweep.
+impl RunSpec {
+    /// The run's validated scenario. Every run was validated when the sweep was loaded, so this
+    /// fails only when a file it reads changed since.
+    pub fn scenario(&self) -> Result<Scenario, ScenarioError> {
+        let (raw, dir) = self.plan.raw(self.index)?.2;
+        let mut loader = self.plan.loader.lock().unwrap_or_else(|p| p.into_inner());
+        validate(raw, &self.plan.file, &dir, &mut loader)
+    }
+}
+
+/// A sweep's base and axes, from which run `i` is made.
+#[derive(Debug)]
+struct Plan {
+    name: String,
+    base: Value,
+    matrix: Vec<(String, Vec<Choice>)>,
+    file: String,
+    dir: PathBuf,
+    /// Trace and manifest files read once for every run.
+    loader: Mutex<Loader>,
+}
+
+impl Plan {
+    /// Run `index`'s (run id, params, (raw scenario, directory)); the last axis varies fastest.
+    #[allow(clippy::type_complexity)]
+    fn raw(&self, index: usize) -> Result<(String, Vec<(String, String)>, (RawScenario, PathBuf)), ScenarioError> {
+        let mut pick = vec![0usize; self.matrix.len()];
+        let mut rest = index;
+        for (a, (_, vals)) in self.matrix.iter().enumerate().rev() {
+            pick[a] = rest % vals.len();
+            rest /= vals.len();
+        }
+        let mut j = self.base.clone();
+        let mut params = Vec::with_capacity(self.matrix.len());
+        let mut run_dir = &self.dir;
+        for (a, (k, vals)) in self.matrix.iter().enumerate() {
+            let c = &vals[pick[a]];
+            if let Some(d) = &c.dir {
+                run_dir = d;
+            }
+            for (path, v) in &c.sets {
+                if path.is_empty() {
+                    j = v.clone(); // a whole base scenario
+                    continue;
+                }
+                set_path(&mut j, path, v.clone()).map_err(|m| ScenarioError::Field {
+                    file: self.file.clone(),
+                    field: if k == "variant" { format!("variants.{}.{path}", c.label) } else { format!("matrix.{k}") },
+                    message: m,
+                })?;
+            }
+            params.push((k.clone(), c.label.clone()));
+        }
+        let run_id = params
+            .iter()
+            .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+            .collect::<Vec<_>>()
+            .join("|");
+        let mut raw: RawScenario = serde_json::from_value(j).map_err(|e| ScenarioError::Field {
+            file: self.file.clone(),
+            field: "matrix".into(),
+            message: format!("run {run_id}: {e}"),
+        })?;
+        if raw.name.is_none() {
+            raw.name = Some(self.name.clone());
+        }
+        Ok((run_id, params, (raw, run_dir.clone())))
+    }
+}
+
+/// An expanded sweep: its runs' names in matrix order, each built on demand.
 #[derive(Debug, Clone)]
 pub struct Sweep {
     /// Name.
@@ -94,6 +169,8 @@ pub struct Sweep {
     pub axes: Vec<String>,
     /// Runs in matrix order.
     pub runs: Vec<RunSpec>,
+    /// The runs' warnings, once each, sorted.
+    pub warnings: Vec<String>,
 }
 
 /// A loaded file.
@@ -168,7 +245,7 @@ pub fn load_file_with(path: &Path, registry: &crate::controllers::Registry) -> R
                 ))
             }
         };
-        return Ok(Loaded::Sweep(expand(&name, &base, &matrix, &file, &base_dir, &mut loader)?));
+        return Ok(Loaded::Sweep(expand(&name, &base, &matrix, &file, &base_dir, loader)?));
     }
     let raw: RawScenario = crate::yaml::from_str(&text).map_err(|e| parse_err(&file, e))?;
     Ok(Loaded::Scenario(Box::new(validate(raw, &file, dir, &mut loader)?)))
@@ -318,15 +395,16 @@ fn set_path(root: &mut Value, path: &str, v: Value) -> Result<(), String> {
 /// cannot make.
 pub const MAX_RUNS: usize = 100_000;
 
-/// Expands a matrix over `base` into validated runs. Every combination is checked before any
-/// run starts.
+/// Expands a matrix over `base` into runs. Every combination is built and validated before any
+/// run starts (and then dropped: a run's scenario is built again when it starts, so memory does
+/// not grow with the number of runs).
 pub fn expand(
     name: &str,
     base: &RawScenario,
     matrix: &[(String, Vec<Choice>)],
     file: &str,
     dir: &Path,
-    loader: &mut Loader,
+    loader: Loader,
 ) -> Result<Sweep, ScenarioError> {
     if matrix.is_empty() {
         return Err(parse_err(
@@ -354,66 +432,40 @@ pub fn expand(
             ),
         ));
     };
-    let base_json = serde_json::to_value(base).map_err(|e| parse_err(file, e))?;
+    let plan = Arc::new(Plan {
+        name: name.to_string(),
+        base: serde_json::to_value(base).map_err(|e| parse_err(file, e))?,
+        matrix: matrix.to_vec(),
+        file: file.to_string(),
+        dir: dir.to_path_buf(),
+        loader: Mutex::new(loader),
+    });
     let mut runs = Vec::with_capacity(total);
-    let mut idx = vec![0usize; matrix.len()];
-    for _ in 0..total {
-        let mut j = base_json.clone();
-        let mut params = Vec::new();
-        let mut run_dir = dir;
-        for (a, (k, vals)) in matrix.iter().enumerate() {
-            let c = &vals[idx[a]];
-            if let Some(d) = &c.dir {
-                run_dir = d;
-            }
-            for (path, v) in &c.sets {
-                if path.is_empty() {
-                    j = v.clone(); // a whole base scenario
-                    continue;
-                }
-                set_path(&mut j, path, v.clone()).map_err(|m| ScenarioError::Field {
-                    file: file.into(),
-                    field: if k == "variant" { format!("variants.{}.{path}", c.label) } else { format!("matrix.{k}") },
-                    message: m,
-                })?;
-            }
-            params.push((k.clone(), c.label.clone()));
-        }
-        let run_id = params
-            .iter()
-            .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
-            .collect::<Vec<_>>()
-            .join("|");
-        let mut raw: RawScenario = serde_json::from_value(j).map_err(|e| ScenarioError::Field {
-            file: file.into(),
-            field: "matrix".into(),
-            message: format!("run {run_id}: {e}"),
-        })?;
-        if raw.name.is_none() {
-            raw.name = Some(name.to_string());
-        }
-        let scenario = validate(raw, file, run_dir, loader)?;
-        runs.push(RunSpec { run_id, params, scenario });
-        for a in (0..matrix.len()).rev() {
-            idx[a] += 1;
-            if idx[a] < matrix[a].1.len() {
-                break;
-            }
-            idx[a] = 0;
-        }
-    }
+    let mut warnings = std::collections::BTreeSet::new();
     let mut seen = std::collections::BTreeSet::new();
-    for r in &runs {
-        if !seen.insert(r.run_id.clone()) {
-            return Err(parse_err(
-                file,
-                format!("two runs share the id `{}`; make the matrix values distinct", r.run_id),
-            ));
+    for index in 0..total {
+        let (run_id, params, (raw, run_dir)) = plan.raw(index)?;
+        if !seen.insert(run_id.clone()) {
+            return Err(parse_err(file, format!("two runs share the id `{run_id}`; make the matrix values distinct")));
         }
+        let scenario = validate(raw, file, &run_dir, &mut plan.loader.lock().unwrap_or_else(|p| p.into_inner()))?;
+        let json = serde_json::to_string(&scenario.raw).map_err(|e| parse_err(file, e))?;
+        warnings.extend(scenario.warnings);
+        runs.push(RunSpec {
+            run_id,
+            params,
+            settings_hash: format!("{:016x}", crate::engine::rng::fnv1a(json.as_bytes())),
+            plan: plan.clone(),
+            index,
+        });
     }
-    Ok(Sweep { name: name.to_string(), axes: matrix.iter().map(|(k, _)| k.clone()).collect(), runs })
+    Ok(Sweep {
+        name: name.to_string(),
+        axes: matrix.iter().map(|(k, _)| k.clone()).collect(),
+        runs,
+        warnings: warnings.into_iter().collect(),
+    })
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use crate::sim::{ClusterSpec, Latency, Lifecycle, TimelineOp, Unschedulable};
 use crate::workload::{read_nodes, read_pods, TraceError, TracePod};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 mod fleet;
 mod karpenter;
@@ -124,6 +124,7 @@ type SharedInputs = (Arc<Vec<(NodeSpec, NodeMeta)>>, Arc<Vec<TracePod>>);
 pub struct Loader {
     /// The controllers `controllers:` may name.
     pub registry: crate::controllers::Registry,
+    files: Arc<Files>,
     nodes: BTreeMap<PathBuf, Arc<Vec<NodeSpec>>>,
     pods: BTreeMap<PathBuf, Arc<Vec<TracePod>>>,
     built: BTreeMap<String, SharedInputs>,
@@ -148,9 +149,45 @@ impl Loader {
     }
 }
 
+/// The YAML files scenarios name (catalogs, manifest files, member scenarios), each parsed once
+/// however many runs of a sweep name it: a sweep's runs differ in a few fields, and re-parsing a
+/// catalog per run made validating a large sweep cost milliseconds a run.
+#[derive(Debug, Default)]
+pub(crate) struct Files {
+    catalogs: Mutex<BTreeMap<PathBuf, Arc<Catalog>>>,
+    manifests: Mutex<BTreeMap<PathBuf, Arc<Documents>>>,
+    scenarios: Mutex<BTreeMap<PathBuf, Arc<serde_json::Map<String, serde_json::Value>>>>,
+    /// Loaded NodePools (with their warnings) by their documents, catalog and market: loading
+    /// expands every catalog offering's labels.
+    nodepools: Mutex<BTreeMap<String, Arc<NodePoolsLoaded>>>,
+}
+
+/// A manifest file's documents with their origins.
+type Documents = Vec<(String, serde_json::Value)>;
+
+/// NodePools as loaded, with the loader's warnings.
+pub(crate) type NodePoolsLoaded = (Arc<[crate::k8s::nodepool::NodePool]>, Vec<String>);
+
+impl Files {
+    /// `map[path]`, or `read()` stored there.
+    fn get<K: Ord + Clone, T>(
+        map: &Mutex<BTreeMap<K, Arc<T>>>,
+        key: &K,
+        read: impl FnOnce() -> Result<T, ScenarioError>,
+    ) -> Result<Arc<T>, ScenarioError> {
+        if let Some(v) = map.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
+            return Ok(v.clone());
+        }
+        let v = Arc::new(read()?);
+        map.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), v.clone());
+        Ok(v)
+    }
+}
+
 struct Ctx<'a> {
     file: &'a str,
     dir: &'a Path,
+    files: &'a Files,
 }
 
 impl Ctx<'_> {
@@ -173,7 +210,8 @@ impl Ctx<'_> {
 /// Validates `raw`, read from `file` (relative paths resolve against `dir`), reading trace files
 /// through `loader`.
 pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -> Result<Scenario, ScenarioError> {
-    let cx = Ctx { file, dir };
+    let files = loader.files.clone();
+    let cx = Ctx { file, dir, files: &files };
     let name = raw.name.clone().unwrap_or_else(|| {
         Path::new(file).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
     });
@@ -433,7 +471,7 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
 
 /// The manifests listed under `field`, each item one written inline (a mapping) or the path of a
 /// YAML file of documents (`---`), as (origin, document) in order; `what` names the expected
-/// manifest in errors. Empty documents are kept (null) for the loader to skip.
+/// manifest in errors. Empty documents are skipped.
 fn manifest_items(
     cx: &Ctx<'_>,
     field: &str,
@@ -445,13 +483,14 @@ fn manifest_items(
         match item {
             serde_json::Value::String(rel) => {
                 let path = cx.path(rel);
-                let file = path.display().to_string();
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| cx.err(format!("{field}[{i}]"), format!("cannot read {file}: {e}")))?;
-                docs.extend(
+                let read = Files::get(&cx.files.manifests, &path.to_path_buf(), || {
+                    let file = path.display().to_string();
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| cx.err(format!("{field}[{i}]"), format!("cannot read {file}: {e}")))?;
                     crate::k8s::nodepool::manifest_documents(&file, &text)
-                        .map_err(|message| ScenarioError::Parse { file: file.clone(), message })?,
-                );
+                        .map_err(|message| ScenarioError::Parse { file: file.clone(), message })
+                })?;
+                docs.extend(read.iter().cloned());
             }
             serde_json::Value::Object(_) => docs.push((format!("{}: {field}[{i}]", cx.file), item.clone())),
             _ => {
@@ -477,7 +516,7 @@ fn autoscale_spec(
     warnings: &mut Vec<String>,
 ) -> Result<Setup, ScenarioError> {
     let cat = if raw.pools.is_empty() && raw.nodepools.is_empty() && raw.catalog.is_none() {
-        Catalog::default()
+        Arc::new(Catalog::default())
     } else {
         catalog(cx, raw)?
     };

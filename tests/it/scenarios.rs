@@ -115,12 +115,32 @@ fn sweep_outputs_do_not_depend_on_thread_count() {
 }
 
 #[test]
+fn sweep_runs_are_built_on_demand_in_matrix_order() {
+    let Loaded::Sweep(sw) = load_file(&small_sweep()).unwrap() else { panic!() };
+    assert_eq!(sw.runs.len(), 12);
+    // The last axis varies fastest; each run builds the scenario its parameters name, and the
+    // hash recorded at load is the built scenario's.
+    let ids: Vec<&str> = sw.runs.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(ids[0], "pods_csv=openb_pod_list_default|policy=random|seed=42");
+    assert_eq!(ids[1], "pods_csv=openb_pod_list_default|policy=random|seed=43");
+    assert_eq!(ids[2], "pods_csv=openb_pod_list_default|policy=best-fit|seed=42");
+    assert_eq!(ids[11], "pods_csv=openb_pod_list_gpushare100|policy=fgd|seed=43");
+    for (i, r) in sw.runs.iter().enumerate() {
+        let s = r.scenario().unwrap();
+        assert_eq!(s.seed, 42 + (i % 2) as u64, "{}", r.run_id);
+        assert_eq!(fleetsim::experiment::scenario_hash(&s).unwrap(), r.settings_hash, "{}", r.run_id);
+    }
+    assert_ne!(sw.runs[0].settings_hash, sw.runs[1].settings_hash);
+}
+
+#[test]
 fn seeds_change_inflation_but_not_the_trace_prefix() {
     let Loaded::Sweep(sw) = load_file(&small_sweep()).unwrap() else { panic!() };
-    let a = run_scenario("a", &[], &sw.runs[0].scenario).unwrap();
-    let b = run_scenario("b", &[], &sw.runs[1].scenario).unwrap();
-    assert_eq!(sw.runs[0].scenario.seed, 42);
-    assert_eq!(sw.runs[1].scenario.seed, 43);
+    let (s0, s1) = (sw.runs[0].scenario().unwrap(), sw.runs[1].scenario().unwrap());
+    let a = run_scenario("a", &[], &s0).unwrap();
+    let b = run_scenario("b", &[], &s1).unwrap();
+    assert_eq!(s0.seed, 42);
+    assert_eq!(s1.seed, 43);
     assert_ne!(a.result.curve, b.result.curve, "different seeds should sample different copies");
 }
 

@@ -6,7 +6,7 @@ use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
 use crate::scenario::schema::{RawFleet, RawScenario};
 use crate::sim::{Latency, TimelineOp};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::path::Path;
 
 /// API versions of a PropagationPolicy fleetsim reads: ACK One's (seed 001) and Karmada's.
@@ -147,12 +147,14 @@ fn member_scenario(
         Value::String(rel) => {
             let path = cx.path(rel);
             let file = path.display().to_string();
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| cx.err(&field, format!("cannot read {file}: {e}")))?;
-            let m: serde_json::Map<String, Value> = crate::yaml::from_str(&text)
-                .map_err(|e| ScenarioError::Parse { file: file.clone(), message: e.to_string() })?;
+            let m = super::Files::get(&cx.files.scenarios, &path.to_path_buf(), || {
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| cx.err(&field, format!("cannot read {file}: {e}")))?;
+                crate::yaml::from_str(&text)
+                    .map_err(|e| ScenarioError::Parse { file: file.clone(), message: e.to_string() })
+            })?;
             let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-            (m, file, dir)
+            (Map::clone(&m), file, dir)
         }
         _ => return Err(cx.err(&field, "expected a scenario mapping or the path of a scenario file")),
     };

@@ -12,10 +12,11 @@ use crate::market::Catalog;
 use crate::scenario::schema::RawScenario;
 use crate::sim::{IntOrPercent, Pdb};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// What the Karpenter parts validate to.
 pub(super) struct KarpenterParts {
-    pub nodepools: Vec<NodePool>,
+    pub nodepools: Arc<[NodePool]>,
     pub config: KarpenterConfig,
     pub market: SpotMarket,
     pub start_unix_minute: i64,
@@ -31,11 +32,22 @@ pub(super) fn karpenter_parts(
     let market = market(cx, raw, catalog)?;
     let mut warnings = Vec::new();
     let docs = super::manifest_items(cx, "nodepools", &raw.nodepools, "a NodePool manifest")?;
-    let (nodepools, w) = load_nodepools(&docs, catalog, &market).map_err(|e| ScenarioError::Field {
-        file: e.origin,
-        field: e.field,
-        message: e.message,
+    // The same documents on the same catalog and market load the same pools (sweeps vary
+    // other fields): load them once.
+    let key = format!(
+        "{}|{:?}|{market:?}",
+        serde_json::to_string(&docs).unwrap_or_default(),
+        raw.catalog.as_deref().map(|c| cx.path(c))
+    );
+    let loaded = super::Files::get(&cx.files.nodepools, &key, || {
+        let (pools, w) = load_nodepools(&docs, catalog, &market).map_err(|e| ScenarioError::Field {
+            file: e.origin,
+            field: e.field,
+            message: e.message,
+        })?;
+        Ok((pools.into(), w))
     })?;
+    let (nodepools, w) = (loaded.0.clone(), loaded.1.clone());
     if !raw.nodepools.is_empty() && nodepools.is_empty() {
         return Err(cx.err(
             "nodepools",

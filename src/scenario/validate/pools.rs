@@ -10,6 +10,7 @@ use crate::market::Catalog;
 use crate::scenario::schema::RawScenario;
 use crate::scenario::schema::{RawGpuSharing, RawPool, RawPoolFile, RawScaler};
 use std::path::Path;
+use std::sync::Arc;
 
 /// The `pools:` of a scenario (or of a `fleetsim plan --pools` file), validated against `cat`.
 pub(super) fn pool_specs(
@@ -126,14 +127,15 @@ pub fn ack_pools(
     doc: serde_json::Value,
     catalog: Option<Catalog>,
 ) -> Result<(Vec<PoolSpec>, ScalerConfig), ScenarioError> {
-    let cx = Ctx { file, dir };
+    let files = super::Files::default();
+    let cx = Ctx { file, dir, files: &files };
     let raw: RawPoolFile = serde_json::from_value(doc).map_err(|e| ScenarioError::Parse {
         file: file.to_string(),
         message: format!("{e}; expected `pools:` (a scenario's node pools), and optionally `scaler:` and `catalog:`"),
     })?;
     let cat =
         match (catalog, &raw.catalog) {
-            (Some(c), _) => c,
+            (Some(c), _) => Arc::new(c),
             (None, Some(rel)) => read_catalog(&cx, rel)?,
             (None, None) => return Err(cx.err(
                 "catalog",
@@ -201,7 +203,7 @@ fn share_mode(
     Ok(Some(ShareMode { unit_mib: sharing.unit_mib, cgpu, spread: sharing.spread }))
 }
 
-pub(super) fn catalog(cx: &Ctx<'_>, raw: &RawScenario) -> Result<Catalog, ScenarioError> {
+pub(super) fn catalog(cx: &Ctx<'_>, raw: &RawScenario) -> Result<Arc<Catalog>, ScenarioError> {
     let Some(rel) = &raw.catalog else {
         return Err(cx.err("catalog", "pools need an instance catalog, e.g. `catalog: catalogs/alibaba-a10.yaml`"));
     };
@@ -209,12 +211,14 @@ pub(super) fn catalog(cx: &Ctx<'_>, raw: &RawScenario) -> Result<Catalog, Scenar
 }
 
 /// The catalog file at `rel` (relative to the scenario's directory).
-pub(super) fn read_catalog(cx: &Ctx<'_>, rel: &str) -> Result<Catalog, ScenarioError> {
+pub(super) fn read_catalog(cx: &Ctx<'_>, rel: &str) -> Result<Arc<Catalog>, ScenarioError> {
     let path = cx.path(rel);
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| cx.err("catalog", format!("cannot read {file}: {e}")))?;
-    Catalog::from_yaml(&text).map_err(|(field, message)| match field {
-        None => ScenarioError::Parse { file: file.clone(), message },
-        Some(field) => ScenarioError::Field { file: file.clone(), field, message },
+    super::Files::get(&cx.files.catalogs, &path.to_path_buf(), || {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| cx.err("catalog", format!("cannot read {file}: {e}")))?;
+        Catalog::from_yaml(&text).map_err(|(field, message)| match field {
+            None => ScenarioError::Parse { file: file.clone(), message },
+            Some(field) => ScenarioError::Field { file: file.clone(), field, message },
+        })
     })
 }
