@@ -242,8 +242,11 @@ impl Registry {
             return Err(format!("`{name}` is built in: it runs when the scenario has {section}"));
         }
         let names = self.names();
+        let near = crate::yaml::closest(name, names.iter().map(|n| n.as_ref()))
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
         Err(format!(
-            "unknown controller `{name}`; registered: {}",
+            "unknown controller `{name}`{near}; registered: {}",
             if names.is_empty() {
                 "none (register one with fleetsim::controllers::Registry)".into()
             } else {

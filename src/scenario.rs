@@ -6,5 +6,5 @@ pub mod sweep;
 pub mod validate;
 
 pub use schema::RawScenario;
-pub use sweep::{expand, load_file, load_file_with, Loaded, RunSpec, Sweep};
+pub use sweep::{expand, load_file, load_file_with, load_str, Loaded, RunSpec, Sweep};
 pub use validate::{NodeMeta, Scenario, ScenarioError};

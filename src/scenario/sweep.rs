@@ -196,6 +196,13 @@ pub fn load_file(path: &Path) -> Result<Loaded, ScenarioError> {
 pub fn load_file_with(path: &Path, registry: &crate::controllers::Registry) -> Result<Loaded, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| parse_err(&file, format!("cannot read: {e}")))?;
+    load_str(&text, path, registry)
+}
+
+/// Loads a scenario or sweep from `text`, as if read from `path` (messages name it; relative paths
+/// resolve against its directory; nothing is read at `path` itself).
+pub fn load_str(text: &str, path: &Path, registry: &crate::controllers::Registry) -> Result<Loaded, ScenarioError> {
+    let file = path.display().to_string();
     if text.trim().is_empty() {
         return Err(parse_err(
             &file,
@@ -203,12 +210,12 @@ pub fn load_file_with(path: &Path, registry: &crate::controllers::Registry) -> R
         ));
     }
     let dir = path.parent().unwrap_or(Path::new("."));
-    let top: IndexMap<String, serde::de::IgnoredAny> = crate::yaml::from_str(&text).map_err(|e| parse_err(&file, e))?;
+    let top: IndexMap<String, serde::de::IgnoredAny> = crate::yaml::from_str(text).map_err(|e| parse_err(&file, e))?;
     let mut loader = Loader::default();
     loader.registry = registry.clone();
     // A sweep: axes, or several base files (an axis by itself).
     if ["matrix", "variants", "base_files"].iter().any(|k| top.contains_key(*k)) {
-        let raw: RawSweep = crate::yaml::from_str(&text).map_err(|e| parse_err(&file, e))?;
+        let raw: RawSweep = crate::yaml::from_str(text).map_err(|e| parse_err(&file, e))?;
         let name = raw.name.clone().unwrap_or_else(|| stem(path));
         let mut matrix = raw.matrix_pairs(&file)?;
         let read_base = |f: &str| -> Result<(RawScenario, std::path::PathBuf), ScenarioError> {
@@ -247,7 +254,7 @@ pub fn load_file_with(path: &Path, registry: &crate::controllers::Registry) -> R
         };
         return Ok(Loaded::Sweep(expand(&name, &base, &matrix, &file, &base_dir, loader)?));
     }
-    let raw: RawScenario = crate::yaml::from_str(&text).map_err(|e| parse_err(&file, e))?;
+    let raw: RawScenario = crate::yaml::from_str(text).map_err(|e| parse_err(&file, e))?;
     Ok(Loaded::Scenario(Box::new(validate(raw, &file, dir, &mut loader)?)))
 }
 

@@ -258,7 +258,10 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
     if let Some(rel) = &raw.catalog {
         read_catalog(&cx, rel)?; // a catalog named is read, even where no pool buys from it
     }
-    let policy = PolicyName::parse(&raw.placement.policy).map_err(|m| cx.err("placement.policy", m))?;
+    let policy = PolicyName::parse(&raw.placement.policy).map_err(|m| {
+        let near = crate::yaml::closest(&raw.placement.policy, PolicyName::ALL.iter().map(|p| p.as_str()));
+        cx.err("placement.policy", near.map(|c| format!("{m} (did you mean `{c}`?)")).unwrap_or(m))
+    })?;
     let unschedulable = match raw.placement.unschedulable.as_str() {
         "wait" => Unschedulable::Wait,
         "drop" => Unschedulable::Drop,

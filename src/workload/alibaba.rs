@@ -190,7 +190,13 @@ pub fn write_pods(pods: &[TracePod]) -> Result<String, String> {
                 return Err(format!("pod {}: GPU-memory requests have no openb pod-list form", p.spec.name))
             }
         };
-        let name = if p.spec.name.contains([',', '"', '\n']) {
+        if p.spec.name.trim() != p.spec.name {
+            return Err(format!(
+                "pod {:?}: a name with leading or trailing whitespace has no pod-list form (the reader trims fields)",
+                p.spec.name
+            ));
+        }
+        let name = if p.spec.name.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", p.spec.name.replace('"', "\"\""))
         } else {
             p.spec.name.clone()

@@ -6,7 +6,7 @@ use crate::common::{root, tmp};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// A small valid scenario to break, with `catalog:` pointing at the shipped AWS catalog.
+/// A small valid scenario to break: one GPU node, one pod, best-fit, an hour; `extra` is appended.
 fn scenario(extra: &str) -> String {
     format!(
         "name: bad\ncluster: {{nodes: [{{name: a, cpu: '8', memory: 32Gi, gpus: 1, gpu_model: A10G}}]}}\n\
@@ -17,9 +17,50 @@ fn scenario(extra: &str) -> String {
 
 const NODEPOOL: &str = "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: np}\nspec:\n  template:\n    spec:\n      requirements:\n        - {key: KEY, operator: In, values: [g5.xlarge]}\n";
 
+mod autoscaling;
+mod commands;
+mod karpenter;
+mod pending;
+mod plan_files;
+mod scenario_yaml;
+mod services_fleet;
+mod sweep_files;
+mod trace_files;
+
+/// The base scenario of [`scenario`] with the top-level line `key: ...` replaced by `key: value`
+/// (or `key: value` added when the base has no such line).
+fn scenario_with(key: &str, value: &str) -> String {
+    let base = scenario("");
+    let mut found = false;
+    let mut out = String::new();
+    for line in base.lines() {
+        if line.split_once(':').is_some_and(|(k, _)| k == key) {
+            out.push_str(&format!("{key}: {value}\n"));
+            found = true;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    if !found {
+        out.push_str(&format!("{key}: {value}\n"));
+    }
+    out
+}
+
+/// A shipped catalog by file name (`aws-gpu.yaml`, `alibaba-a10.yaml`), as an absolute path.
+fn catalog(file: &str) -> String {
+    root().join("scenarios/catalogs").join(file).display().to_string()
+}
+
+/// [`scenario`] with `catalog:` pointing at the shipped AWS catalog.
+fn with_catalog(extra: &str) -> String {
+    scenario(&format!("catalog: {}\n{extra}", catalog("aws-gpu.yaml")))
+}
+
 struct Case {
     name: &'static str,
-    /// Files to write into the case's directory: (name, contents).
+    /// Files to write into the case's directory: (name, contents); a name may hold a directory.
     files: Vec<(&'static str, String)>,
     /// Arguments; `DIR` stands for the case's directory, `OUT` for a fresh output directory.
     args: &'static [&'static str],
@@ -27,9 +68,34 @@ struct Case {
     says: &'static [&'static str],
 }
 
+/// `fleetsim validate DIR/s.yaml` of `files`: exit 2 and a message holding every `says`.
+fn validate(name: &'static str, files: Vec<(&'static str, String)>, says: &'static [&'static str]) -> Case {
+    Case { name, files, args: &["validate", "DIR/s.yaml"], code: 2, says }
+}
+
+/// Every row the test runs: each must pass.
 fn cases() -> Vec<Case> {
-    let catalog = root().join("scenarios/catalogs/aws-gpu.yaml").display().to_string();
-    let with_catalog = |extra: &str| scenario(&format!("catalog: {catalog}\n{extra}"));
+    let mut all = original_cases();
+    all.extend(scenario_yaml::cases());
+    all.extend(autoscaling::cases());
+    all.extend(karpenter::cases());
+    all.extend(services_fleet::cases());
+    all.extend(trace_files::cases());
+    all.extend(sweep_files::cases());
+    all.extend(plan_files::cases());
+    all.extend(commands::cases());
+    all
+}
+
+/// Rows whose expected behaviour the CLI does not have yet (a panic, a wrong exit code, a message
+/// that does not name the file or the field, parser jargon, a bad input accepted). Not run; each
+/// is what the CLI should do.
+#[allow(dead_code)]
+fn pending_cases() -> Vec<Case> {
+    pending::cases()
+}
+
+fn original_cases() -> Vec<Case> {
     let nodes = "{\"kind\": \"NodeList\", \"items\": [\
         {\"metadata\": {\"name\": \"n\"}, \"status\": {\"allocatable\": {\"cpu\": \"8\", \"memory\": \"32Gi\"}}},\
         {\"metadata\": {\"name\": \"n\"}, \"status\": {\"allocatable\": {\"cpu\": \"8\", \"memory\": \"32Gi\"}}}]}";
@@ -47,21 +113,21 @@ fn cases() -> Vec<Case> {
             files: vec![("np.yaml", "---\n---\n".into()), ("s.yaml", with_catalog("nodepools: [np.yaml]\n"))],
             args: &["validate", "DIR/s.yaml"],
             code: 2,
-            says: &["nodepools", "no NodePool"],
+            says: &["s.yaml", "field `nodepools`", "no NodePool", "expected `kind: NodePool`"],
         },
         Case {
             name: "an empty NodePool file",
             files: vec![("np.yaml", String::new()), ("s.yaml", with_catalog("nodepools: [np.yaml]\n"))],
             args: &["run", "DIR/s.yaml", "--out", "OUT"],
             code: 2,
-            says: &["no NodePool"],
+            says: &["s.yaml", "field `nodepools`", "no NodePool", "expected `kind: NodePool`"],
         },
         Case {
             name: "a requirement with an empty key",
             files: vec![("np.yaml", NODEPOOL.replace("KEY", "''")), ("s.yaml", with_catalog("nodepools: [np.yaml]\n"))],
             args: &["validate", "DIR/s.yaml"],
             code: 2,
-            says: &["requirements[0]", "`key` is empty"],
+            says: &["np.yaml", "spec.template.spec.requirements[0]", "`key` is empty"],
         },
         Case {
             name: "a range of a hundred million seeds",
@@ -71,7 +137,7 @@ fn cases() -> Vec<Case> {
             )],
             args: &["validate", "DIR/w.yaml"],
             code: 2,
-            says: &["matrix.seed", "100000000 values", "at most 100000 runs"],
+            says: &["w.yaml", "matrix.seed", "100000000 values", "at most 100000 runs"],
         },
         Case {
             name: "a matrix whose product is too large",
@@ -84,7 +150,7 @@ fn cases() -> Vec<Case> {
             )],
             args: &["sweep", "DIR/w.yaml", "--out", "OUT"],
             code: 2,
-            says: &["more than 100000 runs", "seed: 2000", "workload.pods[0].count: 100"],
+            says: &["w.yaml", "more than 100000 runs", "seed: 2000", "workload.pods[0].count: 100"],
         },
         Case {
             name: "a report of a directory whose summary is not fleetsim's",
@@ -105,21 +171,21 @@ fn cases() -> Vec<Case> {
             files: vec![("s.yaml", scenario("controllers: [{name: mine}]\n"))],
             args: &["validate", "DIR/s.yaml"],
             code: 2,
-            says: &["controllers[0]", "unknown controller `mine`"],
+            says: &["s.yaml", "field `controllers[0]", "unknown controller `mine`"],
         },
         Case {
             name: "a controller item that is not a mapping",
             files: vec![("s.yaml", scenario("controllers: [mine]\n"))],
             args: &["validate", "DIR/s.yaml"],
             code: 2,
-            says: &["controllers[0]", "expected a mapping"],
+            says: &["s.yaml", "field `controllers[0]`", "expected a mapping"],
         },
         Case {
             name: "a built-in controller named in controllers:",
             files: vec![("s.yaml", scenario("controllers: [{name: cluster-autoscaler}]\n"))],
             args: &["validate", "DIR/s.yaml"],
             code: 2,
-            says: &["built in", "`pools:`"],
+            says: &["s.yaml", "controllers[0]", "built in", "`pools:`"],
         },
     ]
 }
@@ -135,43 +201,42 @@ fn files_in(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[test]
-fn every_bad_input_gets_exit_2_a_message_naming_what_is_wrong_and_leaves_nothing() {
-    let mut failures = Vec::new();
-    for (i, c) in cases().into_iter().enumerate() {
-        let dir = tmp(&format!("bad-{i}"));
-        let out = dir.join("out");
-        for (name, text) in &c.files {
-            std::fs::write(dir.join(name), text).unwrap();
-        }
-        let args: Vec<String> = c
-            .args
-            .iter()
-            .map(|a| a.replace("DIR", dir.to_str().unwrap()).replace("OUT", out.to_str().unwrap()))
-            .collect();
-        let o = Command::new(env!("CARGO_BIN_EXE_fleetsim")).args(&args).env("RUST_BACKTRACE", "1").output().unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        let code = o.status.code().unwrap_or(-1);
-        let mut wrong = Vec::new();
-        if code != c.code {
-            wrong.push(format!("exit {code}, expected {}", c.code));
-        }
-        if err.contains("panicked") {
-            wrong.push("panicked".into());
-        }
-        for s in c.says {
-            if !err.contains(s) {
-                wrong.push(format!("no `{s}` in the message"));
-            }
-        }
-        let left = files_in(&out);
-        if !left.is_empty() {
-            wrong.push(format!("left {left:?} in the output directory"));
-        }
-        if !wrong.is_empty() {
-            failures.push(format!("{}: {}\n  stderr: {err}", c.name, wrong.join("; ")));
+/// Runs row `i` in a fresh directory: what is wrong with the outcome, if anything.
+fn check(i: usize, c: &Case) -> Option<String> {
+    let dir = tmp(&format!("bad-{i}"));
+    let out = dir.join("out");
+    for (name, text) in &c.files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let args: Vec<String> =
+        c.args.iter().map(|a| a.replace("DIR", dir.to_str().unwrap()).replace("OUT", out.to_str().unwrap())).collect();
+    let o = Command::new(env!("CARGO_BIN_EXE_fleetsim")).args(&args).env("RUST_BACKTRACE", "1").output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    let code = o.status.code().unwrap_or(-1);
+    let mut wrong = Vec::new();
+    if code != c.code {
+        wrong.push(format!("exit {code}, expected {}", c.code));
+    }
+    if err.contains("panicked") {
+        wrong.push("panicked".into());
+    }
+    for s in c.says {
+        if !err.contains(s) {
+            wrong.push(format!("no `{s}` in the message"));
         }
     }
+    let left = files_in(&out);
+    if !left.is_empty() {
+        wrong.push(format!("left {left:?} in the output directory"));
+    }
+    (!wrong.is_empty()).then(|| format!("{}: {}\n  stderr: {err}", c.name, wrong.join("; ")))
+}
+
+#[test]
+fn every_bad_input_gets_exit_2_a_message_naming_what_is_wrong_and_leaves_nothing() {
+    let failures: Vec<String> = cases().iter().enumerate().filter_map(|(i, c)| check(i, c)).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -10,6 +10,7 @@ mod gpu_sharing;
 mod karpenter;
 mod notebooks;
 mod plan;
+mod roundtrip;
 mod scenarios;
 mod sweeps;
 mod user_controller;

@@ -61,7 +61,13 @@ pub(super) fn pod_template(
             if !POD_RESOURCES.contains(&k.as_str()) {
                 return Err(cx.err(
                     f(&format!("{part}.{k}")),
-                    format!("unknown resource; expected one of {}", POD_RESOURCES.join(", ")),
+                    format!(
+                        "unknown resource{}; expected one of {}",
+                        crate::yaml::closest(k, POD_RESOURCES.iter().copied())
+                            .map(|c| format!(" (did you mean `{c}`?)"))
+                            .unwrap_or_default(),
+                        POD_RESOURCES.join(", ")
+                    ),
                 ));
             }
         }
