@@ -77,6 +77,59 @@ pub fn documents(text: &str) -> Result<Vec<serde_json::Value>, YamlError> {
     serde_saphyr::from_multiple_with_options(text, options()).map_err(|e| describe(&e, text, ""))
 }
 
+/// A JSON value (a sweep's substituted scenario, a manifest read leniently) read into `T`: the
+/// field path and the message in the same words as [`from_str`]'s.
+pub fn from_value<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let mut path = if path == "." { String::new() } else { path };
+        let message = e.into_inner().to_string();
+        // An unknown field is reported at its parent: the message names it.
+        if let Some(field) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+            if let Some(parent) = path.strip_suffix(field) {
+                path = parent.trim_end_matches('.').to_string();
+            }
+        }
+        (path, json_message(&message))
+    })
+}
+
+/// serde_json's message (`invalid type: string "abc", expected u64`) in the user's words.
+fn json_message(m: &str) -> String {
+    for head in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = m.strip_prefix(head) {
+            if let Some((found, expected)) = rest.rsplit_once(", expected ") {
+                let found = match found.split_once(' ') {
+                    Some(("string", s)) => format!("`{}`", s.trim_matches('"')),
+                    Some(("integer" | "floating" | "boolean", s)) => {
+                        format!("`{}`", s.trim_start_matches("point ").trim_matches('`'))
+                    }
+                    _ => serde_found(found),
+                };
+                let expected = if expected.starts_with("struct ") || expected.starts_with("map") {
+                    "a mapping".to_string()
+                } else if expected.starts_with("a sequence") || expected == "sequence" {
+                    "a list".to_string()
+                } else {
+                    expected_scalar(expected)
+                };
+                return format!("expected {expected}, found {found}");
+            }
+        }
+    }
+    if let Some(rest) = m.strip_prefix("unknown field ") {
+        if let Some((field, expected)) = rest.split_once(", expected ") {
+            let field = field.trim_matches('`');
+            let names: Vec<&str> =
+                expected.trim_start_matches("one of ").split(", ").map(|n| n.trim_matches('`')).collect();
+            let near =
+                closest(field, names.iter().copied()).map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default();
+            return format!("unknown field `{field}`{near}; the fields here are {}", list(&names));
+        }
+    }
+    m.to_string()
+}
+
 /// The candidate nearest to `word` by edit distance, when it is near enough to be a typo (at most
 /// a third of the word's letters differ).
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -139,6 +192,9 @@ fn describe(e: &Error, text: &str, path: &str) -> YamlError {
         }
         Error::UnknownAnchor { .. } => "an alias (`*name`) names no anchor (`&name`) defined before it".to_string(),
         Error::Eof { .. } => "the text ends in the middle of a value".to_string(),
+        Error::ExpectedMappingEndAfterEnumVariantValue { .. } => {
+            "expected one choice here (a single key), found several".to_string()
+        }
         Error::InvalidUtf8Input => "the file is not UTF-8 text".to_string(),
         Error::Message { msg, .. } => msg.clone(),
         Error::ExternalMessage { msg, .. } => format!("YAML syntax: {msg}"),
@@ -176,8 +232,10 @@ fn expected_scalar(ty: &str) -> String {
         "i16" => range(i16::MIN.into(), i16::MAX.into()),
         "i32" => range(i32::MIN.into(), i32::MAX.into()),
         "i64" | "isize" => "a whole number".to_string(),
-        "f32" | "f64" => "a number".to_string(),
-        "bool" => "`true` or `false`".to_string(),
+        "f32" | "f64" | "floating point" | "a number" => "a number".to_string(),
+        "bool" | "boolean" | "a boolean" => "`true` or `false`".to_string(),
+        "integer" => "a whole number".to_string(),
+        "string" | "a string" => "a string".to_string(),
         "char" => "a single character".to_string(),
         other => format!("a value of type {other}"),
     }
@@ -341,6 +399,19 @@ mod tests {
         assert!(e.contains("field `pods[0]`: unknown field `cont` (did you mean `count`?)"), "{e}");
         let e = err("name: a\nzzzzzz: 1\n");
         assert!(e.contains("unknown field `zzzzzz`;") && !e.contains("did you mean"), "{e}");
+    }
+
+    #[test]
+    fn json_values_say_the_field_and_what_was_found() {
+        let e = from_value::<Doc>(serde_json::json!({"name": "a", "pods": [{"count": "four"}]})).unwrap_err();
+        assert_eq!(e.0, "pods[0].count");
+        assert_eq!(e.1, "expected a whole number from 0 to 4294967295, found `four`");
+        let e = from_value::<Doc>(serde_json::json!({"name": "a", "pods": [{"count": -2}]})).unwrap_err();
+        assert_eq!(e.1, "expected a whole number from 0 to 4294967295, found `-2`");
+        let e = from_value::<Doc>(serde_json::json!({"name": "a", "sed": 1})).unwrap_err();
+        assert!(e.1.starts_with("unknown field `sed` (did you mean `seed`?)"), "{e:?}");
+        let e = from_value::<Doc>(serde_json::json!({"name": "a", "pods": 3})).unwrap_err();
+        assert_eq!(e.1, "expected a list, found `3`");
     }
 
     #[test]

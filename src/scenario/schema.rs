@@ -961,7 +961,10 @@ pub struct RawTrace {
 
 /// A time window of a trace: `{from: 147d, to: 148d}` or `147d..148d`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a window `FROM..TO` or `{from: FROM, to: TO}` (durations on the trace's clock, e.g. `147d`)"
+)]
 pub enum RawWindow {
     /// `FROM..TO`.
     Range(String),

@@ -35,7 +35,11 @@ use std::sync::{Arc, Mutex};
 
 /// Values of one matrix axis: a list, or an inclusive integer range.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    deny_unknown_fields,
+    expecting = "expected a list of values (`[a, b]`) or a range of whole numbers (`{from: 1, to: 5}`)"
+)]
 enum Axis {
     Range { from: i64, to: i64 },
     List(Vec<Value>),
@@ -148,10 +152,32 @@ impl Plan {
             .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
             .collect::<Vec<_>>()
             .join("|");
-        let mut raw: RawScenario = serde_json::from_value(j).map_err(|e| ScenarioError::Field {
-            file: self.file.clone(),
-            field: "matrix".into(),
-            message: format!("run {run_id}: {e}"),
+        let mut raw: RawScenario = crate::yaml::from_value(j).map_err(|(path, message)| {
+            // The base parsed on its own, so the value that does not fit is one an axis set:
+            // name the axis (or the variant) whose path holds the field.
+            let field = self
+                .matrix
+                .iter()
+                .zip(&pick)
+                .flat_map(|((k, vals), &p)| vals[p].sets.iter().map(move |(set, _)| (k, &vals[p].label, set)))
+                .filter(|(_, _, set)| {
+                    !set.is_empty()
+                        && (path == **set
+                            || path.starts_with(&format!("{set}."))
+                            || path.starts_with(&format!("{set}[")))
+                })
+                .map(
+                    |(k, label, set)| {
+                        if k == "variant" {
+                            format!("variants.{label}.{set}")
+                        } else {
+                            format!("matrix.{k}")
+                        }
+                    },
+                )
+                .next_back()
+                .unwrap_or_else(|| if path.is_empty() { "matrix".into() } else { path.clone() });
+            ScenarioError::Field { file: self.file.clone(), field, message: format!("run {run_id}: {message}") }
         })?;
         if raw.name.is_none() {
             raw.name = Some(self.name.clone());

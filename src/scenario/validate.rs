@@ -202,6 +202,16 @@ impl Ctx<'_> {
             self.dir.join(p)
         }
     }
+    /// A trace file's error; one that could not be opened at all is the scenario's field's error
+    /// (the scenario named a file that is not there).
+    fn unreadable(&self, field: &str, e: TraceError) -> ScenarioError {
+        if e.line.is_none() && e.message.starts_with("cannot open") {
+            let why = e.message.trim_start_matches("cannot open: ");
+            self.err(field, format!("cannot read {}: {why}", e.path.display()))
+        } else {
+            e.into()
+        }
+    }
     fn duration(&self, field: &str, v: &str) -> Result<SimTime, ScenarioError> {
         parse_duration(v).map_err(|m| self.err(field, m))
     }
@@ -337,7 +347,7 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
     // Nodes.
     let mut nodes = Vec::new();
     if let Some(csv) = &raw.cluster.nodes_csv {
-        for spec in loader.nodes(&cx.path(csv))?.iter().cloned() {
+        for spec in loader.nodes(&cx.path(csv)).map_err(|e| cx.unreadable("cluster.nodes_csv", e))?.iter().cloned() {
             let it = format!(
                 "openb/{}-{}c-{}g",
                 spec.gpu_model.as_deref().unwrap_or("cpu"),
@@ -359,6 +369,20 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
         }
         if g.count == 0 {
             return Err(cx.err(f("count"), "expected at least 1"));
+        }
+        // fleetsim's bound, ten times the largest cluster the benchmarks build: a mistyped count
+        // is an error, not an allocation the machine cannot make.
+        const MAX_INLINE_NODES: u64 = 200_000;
+        let so_far = nodes.len() as u64;
+        if g.count as u64 > MAX_INLINE_NODES.saturating_sub(so_far) {
+            return Err(cx.err(
+                f("count"),
+                format!(
+                    "{} nodes, {} with the groups before it; inline nodes are at most {MAX_INLINE_NODES}",
+                    g.count,
+                    g.count as u64 + so_far
+                ),
+            ));
         }
         let mut taints = Vec::new();
         for (j, t) in g.taints.iter().enumerate() {
@@ -414,7 +438,7 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
             );
         }
         let path = cx.path(&t.pods_csv);
-        let trace = loader.pods(&path)?;
+        let trace = loader.pods(&path).map_err(|e| cx.unreadable("workload.trace.pods_csv", e))?;
         let windowed: Vec<TracePod>;
         let trace: &[TracePod] = match &t.window {
             None => &trace,
@@ -457,8 +481,10 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
         let dnd = do_not_disrupt(&t.annotations);
         pods.extend(trace[..take].iter().map(|p| TracePod { checkpoint, do_not_disrupt: dnd, ..p.clone() }));
     }
+    let traced = pods.len();
     for (i, g) in raw.workload.pods.iter().enumerate() {
-        pods.extend(pod_group(cx, i, g)?);
+        let so_far = (pods.len() - traced) as u64;
+        pods.extend(pod_group(cx, i, g, so_far)?);
     }
     pods.extend(synthetic::synthetic_pods(cx, raw)?);
     if pods.is_empty() && !autoscaling {

@@ -163,7 +163,13 @@ pub(super) fn pod_template(
     })
 }
 
-pub(super) fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<TracePod>, ScenarioError> {
+/// The most pods `workload.pods` may make in all (count × parallelism, summed over the groups):
+/// fleetsim's choice, five times the million-pod day the benchmarks run, so that a mistyped count
+/// is an error rather than an allocation the machine cannot make.
+pub(super) const MAX_INLINE_PODS: u64 = 5_000_000;
+
+/// The pods of group `i`; `so_far` is how many the groups before it made.
+pub(super) fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup, so_far: u64) -> Result<Vec<TracePod>, ScenarioError> {
     let f = |k: &str| format!("workload.pods[{i}].{k}");
     let fields = PodTemplateFields {
         requests: &g.requests,
@@ -184,12 +190,29 @@ pub(super) fn pod_group(cx: &Ctx<'_>, i: usize, g: &RawPodGroup) -> Result<Vec<T
     let workers = match g.parallelism {
         None => None,
         Some(0) | Some(10_001..) => {
-            return Err(cx.err(f("parallelism"), format!("{:?}; expected 1..=10000 workers a job", g.parallelism)))
+            return Err(cx.err(
+                f("parallelism"),
+                format!("`{}`; expected 1..=10000 workers a job", g.parallelism.unwrap_or_default()),
+            ))
         }
         Some(n) => Some(n),
     };
     if g.priority.unsigned_abs() > 1_000_000_000 {
         return Err(cx.err(f("priority"), format!("{}; expected -1e9..=1e9", g.priority)));
+    }
+    let total = g.count as u64 * workers.unwrap_or(1) as u64;
+    if total > MAX_INLINE_PODS.saturating_sub(so_far) {
+        return Err(cx.err(
+            f("count"),
+            format!(
+                "{}{}; inline pods are at most {MAX_INLINE_PODS} (a trace or a synthetic workload holds more)",
+                match workers {
+                    Some(w) => format!("{} jobs of {w} workers make {total} pods", g.count),
+                    None => format!("{total} pods"),
+                },
+                if so_far > 0 { format!(", {} with the groups before it", total + so_far) } else { String::new() }
+            ),
+        ));
     }
     let mut out = Vec::new();
     for k in 0..g.count as u64 {

@@ -129,9 +129,17 @@ pub fn ack_pools(
 ) -> Result<(Vec<PoolSpec>, ScalerConfig), ScenarioError> {
     let files = super::Files::default();
     let cx = Ctx { file, dir, files: &files };
-    let raw: RawPoolFile = serde_json::from_value(doc).map_err(|e| ScenarioError::Parse {
-        file: file.to_string(),
-        message: format!("{e}; expected `pools:` (a scenario's node pools), and optionally `scaler:` and `catalog:`"),
+    let raw: RawPoolFile = crate::yaml::from_value(doc).map_err(|(field, message)| {
+        if field.is_empty() {
+            ScenarioError::Parse {
+                file: file.to_string(),
+                message: format!(
+                    "{message}; expected `pools:` (a scenario's node pools), and optionally `scaler:` and `catalog:`"
+                ),
+            }
+        } else {
+            ScenarioError::Field { file: file.to_string(), field, message }
+        }
     })?;
     let cat =
         match (catalog, &raw.catalog) {
