@@ -74,8 +74,8 @@ enum Command {
         /// Output directory (created if missing).
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
+        /// Worker threads (default: all cores; more than the runs or the cores is capped).
+        #[arg(long, value_parser = parse_threads)]
         threads: Option<usize>,
         /// Run only shard I of N (runs whose matrix index is I modulo N), e.g. `--shard 0/4`.
         #[arg(long, value_name = "I/N", value_parser = Shard::parse, default_value = "0/1")]
@@ -203,6 +203,24 @@ fn stdout_failed(e: std::io::Error) -> ! {
     }
     eprintln!("error: writing to standard output: {e}");
     std::process::exit(1);
+}
+
+/// `--threads`: a whole number, at least 1.
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("`0`: expected at least 1 thread".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}`: expected a whole number of threads, 1 or more")),
+    }
+}
+
+/// An output directory `--out` may name: missing (it is created) or a directory.
+fn out_dir(out: &Path) -> Result<(), i32> {
+    if out.exists() && !out.is_dir() {
+        eprintln!("error: --out {}: is a file; expected a directory (created if missing)", out.display());
+        return Err(2);
+    }
+    Ok(())
 }
 
 /// Runs the CLI; returns the process exit code.

@@ -87,13 +87,47 @@ fn items<'a>(doc: &'a Value, kind: &str) -> Result<&'a Vec<Value>, DumpError> {
     Ok(items)
 }
 
+/// `YYYY-MM-DDTHH:MM:SS` with optional fractional seconds, then `Z` or `±HH:MM`, as the
+/// Kubernetes API writes timestamps.
+fn is_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() < 20
+        || !(digits(0..4) && digits(5..7) && digits(8..10) && digits(11..13) && digits(14..16) && digits(17..19))
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return false;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &frac[n..];
+    }
+    match rest.as_bytes() {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()),
+        _ => false,
+    }
+}
+
 fn str_map(v: Option<&Value>, object: &str, field: &str) -> Result<BTreeMap<String, String>, DumpError> {
     let mut out = BTreeMap::new();
-    if let Some(m) = v.and_then(Value::as_object) {
-        for (k, v) in m {
-            let s = v.as_str().ok_or_else(|| err(object, &format!("{field}.{k}"), "expected a string"))?;
-            out.insert(k.clone(), s.to_string());
-        }
+    let m = match v {
+        None | Some(Value::Null) => return Ok(out),
+        Some(Value::Object(m)) => m,
+        Some(Value::Array(_)) => return Err(err(object, field, "expected a mapping of strings, found a list")),
+        Some(_) => return Err(err(object, field, "expected a mapping of strings")),
+    };
+    for (k, v) in m {
+        let s = v.as_str().ok_or_else(|| err(object, &format!("{field}.{k}"), "expected a string"))?;
+        out.insert(k.clone(), s.to_string());
     }
     Ok(out)
 }
@@ -272,6 +306,7 @@ pub type Pods = (Vec<(PodSpec, String)>, Vec<PodSpec>);
 
 /// Reads `kubectl get pods -A -o json` against the nodes of the dump.
 pub fn read_pods(doc: &Value, node_names: &[&str]) -> Result<Pods, DumpError> {
+    let mut seen = std::collections::BTreeSet::new();
     let mut bound = Vec::new();
     let mut pending: Vec<(String, PodSpec)> = Vec::new();
     for (i, p) in items(doc, "Pod")?.iter().enumerate() {
@@ -281,6 +316,9 @@ pub fn read_pods(doc: &Value, node_names: &[&str]) -> Result<Pods, DumpError> {
         }
         let ns = p.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
         let object = format!("pod/{ns}/{name}");
+        if !seen.insert(object.clone()) {
+            return Err(err(&object, "metadata.name", "listed twice; a namespace's pod names are unique"));
+        }
         let phase = p.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Pending");
         if phase == "Succeeded" || phase == "Failed" {
             continue; // holds nothing
@@ -339,6 +377,13 @@ pub fn read_pods(doc: &Value, node_names: &[&str]) -> Result<Pods, DumpError> {
             None => {
                 let created =
                     p.pointer("/metadata/creationTimestamp").and_then(Value::as_str).unwrap_or("").to_string();
+                if !created.is_empty() && !is_rfc3339(&created) {
+                    return Err(err(
+                        &object,
+                        "metadata.creationTimestamp",
+                        format!("`{created}`; expected an RFC 3339 time such as `2026-01-05T09:00:00Z`"),
+                    ));
+                }
                 pending.push((created, pod));
             }
         }

@@ -148,7 +148,16 @@ impl Catalog {
     /// A catalog file's text, parsed and validated. The error is the field (`None` when the
     /// text is not a catalog document at all) and what is wrong.
     pub fn from_yaml(text: &str) -> Result<Catalog, (Option<String>, String)> {
+        if text.trim().is_empty() {
+            return Err((
+                None,
+                "the file is empty; expected an instance catalog (`source`, `currency`, `instance_types`)".into(),
+            ));
+        }
         let raw: RawCatalog = crate::yaml::from_str(text).map_err(|e| (None, e.to_string()))?;
+        if raw.instance_types.is_empty() {
+            return Err((Some("instance_types".into()), "empty; expected at least one instance type".into()));
+        }
         Catalog::from_raw(&raw).map_err(|(field, m)| (Some(field), m))
     }
 

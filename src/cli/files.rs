@@ -5,6 +5,10 @@ use fleetsim::scenario::Loaded;
 use std::path::Path;
 
 pub(super) fn cmd_trace(path: &Path, out: &Path) -> i32 {
+    if out.is_dir() {
+        eprintln!("error: --out {}: is a directory; expected the path of a CSV file", out.display());
+        return 2;
+    }
     let s = match load(path) {
         Ok(Loaded::Scenario(s)) => s,
         Ok(Loaded::Sweep(_)) => {

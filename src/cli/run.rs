@@ -102,6 +102,9 @@ pub(super) fn print_summary(runs: &[SummaryRow]) {
 }
 
 pub(super) fn cmd_run(path: &Path, out: &Path) -> i32 {
+    if let Err(code) = super::out_dir(out) {
+        return code;
+    }
     let t0 = Instant::now();
     let s = match load(path) {
         Ok(Loaded::Scenario(s)) => s,
@@ -131,6 +134,9 @@ pub(super) fn cmd_run(path: &Path, out: &Path) -> i32 {
 }
 
 pub(super) fn cmd_sweep(path: &Path, out: &Path, threads: Option<usize>, shard: Shard) -> i32 {
+    if let Err(code) = super::out_dir(out) {
+        return code;
+    }
     let t0 = Instant::now();
     let sweep = match load(path) {
         Ok(Loaded::Sweep(s)) => s,
@@ -267,6 +273,12 @@ fn write_from_store(
 
 pub(super) fn cmd_merge(dirs: &[PathBuf], out: &Path) -> i32 {
     let t0 = Instant::now();
+    for (i, d) in dirs.iter().enumerate() {
+        if dirs[..i].iter().any(|e| e == d) {
+            eprintln!("error: {} is given twice; give each shard's directory once", d.display());
+            return 2;
+        }
+    }
     let mut manifests = Vec::new();
     for d in dirs {
         match Manifest::read(d) {

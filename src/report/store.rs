@@ -143,7 +143,24 @@ impl Manifest {
         let text = std::fs::read_to_string(&p).map_err(|e| {
             format!("{}: cannot read ({e}); is {} the output of `fleetsim sweep`?", p.display(), dir.display())
         })?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: not a sweep manifest: {e}", p.display()))
+        let m: Manifest = serde_json::from_str(&text).map_err(|e| {
+            let what = match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(serde_json::Value::Object(_)) => e.to_string(),
+                Ok(serde_json::Value::Array(_)) => "expected a mapping, found a list".into(),
+                Ok(_) => "expected a mapping (the manifest `fleetsim sweep` writes)".into(),
+                Err(_) => format!("not JSON: {e}"),
+            };
+            format!("{}: not a sweep manifest: {what}", p.display())
+        })?;
+        if m.format_version != FORMAT_VERSION {
+            return Err(format!(
+                "{}: format_version {} is not one this fleetsim reads; expected {FORMAT_VERSION} (written by fleetsim {})",
+                p.display(),
+                m.format_version,
+                env!("CARGO_PKG_VERSION")
+            ));
+        }
+        Ok(m)
     }
 }
 

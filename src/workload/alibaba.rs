@@ -219,6 +219,7 @@ pub fn read_pods(path: &Path) -> Result<Vec<TracePod>, TraceError> {
     let h = headers(path, &mut r)?;
     let cols = Columns::new(path, &h, &["name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli"])?;
     let mut out = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| csv_err(path, e))?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
@@ -226,6 +227,9 @@ pub fn read_pods(path: &Path) -> Result<Vec<TracePod>, TraceError> {
         let name = cols.get(&rec, "name").unwrap_or_default().to_string();
         if name.is_empty() {
             return Err(err("column `name` is empty".into()));
+        }
+        if !names.insert(name.clone()) {
+            return Err(err(format!("pod `{name}` appears twice; a pod list's names are unique")));
         }
         let num_gpu = uint(path, line, "num_gpu", cols.get(&rec, "num_gpu"), MAX_GPUS)? as u32;
         let gpu_milli = uint(path, line, "gpu_milli", cols.get(&rec, "gpu_milli"), 1000)? as u32;

@@ -94,8 +94,8 @@ fn traffic(
         return Err(cx.err(f("traffic.scale"), format!("{}; expected a factor in (0, 10000]", t.scale)));
     }
     let (mut req, mut tok): (Vec<f64>, Vec<f64>) = match (&t.azure_csv, &t.rates_csv, &t.rate) {
-        (Some(p), None, None) => azure(cx, &cx.path(p))?,
-        (None, Some(p), None) => rates(cx, &cx.path(p), end)?,
+        (Some(p), None, None) => azure(cx, &f("traffic.azure_csv"), &cx.path(p))?,
+        (None, Some(p), None) => rates(cx, &f("traffic.rates_csv"), &cx.path(p), end)?,
         (None, None, Some(r)) => {
             let per_s = super::synthetic::rate(r).map_err(|m| cx.err(f("traffic.rate"), m))?;
             let tpr = t.tokens_per_request.unwrap_or(1000) as f64;
@@ -140,11 +140,10 @@ fn traffic(
 
 /// Azure's LLM inference trace: per second from the first request, requests and tokens
 /// (context + generated).
-fn azure(cx: &Ctx<'_>, path: &Path) -> Result<(Vec<f64>, Vec<f64>), ScenarioError> {
+fn azure(cx: &Ctx<'_>, field: &str, path: &Path) -> Result<(Vec<f64>, Vec<f64>), ScenarioError> {
     let file = path.display().to_string();
     let ferr = |line: u64, m: String| ScenarioError::Parse { file: file.clone(), message: format!("line {line}: {m}") };
-    let mut rd =
-        csv::Reader::from_path(path).map_err(|e| cx.err("traffic.azure_csv", format!("cannot read {file}: {e}")))?;
+    let mut rd = csv::Reader::from_path(path).map_err(|e| cx.err(field, format!("cannot read {file}: {e}")))?;
     let head: Vec<String> = rd.headers().map_err(|e| ferr(1, e.to_string()))?.iter().map(str::to_string).collect();
     if head != ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] {
         return Err(ferr(1, format!("header `{}`; expected TIMESTAMP,ContextTokens,GeneratedTokens", head.join(","))));
@@ -196,11 +195,10 @@ fn azure(cx: &Ctx<'_>, path: &Path) -> Result<(Vec<f64>, Vec<f64>), ScenarioErro
 }
 
 /// `t,requests_per_s,tokens_per_s`: piecewise-constant rates, the last holding to the run's end.
-fn rates(cx: &Ctx<'_>, path: &Path, end: Option<SimTime>) -> Result<(Vec<f64>, Vec<f64>), ScenarioError> {
+fn rates(cx: &Ctx<'_>, field: &str, path: &Path, end: Option<SimTime>) -> Result<(Vec<f64>, Vec<f64>), ScenarioError> {
     let file = path.display().to_string();
     let ferr = |line: u64, m: String| ScenarioError::Parse { file: file.clone(), message: format!("line {line}: {m}") };
-    let mut rd =
-        csv::Reader::from_path(path).map_err(|e| cx.err("traffic.rates_csv", format!("cannot read {file}: {e}")))?;
+    let mut rd = csv::Reader::from_path(path).map_err(|e| cx.err(field, format!("cannot read {file}: {e}")))?;
     let head: Vec<String> =
         rd.headers().map_err(|e| ferr(1, e.to_string()))?.iter().map(|h| h.trim().to_string()).collect();
     if head != ["t", "requests_per_s", "tokens_per_s"] {

@@ -200,9 +200,7 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             vec![("s.yaml", scenario_with("workload", "{trace: {pods_csv: missing.csv}}"))],
             &["s.yaml", "field `workload.trace.pods_csv`", "cannot read", "missing.csv"],
         ),
-    ];
-    let pending = vec![
-        // Now: accepted (the node list refuses a node named twice: "node `n0` appears twice").
+        // Was: accepted (the node list refuses a node named twice: "node `n0` appears twice").
         validate(
             "a trace pod listed twice",
             vec![
@@ -211,6 +209,121 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             ],
             &["pods.csv:3", "pod `p0` appears twice"],
         ),
+        // Was: "field `traffic.azure_csv`: cannot read a.csv" (no `services[0].`).
+        validate(
+            "an Azure trace that does not exist",
+            vec![("s.yaml", service("azure_csv: a.csv"))],
+            &["s.yaml", "field `services[0].traffic.azure_csv`", "cannot read", "a.csv"],
+        ),
+        // Was: "field `traffic.rates_csv`: cannot read r.csv" (no `services[0].`).
+        validate(
+            "a rate table that does not exist",
+            vec![("s.yaml", service("rates_csv: r.csv"))],
+            &["s.yaml", "field `services[0].traffic.rates_csv`", "cannot read", "r.csv"],
+        ),
+        // Was: "c.yaml: line 1, column 1: the text ends in the middle of a value".
+        Case {
+            name: "an empty --catalog",
+            files: vec![
+                ("nodes.json", nodes(NODE)),
+                ("pods.json", pods(POD)),
+                ("pools.yaml", "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: np}\nspec: {}\n".into()),
+                ("c.yaml", String::new()),
+            ],
+            args: &["plan", "--nodes", "DIR/nodes.json", "--pods", "DIR/pods.json", "--pools", "DIR/pools.yaml", "--catalog", "DIR/c.yaml"],
+            code: 2,
+            says: &["c.yaml", "the file is empty; expected an instance catalog"],
+        },
+        // Was: accepted; the NodePool is blamed: "no instance type of the catalog () satisfies
+        // these requirements".
+        Case {
+            name: "a --catalog of no instance types",
+            files: vec![
+                ("nodes.json", nodes(NODE)),
+                ("pods.json", pods(POD)),
+                ("pools.yaml", "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: np}\nspec: {}\n".into()),
+                ("c.yaml", CATALOG[..CATALOG.find("instance_types:").unwrap()].to_string() + "instance_types: []\n"),
+            ],
+            args: &["plan", "--nodes", "DIR/nodes.json", "--pods", "DIR/pods.json", "--pools", "DIR/pools.yaml", "--catalog", "DIR/c.yaml"],
+            code: 2,
+            says: &["c.yaml", "field `instance_types`", "expected at least one instance type"],
+        },
+        // Was: accepted (a node named twice is refused: "listed twice").
+        plan("a pod listed twice", nodes(NODE), pods(&format!("{POD}, {POD}")), &["pods.json", "pod/default/p", "listed twice"]),
+        // Was: accepted.
+        plan(
+            "a creationTimestamp `yesterday`",
+            nodes(NODE),
+            pods(&POD.replace("2026-01-05T09:00:00Z", "yesterday")),
+            &["pods.json", "pod/default/p", "metadata.creationTimestamp", "`yesterday`"],
+        ),
+        // Was: accepted (the selector is ignored).
+        plan(
+            "a pod nodeSelector as a list",
+            nodes(NODE),
+            pods(&POD.replace(r#""containers""#, r#""nodeSelector": ["a"], "containers""#)),
+            &["pods.json", "pod/default/p", "spec.nodeSelector", "expected a mapping"],
+        ),
+        // Was: exit 1, "error: writing DIR: Is a directory (os error 21)".
+        Case {
+            name: "trace --out a directory",
+            files: vec![("s.yaml", scenario(""))],
+            args: &["trace", "DIR/s.yaml", "--out", "DIR"],
+            code: 2,
+            says: &["--out", "is a directory", "expected the path of a CSV file"],
+        },
+        // Was: exit 1, "error: writing DIR/f: File exists (os error 17)".
+        Case {
+            name: "run --out a file",
+            files: vec![("s.yaml", scenario("")), ("f", "x".into())],
+            args: &["run", "DIR/s.yaml", "--out", "DIR/f"],
+            code: 2,
+            says: &["--out", "is a file", "expected a directory"],
+        },
+        // Was: accepted (runs on the default number of threads).
+        Case {
+            name: "--threads 0",
+            files: vec![("w.yaml", sweep("matrix:\n  seed: [1, 2]\n"))],
+            args: &["sweep", "DIR/w.yaml", "--out", "OUT", "--threads", "0"],
+            code: 2,
+            says: &["--threads", "0", "expected at least 1"],
+        },
+        // Was: "invalid value 'abc' for '--threads <THREADS>': invalid digit found in string".
+        Case {
+            name: "--threads abc",
+            files: vec![("w.yaml", sweep("matrix:\n  seed: [1, 2]\n"))],
+            args: &["sweep", "DIR/w.yaml", "--out", "OUT", "--threads", "abc"],
+            code: 2,
+            says: &["--threads", "abc", "expected a whole number of threads"],
+        },
+        // Was: exit 1, "2 of 2 runs are in none of the directories" (the directory given twice is
+        // not noticed).
+        Case {
+            name: "merge of one directory twice",
+            files: vec![("a/sweep.json", manifest(1))],
+            args: &["merge", "DIR/a", "DIR/a", "--out", "OUT"],
+            code: 2,
+            says: &["/a", "given twice"],
+        },
+        // Was: accepted (then "2 of 2 runs are in none of the directories", exit 1).
+        Case {
+            name: "merge of a sweep.json of format 9",
+            files: vec![("a/sweep.json", manifest(9)), ("b/sweep.json", manifest(9))],
+            args: &["merge", "DIR/a", "DIR/b", "--out", "OUT"],
+            code: 2,
+            says: &["a/sweep.json", "format_version 9", "expected 1"],
+        },
+        // Was: "a/sweep.json: not a sweep manifest: invalid type: integer `2`, expected a string at
+        // line 1 column 4".
+        Case {
+            name: "merge of a sweep.json that is a list",
+            files: vec![("a/sweep.json", "[1, 2]".into()), ("b/sweep.json", manifest(1))],
+            args: &["merge", "DIR/a", "DIR/b", "--out", "OUT"],
+            code: 2,
+            says: &["a/sweep.json", "not a sweep manifest", "expected a mapping, found a list"],
+        },
+    ];
+    let pending = vec![
         // Now: accepted.
         validate(
             "a burst of 0s",
@@ -309,18 +422,6 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             vec![("np.yaml", "[a, b]\n".into()), ("s.yaml", with_catalog("nodepools: [np.yaml]\n"))],
             &["np.yaml document 1", "expected a NodePool manifest (a mapping), found a list"],
         ),
-        // Now: "field `traffic.azure_csv`: cannot read a.csv" (no `services[0].`).
-        validate(
-            "an Azure trace that does not exist",
-            vec![("s.yaml", service("azure_csv: a.csv"))],
-            &["s.yaml", "field `services[0].traffic.azure_csv`", "cannot read", "a.csv"],
-        ),
-        // Now: "field `traffic.rates_csv`: cannot read r.csv" (no `services[0].`).
-        validate(
-            "a rate table that does not exist",
-            vec![("s.yaml", service("rates_csv: r.csv"))],
-            &["s.yaml", "field `services[0].traffic.rates_csv`", "cannot read", "r.csv"],
-        ),
         // Now: "a.csv: line 2: CSV error: record 1 (line: 2, byte: 40): found record with 2
         // fields, but the previous record has 3 fields".
         validate(
@@ -371,49 +472,6 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             code: 2,
             says: &["base.yaml: field `placement.policy`", "unknown placement policy `worst-fit`"],
         },
-        // Now: "c.yaml: line 1, column 1: the text ends in the middle of a value".
-        Case {
-            name: "an empty --catalog",
-            files: vec![
-                ("nodes.json", nodes(NODE)),
-                ("pods.json", pods(POD)),
-                ("pools.yaml", "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: np}\nspec: {}\n".into()),
-                ("c.yaml", String::new()),
-            ],
-            args: &["plan", "--nodes", "DIR/nodes.json", "--pods", "DIR/pods.json", "--pools", "DIR/pools.yaml", "--catalog", "DIR/c.yaml"],
-            code: 2,
-            says: &["c.yaml", "the file is empty; expected an instance catalog"],
-        },
-        // Now: accepted; the NodePool is blamed: "no instance type of the catalog () satisfies
-        // these requirements".
-        Case {
-            name: "a --catalog of no instance types",
-            files: vec![
-                ("nodes.json", nodes(NODE)),
-                ("pods.json", pods(POD)),
-                ("pools.yaml", "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: np}\nspec: {}\n".into()),
-                ("c.yaml", CATALOG[..CATALOG.find("instance_types:").unwrap()].to_string() + "instance_types: []\n"),
-            ],
-            args: &["plan", "--nodes", "DIR/nodes.json", "--pods", "DIR/pods.json", "--pools", "DIR/pools.yaml", "--catalog", "DIR/c.yaml"],
-            code: 2,
-            says: &["c.yaml", "field `instance_types`", "expected at least one instance type"],
-        },
-        // Now: accepted (a node named twice is refused: "listed twice").
-        plan("a pod listed twice", nodes(NODE), pods(&format!("{POD}, {POD}")), &["pods.json", "pod/default/p", "listed twice"]),
-        // Now: accepted.
-        plan(
-            "a creationTimestamp `yesterday`",
-            nodes(NODE),
-            pods(&POD.replace("2026-01-05T09:00:00Z", "yesterday")),
-            &["pods.json", "pod/default/p", "metadata.creationTimestamp", "`yesterday`"],
-        ),
-        // Now: accepted (the selector is ignored).
-        plan(
-            "a pod nodeSelector as a list",
-            nodes(NODE),
-            pods(&POD.replace(r#""containers""#, r#""nodeSelector": ["a"], "containers""#)),
-            &["pods.json", "pod/default/p", "spec.nodeSelector", "expected a mapping"],
-        ),
         // Now: "field `spec.containers[0].resources.requests.memory`: `lots` is not a quantity" for
         // a value under limits.
         plan(
@@ -429,64 +487,6 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             pods(POD),
             &["nodes.json", "field `items`", "expected a list, found a mapping"],
         ),
-        // Now: exit 1, "error: writing DIR: Is a directory (os error 21)".
-        Case {
-            name: "trace --out a directory",
-            files: vec![("s.yaml", scenario(""))],
-            args: &["trace", "DIR/s.yaml", "--out", "DIR"],
-            code: 2,
-            says: &["--out", "is a directory", "expected the path of a CSV file"],
-        },
-        // Now: exit 1, "error: writing DIR/f: File exists (os error 17)".
-        Case {
-            name: "run --out a file",
-            files: vec![("s.yaml", scenario("")), ("f", "x".into())],
-            args: &["run", "DIR/s.yaml", "--out", "DIR/f"],
-            code: 2,
-            says: &["--out", "is a file", "expected a directory"],
-        },
-        // Now: accepted (runs on the default number of threads).
-        Case {
-            name: "--threads 0",
-            files: vec![("w.yaml", sweep("matrix:\n  seed: [1, 2]\n"))],
-            args: &["sweep", "DIR/w.yaml", "--out", "OUT", "--threads", "0"],
-            code: 2,
-            says: &["--threads", "0", "expected at least 1"],
-        },
-        // Now: "invalid value 'abc' for '--threads <THREADS>': invalid digit found in string".
-        Case {
-            name: "--threads abc",
-            files: vec![("w.yaml", sweep("matrix:\n  seed: [1, 2]\n"))],
-            args: &["sweep", "DIR/w.yaml", "--out", "OUT", "--threads", "abc"],
-            code: 2,
-            says: &["--threads", "abc", "expected a whole number of threads"],
-        },
-        // Now: exit 1, "2 of 2 runs are in none of the directories" (the directory given twice is
-        // not noticed).
-        Case {
-            name: "merge of one directory twice",
-            files: vec![("a/sweep.json", manifest(1))],
-            args: &["merge", "DIR/a", "DIR/a", "--out", "OUT"],
-            code: 2,
-            says: &["/a", "given twice"],
-        },
-        // Now: accepted (then "2 of 2 runs are in none of the directories", exit 1).
-        Case {
-            name: "merge of a sweep.json of format 9",
-            files: vec![("a/sweep.json", manifest(9)), ("b/sweep.json", manifest(9))],
-            args: &["merge", "DIR/a", "DIR/b", "--out", "OUT"],
-            code: 2,
-            says: &["a/sweep.json", "format_version 9", "expected 1"],
-        },
-        // Now: "a/sweep.json: not a sweep manifest: invalid type: integer `2`, expected a string at
-        // line 1 column 4".
-        Case {
-            name: "merge of a sweep.json that is a list",
-            files: vec![("a/sweep.json", "[1, 2]".into()), ("b/sweep.json", manifest(1))],
-            args: &["merge", "DIR/a", "DIR/b", "--out", "OUT"],
-            code: 2,
-            says: &["a/sweep.json", "not a sweep manifest", "expected a mapping, found a list"],
-        },
         // Now: accepted; the report is written with the value dropped.
         Case {
             name: "report of a cost `cheap`",
