@@ -76,8 +76,12 @@ fn items<'a>(doc: &'a Value, kind: &str) -> Result<&'a Vec<Value>, DumpError> {
             format!("`{k}`; expected {kind}List (`kubectl get {}s -o json`)", kind.to_lowercase()),
         ));
     }
-    let items =
-        doc.get("items").and_then(Value::as_array).ok_or_else(|| err(&what, "items", "missing; expected a list"))?;
+    let items = match doc.get("items") {
+        Some(Value::Array(a)) => a,
+        None => return Err(err(&what, "items", "missing; expected a list")),
+        Some(Value::Object(_)) => return Err(err(&what, "items", "expected a list, found a mapping")),
+        Some(_) => return Err(err(&what, "items", "expected a list")),
+    };
     for (i, it) in items.iter().enumerate() {
         let ik = it.get("kind").and_then(Value::as_str).unwrap_or(kind);
         if ik != kind {
@@ -231,15 +235,18 @@ fn effective(
 ) -> Result<u64, DumpError> {
     let one = |c: &Value, path: &str| -> Result<u64, DumpError> {
         let res = c.get("resources");
-        let q = res
-            .and_then(|r| r.get("requests"))
-            .and_then(|q| q.get(resource))
-            .or_else(|| res.and_then(|r| r.get("limits")).and_then(|l| l.get(resource)));
+        // A limit with no request is requested at its limit (Kubernetes defaulting); errors name
+        // the field the value came from.
+        let q = match res.and_then(|r| r.get("requests")).and_then(|q| q.get(resource)) {
+            Some(v) => Some((v, "requests")),
+            None => res.and_then(|r| r.get("limits")).and_then(|l| l.get(resource)).map(|v| (v, "limits")),
+        };
         match q {
             None => Ok(0),
-            Some(v) => {
-                let s = quantity(v, object, &format!("{path}.resources.requests.{resource}"))?;
-                parse(&s).map_err(|e| err(object, &format!("{path}.resources.requests.{resource}"), e))
+            Some((v, part)) => {
+                let field = format!("{path}.resources.{part}.{resource}");
+                let s = quantity(v, object, &field)?;
+                parse(&s).map_err(|e| err(object, &field, e))
             }
         }
     };

@@ -301,6 +301,9 @@ pub fn validate(raw: RawScenario, file: &str, dir: &Path, loader: &mut Loader) -
         && raw.controllers.is_empty()
         && !jobs
     {
+        // Nothing scales, so no controller reads the scaler, sharing, lifecycle, Karpenter,
+        // market or PDB settings; a bad value there is still an error rather than passed over.
+        autoscale_spec(&cx, &raw, unschedulable, &loader.registry, &mut Vec::new())?;
         None
     } else {
         if end.is_none() {

@@ -73,7 +73,14 @@ pub(super) fn karpenter_parts(
     let start_unix_minute = parse_utc_minute(&raw.simulation.start).map_err(|m| cx.err("simulation.start", m))?;
     let mut pdbs = Vec::new();
     for (i, doc) in raw.pod_disruption_budgets.iter().enumerate() {
-        pdbs.push(pdb(cx, doc, i, &mut warnings)?);
+        let p = pdb(cx, doc, i, &mut warnings)?;
+        if pdbs.iter().any(|q: &Pdb| q.name == p.name) {
+            return Err(cx.err(
+                format!("pod_disruption_budgets[{i}].metadata.name"),
+                format!("`{}` is defined twice; a namespace's PodDisruptionBudget names are unique", p.name),
+            ));
+        }
+        pdbs.push(p);
     }
     Ok(KarpenterParts { nodepools, config, market, start_unix_minute, pdbs, warnings })
 }
@@ -134,6 +141,10 @@ fn pdb(cx: &Ctx<'_>, doc: &Value, i: usize, warnings: &mut Vec<String>) -> Resul
     let mut selector = std::collections::BTreeMap::new();
     if let Some(sel) = spec.get("selector").and_then(Value::as_object) {
         ignored.extend(sel.keys().filter(|k| *k != "matchLabels").map(|k| format!("spec.selector.{k}")));
+        if let Some(other) = sel.get("matchLabels").filter(|v| !v.is_object()) {
+            let found = if other.is_array() { ", found a list" } else { "" };
+            return Err(cx.err(at("spec.selector.matchLabels"), format!("expected a mapping of labels{found}")));
+        }
         if let Some(ml) = sel.get("matchLabels").and_then(Value::as_object) {
             for (k, v) in ml {
                 let v = v

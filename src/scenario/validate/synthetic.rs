@@ -120,7 +120,12 @@ fn generator(
     for (j, b) in g.bursts.iter().enumerate() {
         bursts.push(Burst {
             at: cx.duration(&f(&format!("bursts[{j}].at")), &b.at)?,
-            duration: cx.duration(&f(&format!("bursts[{j}].duration")), &b.duration)?,
+            duration: match cx.duration(&f(&format!("bursts[{j}].duration")), &b.duration)? {
+                SimTime(0) => {
+                    return Err(cx.err(f(&format!("bursts[{j}].duration")), "`0s`; expected a positive duration"))
+                }
+                d => d,
+            },
             factor: positive(&format!("bursts[{j}].factor"), b.factor)?,
         });
     }

@@ -322,9 +322,7 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             code: 2,
             says: &["a/sweep.json", "not a sweep manifest", "expected a mapping, found a list"],
         },
-    ];
-    let pending = vec![
-        // Now: accepted.
+        // Was: accepted.
         validate(
             "a burst of 0s",
             vec![(
@@ -333,61 +331,49 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             )],
             &["s.yaml", "workload.synthetic[0].bursts[0].duration", "expected a positive duration"],
         ),
-        // Now: accepted (start is parsed only when a NodePool or a synthetic generator reads it).
+        // Was: accepted (start is parsed only when a NodePool or a synthetic generator reads it).
         validate(
             "a simulation start `monday` without NodePools",
             vec![("s.yaml", scenario_with("simulation", "{end: 1h, start: monday}"))],
             &["s.yaml", "simulation.start", "`monday`; expected a UTC time like `2026-01-05T09:00:00Z`"],
         ),
-        // Now: accepted (the scaler is checked only when there are pools).
+        // Was: accepted (the scaler is checked only when there are pools).
         validate(
             "an expander `cheapest` without pools",
             vec![("s.yaml", scenario("scaler: {expander: cheapest}\n"))],
             &["s.yaml", "scaler.expander", "`cheapest`; expected random, most-pods"],
         ),
-        // Now: accepted (checked only when a pool shares GPUs).
+        // Was: accepted (checked only when a pool shares GPUs).
         validate(
             "a GPU memory unit of 256MiB without sharing pools",
             vec![("s.yaml", scenario("gpu_sharing: {gpuMemoryUnit: 256MiB}\n"))],
             &["s.yaml", "gpu_sharing.gpuMemoryUnit", "`256MiB`; expected 1GiB"],
         ),
-        // Now: accepted (lifecycle is checked only when nodes are launched).
+        // Was: accepted (lifecycle is checked only when nodes are launched).
         validate(
             "a node start-up `10x` without pools",
             vec![("s.yaml", scenario("lifecycle: {node_ready: 10x}\n"))],
             &["s.yaml", "lifecycle.node_ready", "`10x` has unknown unit `x`"],
         ),
-        // Now: accepted (karpenter settings are checked only with NodePools).
+        // Was: accepted (karpenter settings are checked only with NodePools).
         validate(
             "a batch idle duration `10x` without NodePools",
             vec![("s.yaml", scenario("karpenter: {batch_idle_duration: 10x}\n"))],
             &["s.yaml", "karpenter.batch_idle_duration", "`10x` has unknown unit `x`"],
         ),
-        // Now: accepted (the market is checked only with NodePools).
+        // Was: accepted (the market is checked only with NodePools).
         validate(
             "an interruption bucket `often` without NodePools",
             vec![("s.yaml", scenario("market: {interruption: often}\n"))],
             &["s.yaml", "market.interruption", "`often`; expected one of none"],
         ),
-        // Now: accepted (PodDisruptionBudgets are checked only with NodePools).
+        // Was: accepted (PodDisruptionBudgets are checked only with NodePools).
         validate(
             "a PDB with both bounds without NodePools",
             vec![("s.yaml", pdb("minAvailable: 1, maxUnavailable: 1, selector: {matchLabels: {app: a}}"))],
             &["s.yaml", "pod_disruption_budgets[0].spec", "expected exactly one of minAvailable and maxUnavailable"],
         ),
-        // Now: "field `pod_disruption_budgets[0].spec.selector.matchLabels`: expected at least one
-        // label" for a list.
-        validate(
-            "PDB matchLabels as a list",
-            vec![(
-                "s.yaml",
-                with_catalog(&format!(
-                    "nodepools: [{INLINE_NODEPOOL}]\npod_disruption_budgets: [{{apiVersion: policy/v1, kind: PodDisruptionBudget, metadata: {{name: b}}, spec: {{minAvailable: 1, selector: {{matchLabels: [a]}}}}}}]\n"
-                )),
-            )],
-            &["s.yaml", "pod_disruption_budgets[0].spec.selector.matchLabels", "expected a mapping, found a list"],
-        ),
-        // Now: accepted.
+        // Was: accepted.
         validate(
             "two PDBs of one name",
             vec![(
@@ -398,6 +384,35 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             )],
             &["s.yaml", "pod_disruption_budgets[1].metadata.name", "`b` is defined twice"],
         ),
+        // Was: "field `spec.containers[0].resources.requests.memory`: `lots` is not a quantity" for
+        // a value under limits.
+        plan(
+            "a pod memory limit `lots`",
+            nodes(NODE),
+            pods(&POD.replace(r#""requests": {"cpu": "1", "memory": "1Gi"}"#, r#""limits": {"memory": "lots"}"#)),
+            &["pods.json", "pod/default/p", "spec.containers[0].resources.limits.memory", "`lots` is not a quantity"],
+        ),
+        // Was: "the NodeList: field `items`: missing; expected a list" for items that are a mapping.
+        plan(
+            "node items as a mapping",
+            "{\"kind\": \"NodeList\", \"items\": {}}".into(),
+            pods(POD),
+            &["nodes.json", "field `items`", "expected a list, found a mapping"],
+        ),
+        // Was: "field `pod_disruption_budgets[0].spec.selector.matchLabels`: expected at least one
+        // label" for a list.
+        validate(
+            "PDB matchLabels as a list",
+            vec![(
+                "s.yaml",
+                with_catalog(&format!(
+                    "nodepools: [{INLINE_NODEPOOL}]\npod_disruption_budgets: [{{apiVersion: policy/v1, kind: PodDisruptionBudget, metadata: {{name: b}}, spec: {{minAvailable: 1, selector: {{matchLabels: [a]}}}}}}]\n"
+                )),
+            )],
+            &["s.yaml", "pod_disruption_budgets[0].spec.selector.matchLabels", "expected a mapping of labels, found a list"],
+        ),
+    ];
+    let pending = vec![
         // Now: accepted.
         validate(
             "one Deployment applied twice",
@@ -472,21 +487,6 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             code: 2,
             says: &["base.yaml: field `placement.policy`", "unknown placement policy `worst-fit`"],
         },
-        // Now: "field `spec.containers[0].resources.requests.memory`: `lots` is not a quantity" for
-        // a value under limits.
-        plan(
-            "a pod memory limit `lots`",
-            nodes(NODE),
-            pods(&POD.replace(r#""requests": {"cpu": "1", "memory": "1Gi"}"#, r#""limits": {"memory": "lots"}"#)),
-            &["pods.json", "pod/default/p", "spec.containers[0].resources.limits.memory", "`lots` is not a quantity"],
-        ),
-        // Now: "the NodeList: field `items`: missing; expected a list" for items that are a mapping.
-        plan(
-            "node items as a mapping",
-            "{\"kind\": \"NodeList\", \"items\": {}}".into(),
-            pods(POD),
-            &["nodes.json", "field `items`", "expected a list, found a mapping"],
-        ),
         // Now: accepted; the report is written with the value dropped.
         Case {
             name: "report of a cost `cheap`",
