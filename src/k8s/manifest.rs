@@ -30,7 +30,11 @@ pub struct ManifestError {
 
 impl std::fmt::Display for ManifestError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: field `{}`: {}", self.origin, self.field, self.message)
+        if self.field.is_empty() {
+            write!(f, "{}: {}", self.origin, self.message)
+        } else {
+            write!(f, "{}: field `{}`: {}", self.origin, self.field, self.message)
+        }
     }
 }
 
@@ -39,6 +43,8 @@ impl std::fmt::Display for ManifestError {
 pub(crate) struct Reader<'a> {
     pub(crate) origin: String,
     pub(crate) ignored: &'a mut Vec<String>,
+    /// The kind of manifest read (`NodePool`), for messages about the whole document.
+    pub(crate) kind: &'static str,
 }
 
 impl Reader<'_> {
@@ -52,7 +58,18 @@ impl Reader<'_> {
         path: &str,
         known: &[&str],
     ) -> Result<&'v serde_json::Map<String, Value>, ManifestError> {
-        let m = v.as_object().ok_or_else(|| self.err(path, "expected a mapping"))?;
+        let m = v.as_object().ok_or_else(|| {
+            let found = match v {
+                Value::Array(_) => ", found a list",
+                Value::String(_) | Value::Number(_) | Value::Bool(_) => ", found a single value",
+                _ => "",
+            };
+            if path.is_empty() {
+                self.err(path, format!("expected a {} manifest (a mapping){found}", self.kind))
+            } else {
+                self.err(path, format!("expected a mapping{found}"))
+            }
+        })?;
         for k in m.keys() {
             if !known.contains(&k.as_str()) {
                 self.ignored.push(if path.is_empty() { k.clone() } else { format!("{path}.{k}") });

@@ -236,7 +236,7 @@ pub fn load_nodepool(
     market: &SpotMarket,
 ) -> Result<NodePool, ManifestError> {
     let mut ignored = Vec::new();
-    let mut r = Reader { origin: origin.to_string(), ignored: &mut ignored };
+    let mut r = Reader { origin: origin.to_string(), ignored: &mut ignored, kind: "NodePool" };
     let top = r.object(doc, "", &["apiVersion", "kind", "metadata", "spec"])?;
     let api = top.get("apiVersion").map(|v| r.string(v, "apiVersion")).transpose()?.unwrap_or_default();
     let kind = top.get("kind").map(|v| r.string(v, "kind")).transpose()?.unwrap_or_default();

@@ -169,12 +169,21 @@ fn member_scenario(
     map.insert("seed".into(), serde_json::json!(raw.seed));
     map.insert("placement".into(), serde_json::to_value(&raw.placement).map_err(|e| cx.err(&field, e.to_string()))?);
     map.insert("simulation".into(), serde_json::to_value(&raw.simulation).map_err(|e| cx.err(&field, e.to_string()))?);
-    let member: RawScenario = serde_json::from_value(Value::Object(map)).map_err(|e| ScenarioError::Field {
-        file: file.clone(),
-        field: field.clone(),
-        message: e.to_string(),
-    })?;
-    super::validate(member, &file, &dir, loader)
+    let inline = v.is_object();
+    let member: RawScenario =
+        crate::yaml::from_value(Value::Object(map)).map_err(|(path, message)| match (inline, path.is_empty()) {
+            (true, true) => ScenarioError::Field { file: file.clone(), field: field.clone(), message },
+            (true, false) => ScenarioError::Field { file: file.clone(), field: format!("{field}.{path}"), message },
+            (false, true) => ScenarioError::Parse { file: file.clone(), message },
+            (false, false) => ScenarioError::Field { file: file.clone(), field: path, message },
+        })?;
+    // An inline member's fields are the fleet file's: name them from its top.
+    super::validate(member, &file, &dir, loader).map_err(|e| match e {
+        ScenarioError::Field { file, field: f, message } if inline => {
+            ScenarioError::Field { file, field: format!("{field}.{f}"), message }
+        }
+        other => other,
+    })
 }
 
 /// One PropagationPolicy manifest.

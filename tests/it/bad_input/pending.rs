@@ -411,6 +411,27 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             )],
             &["s.yaml", "pod_disruption_budgets[0].spec.selector.matchLabels", "expected a mapping of labels, found a list"],
         ),
+        // Was: "np.yaml document 1: field ``: expected a mapping".
+        validate(
+            "a NodePool file holding a list",
+            vec![("np.yaml", "[a, b]\n".into()), ("s.yaml", with_catalog("nodepools: [np.yaml]\n"))],
+            &["np.yaml document 1", "expected a NodePool manifest (a mapping), found a list"],
+        ),
+        // Was: "f.yaml: field `pools[0].instance_types[0]`: `nope` is not in the catalog" (no
+        // member prefix).
+        Case {
+            name: "a member pool of a type the catalog lacks",
+            files: vec![(
+                "f.yaml",
+                format!(
+                    "name: fl\ncluster: {{}}\nworkload: {{}}\nplacement: {{policy: best-fit}}\nfleet:\n  members:\n    - name: a\n      region: cn-beijing\n      scenario: {{catalog: {ali}, pools: [{{name: p, instance_types: [nope], max: 4}}]}}\n\
+                     timeline: [{{at: 0s, apply: {{name: web, replicas: 2}}}}]\nsimulation: {{end: 1h}}\n"
+                ),
+            )],
+            args: &["validate", "DIR/f.yaml"],
+            code: 2,
+            says: &["f.yaml", "field `fleet.members[0].scenario.pools[0].instance_types[0]`", "`nope` is not in the catalog"],
+        },
     ];
     let pending = vec![
         // Now: accepted.
@@ -430,12 +451,6 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
                 scenario("timeline: [{at: 1h, apply: {name: d, replicas: 1}}, {at: 0s, scale: {deployment: d, replicas: 2}}]\n"),
             )],
             &["s.yaml", "timeline[1]", "0s", "before"],
-        ),
-        // Now: "np.yaml document 1: field ``: expected a mapping".
-        validate(
-            "a NodePool file holding a list",
-            vec![("np.yaml", "[a, b]\n".into()), ("s.yaml", with_catalog("nodepools: [np.yaml]\n"))],
-            &["np.yaml document 1", "expected a NodePool manifest (a mapping), found a list"],
         ),
         // Now: "a.csv: line 2: CSV error: record 1 (line: 2, byte: 40): found record with 2
         // fields, but the previous record has 3 fields".
@@ -460,21 +475,6 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             vec![("a.csv", AZURE.replace("18:15:46", "25:15:46")), ("s.yaml", service("azure_csv: a.csv"))],
             &["a.csv", "line 2", "TIMESTAMP `2023-11-16 25:15:46.6805900`", "expected `YYYY-MM-DD HH:MM:SS.fffffff`"],
         ),
-        // Now: "f.yaml: field `pools[0].instance_types[0]`: `nope` is not in the catalog" (no
-        // member prefix).
-        Case {
-            name: "a member pool of a type the catalog lacks",
-            files: vec![(
-                "f.yaml",
-                format!(
-                    "name: fl\ncluster: {{}}\nworkload: {{}}\nplacement: {{policy: best-fit}}\nfleet:\n  members:\n    - name: a\n      region: cn-beijing\n      scenario: {{catalog: {ali}, pools: [{{name: p, instance_types: [nope], max: 4}}]}}\n\
-                     timeline: [{{at: 0s, apply: {{name: web, replicas: 2}}}}]\nsimulation: {{end: 1h}}\n"
-                ),
-            )],
-            args: &["validate", "DIR/f.yaml"],
-            code: 2,
-            says: &["f.yaml", "field `fleet.members[0].scenario.pools[0].instance_types[0]`", "`nope` is not in the catalog"],
-        },
         // Now: "DIR/w.yaml: field `placement.policy`: unknown placement policy" (the sweep is
         // named, not the base file the value is in).
         Case {
