@@ -357,7 +357,8 @@ fn read_csv(path: &Path) -> Result<Option<Vec<BTreeMap<String, String>>>, String
         r.headers().map_err(|x| format!("{}: {x}", path.display()))?.iter().map(String::from).collect();
     let mut out = Vec::new();
     for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|x| format!("{} line {}: {x}", path.display(), i + 2))?;
+        let rec =
+            rec.map_err(|x| format!("{}: line {}: {}", path.display(), i + 2, crate::workload::csv_message(&x)))?;
         out.push(head.iter().cloned().zip(rec.iter().map(String::from)).collect());
     }
     Ok(Some(out))

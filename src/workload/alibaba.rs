@@ -98,15 +98,20 @@ fn headers(path: &Path, r: &mut csv::Reader<std::fs::File>) -> Result<csv::Strin
 }
 
 fn csv_err(path: &Path, e: csv::Error) -> TraceError {
-    let line = e.position().map(|p| p.line());
-    let message = match e.kind() {
+    TraceError { path: path.into(), line: e.position().map(|p| p.line()), message: csv_message(&e) }
+}
+
+/// A CSV reader's error in the reader's words (without the crate's record and byte offsets; the
+/// caller names the line).
+pub fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
             format!("row has {len} fields, expected {expected_len} like the header (truncated or malformed row?)")
         }
         csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".into(),
+        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
         _ => e.to_string(),
-    };
-    TraceError { path: path.into(), line, message }
+    }
 }
 
 fn uint(path: &Path, line: u64, col: &str, v: Option<&str>, max: u64) -> Result<u64, TraceError> {

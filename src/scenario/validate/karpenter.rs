@@ -242,7 +242,7 @@ fn read_offering_rows<T>(
     let mut out = Vec::new();
     for (i, rec) in rd.records().enumerate() {
         let line = i as u64 + 2;
-        let rec = rec.map_err(|e| ferr(line, e.to_string()))?;
+        let rec = rec.map_err(|e| ferr(line, crate::workload::csv_message(&e)))?;
         let at = parse_duration(rec.get(0).unwrap_or("").trim()).map_err(|e| ferr(line, format!("at: {e}")))?;
         let ty = rec.get(1).unwrap_or("").trim().to_string();
         let zone = rec.get(2).unwrap_or("").trim().to_string();

@@ -152,14 +152,20 @@ fn azure(cx: &Ctx<'_>, field: &str, path: &Path) -> Result<(Vec<f64>, Vec<f64>),
     let mut last_ts = String::new();
     for (i, rec) in rd.records().enumerate() {
         let line = i as u64 + 2;
-        let rec = rec.map_err(|e| ferr(line, e.to_string()))?;
+        let rec = rec.map_err(|e| ferr(line, crate::workload::csv_message(&e)))?;
         let ts = rec.get(0).unwrap_or("");
         let (date, time) = ts
             .split_once(' ')
             .ok_or_else(|| ferr(line, format!("TIMESTAMP `{ts}`; expected `YYYY-MM-DD HH:MM:SS.fffffff`")))?;
-        let (hm, sec) = time.rsplit_once(':').ok_or_else(|| ferr(line, format!("TIMESTAMP `{ts}`")))?;
-        let minute = parse_utc_minute(&format!("{date}T{hm}Z")).map_err(|m| ferr(line, m))?;
-        let secs: f64 = sec.parse().map_err(|_| ferr(line, format!("TIMESTAMP `{ts}`: seconds `{sec}`")))?;
+        let expect = "expected `YYYY-MM-DD HH:MM:SS.fffffff` (UTC, as the Azure trace writes it)";
+        let (hm, sec) = time.rsplit_once(':').ok_or_else(|| ferr(line, format!("TIMESTAMP `{ts}`; {expect}")))?;
+        let minute = parse_utc_minute(&format!("{date}T{hm}Z"))
+            .map_err(|_| ferr(line, format!("TIMESTAMP `{ts}`; {expect}")))?;
+        let secs: f64 = sec
+            .parse()
+            .ok()
+            .filter(|s: &f64| (0.0..61.0).contains(s))
+            .ok_or_else(|| ferr(line, format!("TIMESTAMP `{ts}`: seconds `{sec}`; {expect}")))?;
         let num = |k: usize, name: &str| -> Result<u64, ScenarioError> {
             rec.get(k)
                 .unwrap_or("")
@@ -207,7 +213,7 @@ fn rates(cx: &Ctx<'_>, field: &str, path: &Path, end: Option<SimTime>) -> Result
     let mut rows: Vec<(u64, f64, f64)> = Vec::new();
     for (i, rec) in rd.records().enumerate() {
         let line = i as u64 + 2;
-        let rec = rec.map_err(|e| ferr(line, e.to_string()))?;
+        let rec = rec.map_err(|e| ferr(line, crate::workload::csv_message(&e)))?;
         let t = parse_duration(rec.get(0).unwrap_or("")).map_err(|m| ferr(line, format!("t: {m}")))?;
         let v = |k: usize, name: &str| -> Result<f64, ScenarioError> {
             let s = rec.get(k).unwrap_or("").trim();

@@ -432,6 +432,29 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
             code: 2,
             says: &["f.yaml", "field `fleet.members[0].scenario.pools[0].instance_types[0]`", "`nope` is not in the catalog"],
         },
+        // Was: "a.csv: line 2: CSV error: record 1 (line: 2, byte: 40): found record with 2
+        // fields, but the previous record has 3 fields".
+        validate(
+            "a truncated Azure row",
+            vec![
+                ("a.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374\n".into()),
+                ("s.yaml", service("azure_csv: a.csv")),
+            ],
+            &["a.csv", "line 2", "row has 2 fields, expected 3 like the header"],
+        ),
+        // Was: "a.csv: line 3: TIMESTAMP `2023-11-16 18:15:xx`: seconds `xx`" (nothing expected).
+        validate(
+            "an Azure TIMESTAMP with seconds `xx`",
+            vec![("a.csv", AZURE.replace("18:15:50.9951690", "18:15:xx")), ("s.yaml", service("azure_csv: a.csv"))],
+            &["a.csv", "line 3", "seconds `xx`", "expected `YYYY-MM-DD HH:MM:SS.fffffff`"],
+        ),
+        // Was: "a.csv: line 2: `2023-11-16T25:15Z`; expected a UTC time like
+        // `2026-01-05T09:00:00Z`" (the value rewritten, another format expected).
+        validate(
+            "an Azure TIMESTAMP at hour 25",
+            vec![("a.csv", AZURE.replace("18:15:46", "25:15:46")), ("s.yaml", service("azure_csv: a.csv"))],
+            &["a.csv", "line 2", "TIMESTAMP `2023-11-16 25:15:46.6805900`", "expected `YYYY-MM-DD HH:MM:SS.fffffff`"],
+        ),
     ];
     let pending = vec![
         // Now: accepted.
@@ -451,29 +474,6 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
                 scenario("timeline: [{at: 1h, apply: {name: d, replicas: 1}}, {at: 0s, scale: {deployment: d, replicas: 2}}]\n"),
             )],
             &["s.yaml", "timeline[1]", "0s", "before"],
-        ),
-        // Now: "a.csv: line 2: CSV error: record 1 (line: 2, byte: 40): found record with 2
-        // fields, but the previous record has 3 fields".
-        validate(
-            "a truncated Azure row",
-            vec![
-                ("a.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374\n".into()),
-                ("s.yaml", service("azure_csv: a.csv")),
-            ],
-            &["a.csv", "line 2", "row has 2 fields, expected 3 like the header"],
-        ),
-        // Now: "a.csv: line 3: TIMESTAMP `2023-11-16 18:15:xx`: seconds `xx`" (nothing expected).
-        validate(
-            "an Azure TIMESTAMP with seconds `xx`",
-            vec![("a.csv", AZURE.replace("18:15:50.9951690", "18:15:xx")), ("s.yaml", service("azure_csv: a.csv"))],
-            &["a.csv", "line 3", "seconds `xx`", "expected `YYYY-MM-DD HH:MM:SS.fffffff`"],
-        ),
-        // Now: "a.csv: line 2: `2023-11-16T25:15Z`; expected a UTC time like
-        // `2026-01-05T09:00:00Z`" (the value rewritten, another format expected).
-        validate(
-            "an Azure TIMESTAMP at hour 25",
-            vec![("a.csv", AZURE.replace("18:15:46", "25:15:46")), ("s.yaml", service("azure_csv: a.csv"))],
-            &["a.csv", "line 2", "TIMESTAMP `2023-11-16 25:15:46.6805900`", "expected `YYYY-MM-DD HH:MM:SS.fffffff`"],
         ),
         // Now: "DIR/w.yaml: field `placement.policy`: unknown placement policy" (the sweep is
         // named, not the base file the value is in).
