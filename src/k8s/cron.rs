@@ -214,7 +214,12 @@ pub fn parse_utc_minute(s: &str) -> Result<i64, String> {
     let num = |v: &str| v.parse::<i64>().map_err(|_| bad());
     let (y, mo, da, hh, mi) = (num(d[0])?, num(d[1])?, num(d[2])?, num(h[0])?, num(h[1])?);
     let ss = if h.len() == 3 { num(h[2])? } else { 0 };
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || !(0..24).contains(&hh) || !(0..60).contains(&mi) {
+    if !(1..=9999).contains(&y)
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&da)
+        || !(0..24).contains(&hh)
+        || !(0..60).contains(&mi)
+    {
         return Err(bad());
     }
     if ss != 0 {

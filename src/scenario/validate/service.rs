@@ -173,7 +173,9 @@ fn azure(cx: &Ctx<'_>, field: &str, path: &Path) -> Result<(Vec<f64>, Vec<f64>),
                 .parse()
                 .map_err(|_| ferr(line, format!("{name} `{}`; expected a count", rec.get(k).unwrap_or(""))))
         };
-        let tokens = num(1, "ContextTokens")? + num(2, "GeneratedTokens")?;
+        let tokens = num(1, "ContextTokens")?.checked_add(num(2, "GeneratedTokens")?).ok_or_else(|| {
+            ferr(line, "ContextTokens + GeneratedTokens overflow; expected token counts of a request".into())
+        })?;
         // Same-width timestamps compare as text; the trace is in arrival order.
         if ts < last_ts.as_str() {
             return Err(ferr(
