@@ -106,14 +106,7 @@ fn json_message(m: &str) -> String {
                     }
                     _ => serde_found(found),
                 };
-                let expected = if expected.starts_with("struct ") || expected.starts_with("map") {
-                    "a mapping".to_string()
-                } else if expected.starts_with("a sequence") || expected == "sequence" {
-                    "a list".to_string()
-                } else {
-                    expected_scalar(expected)
-                };
-                return format!("expected {expected}, found {found}");
+                return format!("expected {}, found {found}", expected_words(expected));
             }
         }
     }
@@ -166,11 +159,9 @@ fn describe(e: &Error, text: &str, path: &str) -> YamlError {
             "mapping start" => format!("expected a mapping, found {}", found()),
             other => format!("expected {other}, found {}", found()),
         },
-        Error::SerdeInvalidType { unexpected, expected, .. } => {
-            format!("expected {}, found {}", expected, serde_found(unexpected))
-        }
-        Error::SerdeInvalidValue { unexpected, expected, .. } => {
-            format!("expected {}, found {}", expected, serde_found(unexpected))
+        Error::SerdeInvalidType { unexpected, expected, .. }
+        | Error::SerdeInvalidValue { unexpected, expected, .. } => {
+            format!("expected {}, found {}", expected_words(expected), serde_found(unexpected))
         }
         Error::SerdeUnknownVariant { variant, expected, .. } => {
             format!("unknown value `{variant}`{}; expected one of {}", did_you_mean(variant, expected), list(expected))
@@ -218,6 +209,21 @@ fn list(names: &[&str]) -> String {
 
 fn did_you_mean(word: &str, expected: &[&'static str]) -> String {
     closest(word, expected.iter().copied()).map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default()
+}
+
+/// serde's `expected` text (`u32`, `struct RawPlacement`, `a sequence`) in YAML words; anything
+/// else (a type's own `expecting` text) is kept.
+fn expected_words(expected: &str) -> String {
+    if expected.starts_with("struct ") || expected.starts_with("map") || expected == "a map" {
+        "a mapping".to_string()
+    } else if expected.starts_with("a sequence") || expected == "sequence" {
+        "a list".to_string()
+    } else {
+        match expected_scalar(expected) {
+            s if s.starts_with("a value of type ") => expected.to_string(),
+            s => s,
+        }
+    }
 }
 
 /// What a Rust scalar type means to someone writing the file.
