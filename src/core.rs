@@ -37,6 +37,7 @@ pub mod model;
 pub mod policy;
 pub mod provision;
 pub mod quantity;
+pub mod requests;
 pub mod scaleup;
 pub mod schedule;
 pub mod selector;

@@ -11,9 +11,10 @@
 //!   comes from the first of the labels `nvidia.com/gpu.product` (GPU feature discovery),
 //!   `karpenter.k8s.aws/instance-gpu-name`, `aliyun.accelerator/nvidia_name`.
 //! - Pod: `metadata.name`/`namespace`; the effective request of each resource as the scheduler
-//!   computes it: the larger of the sum over `spec.containers` and the largest of
-//!   `spec.initContainers`, plus `spec.overhead` (a container without `requests` for a resource
-//!   requests its `limits`); `tolerations`, `nodeSelector`, required node affinity;
+//!   computes it ([`crate::core::requests::pod_request`]): the sum over `spec.containers` and the
+//!   sidecars (`spec.initContainers` with `restartPolicy: Always`), or the largest init step if
+//!   larger, plus `spec.overhead` (a container without `requests` for a resource requests its
+//!   `limits`); `tolerations`, `nodeSelector`, required node affinity;
 //!   `spec.nodeName` and `status.phase` (Succeeded and Failed pods hold nothing).
 
 pub mod cron;
@@ -21,6 +22,7 @@ pub mod manifest;
 pub mod nodepool;
 
 use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
+use crate::core::requests::{pod_request, InitContainer};
 use crate::core::{
     GpuRequest, NodeAffinity, NodeSpec, PodSpec, Requirement, SelectorOperator, Taint, TaintEffect, Toleration,
     TolerationOperator,
@@ -250,17 +252,21 @@ fn effective(
             }
         }
     };
-    let mut sum = 0u64;
-    if let Some(cs) = spec.get("containers").and_then(Value::as_array) {
-        for (i, c) in cs.iter().enumerate() {
-            sum += one(c, &format!("spec.containers[{i}]"))?;
-        }
+    let mut containers = Vec::new();
+    for (i, c) in spec.get("containers").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        containers.push(one(c, &format!("spec.containers[{i}]"))?);
     }
-    let mut init = 0u64;
-    if let Some(cs) = spec.get("initContainers").and_then(Value::as_array) {
-        for (i, c) in cs.iter().enumerate() {
-            init = init.max(one(c, &format!("spec.initContainers[{i}]"))?);
-        }
+    let mut init = Vec::new();
+    for (i, c) in spec.get("initContainers").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let path = format!("spec.initContainers[{i}]");
+        let sidecar = match c.get("restartPolicy") {
+            None => false,
+            Some(Value::String(s)) if s == "Always" => true,
+            Some(v) => {
+                return Err(err(object, &format!("{path}.restartPolicy"), format!("{v}; expected Always or no field")))
+            }
+        };
+        init.push(InitContainer { request: one(c, &path)?, sidecar });
     }
     let overhead = match spec.get("overhead").and_then(|o| o.get(resource)) {
         None => 0,
@@ -269,7 +275,7 @@ fn effective(
             parse(&s).map_err(|e| err(object, &format!("spec.overhead.{resource}"), e))?
         }
     };
-    Ok(sum.max(init) + overhead)
+    Ok(pod_request(containers, init, overhead))
 }
 
 fn affinity(spec: &Value, object: &str) -> Result<Option<NodeAffinity>, DumpError> {

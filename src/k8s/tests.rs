@@ -34,6 +34,31 @@ fn effective_requests_follow_the_scheduler() {
 }
 
 #[test]
+fn sidecar_init_containers_run_beside_the_containers() {
+    // kubernetes/kubernetes component-helpers/resource/helpers_test.go, "restartable init
+    // containers": a 500m log sidecar, then a 2-CPU migration step (which runs beside the
+    // sidecar), then the 1-CPU app: 2.5 CPU at the migration's peak, 1.5 later.
+    let nodes = json!({"kind": "NodeList", "items": [node("gpu-1", 1)]});
+    let pods = json!({"kind": "PodList", "items": [
+        {"metadata": {"name": "app", "namespace": "ml"},
+         "spec": {"initContainers": [
+                     {"name": "log", "restartPolicy": "Always", "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}},
+                     {"name": "migrate", "resources": {"requests": {"cpu": "2", "memory": "512Mi"}}}],
+                  "containers": [{"resources": {"requests": {"cpu": "1", "memory": "2Gi"}}}]},
+         "status": {"phase": "Pending"}}
+    ]});
+    let s = snapshot(&nodes, &pods).unwrap();
+    let p = &s.pending[0];
+    // CPU: max(1 + 0.5, 2 + 0.5) = 2.5; memory: max(2Gi + 1Gi, 512Mi + 1Gi) = 3Gi.
+    assert_eq!((p.cpu_milli, p.memory_mib), (2500, 3072));
+    let bad = json!({"kind": "PodList", "items": [
+        {"metadata": {"name": "app"}, "spec": {"initContainers": [{"restartPolicy": "OnFailure"}], "containers": []}}
+    ]});
+    let e = snapshot(&nodes, &bad).unwrap_err().to_string();
+    assert!(e.contains("spec.initContainers[0].restartPolicy") && e.contains("expected Always"), "{e}");
+}
+
+#[test]
 fn bad_dumps_name_the_object_and_field() {
     let nodes = json!({"kind": "NodeList", "items": [node("gpu-1", 1)]});
     let e = snapshot(&json!({"kind": "PodList", "items": []}), &nodes).unwrap_err();

@@ -692,6 +692,11 @@ pub struct RawDeployment {
     /// written here (seed 004's StatefulSet). Limits do not otherwise change scheduling.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub limits: BTreeMap<String, String>,
+    /// Init containers, in order; those with `restartPolicy: Always` are sidecars that run
+    /// beside the pod's container. They add to the pod's request as Kubernetes adds them
+    /// ([`crate::core::requests::pod_request`]).
+    #[serde(default, rename = "initContainers", skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<RawInitContainer>,
     /// Accepted GPU models; empty accepts any.
     #[serde(default)]
     pub gpu_models: Vec<String>,
@@ -721,6 +726,25 @@ pub struct RawDeployment {
     /// Pod template labels (what PodDisruptionBudgets select).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+}
+
+/// An init container of a Deployment's pod: its CPU and memory requests (limits stand in for
+/// missing requests) and its `restartPolicy`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawInitContainer {
+    /// Container name (for messages).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Requests (`cpu`, `memory`).
+    #[serde(default)]
+    pub requests: BTreeMap<String, String>,
+    /// Limits (`cpu`, `memory`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, String>,
+    /// `Always` makes it a sidecar (Kubernetes 1.28+); absent, it runs to completion first.
+    #[serde(default, rename = "restartPolicy")]
+    pub restart_policy: Option<String>,
 }
 
 fn thirty() -> u64 {

@@ -155,6 +155,33 @@ fn a_pod_no_pool_can_run_is_reported_once_by_name_and_the_run_goes_on() {
 }
 
 #[test]
+fn a_sidecar_adds_to_the_request_and_a_plain_init_container_does_not() {
+    // kubernetes/kubernetes component-helpers/resource/helpers_test.go (restartable init
+    // containers): a 7.5-CPU sidecar runs beside the 1-CPU app, 8.5 CPU in all, more than the
+    // pool's 8-CPU type; the same container without `restartPolicy: Always` runs first and
+    // alone, so the pod asks for 7.5 and fits.
+    let src = std::fs::read_to_string(root().join("scenarios/seeds/002-pool-autoscaler.yaml")).unwrap();
+    let cat = root().join("scenarios/catalogs/alibaba-a10.yaml");
+    let dir = tmp("sidecar");
+    let with = |policy: &str, name: &str| {
+        let body = src.replace("catalog: ../catalogs/alibaba-a10.yaml", &format!("catalog: {}", cat.display())).replace(
+            "      requests: {cpu: \"1\", memory: 2Gi, nvidia.com/gpu: \"1\"}\n",
+            &format!("      requests: {{cpu: \"1\", memory: 2Gi, nvidia.com/gpu: \"1\"}}\n      initContainers: [{{name: proxy, requests: {{cpu: 7500m}}{policy}}}]\n"),
+        );
+        let f = dir.join(format!("{name}.yaml"));
+        std::fs::write(&f, body).unwrap();
+        run(&f, &format!("sidecar-{name}"))
+    };
+    let side = with(", restartPolicy: Always", "side");
+    let ev = csv(&side, "events.csv");
+    let not: Vec<_> = ev.iter().filter(|e| e["reason"] == "NotTriggerScaleUp").collect();
+    assert!(!not.is_empty() && not[0]["message"].contains("cpu"), "{not:?}");
+    assert_eq!(csv(&side, "nodes.csv").len(), 0, "no type runs an 8.5-CPU pod");
+    let plain = with("", "plain");
+    assert_eq!(csv(&plain, "nodes.csv").len(), 3, "as the walkthrough without an init container");
+}
+
+#[test]
 fn stock_for_a_zone_outside_the_pool_is_a_load_error() {
     let cat = root().join("scenarios/catalogs/alibaba-a10.yaml");
     let dir = tmp("bad-stock");

@@ -3,6 +3,7 @@
 
 use super::{Ctx, ScenarioError};
 use crate::core::quantity::{parse_bytes, parse_count, parse_cpu_milli, parse_memory_mib};
+use crate::core::requests::{pod_request, InitContainer};
 use crate::core::{
     GpuRequest, NodeAffinity, PodSpec, Requirement, SelectorOperator, TaintEffect, Toleration, TolerationOperator,
 };
@@ -253,7 +254,12 @@ pub(crate) fn deployment_spec(
         tolerations: &d.tolerations,
         affinity: &d.affinity,
     };
-    let template = pod_template(cx, fa, fields, String::new())?;
+    let mut template = pod_template(cx, fa, fields, String::new())?;
+    if !d.init_containers.is_empty() {
+        let (cpu, mem) = init_containers(cx, fa, &d.init_containers)?;
+        template.cpu_milli = pod_request([template.cpu_milli], cpu, 0);
+        template.memory_mib = pod_request([template.memory_mib], mem, 0);
+    }
     let image_bytes = match &d.image_size {
         Some(v) => parse_bytes(v).map_err(|e| cx.err(fa("image_size"), e.to_string()))?,
         None => 0,
@@ -271,6 +277,42 @@ pub(crate) fn deployment_spec(
         do_not_disrupt: do_not_disrupt(&d.annotations),
         labels: d.labels.clone(),
     })
+}
+
+/// A Deployment's init containers' CPU and memory requests, validated.
+fn init_containers(
+    cx: &Ctx<'_>,
+    fa: &dyn Fn(&str) -> String,
+    list: &[crate::scenario::schema::RawInitContainer],
+) -> Result<(Vec<InitContainer>, Vec<InitContainer>), ScenarioError> {
+    let (mut cpu, mut mem) = (Vec::new(), Vec::new());
+    for (i, c) in list.iter().enumerate() {
+        let fi = |k: &str| fa(&format!("initContainers[{i}].{k}"));
+        let sidecar = match c.restart_policy.as_deref() {
+            None => false,
+            Some("Always") => true,
+            Some(o) => return Err(cx.err(fi("restartPolicy"), format!("`{o}`; expected Always or no field"))),
+        };
+        for (part, keys) in [("requests", &c.requests), ("limits", &c.limits)] {
+            if let Some(k) = keys.keys().find(|k| !["cpu", "memory"].contains(&k.as_str())) {
+                return Err(cx.err(
+                    fi(&format!("{part}.{k}")),
+                    "an init container may request cpu and memory here; GPUs and other resources in init containers are not modelled",
+                ));
+            }
+        }
+        let q = |k: &str, parse: fn(&str) -> Result<u64, crate::core::quantity::QuantityError>| {
+            let (part, v) = match (c.requests.get(k), c.limits.get(k)) {
+                (Some(v), _) => ("requests", v),
+                (None, Some(v)) => ("limits", v),
+                (None, None) => return Ok(0),
+            };
+            parse(v).map_err(|e| cx.err(fi(&format!("{part}.{k}")), e.to_string()))
+        };
+        cpu.push(InitContainer { request: q("cpu", parse_cpu_milli)?, sidecar });
+        mem.push(InitContainer { request: q("memory", parse_memory_mib)?, sidecar });
+    }
+    Ok((cpu, mem))
 }
 
 /// A positive checkpoint interval, if given.
