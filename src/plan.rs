@@ -334,7 +334,7 @@ fn default_scaler() -> ScalerConfig {
         threshold_permille: 500,
         max_provision_time: SimTime::from_secs(900),
         backoff: SimTime::from_secs(300),
-        expander: scaleup::Expander::Random,
+        expander: scaleup::Expanders::one(scaleup::Expander::LeastWaste),
         scale_in_delay: SimTime::from_secs(180),
     }
 }

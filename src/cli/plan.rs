@@ -178,13 +178,9 @@ pub(super) fn cmd_plan(
         }
     }
     if let Some(cfg) = &scalers.ack {
-        let e = cfg.expander;
-        let note = if e == fleetsim::core::scaleup::Expander::Random {
-            "; random draws, the plan shows the first"
-        } else {
-            ""
-        };
-        outln!("\ncluster-autoscaler's scale-up options (expander {}{note}):", e.as_str());
+        let e = &cfg.expander;
+        let note = "; ties the chain leaves go to a random pick, the plan shows the first";
+        outln!("\ncluster-autoscaler's scale-up options (expander {e}{note}):");
         for o in &plan.scale_up_options {
             outln!(
                 "  {} {:<20} {:<24} +{} nodes for {} pods, {} per mille idle, ${}/h",

@@ -94,6 +94,9 @@ impl ClusterAutoscaler {
         }
         let now = view.now;
         let sizes = self.pools.sizes(view);
+        // The price expander sizes its preferred node by the cluster's registered nodes
+        // (`price/preferred.go` lists every Node object): those that joined.
+        let cluster_nodes = view.cluster.state().nodes().count();
         let pools = &mut self.pools;
         view.cluster.what_if(|c| -> Result<_, SimError> {
             o.add_upcoming(c)?;
@@ -118,7 +121,7 @@ impl ClusterAutoscaler {
             }
             let batch: Vec<(PodId, &PodSpec)> = left.iter().map(|&p| (p as PodId, &o.pod(p).spec)).collect();
             let options = scaleup::options(c, &groups, &batch)?;
-            let pick = scaleup::expand(&options, &groups, pools.cfg.expander, |n| below(rng, n));
+            let pick = scaleup::expand(&options, &groups, &pools.cfg.expander, cluster_nodes, |n| below(rng, n));
             Ok(Some(ScaleUp { groups, options, pick, batch: left }))
         })
     }

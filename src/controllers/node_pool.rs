@@ -12,7 +12,7 @@ use crate::market::InstanceType;
 use crate::sim::{Action, CloudDesk, Launch, NodeNames, Objects, PodKey, View};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use crate::core::scaleup::Expander;
+pub use crate::core::scaleup::{Expander, Expanders};
 
 /// Which scaler manages a pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,8 +52,9 @@ pub struct PoolSpec {
     pub labels: BTreeMap<String, String>,
     /// Taints of its nodes.
     pub taints: Vec<Taint>,
-    /// Expander priority.
-    pub priority: i32,
+    /// Priority for the `priority` expander (higher first); `None` leaves the pool out of
+    /// that expander's picks, as a group no ConfigMap pattern names.
+    pub priority: Option<i32>,
     /// Instances in stock per zone; absent zones are unlimited (the cloud's group stock).
     pub stock: BTreeMap<String, u32>,
     /// GPU sharing by memory on its nodes (label `ack.node.gpu.schedule: share` or `cgpu`).
@@ -138,8 +139,8 @@ pub struct ScalerConfig {
     pub max_provision_time: SimTime,
     /// Pool back-off after a failed provisioning.
     pub backoff: SimTime,
-    /// Expander.
-    pub expander: Expander,
+    /// The `--expander` chain.
+    pub expander: Expanders,
     /// Smart hosting idle release delay.
     pub scale_in_delay: SimTime,
 }

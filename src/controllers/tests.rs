@@ -69,13 +69,14 @@ fn pool(name: &str, mode: PoolMode, types: &[&str], min: u32, max: u32) -> PoolS
         max,
         labels: Default::default(),
         taints: Vec::new(),
-        priority: 0,
+        priority: None,
         stock: Default::default(),
         share: None,
     }
 }
 
 fn scaler(expander: node_pool::Expander) -> ScalerConfig {
+    let expander = node_pool::Expanders::one(expander);
     ScalerConfig {
         scan_interval: s(10),
         unneeded_time: s(600),

@@ -206,7 +206,7 @@ mod tests {
         c.add_node(&a10("live-0")).unwrap();
         c.add_node(&a10("live-1")).unwrap();
         // Two idle A10s: 2 now. A pool with room for 3 more one-GPU nodes: 3 more.
-        let pool = |room| vec![NodeGroup::new("gpu", room, 0, vec![GroupType::new("a10", a10(""), 1)])];
+        let pool = |room| vec![NodeGroup::new("gpu", room, None, vec![GroupType::new("a10", a10(""), 1)])];
         assert_eq!(available_replicas(&mut c, &pod, &[], 10).unwrap(), 2);
         assert_eq!(available_replicas(&mut c, &pod, &pool(3), 10).unwrap(), 5);
         // A stock-out (room 0) adds nothing; the limit caps the count.

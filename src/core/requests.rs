@@ -82,15 +82,15 @@ mod tests {
     fn sidecars_run_beside_the_containers_and_later_init_steps() {
         // "restartable init container": 1 CPU sidecar + 1 CPU container.
         assert_eq!(pod_request([1000], [side(1000)], 0), 2000);
-        // "multiple restartable init containers": 1 + 2 + 3 sidecars + 1 container.
-        assert_eq!(pod_request([1000], [side(1000), side(2000), side(3000)], 0), 7000);
-        // "multiple restartable and regular init containers": the 5-CPU init step runs beside the
-        // 1 + 2 sidecars started before it: 8 CPU at peak, more than the 7 running later.
-        assert_eq!(pod_request([1000], [side(1000), side(2000), init(5000), side(3000)], 0), 8000);
-        // A regular init step before any sidecar runs alone.
+        // "multiple restartable init containers": a 5-CPU init step, then 1 + 2 + 3 sidecars
+        // beside a 1-CPU container: max(5, 1 + 6) = 7.
         assert_eq!(pod_request([1000], [init(5000), side(1000), side(2000), side(3000)], 0), 7000);
-        // "restartable-init, regular-init and containers": a large init after a sidecar.
-        assert_eq!(pod_request([1000], [side(1000), init(10_000)], 0), 11_000);
+        // "multiple restartable and regular init containers": the second 5-CPU init step runs
+        // beside the 1 + 2 sidecars started before it: max(5, 1 + 2 + 5, 1 + 6) = 8.
+        assert_eq!(pod_request([1000], [init(5000), side(1000), side(2000), init(5000), side(3000)], 0), 8000);
+        // "restartable-init, init and regular": a 10m sidecar, a 200m init step, a 100m
+        // container: max(100 + 10, 10 + 200) = 210.
+        assert_eq!(pod_request([100], [side(10), init(200)], 0), 210);
     }
 
     #[test]

@@ -9,28 +9,30 @@
 //! - The caller passes the pods that fit no node, including nodes already on their way.
 //! - For every node group and every instance type of it (ACK pools may list several; upstream
 //!   models each as its own node group), [`options`] estimates on a fork of the state how many new
-//!   nodes of that type the pods need: pods in the given order, each placed first-fit on the
-//!   nodes added so far, else on one more node while the group has room (`max` minus its size).
-//!   A pod the type cannot run (taints, labels, GPU model, size) is skipped. An option lists the
-//!   nodes, the pods it helps, the idle share of the new nodes' GPUs (CPU on CPU types) and the
-//!   hourly price.
-//! - An expander ([`expand`]) picks one option; cluster-autoscaler scales one node group per loop.
-//!   Pods the pick does not help wait for the next loop.
+//!   nodes of that type the pods need, as upstream's binpacking estimator does: pods grouped by
+//!   shape, the groups largest first, each pod on a node added so far or on one more node while
+//!   the group has room (`max` minus its size, at most 1000 a loop). A pod the type cannot run
+//!   (taints, labels, GPU model, size) is skipped. An option lists the nodes, the pods it helps,
+//!   their requests, the idle share of the new nodes' GPUs (CPU on CPU types) and the hourly
+//!   price.
+//! - An expander chain ([`expand`], [`expander`]) picks one option; cluster-autoscaler scales
+//!   one node group per loop. Pods the pick does not help wait for the next loop.
 //!
 //! Not modelled: `balance-similar-node-groups`, daemonset overhead on the template, pod
-//! affinity and topology spread, and the estimator's node and time limits.
+//! affinity, host ports and topology spread, and the estimator's time limit
+//! (`--max-nodegroup-binpacking-duration`, 10 s of wall time upstream).
 //!
 //! # Embedding
 //!
 //! ```
-//! use fleetsim::core::scaleup::{expand, options, Expander, GroupType, NodeGroup};
+//! use fleetsim::core::scaleup::{expand, options, Expander, Expanders, GroupType, NodeGroup};
 //! use fleetsim::core::{ClusterState, GpuRequest, NodeSpec, PodSpec};
 //!
 //! let a10 = |gpus: u32| NodeSpec { cpu_milli: 8000 * gpus as u64, memory_mib: 30_000 * gpus as u64,
 //!                                  gpu_count: gpus, gpu_model: Some("A10".into()), ..Default::default() };
 //! let groups = vec![
-//!     NodeGroup::new("gpu-a10-1", 10, 0, vec![GroupType::new("ecs.gn7i-c8g1.2xlarge", a10(1), 1_000_000)]),
-//!     NodeGroup::new("gpu-a10-4", 2, 0, vec![GroupType::new("ecs.gn7i-c32g1.32xlarge", a10(4), 3_500_000)]),
+//!     NodeGroup::new("gpu-a10-1", 10, None, vec![GroupType::new("ecs.gn7i-c8g1.2xlarge", a10(1), 1_000_000)]),
+//!     NodeGroup::new("gpu-a10-4", 2, None, vec![GroupType::new("ecs.gn7i-c32g1.32xlarge", a10(4), 3_500_000)]),
 //! ];
 //! let pod = |name: &str| PodSpec { name: name.into(), cpu_milli: 2000, memory_mib: 8000,
 //!                                  gpu: GpuRequest::Whole { count: 1 }, ..Default::default() };
@@ -39,56 +41,19 @@
 //! let mut cluster = ClusterState::default(); // no node yet
 //! let opts = options(&mut cluster, &groups, &pending).unwrap();
 //! assert_eq!((opts[0].nodes, opts[1].nodes), (3, 1)); // three 1-GPU nodes, or one 4-GPU node
-//! let pick = expand(&opts, &groups, Expander::Price, |_| 0).unwrap();
+//! let pick = expand(&opts, &groups, &Expanders::one(Expander::Price), 0, |_| 0).unwrap();
 //! assert_eq!(groups[opts[pick].group].name, "gpu-a10-1"); // $3.00/h against $3.50/h
 //! assert_eq!(cluster.nodes().count(), 0); // estimated on a fork, reverted
 //! ```
 
-use super::cluster::{ClusterState, StateError};
-use super::model::{template_admits, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
+use super::cluster::{ClusterState, GpuChoice, Placement, StateError};
+use super::model::{template_admits, GpuRequest, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, Unfit, MILLI_PER_GPU};
 use super::policy::{NoRandom, PolicyName};
-use super::schedule::Scheduler;
+use super::schedule::{Scheduler, ShapeMap};
 use super::Workload;
 
-/// cluster-autoscaler's `--expander`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expander {
-    /// A random option (the upstream default, kubernetes/autoscaler FAQ.md).
-    Random,
-    /// The option that schedules the most pods.
-    MostPods,
-    /// The option that leaves the least idle CPU (GPU first on GPU types) after the scale-up.
-    LeastWaste,
-    /// The cheapest option (hourly price of the nodes it adds).
-    Price,
-    /// The group with the highest `priority`; ties random.
-    Priority,
-}
-
-impl Expander {
-    /// Parses the flag's spelling; the error lists the valid ones.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "random" => Expander::Random,
-            "most-pods" => Expander::MostPods,
-            "least-waste" => Expander::LeastWaste,
-            "price" => Expander::Price,
-            "priority" => Expander::Priority,
-            _ => return Err(format!("`{s}`; expected random, most-pods, least-waste, price or priority")),
-        })
-    }
-
-    /// The flag's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Expander::Random => "random",
-            Expander::MostPods => "most-pods",
-            Expander::LeastWaste => "least-waste",
-            Expander::Price => "price",
-            Expander::Priority => "priority",
-        }
-    }
-}
+pub mod expander;
+pub use expander::{expand, Expander, Expanders};
 
 /// One instance type of a node group: the node it adds (labels and taints included; the zone
 /// the estimate assumes) and its hourly price.
@@ -124,15 +89,16 @@ pub struct NodeGroup {
     pub name: String,
     /// Nodes it may still add: its `max` minus its nodes, running or on their way.
     pub room: u32,
-    /// Priority for [`Expander::Priority`] (higher first).
-    pub priority: i32,
+    /// Priority for [`Expander::Priority`] (higher first); `None` when the priority
+    /// expander's configuration names no priority for it (it is left out).
+    pub priority: Option<i32>,
     /// Instance types, in order of preference.
     pub types: Vec<GroupType>,
 }
 
 impl NodeGroup {
     /// A node group.
-    pub fn new(name: impl Into<String>, room: u32, priority: i32, types: Vec<GroupType>) -> Self {
+    pub fn new(name: impl Into<String>, room: u32, priority: Option<i32>, types: Vec<GroupType>) -> Self {
         NodeGroup { name: name.into(), room, priority, types }
     }
 }
@@ -169,10 +135,60 @@ pub struct ScaleUpOption {
     pub waste_permille: u64,
     /// Hourly price of the new nodes, micro-USD.
     pub price_micro_h: u64,
+    /// The effective CPU request of `pods`, summed (milli-cores).
+    pub pod_cpu_milli: u64,
+    /// Their memory requests, summed (MiB).
+    pub pod_memory_mib: u64,
+    /// Their GPU requests, summed (milli-GPU).
+    pub pod_gpu_milli: u64,
+}
+
+/// `--max-nodes-per-scaleup`'s default: the estimator adds at most this many nodes to one group
+/// in one loop (kubernetes/autoscaler `config/flags/flags.go` at f7bb0c36).
+pub const MAX_NODES_PER_SCALE_UP: u32 = 1000;
+
+/// The pods of `pods` as the estimator takes them (`estimator/decreasing_pod_orderer.go`):
+/// equivalence groups of pods that ask the same of the scheduler ([`super::same_shape`]), in order of
+/// their first pod, sorted by `cpu / allocatable cpu + memory / allocatable memory` of the
+/// template `node`, largest first. Upstream's sort is not stable (and its groups come from a
+/// map); fleetsim keeps ties in the order of their first pod.
+pub fn estimation_order<'p>(node: &NodeSpec, pods: &[(PodId, &'p PodSpec)]) -> Vec<Vec<(PodId, &'p PodSpec)>> {
+    let mut groups: Vec<Vec<(PodId, &PodSpec)>> = Vec::new();
+    let mut by_shape: ShapeMap<usize> = ShapeMap::default();
+    for &(id, pod) in pods {
+        match by_shape.get(pod) {
+            Some(&g) => groups[g].push((id, pod)),
+            None => {
+                by_shape.insert(pod, groups.len());
+                groups.push(vec![(id, pod)]);
+            }
+        }
+    }
+    let score = |p: &PodSpec| {
+        let mut s = 0.0;
+        if node.cpu_milli > 0 {
+            s += p.cpu_milli as f64 / node.cpu_milli as f64;
+        }
+        if node.memory_mib > 0 {
+            s += p.memory_mib as f64 / node.memory_mib as f64;
+        }
+        s
+    };
+    let mut scored: Vec<(f64, Vec<(PodId, &PodSpec)>)> = groups.into_iter().map(|g| (score(g[0].1), g)).collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0)); // stable: ties keep their first pod's order
+    scored.into_iter().map(|(_, g)| g).collect()
 }
 
 /// Every scale-up option for `pods` (which fit no node of `c`): one per group and type that
 /// helps at least one pod, in group then type order. Estimated on a fork of `c`, reverted.
+///
+/// Each estimate follows cluster-autoscaler's binpacking estimator
+/// (`estimator/binpacking_estimator.go`, `Estimate`, at f7bb0c36): the pods the type can run, in
+/// [`estimation_order`]; for each group, its pods first-fit on the nodes added so far until one
+/// does not fit; the rest on the last added node, or on a new node while the group has room
+/// (`room`, at most [`MAX_NODES_PER_SCALE_UP`]). A pod that does not fit an empty new node ends
+/// its group (another new node would not take it either); once the room is used up, later
+/// groups only fill the nodes added. Nodes that took no pod are not counted.
 /// `O(groups · types · pods · new nodes)`.
 pub fn options(
     c: &mut ClusterState,
@@ -185,54 +201,26 @@ pub fn options(
         if group.room == 0 {
             continue;
         }
+        let room = group.room.min(MAX_NODES_PER_SCALE_UP);
         for (ty, t) in group.types.iter().enumerate() {
-            let (nodes, helped, on_node, waste) = c.what_if(|c| -> Result<_, StateError> {
-                let mut added = Vec::new();
-                let mut helped = Vec::new();
-                let mut on_node = Vec::new();
-                for &(id, pod) in pods {
-                    if t.admits(pod).is_err() {
-                        continue;
-                    }
-                    let placed = match sched.place(c, pod, &mut NoRandom) {
-                        Ok(pl) if added.contains(&pl.node) => Some(pl),
-                        _ if (added.len() as u32) < group.room => {
-                            let name = format!("estimate/{}/{}", group.name, added.len());
-                            added.push(c.add_node(&NodeSpec { name, ..t.node.clone() })?);
-                            sched.place(c, pod, &mut NoRandom).ok().filter(|pl| added.contains(&pl.node))
-                        }
-                        _ => None,
-                    };
-                    if let Some(pl) = placed {
-                        c.bind(id, pod, &pl)?;
-                        helped.push(id);
-                        on_node.extend(added.iter().position(|&n| n == pl.node).map(|k| k as u32));
-                    }
-                }
-                let (mut free, mut cap) = (0u64, 0u64);
-                for &id in &added {
-                    if let Some(n) = c.node(id) {
-                        if t.node.gpu_count > 0 {
-                            free += n.gpu_free.iter().map(|&g| g as u64).sum::<u64>();
-                            cap += t.node.gpu_count as u64 * MILLI_PER_GPU as u64;
-                        } else {
-                            free += n.free_cpu;
-                            cap += t.node.cpu_milli;
-                        }
-                    }
-                }
-                Ok((added.len() as u32, helped, on_node, free * 1000 / cap.max(1)))
-            })?;
-            if nodes > 0 && !helped.is_empty() {
-                let price_micro_h = nodes as u64 * t.price_micro_h;
+            let runnable: Vec<(PodId, &PodSpec)> = pods.iter().copied().filter(|(_, p)| t.admits(p).is_ok()).collect();
+            if runnable.is_empty() {
+                continue;
+            }
+            let order = estimation_order(&t.node, &runnable);
+            let est = c.what_if(|c| estimate(c, &mut sched, group, t, room, &order))?;
+            if est.nodes > 0 {
                 opts.push(ScaleUpOption {
                     group: g,
                     ty,
-                    nodes,
-                    pods: helped,
-                    on_node,
-                    waste_permille: waste,
-                    price_micro_h,
+                    nodes: est.nodes,
+                    price_micro_h: est.nodes as u64 * t.price_micro_h,
+                    pods: est.pods,
+                    on_node: est.on_node,
+                    waste_permille: est.waste_permille,
+                    pod_cpu_milli: est.sums.0,
+                    pod_memory_mib: est.sums.1,
+                    pod_gpu_milli: est.sums.2,
                 });
             }
         }
@@ -240,30 +228,138 @@ pub fn options(
     Ok(opts)
 }
 
-/// The option `expander` picks, `None` when there is none. `random(n)` draws a uniform index in
-/// `0..n` for [`Expander::Random`] and for ties under [`Expander::Priority`]; the other
-/// expanders break ties by the first option (group order, then type order).
-pub fn expand(
-    opts: &[ScaleUpOption],
-    groups: &[NodeGroup],
-    expander: Expander,
-    mut random: impl FnMut(u64) -> u64,
-) -> Option<usize> {
-    if opts.is_empty() {
-        return None;
-    }
-    let best_by = |key: &dyn Fn(&ScaleUpOption) -> u64| (0..opts.len()).min_by_key(|&i| (key(&opts[i]), i));
-    match expander {
-        Expander::Random => Some(random(opts.len() as u64) as usize),
-        Expander::MostPods => best_by(&|o| u64::MAX - o.pods.len() as u64),
-        Expander::LeastWaste => best_by(&|o| o.waste_permille),
-        Expander::Price => best_by(&|o| o.price_micro_h),
-        Expander::Priority => {
-            let top = opts.iter().map(|o| groups[o.group].priority).max()?;
-            let tied: Vec<usize> = (0..opts.len()).filter(|&i| groups[opts[i].group].priority == top).collect();
-            Some(tied[random(tied.len() as u64) as usize])
+/// One type's estimate.
+struct Estimate {
+    nodes: u32,
+    pods: Vec<PodId>,
+    on_node: Vec<u32>,
+    waste_permille: u64,
+    sums: (u64, u64, u64),
+}
+
+/// The binpacking estimate of type `t` of `group` for the pod groups `order`, on `c` (which the
+/// caller reverts).
+fn estimate(
+    c: &mut ClusterState,
+    sched: &mut Scheduler<'_>,
+    group: &NodeGroup,
+    t: &GroupType,
+    room: u32,
+    order: &[Vec<(PodId, &PodSpec)>],
+) -> Result<Estimate, StateError> {
+    // Nodes added, in order, with how many pods each took.
+    let mut added: Vec<(NodeId, u32)> = Vec::new();
+    let mut est = Estimate { nodes: 0, pods: Vec::new(), on_node: Vec::new(), waste_permille: 0, sums: (0, 0, 0) };
+    let mut may_add = true;
+    let mut bind = |c: &mut ClusterState, added: &mut Vec<(NodeId, u32)>, id: PodId, pod: &PodSpec, pl: &Placement| {
+        let k = added.iter().position(|&(n, _)| n == pl.node)?;
+        c.bind(id, pod, pl).ok()?;
+        added[k].1 += 1;
+        est.pods.push(id);
+        est.on_node.push(k as u32);
+        est.sums.0 += pod.cpu_milli;
+        est.sums.1 += pod.memory_mib;
+        est.sums.2 += pod.gpu.total_milli();
+        Some(())
+    };
+    // A placement on the first node this estimate added that takes the pod. Nodes that were
+    // there before take none of them when the caller passes pods that fit no node, so first-fit
+    // over the cluster finds it at once; otherwise the added nodes are tried in order.
+    let place = |c: &ClusterState, sched: &mut Scheduler<'_>, added: &[(NodeId, u32)], pod: &PodSpec| match sched.place(
+        c,
+        pod,
+        &mut NoRandom,
+    ) {
+        Ok(pl) if added.iter().any(|&(n, _)| n == pl.node) => Some(pl),
+        Ok(_) => added.iter().find_map(|&(n, _)| placement_on(c, n, pod)),
+        Err(_) => None,
+    };
+    for pods in order {
+        // `tryToScheduleOnExistingNodes`: any added node, until the first pod that fits none.
+        let mut rest = pods.as_slice();
+        while let Some(&(id, pod)) = rest.first() {
+            let Some(pl) = place(c, sched, &added, pod) else { break };
+            if bind(c, &mut added, id, pod, &pl).is_none() {
+                break;
+            }
+            rest = &rest[1..];
+        }
+        if !may_add {
+            continue;
+        }
+        // `tryToScheduleOnNewNodes`: the last added node, else a new one.
+        for &(id, pod) in rest {
+            if let Some(&(last, _)) = added.last() {
+                if c.fits(last, pod).is_ok() {
+                    if let Some(pl) = place(c, sched, &added, pod) {
+                        if bind(c, &mut added, id, pod, &pl).is_some() {
+                            continue;
+                        }
+                    }
+                }
+                if added.last().is_some_and(|&(_, n)| n == 0) {
+                    break; // it does not fit an empty new node: nor would it another
+                }
+            }
+            if added.len() as u32 >= room {
+                may_add = false;
+                break;
+            }
+            let name = format!("estimate/{}/{}", group.name, added.len());
+            let node = c.add_node(&NodeSpec { name, ..t.node.clone() })?;
+            added.push((node, 0));
+            let placed = c.fits(node, pod).is_ok()
+                && place(c, sched, &added, pod).is_some_and(|pl| bind(c, &mut added, id, pod, &pl).is_some());
+            if !placed {
+                break;
+            }
         }
     }
+    // Nodes that took no pod are not counted; renumber the pods' nodes among those that did.
+    let used: Vec<(NodeId, u32)> = added.iter().copied().filter(|&(_, n)| n > 0).collect();
+    if used.len() < added.len() {
+        let mut index = vec![u32::MAX; added.len()];
+        let mut k = 0;
+        for (i, &(_, n)) in added.iter().enumerate() {
+            if n > 0 {
+                index[i] = k;
+                k += 1;
+            }
+        }
+        for x in &mut est.on_node {
+            *x = index[*x as usize];
+        }
+    }
+    est.nodes = used.len() as u32;
+    let (mut free, mut cap) = (0u64, 0u64);
+    for &(id, _) in &used {
+        if let Some(n) = c.node(id) {
+            if t.node.gpu_count > 0 {
+                free += n.gpu_free.iter().map(|&g| g as u64).sum::<u64>();
+                cap += t.node.gpu_count as u64 * MILLI_PER_GPU as u64;
+            } else {
+                free += n.free_cpu;
+                cap += t.node.cpu_milli;
+            }
+        }
+    }
+    est.waste_permille = free * 1000 / cap.max(1);
+    Ok(est)
+}
+
+/// Where `pod` goes on `node` if it fits: the lowest-index idle GPUs, or the fullest GPU that
+/// takes a share. GPU-memory pods are not estimated here (`None`).
+fn placement_on(c: &ClusterState, node: NodeId, pod: &PodSpec) -> Option<Placement> {
+    c.fits(node, pod).ok()?;
+    Some(match pod.gpu {
+        GpuRequest::None => Placement { node, gpus: Vec::new() },
+        GpuRequest::Whole { count } => c.concretize(node, GpuChoice::Whole(count)),
+        GpuRequest::Shared { milli } => {
+            let free = c.node(node)?.gpu_free.iter().copied().filter(|&g| g >= milli).min()?;
+            c.concretize(node, GpuChoice::SharedOn(free))
+        }
+        GpuRequest::Memory { .. } => return None,
+    })
 }
 
 /// A node's utilization as cluster-autoscaler's scale-down measures it, per mille: the
@@ -305,78 +401,4 @@ pub fn drainable(c: &mut ClusterState, node: NodeId, pods: &[(PodId, &PodSpec)])
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::{GpuRequest, Taint, TaintEffect};
-
-    fn gpu_node(gpus: u32) -> NodeSpec {
-        NodeSpec {
-            cpu_milli: 8000 * gpus as u64,
-            memory_mib: 30_000 * gpus as u64,
-            gpu_count: gpus,
-            gpu_model: Some("A10".into()),
-            ..Default::default()
-        }
-    }
-
-    fn pod(name: &str, gpus: u32) -> PodSpec {
-        PodSpec {
-            name: name.into(),
-            cpu_milli: 1000,
-            memory_mib: 2048,
-            gpu: GpuRequest::Whole { count: gpus },
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn estimates_within_room_and_skips_what_a_type_cannot_run() {
-        // Group "small": 1-GPU nodes, room 2. Five 1-GPU pods need five nodes; room caps it at 2.
-        // Group "tainted": 4-GPU nodes with a taint no pod tolerates: no option at all.
-        let taint = Taint { key: "dedicated".into(), value: "x".into(), effect: TaintEffect::NoSchedule };
-        let groups = vec![
-            NodeGroup::new("small", 2, 0, vec![GroupType::new("one", gpu_node(1), 1_000_000)]),
-            NodeGroup::new(
-                "tainted",
-                5,
-                0,
-                vec![GroupType::new("four", NodeSpec { taints: vec![taint], ..gpu_node(4) }, 3_000_000)],
-            ),
-        ];
-        let specs: Vec<PodSpec> = (0..5).map(|i| pod(&format!("p{i}"), 1)).collect();
-        let pods: Vec<(PodId, &PodSpec)> = specs.iter().enumerate().map(|(i, p)| (i as PodId, p)).collect();
-        let mut c = ClusterState::default();
-        let opts = options(&mut c, &groups, &pods).unwrap();
-        assert_eq!(opts.len(), 1);
-        assert_eq!((opts[0].group, opts[0].nodes, opts[0].pods.clone()), (0, 2, vec![0, 1]));
-        assert_eq!(opts[0].on_node, vec![0, 1]);
-        assert_eq!(opts[0].price_micro_h, 2_000_000);
-        assert_eq!(opts[0].waste_permille, 0);
-        assert!(why_no_group(&groups, &specs[0]).contains("tainted: untolerated taint dedicated=x"));
-        assert_eq!(c.nodes().count(), 0);
-    }
-
-    #[test]
-    fn expanders_pick_by_their_rule() {
-        // Three 1-GPU pods. "one": 3 nodes, $3/h, no waste. "four": 1 node, $2.5/h, 250 per mille
-        // idle (one of four GPUs). "eight" (priority 5): 1 node, $4/h, 625 idle.
-        let groups = vec![
-            NodeGroup::new("one", 10, 0, vec![GroupType::new("one", gpu_node(1), 1_000_000)]),
-            NodeGroup::new("four", 10, 0, vec![GroupType::new("four", gpu_node(4), 2_500_000)]),
-            NodeGroup::new("eight", 10, 5, vec![GroupType::new("eight", gpu_node(8), 4_000_000)]),
-        ];
-        let specs: Vec<PodSpec> = (0..3).map(|i| pod(&format!("p{i}"), 1)).collect();
-        let pods: Vec<(PodId, &PodSpec)> = specs.iter().enumerate().map(|(i, p)| (i as PodId, p)).collect();
-        let opts = options(&mut ClusterState::default(), &groups, &pods).unwrap();
-        let w: Vec<u64> = opts.iter().map(|o| o.waste_permille).collect();
-        assert_eq!(w, vec![0, 250, 625]);
-        let pick = |e| expand(&opts, &groups, e, |_| 0).map(|i| groups[opts[i].group].name.as_str());
-        assert_eq!(pick(Expander::LeastWaste), Some("one"));
-        assert_eq!(pick(Expander::Price), Some("four"));
-        assert_eq!(pick(Expander::Priority), Some("eight"));
-        // All help three pods: the first option wins the tie.
-        assert_eq!(pick(Expander::MostPods), Some("one"));
-        assert_eq!(expand(&opts, &groups, Expander::Random, |n| n - 1), Some(2));
-        assert_eq!(expand(&[], &groups, Expander::Price, |_| 0), None);
-    }
-}
+mod tests;

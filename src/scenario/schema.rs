@@ -524,9 +524,12 @@ pub struct RawPool {
     /// Taints as kubectl writes them: `key=value:NoSchedule`.
     #[serde(default)]
     pub taints: Vec<String>,
-    /// Expander priority (higher first) for the `priority` expander; default 0 (all equal).
-    #[serde(default)]
-    pub priority: i32,
+    /// Priority for the `priority` expander (higher first), as the priority expander's
+    /// ConfigMap gives it. A pool with none is left out of that expander's picks, as upstream
+    /// leaves out a node group no pattern matches (kubernetes/autoscaler
+    /// `expander/priority/priority.go`); when no pool has one, the expander keeps every option.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
     /// Instances in stock per zone (`{cn-beijing-k: 0}`); absent zones are unlimited.
     #[serde(default)]
     pub stock: BTreeMap<String, u32>,
@@ -561,8 +564,11 @@ pub struct RawScaler {
     /// to provision is skipped.
     #[serde(default = "m5")]
     pub backoff: String,
-    /// `--expander`: random (the default, FAQ.md), most-pods, least-waste, price, priority.
-    #[serde(default = "random")]
+    /// `--expander`: least-waste (the default since kubernetes/autoscaler commit f8a68efe, January 2025; `config/flags/flags.go`),
+    /// most-pods, least-nodes, price, priority or random, or a comma-separated chain of them
+    /// (`priority,least-waste`): each keeps the best of what the previous kept, ties at the end
+    /// go to a random pick.
+    #[serde(default = "least_waste")]
     pub expander: String,
     /// Smart hosting: an idle node is released after this delay, default 3m (seed 000: "the
     /// default delay in smart hosting mode is 3 minutes").
@@ -588,8 +594,8 @@ fn m15() -> String {
 fn half() -> f64 {
     0.5
 }
-fn random() -> String {
-    "random".into()
+fn least_waste() -> String {
+    "least-waste".into()
 }
 
 impl Default for RawScaler {
@@ -601,7 +607,7 @@ impl Default for RawScaler {
             scale_down_utilization_threshold: half(),
             max_node_provision_time: m15(),
             backoff: m5(),
-            expander: random(),
+            expander: least_waste(),
             scale_in_delay: m3(),
         }
     }

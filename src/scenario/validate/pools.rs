@@ -2,7 +2,7 @@
 //! `fleetsim plan --pools` file) writes them.
 
 use super::{Ctx, ScenarioError};
-use crate::controllers::node_pool::Expander;
+use crate::controllers::node_pool::Expanders;
 use crate::controllers::{PoolMode, PoolSpec, ScalerConfig, ShareMode};
 use crate::core::Taint;
 use crate::engine::SimTime;
@@ -108,7 +108,7 @@ pub(super) fn scaler_config(cx: &Ctx<'_>, s: &RawScaler) -> Result<ScalerConfig,
         threshold_permille: (th * 1000.0).round() as u64,
         max_provision_time: d("max_node_provision_time", &s.max_node_provision_time)?,
         backoff: d("backoff", &s.backoff)?,
-        expander: Expander::parse(&s.expander).map_err(|m| cx.err("scaler.expander", m))?,
+        expander: Expanders::parse(&s.expander).map_err(|m| cx.err("scaler.expander", m))?,
         scale_in_delay: d("scale_in_delay", &s.scale_in_delay)?,
     };
     if scaler.scan_interval == SimTime::ZERO {

@@ -210,7 +210,22 @@ pub(super) fn cases() -> Vec<Case> {
         validate(
             "an unknown expander",
             vec![("s.yaml", pool("", "scaler: {expander: cheapest}\n"))],
-            &["s.yaml", "scaler.expander", "`cheapest`; expected random, most-pods, least-waste, price or priority"],
+            &["s.yaml", "scaler.expander", "`cheapest` is not an expander; expected random, most-pods, least-waste, least-nodes, price, priority"],
+        ),
+        validate(
+            "an expander chain naming one twice",
+            vec![("s.yaml", pool("", "scaler: {expander: \"price,least-waste,price\"}\n"))],
+            &["s.yaml", "scaler.expander", "`price` is given twice; each expander may appear once"],
+        ),
+        validate(
+            "an expander chain going on after random",
+            vec![("s.yaml", pool("", "scaler: {expander: \"random,least-waste\"}\n"))],
+            &["s.yaml", "scaler.expander", "`least-waste` comes after `random`", "put `random` last"],
+        ),
+        validate(
+            "an expander chain with a space",
+            vec![("s.yaml", pool("", "scaler: {expander: \"priority, least-waste\"}\n"))],
+            &["s.yaml", "scaler.expander", "` least-waste` is not an expander"],
         ),
         validate(
             "a backoff of `-5m`",

@@ -341,7 +341,7 @@ fn rows() -> (Vec<Case>, Vec<Case>) {
         validate(
             "an expander `cheapest` without pools",
             vec![("s.yaml", scenario("scaler: {expander: cheapest}\n"))],
-            &["s.yaml", "scaler.expander", "`cheapest`; expected random, most-pods"],
+            &["s.yaml", "scaler.expander", "`cheapest` is not an expander; expected random, most-pods"],
         ),
         // Was: accepted (checked only when a pool shares GPUs).
         validate(

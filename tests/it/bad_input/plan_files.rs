@@ -458,7 +458,7 @@ pub(super) fn cases() -> Vec<Case> {
         pools(
             "an ACK expander `cheapest`",
             ack.replace("least-waste", "cheapest"),
-            &["pools.yaml", "field `scaler.expander`", "`cheapest`; expected random, most-pods"],
+            &["pools.yaml", "field `scaler.expander`", "`cheapest` is not an expander; expected random, most-pods"],
         ),
         pools(
             "an ACK pool min above max",
