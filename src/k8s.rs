@@ -44,6 +44,82 @@ pub struct Snapshot {
     /// Pods annotated `karpenter.sh/do-not-disrupt: "true"` (`namespace/name`, sorted): Karpenter
     /// does not consolidate their nodes.
     pub do_not_disrupt: Vec<String>,
+    /// Bound pods that cluster-autoscaler's drain rules do not simply move (`namespace/name`):
+    /// DaemonSet and mirror pods, and pods that block their node's removal ([`drain_rule`]).
+    pub drain: BTreeMap<String, Drain>,
+    /// Nodes annotated `cluster-autoscaler.kubernetes.io/scale-down-disabled: "true"` (sorted).
+    pub scale_down_disabled: Vec<String>,
+}
+
+/// How cluster-autoscaler's drain rules treat a pod when its node is considered for removal
+/// (kubernetes/autoscaler `simulator/drainability/rules/`, at commit f7bb0c36).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Drain {
+    /// Evicted and recreated elsewhere: it must fit on another node.
+    #[default]
+    Move,
+    /// A DaemonSet's pod: neither moved nor blocking (the DaemonSet runs one on every node).
+    DaemonSet,
+    /// A mirror (static) pod: skipped.
+    Mirror,
+    /// It blocks the removal, for upstream's reason (`NotReplicated`, `NotSafeToEvictAnnotation`,
+    /// `LocalStorageRequested`, `WaitForCompletion`).
+    Block(&'static str),
+}
+
+/// The drain rule for a pod as `kubectl` dumps it, in upstream's rule order
+/// (`rules.Default`, with the default flags `--skip-nodes-with-local-storage` and
+/// `--skip-nodes-with-custom-controller-pods`): a mirror pod (`kubernetes.io/config.mirror`) is
+/// skipped; a DaemonSet's pod (controller owner `DaemonSet`, or the annotation
+/// `cluster-autoscaler.kubernetes.io/daemonset-pod: "true"`) stays; `safe-to-evict: "true"` moves
+/// whatever follows; `safe-to-evict: "on-completion"` waits; a pod without a controller of kind
+/// ReplicationController, ReplicaSet, Job or StatefulSet blocks (`replicated`);
+/// `safe-to-evict: "false"` blocks; a `hostPath` or disk-backed `emptyDir` volume not named in
+/// `safe-to-evict-local-volumes` blocks (`localstorage`).
+///
+/// Not modelled: the `system` rule (a `kube-system` pod without a PodDisruptionBudget blocks for
+/// the first hour of its life, `--blocking-system-pod-distruption-timeout`; a dump has no clock,
+/// so such pods are moved as they are once an hour old), PodDisruptionBudgets (a dump has none),
+/// long-terminating pods and the controllers' replica counts (`replicacount`).
+pub fn drain_rule(pod: &Value) -> Drain {
+    let ann = |k: &str| pod.pointer("/metadata/annotations").and_then(|a| a.get(k)).and_then(Value::as_str);
+    if pod.pointer("/metadata/annotations").and_then(|a| a.get("kubernetes.io/config.mirror")).is_some() {
+        return Drain::Mirror;
+    }
+    let controller = pod
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|o| o.get("controller").and_then(Value::as_bool) == Some(true))
+        .and_then(|o| o.get("kind").and_then(Value::as_str));
+    if controller == Some("DaemonSet") || ann("cluster-autoscaler.kubernetes.io/daemonset-pod") == Some("true") {
+        return Drain::DaemonSet;
+    }
+    let safe = ann("cluster-autoscaler.kubernetes.io/safe-to-evict");
+    match safe {
+        Some("true") => return Drain::Move,
+        Some("on-completion") => return Drain::Block("WaitForCompletion"),
+        _ => {}
+    }
+    if !matches!(controller, Some("ReplicationController" | "ReplicaSet" | "Job" | "StatefulSet")) {
+        return Drain::Block("NotReplicated");
+    }
+    if safe == Some("false") {
+        return Drain::Block("NotSafeToEvictAnnotation");
+    }
+    let allowed: Vec<&str> =
+        ann("cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes").unwrap_or("").split(',').collect();
+    let local = pod.pointer("/spec/volumes").and_then(Value::as_array).into_iter().flatten().any(|v| {
+        let name = v.get("name").and_then(Value::as_str).unwrap_or("");
+        let disk = v.get("hostPath").is_some()
+            || v.get("emptyDir").is_some_and(|e| e.get("medium").and_then(Value::as_str) != Some("Memory"));
+        disk && !allowed.contains(&name)
+    });
+    if local {
+        return Drain::Block("LocalStorageRequested");
+    }
+    Drain::Move
 }
 
 /// What is wrong with a dump.
@@ -408,6 +484,7 @@ pub fn read_pods(doc: &Value, node_names: &[&str]) -> Result<Pods, DumpError> {
 
 /// Reads both dumps into a snapshot.
 pub fn snapshot(nodes: &Value, pods: &Value) -> Result<Snapshot, DumpError> {
+    let nodes_doc = nodes;
     let (nodes, cordoned) = read_nodes(nodes)?;
     let mut names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
     names.extend(cordoned.iter().map(String::as_str));
@@ -423,7 +500,30 @@ pub fn snapshot(nodes: &Value, pods: &Value) -> Result<Snapshot, DumpError> {
         })
         .collect();
     do_not_disrupt.sort();
-    Ok(Snapshot { nodes, cordoned, bound, pending, do_not_disrupt })
+    let mut drain = BTreeMap::new();
+    for p in items(pods, "Pod")? {
+        let phase = p.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Pending");
+        let bound = p.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
+        if !bound || phase == "Succeeded" || phase == "Failed" {
+            continue;
+        }
+        let rule = drain_rule(p);
+        if rule != Drain::Move {
+            let ns = p.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
+            drain.insert(format!("{ns}/{}", p.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")), rule);
+        }
+    }
+    let mut scale_down_disabled: Vec<String> = items(nodes_doc, "Node")?
+        .iter()
+        .filter(|n| {
+            n.pointer("/metadata/annotations/cluster-autoscaler.kubernetes.io~1scale-down-disabled")
+                .and_then(Value::as_str)
+                == Some("true")
+        })
+        .filter_map(|n| n.pointer("/metadata/name").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    scale_down_disabled.sort();
+    Ok(Snapshot { nodes, cordoned, bound, pending, do_not_disrupt, drain, scale_down_disabled })
 }
 
 /// Writes `snap` as `kubectl get nodes -o json` and `kubectl get pods -A -o json` would show it:
@@ -514,8 +614,34 @@ pub fn to_kubectl(snap: &Snapshot, pending_created: &[String]) -> Result<(Value,
             spec["nodeName"] = json!(n);
         }
         let mut meta = json!({"name": name, "namespace": ns, "creationTimestamp": created});
+        let mut ann = serde_json::Map::new();
         if snap.do_not_disrupt.binary_search(&p.name).is_ok() {
-            meta["annotations"] = json!({"karpenter.sh/do-not-disrupt": "true"});
+            ann.insert("karpenter.sh/do-not-disrupt".into(), json!("true"));
+        }
+        // What the drain rules read back as the pod's rule ([`drain_rule`]).
+        let rule = snap.drain.get(&p.name).cloned().unwrap_or_default();
+        let owner = |kind: &str| json!([{"apiVersion": "apps/v1", "kind": kind, "name": name, "controller": true}]);
+        match rule {
+            Drain::Move => meta["ownerReferences"] = owner("ReplicaSet"),
+            Drain::DaemonSet => meta["ownerReferences"] = owner("DaemonSet"),
+            Drain::Mirror => {
+                ann.insert("kubernetes.io/config.mirror".into(), json!("fleetsim"));
+            }
+            Drain::Block("NotSafeToEvictAnnotation") => {
+                meta["ownerReferences"] = owner("ReplicaSet");
+                ann.insert("cluster-autoscaler.kubernetes.io/safe-to-evict".into(), json!("false"));
+            }
+            Drain::Block("WaitForCompletion") => {
+                ann.insert("cluster-autoscaler.kubernetes.io/safe-to-evict".into(), json!("on-completion"));
+            }
+            Drain::Block("LocalStorageRequested") => {
+                meta["ownerReferences"] = owner("ReplicaSet");
+                spec["volumes"] = json!([{"name": "scratch", "emptyDir": {}}]);
+            }
+            Drain::Block(_) => {}
+        }
+        if !ann.is_empty() {
+            meta["annotations"] = Value::Object(ann);
         }
         Ok(json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec,
                   "status": {"phase": if node.is_some() { "Running" } else { "Pending" }}}))

@@ -3,8 +3,8 @@
 //!
 //! The dump's nodes become the run's nodes, each handed to the controller its labels name
 //! (`karpenter.sh/nodepool` for a loaded NodePool; `alibabacloud.com/nodepool-id` or
-//! `fleetsim.io/pool` for an ACK pool), its bound pods bound where they run (controlled, as
-//! `kubectl` dumps' owner references are not read), its pending pods queued in creation order.
+//! `fleetsim.io/pool` for an ACK pool), its bound pods bound where they run (with the drain rule their owner
+//! references and annotations give, [`crate::k8s::drain_rule`]), its pending pods queued in creation order.
 //! Then, as the simulator does at one instant:
 //! - Placements: one scheduling cycle with the chosen placement policy (`random` draws from the
 //!   stream of seed 0, so a plan is the same every time).
@@ -255,12 +255,18 @@ pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Resul
             w.adopt(k, c, g);
         }
     }
+    for (k, n) in snap.nodes.iter().enumerate() {
+        if snap.scale_down_disabled.binary_search(&n.name).is_ok() {
+            w.disable_scale_down(k);
+        }
+    }
     w.advance_clock(NOW);
     // Bound pods by node: (pod key, index into `snap.bound`).
     let mut by_node: BTreeMap<NodeKey, Vec<(PodKey, usize)>> = BTreeMap::new();
     for (i, (pod, node)) in snap.bound.iter().enumerate() {
         let dnd = snap.do_not_disrupt.binary_search(&pod.name).is_ok();
-        if let Some(p) = w.bind_existing(pod, node, dnd).map_err(|e| e.to_string())? {
+        let drain = snap.drain.get(&pod.name).cloned().unwrap_or_default();
+        if let Some(p) = w.bind_existing(pod, node, dnd, drain).map_err(|e| e.to_string())? {
             let n = w.objects().pod(p).node.expect("bound");
             by_node.entry(n).or_default().push((p, i));
         }

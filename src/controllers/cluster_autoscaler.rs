@@ -7,9 +7,9 @@
 //!    type ([`crate::core::scaleup::options`]), of which the expander picks one: one node group
 //!    grows per loop. A pod no pool can run is reported once (NotTriggerScaleUp).
 //! 3. Scale-down, unless a scale-up happened within `scale_down_delay_after_add`: a node whose
-//!    utilization stays below the threshold for `scale_down_unneeded_time`, whose pods are all
-//!    owned by a Deployment, fit elsewhere and may be evicted within their
-//!    PodDisruptionBudgets, is removed, never below the pool's `min`: empty nodes in bulk (up to
+//!    utilization stays at or below the threshold for `scale_down_unneeded_time`, whose pods the
+//!    drain rules let go ([`ClusterAutoscaler::unneeded`]), fit elsewhere and may be evicted
+//!    within their PodDisruptionBudgets, is removed, never below the pool's `min`: empty nodes in bulk (up to
 //!    10 a loop, `--max-empty-bulk-delete`), busy ones one a loop (`--max-drain-parallelism 1`).
 //!    Each removal is applied before the next node is judged.
 //!
@@ -20,9 +20,14 @@ use super::node_pool::{Desk, Launched, PoolMode, PoolSpec, Pools, ScalerConfig, 
 use crate::core::scaleup::{self, NodeGroup};
 use crate::core::{NoRandom, PodId, PodSpec, PolicyName, RandomSource, Scheduler, Workload};
 use crate::engine::{Phase, SimTime};
+use crate::k8s::Drain;
 use crate::sim::{below, Action, Cause, Controller, NodeKey, Owner, PodKey, SimError, View};
 
 const DOWN: u64 = 2;
+
+/// The taint cluster-autoscaler puts on a node it is deleting (`utils/taints`); fleetsim takes
+/// any such taint as a deletion in progress (upstream: one younger than 5 min).
+pub const TO_BE_DELETED_TAINT: &str = "ToBeDeletedByClusterAutoscaler";
 
 /// The scale-down pass in progress (resumed after each removal is applied).
 #[derive(Debug, Clone, Default)]
@@ -158,27 +163,51 @@ impl ClusterAutoscaler {
         Ok(())
     }
 
-    /// Utilization below the threshold and every pod movable elsewhere within its budgets (and
-    /// owned by a Deployment: upstream does not remove nodes running pods without a controller).
+    /// A scale-down candidate (kubernetes/autoscaler at f7bb0c36): not being deleted (the
+    /// `ToBeDeletedByClusterAutoscaler` taint) nor annotated scale-down-disabled
+    /// (`core/scaledown/eligibility/eligibility.go`), utilization at or below the threshold, and
+    /// every pod movable within its budgets (`simulator/drain.go`, `GetPodsToMove`): mirror and
+    /// DaemonSet pods stay, a pod without a controller or that a drain rule blocks keeps the
+    /// node ([`crate::k8s::drain_rule`]), the others must fit on the other nodes.
     /// `pdb` is [`crate::sim::Objects::pdb_allowed`].
     pub fn unneeded(&self, view: &mut View<'_>, n: NodeKey, pdb: &[u32]) -> Result<bool, SimError> {
         let o = view.objects;
-        let Some(id) = o.node(n).joined() else { return Ok(false) };
-        let Some(util) = scaleup::utilization_permille(view.cluster.state(), id) else { return Ok(false) };
-        if util >= self.pools.cfg.threshold_permille {
+        let node = o.node(n);
+        let Some(id) = node.joined() else { return Ok(false) };
+        if node.scale_down_disabled || node.spec.taints.iter().any(|t| t.key == TO_BE_DELETED_TAINT) {
             return Ok(false);
         }
-        let on: Vec<PodKey> = o.node(n).pods.iter().copied().filter(|&p| o.pod(p).state.alive_on_node()).collect();
-        if on.is_empty() {
+        if scaleup::at_or_below(view.cluster.state(), id, self.pools.cfg.threshold_permille) != Some(true) {
+            return Ok(false);
+        }
+        let mut moved = Vec::new();
+        for &p in &node.pods {
+            let pod = o.pod(p);
+            if !pod.state.alive_on_node() {
+                continue;
+            }
+            match pod.drain {
+                Drain::Mirror | Drain::DaemonSet => {}
+                Drain::Block(_) => return Ok(false),
+                Drain::Move if !pod.controlled => return Ok(false),
+                Drain::Move => moved.push(p),
+            }
+        }
+        if moved.is_empty() {
             return Ok(true);
         }
-        // kubernetes/autoscaler simulator/drain.go (GetPodsToMove): pods without a controller
-        // block removal, and so do PodDisruptionBudgets that allow no eviction.
-        if on.iter().any(|&p| !o.pod(p).controlled) || !o.pdbs_permit(&[n], pdb) {
+        if !o.pdbs_permit(&[n], pdb) {
             return Ok(false);
         }
-        let pods: Vec<(PodId, &PodSpec)> = on.iter().map(|&p| (p as PodId, &o.pod(p).spec)).collect();
+        let pods: Vec<(PodId, &PodSpec)> = moved.iter().map(|&p| (p as PodId, &o.pod(p).spec)).collect();
         Ok(view.cluster.what_if(|c| scaleup::drainable(c, id, &pods))?)
+    }
+
+    /// Whether node `n` is empty as cluster-autoscaler counts it: no pods but mirror and
+    /// DaemonSet pods.
+    fn empty(view: &View<'_>, n: NodeKey) -> bool {
+        let o = view.objects;
+        o.node(n).pods.iter().all(|&p| matches!(o.pod(p).drain, Drain::Mirror | Drain::DaemonSet))
     }
 
     /// Continues the scale-down pass; stops after the first removal (the substrate applies it,
@@ -212,7 +241,7 @@ impl ClusterAutoscaler {
             if now.0 - since.0 < cfg.unneeded_time.0 || self.pass.sizes[pool] <= self.pools.specs[pool].min {
                 continue;
             }
-            let empty = view.objects.node(n).pods.is_empty();
+            let empty = Self::empty(view, n);
             if (empty && self.pass.removed_empty >= 10) || (!empty && self.pass.removed_busy) {
                 continue;
             }

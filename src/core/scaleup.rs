@@ -377,6 +377,23 @@ pub fn utilization_permille(c: &ClusterState, node: NodeId) -> Option<u64> {
     })
 }
 
+/// Whether `node`'s utilization is at or below `threshold_permille`, the scale-down
+/// candidate's test (kubernetes/autoscaler `core/scaledown/eligibility/eligibility.go`,
+/// `isNodeAtOrBelowUtilizationThreshold`, at f7bb0c36: a node exactly at the threshold is a
+/// candidate). Compared exactly on the shares [`utilization_permille`] rounds down. `None` for
+/// an unknown node.
+pub fn at_or_below(c: &ClusterState, node: NodeId, threshold_permille: u64) -> Option<bool> {
+    let st = c.node(node)?;
+    let t = c.template(st.template);
+    let within = |used: u64, cap: u64| (used as u128) * 1000 <= (threshold_permille as u128) * (cap.max(1) as u128);
+    Some(if t.gpu_count > 0 {
+        let used: u64 = st.gpu_free.iter().map(|&g| (MILLI_PER_GPU - g) as u64).sum();
+        within(used, t.gpu_count as u64 * MILLI_PER_GPU as u64)
+    } else {
+        within(t.cpu_milli - st.free_cpu, t.cpu_milli) && within(t.memory_mib - st.free_mem, t.memory_mib)
+    })
+}
+
 /// Whether `pods` (bound to `node`) all fit on the other nodes once `node` is gone, placed
 /// first-fit in the order given: the scale-down simulation of cluster-autoscaler, and of
 /// Karpenter's consolidation by deletion. Checked on a fork of `c`, reverted.

@@ -26,6 +26,11 @@ impl World<'_> {
         o.own(o.nodes[n].owner, n);
     }
 
+    /// Node `n` is annotated `cluster-autoscaler.kubernetes.io/scale-down-disabled: "true"`.
+    pub fn disable_scale_down(&mut self, n: NodeKey) {
+        self.st.obj.nodes[n].scale_down_disabled = true;
+    }
+
     /// Moves the clock to `t` before anything has happened: the adopted nodes' and pods' past
     /// (their last change) lies before it.
     pub fn advance_clock(&mut self, t: SimTime) {
@@ -41,6 +46,7 @@ impl World<'_> {
         pod: &PodSpec,
         node: &str,
         do_not_disrupt: bool,
+        drain: crate::k8s::Drain,
     ) -> Result<Option<PodKey>, SimError> {
         let st = &mut self.st;
         let Some(id) = st.cluster.node_id(node) else { return Ok(None) };
@@ -79,6 +85,7 @@ impl World<'_> {
         rec.outcome = super::Outcome::Running;
         let pd = &mut st.obj.pods[p];
         (pd.state, pd.node, pd.controlled, pd.do_not_disrupt) = (PodState::Running, Some(n), true, do_not_disrupt);
+        pd.drain = drain;
         let node = &mut st.obj.nodes[n];
         node.pods.insert(p);
         node.empty_since = None;

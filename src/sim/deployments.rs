@@ -45,6 +45,7 @@ impl State<'_> {
             node: None,
             unschedulable: false,
             do_not_disrupt: false,
+            drain: crate::k8s::Drain::Move,
             pdbs: Vec::new(),
             gang: None,
             priority: 0,

@@ -50,6 +50,7 @@ impl State<'_> {
             last_change: now,
             binds: 0,
             draining: false,
+            scale_down_disabled: false,
             images: BTreeMap::new(),
             grant: l.grant,
             drain_reason: String::new(),

@@ -59,7 +59,7 @@ pub struct Pod {
     /// The Deployment that owns it.
     pub deployment: Option<usize>,
     /// It has a controller that recreates it when evicted (a Deployment's; in a cluster taken from
-    /// a dump, assumed: `kubectl` dumps' owner references are not read).
+    /// a dump, true: what its owner references say is in `drain`).
     pub controlled: bool,
     /// Image (pods of one image share a node's pulled copy).
     pub image: String,
@@ -78,6 +78,9 @@ pub struct Pod {
     pub unschedulable: bool,
     /// Annotated `karpenter.sh/do-not-disrupt: "true"`.
     pub do_not_disrupt: bool,
+    /// How cluster-autoscaler's drain rules treat it (pods read from a dump; the simulator's own
+    /// pods are moved, or block when they have no controller).
+    pub drain: crate::k8s::Drain,
     /// PodDisruptionBudgets selecting it.
     pub pdbs: Vec<usize>,
     /// Gang (job id, workers).
@@ -117,6 +120,9 @@ pub struct Node {
     pub binds: u64,
     /// Cordoned and draining: out of the scheduler's view, terminated when its drain ends.
     pub draining: bool,
+    /// Annotated `cluster-autoscaler.kubernetes.io/scale-down-disabled: "true"` (nodes read
+    /// from a dump): cluster-autoscaler never removes it.
+    pub scale_down_disabled: bool,
     pub(crate) images: BTreeMap<String, SimTime>,
     pub(crate) grant: Grant,
     pub(crate) drain_reason: String,

@@ -32,6 +32,10 @@ impl State<'_> {
                 if pod.do_not_disrupt {
                     cluster.do_not_disrupt.push(pod.spec.name.clone());
                 }
+                let drain = if pod.controlled { pod.drain.clone() } else { crate::k8s::Drain::Block("NotReplicated") };
+                if drain != crate::k8s::Drain::Move {
+                    cluster.drain.insert(pod.spec.name.clone(), drain);
+                }
             }
         }
         cluster.do_not_disrupt.sort();

@@ -152,6 +152,7 @@ impl<'a> World<'a> {
                 last_change: SimTime::ZERO,
                 binds: 0,
                 draining: false,
+                scale_down_disabled: false,
                 images: BTreeMap::new(),
                 grant: Grant::default(),
                 drain_reason: String::new(),

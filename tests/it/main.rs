@@ -13,5 +13,6 @@ mod plan;
 mod roundtrip;
 mod scenarios;
 mod sweeps;
+mod upstream_ca;
 mod user_controller;
 mod workloads;

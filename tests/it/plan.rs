@@ -406,7 +406,7 @@ fn ack_case(dir: &std::path::Path, min: u32, pods_on: &[(&str, &str, &str)]) -> 
     };
     let pod = |name: &str, node: &str, cpu: &str| {
         json!({"kind": "Pod", "metadata": {"name": name, "namespace": "a",
-                 "ownerReferences": [{"kind": "ReplicaSet", "name": "r"}]},
+                 "ownerReferences": [{"kind": "ReplicaSet", "name": "r", "controller": true}]},
             "spec": {"nodeName": node, "containers": [{"resources": {"requests": {"cpu": cpu, "memory": "1Gi"}}}]},
             "status": {"phase": "Running"}})
     };
