@@ -247,12 +247,18 @@ fn estimate(
     room: u32,
     order: &[Vec<(PodId, &PodSpec)>],
 ) -> Result<Estimate, StateError> {
-    // Nodes added, in order, with how many pods each took.
+    // Nodes added, in order, with how many pods each took; `slot` finds one by id in O(log n).
     let mut added: Vec<(NodeId, u32)> = Vec::new();
+    let mut slot: std::collections::BTreeMap<NodeId, usize> = std::collections::BTreeMap::new();
     let mut est = Estimate { nodes: 0, pods: Vec::new(), on_node: Vec::new(), waste_permille: 0, sums: (0, 0, 0) };
     let mut may_add = true;
-    let mut bind = |c: &mut ClusterState, added: &mut Vec<(NodeId, u32)>, id: PodId, pod: &PodSpec, pl: &Placement| {
-        let k = added.iter().position(|&(n, _)| n == pl.node)?;
+    let mut bind = |c: &mut ClusterState,
+                    added: &mut Vec<(NodeId, u32)>,
+                    slot: &std::collections::BTreeMap<NodeId, usize>,
+                    id: PodId,
+                    pod: &PodSpec,
+                    pl: &Placement| {
+        let k = *slot.get(&pl.node)?;
         c.bind(id, pod, pl).ok()?;
         added[k].1 += 1;
         est.pods.push(id);
@@ -265,12 +271,12 @@ fn estimate(
     // A placement on the first node this estimate added that takes the pod. Nodes that were
     // there before take none of them when the caller passes pods that fit no node, so first-fit
     // over the cluster finds it at once; otherwise the added nodes are tried in order.
-    let place = |c: &ClusterState, sched: &mut Scheduler<'_>, added: &[(NodeId, u32)], pod: &PodSpec| match sched.place(
-        c,
-        pod,
-        &mut NoRandom,
-    ) {
-        Ok(pl) if added.iter().any(|&(n, _)| n == pl.node) => Some(pl),
+    let place = |c: &ClusterState,
+                 sched: &mut Scheduler<'_>,
+                 added: &[(NodeId, u32)],
+                 slot: &std::collections::BTreeMap<NodeId, usize>,
+                 pod: &PodSpec| match sched.place(c, pod, &mut NoRandom) {
+        Ok(pl) if slot.contains_key(&pl.node) => Some(pl),
         Ok(_) => added.iter().find_map(|&(n, _)| placement_on(c, n, pod)),
         Err(_) => None,
     };
@@ -278,8 +284,8 @@ fn estimate(
         // `tryToScheduleOnExistingNodes`: any added node, until the first pod that fits none.
         let mut rest = pods.as_slice();
         while let Some(&(id, pod)) = rest.first() {
-            let Some(pl) = place(c, sched, &added, pod) else { break };
-            if bind(c, &mut added, id, pod, &pl).is_none() {
+            let Some(pl) = place(c, sched, &added, &slot, pod) else { break };
+            if bind(c, &mut added, &slot, id, pod, &pl).is_none() {
                 break;
             }
             rest = &rest[1..];
@@ -291,8 +297,8 @@ fn estimate(
         for &(id, pod) in rest {
             if let Some(&(last, _)) = added.last() {
                 if c.fits(last, pod).is_ok() {
-                    if let Some(pl) = place(c, sched, &added, pod) {
-                        if bind(c, &mut added, id, pod, &pl).is_some() {
+                    if let Some(pl) = place(c, sched, &added, &slot, pod) {
+                        if bind(c, &mut added, &slot, id, pod, &pl).is_some() {
                             continue;
                         }
                     }
@@ -307,9 +313,11 @@ fn estimate(
             }
             let name = format!("estimate/{}/{}", group.name, added.len());
             let node = c.add_node(&NodeSpec { name, ..t.node.clone() })?;
+            slot.insert(node, added.len());
             added.push((node, 0));
             let placed = c.fits(node, pod).is_ok()
-                && place(c, sched, &added, pod).is_some_and(|pl| bind(c, &mut added, id, pod, &pl).is_some());
+                && place(c, sched, &added, &slot, pod)
+                    .is_some_and(|pl| bind(c, &mut added, &slot, id, pod, &pl).is_some());
             if !placed {
                 break;
             }

@@ -32,12 +32,9 @@ fn rs() -> Value {
     json!({"ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d", "controller": true}]})
 }
 
-/// `fleetsim plan` on `nodes` and `pods` with one autoscaled pool `np` (min 0): the nodes it
-/// would remove.
-fn candidates(name: &str, nodes: Vec<Value>, pods: Vec<Value>) -> Vec<String> {
-    let dir = tmp(name);
-    let catalog = "source: test\ndate: \"2026-12\"\ncurrency: USD\ninstance_types:\n  - {name: c1, vcpu: 1, memory: 4Gi, offerings: [{zone: z, on_demand: 0.05}]}\n";
-    let pools = "catalog: catalog.yaml\npools:\n  - {name: np, mode: autoscaler, instance_types: [c1], zones: [z], min: 0, max: 10}\n";
+/// `fleetsim plan --output json` in `dir` on `nodes` and `pods`, with `catalog.yaml` and
+/// `pools.yaml` of the texts given.
+fn plan(dir: &std::path::Path, catalog: &str, pools: &str, nodes: Vec<Value>, pods: Vec<Value>) -> Value {
     std::fs::write(dir.join("catalog.yaml"), catalog).unwrap();
     std::fs::write(dir.join("pools.yaml"), pools).unwrap();
     std::fs::write(dir.join("nodes.json"), json!({"kind": "List", "items": nodes}).to_string()).unwrap();
@@ -55,7 +52,15 @@ fn candidates(name: &str, nodes: Vec<Value>, pods: Vec<Value>) -> Vec<String> {
         "json",
     ]);
     assert_eq!(code, 0, "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
+    serde_json::from_str(&out).unwrap()
+}
+
+/// `fleetsim plan` on `nodes` and `pods` with one autoscaled pool `np` (min 0): the nodes it
+/// would remove.
+fn candidates(name: &str, nodes: Vec<Value>, pods: Vec<Value>) -> Vec<String> {
+    let catalog = "source: test\ndate: \"2026-12\"\ncurrency: USD\ninstance_types:\n  - {name: c1, vcpu: 1, memory: 4Gi, offerings: [{zone: z, on_demand: 0.05}]}\n";
+    let pools = "catalog: catalog.yaml\npools:\n  - {name: np, mode: autoscaler, instance_types: [c1], zones: [z], min: 0, max: 10}\n";
+    let v = plan(&tmp(name), catalog, pools, nodes, pods);
     v["scale_down_candidates"].as_array().unwrap().iter().map(|c| c["node"].as_str().unwrap().to_string()).collect()
 }
 
@@ -164,36 +169,20 @@ fn least_waste_scores_cpu_and_memory_through_plan() {
     let dir = tmp("waste-plan");
     let catalog = "source: test\ndate: \"2026-12\"\ncurrency: USD\ninstance_types:\n  - {name: balanced, vcpu: 8, memory: 16000Mi, offerings: [{zone: z, on_demand: 0.3}]}\n  - {name: highmem, vcpu: 8, memory: 32000Mi, offerings: [{zone: z, on_demand: 0.4}]}\n  - {name: lowcpu, vcpu: 4, memory: 16000Mi, offerings: [{zone: z, on_demand: 0.2}]}\n";
     let pools = "catalog: catalog.yaml\npools:\n  - {name: balanced, mode: autoscaler, instance_types: [balanced], zones: [z], max: 5}\n  - {name: highmem, mode: autoscaler, instance_types: [highmem], zones: [z], max: 5}\n  - {name: lowcpu, mode: autoscaler, instance_types: [lowcpu], zones: [z], max: 5}\n";
-    std::fs::write(dir.join("catalog.yaml"), catalog).unwrap();
-    std::fs::write(dir.join("pools.yaml"), pools).unwrap();
-    std::fs::write(dir.join("nodes.json"), json!({"kind": "List", "items": []}).to_string()).unwrap();
-    let pending = json!({"kind": "List", "items": [{"kind": "Pod", "metadata": {"name": "p", "namespace": "default", "creationTimestamp": "2026-12-01T00:00:00Z"},
-        "spec": {"containers": [{"resources": {"requests": {"cpu": "500m", "memory": "1000Mi"}}}]}, "status": {"phase": "Pending"}}]});
-    std::fs::write(dir.join("pods.json"), pending.to_string()).unwrap();
-    let p = |f: &str| dir.join(f).to_str().unwrap().to_string();
-    let args = |expander: &str| {
-        std::fs::write(dir.join("pools.yaml"), format!("{pools}scaler: {{expander: \"{expander}\"}}\n")).unwrap();
-        let (code, out, err) = fleetsim(&[
-            "plan",
-            "--nodes",
-            &p("nodes.json"),
-            "--pods",
-            &p("pods.json"),
-            "--pools",
-            &p("pools.yaml"),
-            "--output",
-            "json",
-        ]);
-        assert_eq!(code, 0, "{err}");
-        let v: Value = serde_json::from_str(&out).unwrap();
-        let picked: Vec<String> = v["scale_up_options"]
+    let pending = vec![
+        json!({"kind": "Pod", "metadata": {"name": "p", "namespace": "default", "creationTimestamp": "2026-12-01T00:00:00Z"},
+        "spec": {"containers": [{"resources": {"requests": {"cpu": "500m", "memory": "1000Mi"}}}]}, "status": {"phase": "Pending"}}),
+    ];
+    let args = |expander: &str| -> Vec<String> {
+        let with = format!("{pools}scaler: {{expander: \"{expander}\"}}\n");
+        let v = plan(&dir, catalog, &with, vec![], pending.clone());
+        v["scale_up_options"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|o| o["picked"] == true)
             .map(|o| o["nodepool"].as_str().unwrap().to_string())
-            .collect();
-        picked
+            .collect()
     };
     assert_eq!(args("least-waste"), ["lowcpu"]);
     // most-pods ties all three; least-waste then decides.
