@@ -149,9 +149,10 @@ enum Command {
         #[arg(long)]
         pods: PathBuf,
         /// The node autoscaler: Karpenter NodePool manifests (`karpenter.sh/v1`, several YAML
-        /// documents; other kinds such as EC2NodeClass are skipped with a warning), or ACK node
-        /// pools as a scenario writes them (`pools:`, optional `scaler:` and `catalog:`; see
-        /// examples/plan/ack-pools.yaml).
+        /// documents, with the EC2NodeClasses their nodeClassRef names for kubelet maxPods,
+        /// podsPerCore, kubeReserved, systemReserved, evictionHard; other kinds are skipped
+        /// with a warning), or ACK node pools as a scenario writes them (`pools:`, optional
+        /// `scaler:` and `catalog:`; see examples/plan/ack-pools.yaml).
         #[arg(long)]
         pools: Option<PathBuf>,
         /// Instance catalog the pools launch from (types, allocatable, zones, prices); default:
@@ -159,6 +160,10 @@ enum Command {
         /// (scenarios/catalogs/aws-gpu.yaml).
         #[arg(long, requires = "pools")]
         catalog: Option<PathBuf>,
+        /// Karpenter's AWS provider setting VM_MEMORY_OVERHEAD_PERCENT: the fraction of an
+        /// instance type's listed memory its hypervisor keeps (0.075 upstream's default).
+        #[arg(long, default_value = "0.075", requires = "pools")]
+        vm_memory_overhead_percent: f64,
         /// Placement policy of the scheduler (first-fit, best-fit, ...).
         #[arg(long, default_value = "best-fit")]
         policy: String,
@@ -254,8 +259,8 @@ fn run_command() -> i32 {
         Command::Report { dir, out, baseline } => cmd_report(&dir, out.as_deref(), baseline.as_deref()),
         Command::Validate { file } => cmd_validate(&file),
         Command::Trace { scenario, out } => cmd_trace(&scenario, &out),
-        Command::Plan { nodes, pods, pools, catalog, policy, output } => {
-            cmd_plan(&nodes, &pods, pools.as_deref(), catalog.as_deref(), &policy, &output)
+        Command::Plan { nodes, pods, pools, catalog, vm_memory_overhead_percent, policy, output } => {
+            cmd_plan(&nodes, &pods, pools.as_deref(), catalog.as_deref(), vm_memory_overhead_percent, &policy, &output)
         }
     }
 }

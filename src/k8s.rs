@@ -7,7 +7,8 @@
 //!
 //! What is read:
 //! - Node: `metadata.name`, `metadata.labels`, `spec.taints`, `spec.unschedulable` (a cordoned
-//!   node takes no pod), `status.allocatable` (`cpu`, `memory`, `nvidia.com/gpu`). The GPU model
+//!   node takes no pod), `status.allocatable` (`cpu`, `memory`, `nvidia.com/gpu`, `pods`: the
+//!   kubelet's maxPods, every pod takes one; absent, no limit). The GPU model
 //!   comes from the first of the labels `nvidia.com/gpu.product` (GPU feature discovery),
 //!   `karpenter.k8s.aws/instance-gpu-name`, `aliyun.accelerator/nvidia_name`.
 //! - Pod: `metadata.name`/`namespace`; the effective request of each resource as the scheduler
@@ -20,6 +21,7 @@
 pub mod cron;
 pub mod drain;
 pub mod manifest;
+pub mod nodeclass;
 pub mod nodepool;
 
 use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
@@ -51,6 +53,13 @@ pub struct Snapshot {
     pub drain: BTreeMap<String, Drain>,
     /// Nodes annotated `cluster-autoscaler.kubernetes.io/scale-down-disabled: "true"` (sorted).
     pub scale_down_disabled: Vec<String>,
+    /// Nodes annotated `karpenter.sh/do-not-disrupt: "true"` (sorted): Karpenter neither
+    /// consolidates nor drifts them (only the exact value `true` counts on a node,
+    /// kubernetes-sigs/karpenter `pkg/controllers/state/statenode.go` at 22664681).
+    pub do_not_disrupt_nodes: Vec<String>,
+    /// One bound pod of each DaemonSet (by `namespace/owner`): what a new node will also run,
+    /// which Karpenter counts as overhead on the nodes it plans.
+    pub daemonsets: Vec<PodSpec>,
 }
 
 /// What is wrong with a dump.
@@ -191,6 +200,16 @@ pub fn read_nodes(doc: &Value) -> Result<(Vec<NodeSpec>, Vec<String>), DumpError
         if gpus > 1024 {
             return Err(err(&object, &field("nvidia.com/gpu"), format!("{gpus} is absurd; expected at most 1024")));
         }
+        // The kubelet's maxPods as the node reports it; every pod takes one.
+        let max_pods = match get("pods")? {
+            None => None,
+            Some(p) => Some(
+                parse_count(&p)
+                    .ok()
+                    .and_then(|v| u32::try_from(v).ok())
+                    .ok_or_else(|| err(&object, &field("pods"), format!("`{p}`; expected a pod count")))?,
+            ),
+        };
         let gpu_model =
             ["nvidia.com/gpu.product", "karpenter.k8s.aws/instance-gpu-name", "aliyun.accelerator/nvidia_name"]
                 .iter()
@@ -230,6 +249,7 @@ pub fn read_nodes(doc: &Value) -> Result<(Vec<NodeSpec>, Vec<String>), DumpError
             labels,
             taints,
             gpu_share: None,
+            max_pods,
         });
     }
     Ok((nodes, cordoned))
@@ -432,6 +452,8 @@ pub fn snapshot(nodes: &Value, pods: &Value) -> Result<Snapshot, DumpError> {
         .collect();
     do_not_disrupt.sort();
     let mut drain = BTreeMap::new();
+    // DaemonSet pod -> its DaemonSet (`namespace/owner`).
+    let mut ds_owner: BTreeMap<String, String> = BTreeMap::new();
     for p in items(pods, "Pod")? {
         let phase = p.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Pending");
         let bound = p.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
@@ -441,20 +463,56 @@ pub fn snapshot(nodes: &Value, pods: &Value) -> Result<Snapshot, DumpError> {
         let rule = drain_rule(p);
         if rule != Drain::Move {
             let ns = p.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
-            drain.insert(format!("{ns}/{}", p.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")), rule);
+            let name = format!("{ns}/{}", p.pointer("/metadata/name").and_then(Value::as_str).unwrap_or(""));
+            if rule == Drain::DaemonSet {
+                let owner = p
+                    .pointer("/metadata/ownerReferences")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .find(|o| o.get("kind").and_then(Value::as_str) == Some("DaemonSet"))
+                    .and_then(|o| o.get("name").and_then(Value::as_str));
+                ds_owner.insert(name.clone(), owner.map_or_else(|| name.clone(), |o| format!("{ns}/{o}")));
+            }
+            drain.insert(name, rule);
         }
     }
-    let mut scale_down_disabled: Vec<String> = items(nodes_doc, "Node")?
-        .iter()
-        .filter(|n| {
-            n.pointer("/metadata/annotations/cluster-autoscaler.kubernetes.io~1scale-down-disabled")
-                .and_then(Value::as_str)
-                == Some("true")
-        })
-        .filter_map(|n| n.pointer("/metadata/name").and_then(Value::as_str).map(str::to_string))
-        .collect();
-    scale_down_disabled.sort();
-    Ok(Snapshot { nodes, cordoned, bound, pending, do_not_disrupt, drain, scale_down_disabled })
+    // One pod of each DaemonSet (the first by name), by DaemonSet.
+    let mut ds: BTreeMap<&str, &PodSpec> = BTreeMap::new();
+    for (pod, _) in &bound {
+        if let Some(owner) = ds_owner.get(&pod.name) {
+            let e = ds.entry(owner.as_str()).or_insert(pod);
+            if pod.name < e.name {
+                *e = pod;
+            }
+        }
+    }
+    let daemonsets: Vec<PodSpec> = ds.into_values().cloned().collect();
+    let annotated = |key: &str| -> Result<Vec<String>, DumpError> {
+        let mut v: Vec<String> = items(nodes_doc, "Node")?
+            .iter()
+            .filter(|n| {
+                n.get("metadata").and_then(|m| m.get("annotations")).and_then(|a| a.get(key)).and_then(Value::as_str)
+                    == Some("true")
+            })
+            .filter_map(|n| n.pointer("/metadata/name").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        v.sort();
+        Ok(v)
+    };
+    let scale_down_disabled = annotated("cluster-autoscaler.kubernetes.io/scale-down-disabled")?;
+    let do_not_disrupt_nodes = annotated("karpenter.sh/do-not-disrupt")?;
+    Ok(Snapshot {
+        nodes,
+        cordoned,
+        bound,
+        pending,
+        do_not_disrupt,
+        drain,
+        scale_down_disabled,
+        do_not_disrupt_nodes,
+        daemonsets,
+    })
 }
 
 /// Writes `snap` as `kubectl get nodes -o json` and `kubectl get pods -A -o json` would show it:
@@ -481,12 +539,24 @@ pub fn to_kubectl(snap: &Snapshot, pending_created: &[String]) -> Result<(Value,
         if n.gpu_count > 0 {
             alloc["nvidia.com/gpu"] = json!(n.gpu_count.to_string());
         }
+        if let Some(p) = n.max_pods {
+            alloc["pods"] = json!(p.to_string());
+        }
         let taints: Vec<Value> = n
             .taints
             .iter()
             .map(|t| json!({"key": t.key, "value": t.value, "effect": format!("{:?}", t.effect)}))
             .collect();
-        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": n.name, "labels": labels},
+        let mut annotations = serde_json::Map::new();
+        for (set, key) in [
+            (&snap.scale_down_disabled, "cluster-autoscaler.kubernetes.io/scale-down-disabled"),
+            (&snap.do_not_disrupt_nodes, "karpenter.sh/do-not-disrupt"),
+        ] {
+            if set.binary_search(&n.name).is_ok() {
+                annotations.insert(key.into(), json!("true"));
+            }
+        }
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": n.name, "labels": labels, "annotations": annotations},
                "spec": {"taints": taints},
                "status": {"allocatable": alloc, "capacity": alloc}})
     };

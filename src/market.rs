@@ -49,6 +49,10 @@ pub struct RawInstanceType {
     /// `amd64` or `arm64`; default `amd64`, the architecture of every GPU type the seeds name.
     #[serde(default = "amd64")]
     pub arch: String,
+    /// The ENI-limited pod count, `ENIs * (IPv4 per ENI - 1) + 2` (AWS types; Karpenter's AWS
+    /// provider uses it as the node's `maxPods` unless the EC2NodeClass sets one).
+    #[serde(default)]
+    pub max_pods: Option<u32>,
     /// Where it is sold and at what price.
     pub offerings: Vec<RawOffering>,
 }
@@ -75,9 +79,9 @@ pub struct RawOffering {
 pub struct InstanceType {
     /// Name.
     pub name: String,
-    /// Allocatable CPU, milli.
+    /// CPU capacity, milli.
     pub cpu_milli: u64,
-    /// Allocatable memory, MiB.
+    /// Memory capacity, MiB (the type's figure, before any VM overhead).
     pub memory_mib: u64,
     /// GPUs.
     pub gpus: u32,
@@ -87,6 +91,8 @@ pub struct InstanceType {
     pub gpu_memory_mib: u64,
     /// Architecture.
     pub arch: String,
+    /// ENI-limited pod count, where the catalog gives one.
+    pub max_pods: Option<u32>,
     /// Zone -> on-demand price, micro-USD per hour.
     pub on_demand: BTreeMap<String, u64>,
     /// Zone -> spot price, micro-USD per hour, where the catalog gives one (elsewhere a
@@ -116,6 +122,7 @@ impl InstanceType {
             labels,
             taints,
             gpu_share: None,
+            max_pods: None,
         }
     }
 }
@@ -213,6 +220,7 @@ impl Catalog {
                 gpu_model: if t.gpus > 0 { t.gpu_model.clone() } else { None },
                 gpu_memory_mib,
                 arch: t.arch.clone(),
+                max_pods: t.max_pods,
                 on_demand,
                 spot,
             };

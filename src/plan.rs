@@ -36,7 +36,7 @@ use crate::core::scaleup;
 use crate::core::{NoRandom, NodeId, PodId, PodSpec, PolicyName, ShapeMap, Workload};
 use crate::engine::{RngStreams, SimTime};
 use crate::k8s::nodepool::{ConsolidationPolicy, NodePool, Reason};
-use crate::k8s::Snapshot;
+use crate::k8s::{Drain, Snapshot};
 use crate::market::cloud::CloudSpec;
 use crate::market::spot::{CapacityType, SpotMarket};
 use crate::sim::{Action, ClusterSpec, Latency, Lifecycle, NodeKey, NodeMeta, PodKey, RunOptions, World};
@@ -118,6 +118,8 @@ pub struct Scalers {
     pub nodepools: Vec<NodePool>,
     /// The spot market ranking Karpenter's spot offerings.
     pub market: SpotMarket,
+    /// Karpenter's settings.
+    pub karpenter: KarpenterConfig,
     /// ACK node pools (cluster-autoscaler or smart hosting).
     pub pools: Vec<PoolSpec>,
     /// cluster-autoscaler's settings (expander, scale-down threshold) for `pools`.
@@ -259,6 +261,9 @@ pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Resul
         if snap.scale_down_disabled.binary_search(&n.name).is_ok() {
             w.disable_scale_down(k);
         }
+        if snap.do_not_disrupt_nodes.binary_search(&n.name).is_ok() {
+            w.do_not_disrupt(k);
+        }
     }
     w.advance_clock(NOW);
     // Bound pods by node: (pod key, index into `snap.bound`).
@@ -306,7 +311,7 @@ pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Resul
         *reason = format!("0/{} nodes are available: {}", ids.len(), parts.join(", "));
         known.insert(pod, reason.clone());
     }
-    let mut kp = Karpenter::new(scalers.nodepools.clone(), KarpenterConfig::default());
+    let mut kp = Karpenter::new(scalers.nodepools.clone(), scalers.karpenter.clone()).with_daemonsets(&snap.daemonsets);
     let cfg = ack_cfg.clone().unwrap_or_else(default_scaler);
     let mut sh = SmartHosting::new(smart, cfg.clone(), 1024);
     let mut ca = ClusterAutoscaler::new(auto, cfg, 1024);
@@ -526,6 +531,14 @@ fn candidates(
             continue;
         }
         let mine = by_node.get(&n).map(Vec::as_slice).unwrap_or(&[]);
+        // DaemonSet and mirror pods stay with their node: they neither make it non-empty for
+        // Karpenter nor need a place elsewhere (kubernetes-sigs/karpenter
+        // `pkg/utils/pod/scheduling.go` at 22664681; cluster-autoscaler's drain rules).
+        let movable: Vec<(PodKey, usize)> = mine
+            .iter()
+            .copied()
+            .filter(|&(_, i)| !matches!(snap.drain.get(&snap.bound[i].0.name), Some(Drain::DaemonSet | Drain::Mirror)))
+            .collect();
         let owner = match w.objects().node(n).owner {
             crate::sim::Owner::Controller { index, group } => Some((index, group)),
             crate::sim::Owner::Static => None,
@@ -535,12 +548,12 @@ fn candidates(
             let id = v.objects.node(n).joined().expect("a dump's node");
             let drainable = |v: &mut crate::sim::View<'_>| -> Result<bool, String> {
                 let pods: Vec<(PodId, &PodSpec)> =
-                    mine.iter().map(|&(p, _)| (p as PodId, &v.objects.pod(p).spec)).collect();
+                    movable.iter().map(|&(p, _)| (p as PodId, &v.objects.pod(p).spec)).collect();
                 v.cluster.what_if(|c| scaleup::drainable(c, id, &pods)).map_err(|e| e.to_string())
             };
             Ok(match owner {
                 Some((KARPENTER, k)) => {
-                    let reason = if mine.is_empty() { Reason::Empty } else { Reason::Underutilized };
+                    let reason = if movable.is_empty() { Reason::Empty } else { Reason::Underutilized };
                     kp.candidate(v, n, &[])
                         && !(reason == Reason::Underutilized && kp.policy_of(v, n) == ConsolidationPolicy::WhenEmpty)
                         && t < kp.allowed(v, k, reason)
@@ -567,7 +580,7 @@ fn candidates(
             out.push(Candidate {
                 node: snap.nodes[n].name.clone(),
                 pods: mine.len(),
-                reason: if mine.is_empty() { "empty" } else { "pods fit elsewhere" },
+                reason: if movable.is_empty() { "empty" } else { "pods fit elsewhere" },
                 nodepool,
             });
         }

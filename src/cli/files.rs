@@ -43,8 +43,25 @@ pub(super) fn cmd_trace(path: &Path, out: &Path) -> i32 {
 pub(super) fn cmd_validate(path: &Path) -> i32 {
     match load(path) {
         Ok(Loaded::Scenario(s)) => {
+            let nodepools: Vec<&str> = s
+                .autoscale
+                .iter()
+                .flat_map(|a| &a.controllers)
+                .filter_map(|c| match c {
+                    fleetsim::controllers::ControllerSpec::Karpenter(nps, _) => {
+                        Some(nps.iter().map(|n| n.name.as_str()))
+                    }
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            let nps = if nodepools.is_empty() {
+                String::new()
+            } else {
+                format!(", {} NodePools ({})", nodepools.len(), nodepools.join(", "))
+            };
             outln!(
-                "ok: scenario `{}`: {} nodes, {} pods ({}), policy {}",
+                "ok: scenario `{}`: {} nodes, {} pods ({}), policy {}{nps}",
                 s.name,
                 s.nodes.len(),
                 s.pods.len(),

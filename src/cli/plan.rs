@@ -80,9 +80,14 @@ pub(super) fn cmd_plan(
     pods: &Path,
     pools: Option<&Path>,
     catalog: Option<&Path>,
+    vm_overhead: f64,
     policy: &str,
     output: &str,
 ) -> i32 {
+    let Some(vm_basis) = fleetsim::controllers::karpenter::aws::overhead_basis(vm_overhead) else {
+        eprintln!("error: --vm-memory-overhead-percent {vm_overhead}; expected a fraction 0 <= x < 1 with at most 4 decimals (0.075)");
+        return 2;
+    };
     let policy = match fleetsim::core::PolicyName::parse(policy) {
         Ok(p) => p,
         Err(m) => {
@@ -112,13 +117,14 @@ pub(super) fn cmd_plan(
             return 2;
         }
     };
-    let scalers = match pools {
+    let mut scalers = match pools {
         Some(f) => match plan_pools(f, catalog) {
             Ok(x) => x,
             Err(code) => return code,
         },
         None => fleetsim::plan::Scalers::default(),
     };
+    scalers.karpenter.vm_memory_overhead_basis = vm_basis;
     let plan = match fleetsim::plan::plan_for(&snap, policy, &scalers) {
         Ok(p) => p,
         Err(e) => {

@@ -10,8 +10,9 @@
 //! out, capped by the NodePool's `terminationGracePeriod` and, for a spot interruption, by the
 //! 2-minute notice.
 //!
-//! Not modelled: drift, pod priority and preemption, daemonset overhead.
+//! Not modelled: drift, pod priority and preemption.
 
+pub mod aws;
 mod disruption;
 mod interruption;
 mod provisioning;
@@ -40,12 +41,15 @@ pub struct KarpenterConfig {
     pub unavailable_ttl: SimTime,
     /// Spot-to-spot consolidation.
     pub spot_to_spot: bool,
+    /// `--vm-memory-overhead-percent`, in hundredths of a percent.
+    pub vm_memory_overhead_basis: u32,
 }
 
 impl Default for KarpenterConfig {
     /// Karpenter's own defaults (settings reference: `BATCH_IDLE_DURATION` 1s,
     /// `BATCH_MAX_DURATION` 10s; the disruption controller's 10 s poll; the unavailable-offerings
-    /// cache's 3 min TTL; `SpotToSpotConsolidation` off).
+    /// cache's 3 min TTL; `SpotToSpotConsolidation` off; the AWS provider's
+    /// `VM_MEMORY_OVERHEAD_PERCENT` 0.075).
     fn default() -> Self {
         KarpenterConfig {
             batch_idle: SimTime::from_secs(1),
@@ -53,6 +57,7 @@ impl Default for KarpenterConfig {
             poll: SimTime::from_secs(10),
             unavailable_ttl: SimTime::from_secs(180),
             spot_to_spot: false,
+            vm_memory_overhead_basis: aws::VM_MEMORY_OVERHEAD_BASIS,
         }
     }
 }
@@ -125,9 +130,32 @@ struct Figures {
     interrupted_pods: u64,
 }
 
+/// The node pool `np`'s offering `o` becomes, named `name`: the instance type's allocatable as
+/// the AWS provider computes it ([`aws::resources`], VM overhead `vm_basis`), the offering's labels, the pool's taints.
+pub fn node_spec(
+    np: &NodePool,
+    o: &crate::k8s::nodepool::Offering,
+    name: String,
+    vm_basis: u32,
+) -> crate::core::NodeSpec {
+    let it = &np.types[o.ty];
+    let r = aws::resources(it, &np.kubelet, vm_basis);
+    crate::core::NodeSpec {
+        cpu_milli: r.cpu_milli,
+        memory_mib: r.memory_mib,
+        max_pods: Some(r.pods),
+        ..it.node_spec(name, o.labels.clone(), np.taints.clone())
+    }
+}
+
 /// The pools as the core's provisioner sees them, in the same order: each offering becomes the
-/// node its instance type is, with the offering's labels and the pool's taints.
-pub fn provisioner_pools(nodepools: &[NodePool]) -> Vec<Pool> {
+/// node its instance type is, with the offering's labels and the pool's taints, less the
+/// requests (and pod slots) of the `daemonsets` that would run on it. As Karpenter counts a
+/// DaemonSet's overhead on the nodes it plans: a DaemonSet counts where its pod tolerates the
+/// pool's taints (`PreferNoSchedule` tolerated) and its node selector and affinity match the
+/// node (kubernetes-sigs/karpenter `pkg/controllers/provisioning/scheduling/scheduler.go`,
+/// `getDaemonOverhead`, at 22664681).
+pub fn provisioner_pools(nodepools: &[NodePool], vm_basis: u32, daemonsets: &[PodSpec]) -> Vec<Pool> {
     nodepools
         .iter()
         .map(|np| Pool {
@@ -138,12 +166,24 @@ pub fn provisioner_pools(nodepools: &[NodePool]) -> Vec<Pool> {
                 .offerings
                 .iter()
                 .map(|o| {
-                    let it = &np.types[o.ty];
+                    let mut node = node_spec(np, o, String::new(), vm_basis);
+                    let t = crate::core::NodeTemplate::of(&node);
+                    let (mut cpu, mut mem, mut pods) = (0u64, 0u64, 0u32);
+                    for ds in daemonsets.iter().filter(|d| crate::core::model::template_selects(&t, d)) {
+                        (cpu, mem, pods) = (cpu + ds.cpu_milli, mem + ds.memory_mib, pods + 1);
+                    }
+                    if cpu > node.cpu_milli || mem > node.memory_mib {
+                        node.max_pods = Some(0); // the DaemonSets alone do not fit: no pod does
+                    }
+                    node.cpu_milli = node.cpu_milli.saturating_sub(cpu);
+                    node.memory_mib = node.memory_mib.saturating_sub(mem);
+                    node.max_pods = node.max_pods.map(|m| m.saturating_sub(pods));
                     CoreOffering {
-                        instance_type: it.name.clone(),
+                        instance_type: np.types[o.ty].name.clone(),
                         zone: o.zone.clone(),
                         spot: o.capacity == CapacityType::Spot,
-                        node: it.node_spec(String::new(), o.labels.clone(), np.taints.clone()),
+                        node,
+                        capacity: aws::resources(&np.types[o.ty], &np.kubelet, vm_basis).capacity,
                     }
                 })
                 .collect(),
@@ -179,7 +219,7 @@ impl Karpenter {
     pub fn new(nodepools: impl Into<std::sync::Arc<[NodePool]>>, cfg: KarpenterConfig) -> Karpenter {
         let nodepools = nodepools.into();
         Karpenter {
-            prov: Provisioner::new(provisioner_pools(&nodepools)),
+            prov: Provisioner::new(provisioner_pools(&nodepools, cfg.vm_memory_overhead_basis, &[])),
             nodepools,
             cfg,
             ice: BTreeMap::new(),
@@ -192,6 +232,13 @@ impl Karpenter {
             reported: BTreeSet::new(),
             f: Figures::default(),
         }
+    }
+
+    /// Plans its nodes with the overhead of `daemonsets` (one pod of each DaemonSet of a real
+    /// cluster, for `fleetsim plan`; the simulator's clusters run none).
+    pub fn with_daemonsets(mut self, daemonsets: &[PodSpec]) -> Karpenter {
+        self.prov = Provisioner::new(provisioner_pools(&self.nodepools, self.cfg.vm_memory_overhead_basis, daemonsets));
+        self
     }
 
     /// Its NodePools.
@@ -228,13 +275,20 @@ impl Karpenter {
         self.ice.get(&key).is_some_and(|&until| now < until)
     }
 
-    /// Resources of pool `k`'s nodes not yet terminated.
+    /// Capacity of pool `k`'s nodes not yet terminated (what its `limits` count).
     fn usage(&self, view: &View<'_>, k: usize) -> Usage {
+        let np = &self.nodepools[k];
         view.objects
             .nodes_of(view.me)
             .map(|n| view.objects.node(n))
             .filter(|n| n.owner == Owner::Controller { index: view.me, group: k })
-            .fold(Usage::default(), |u, n| u.plus(Usage::of_node(&n.spec)))
+            .fold(Usage::default(), |u, n| {
+                let ty = np.types.binary_search_by(|t| t.name.as_str().cmp(&n.row.instance_type));
+                u.plus(ty.map_or_else(
+                    |_| Usage::of_node(&n.spec),
+                    |t| aws::resources(&np.types[t], &np.kubelet, self.cfg.vm_memory_overhead_basis).capacity,
+                ))
+            })
     }
 
     /// Pool `k`'s offerings of capacity type `cap`, best first.
@@ -291,7 +345,7 @@ impl Karpenter {
         let why = if pods.is_empty() { "replacement".to_string() } else { format!("for {}", pods.join(", ")) };
         let msg = format!("launched nodeclaim {name}: {} {} in {} ({why})", it.name, off.capacity.as_str(), off.zone);
         let launch = crate::sim::Launch {
-            spec: it.node_spec(name.clone(), off.labels.clone(), np.taints.clone()),
+            spec: node_spec(np, off, name.clone(), self.cfg.vm_memory_overhead_basis),
             node,
             group: k,
             group_name: np.name.clone(),

@@ -207,6 +207,7 @@ mod tests {
             labels: BTreeMap::new(),
             taints: vec![],
             gpu_share: None,
+            max_pods: None,
         }
     }
     fn task(cpu: u64, gpu: GpuRequest, count: u64) -> TypicalTask {

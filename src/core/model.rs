@@ -166,6 +166,9 @@ pub struct NodeSpec {
     pub taints: Vec<Taint>,
     /// GPU sharing by memory, for nodes labelled `ack.node.gpu.schedule=share|cgpu`.
     pub gpu_share: Option<GpuShare>,
+    /// Allocatable `pods`: the most pods the node runs at once (the kubelet's `maxPods`);
+    /// `None`: no limit. Every pod takes one, as in the scheduler's NodeResourcesFit.
+    pub max_pods: Option<u32>,
 }
 
 /// The unchanging part of a node, shared by every node built alike.
@@ -185,6 +188,8 @@ pub struct NodeTemplate {
     pub taints: Vec<Taint>,
     /// GPU sharing by memory.
     pub gpu_share: Option<GpuShare>,
+    /// Allocatable `pods`.
+    pub max_pods: Option<u32>,
 }
 
 impl NodeTemplate {
@@ -198,6 +203,7 @@ impl NodeTemplate {
             labels: spec.labels.clone(),
             taints: spec.taints.clone(),
             gpu_share: spec.gpu_share,
+            max_pods: spec.max_pods,
         }
     }
 }
@@ -226,6 +232,8 @@ pub enum Unfit {
     /// Not enough GPU memory on any one GPU of a sharing node (or, with cGPU isolation, every
     /// GPU with room already runs its 16 pods).
     GpuMemory,
+    /// The node runs its allocatable `pods` already.
+    Pods,
     /// A node fits, but the placement policy chose none.
     Declined,
 }
@@ -242,9 +250,19 @@ impl std::fmt::Display for Unfit {
             Unfit::Gpu => write!(f, "insufficient nvidia.com/gpu"),
             Unfit::GpuSharing => write!(f, "GPU sharing mode does not match"),
             Unfit::GpuMemory => write!(f, "insufficient aliyun.com/gpu-mem"),
+            Unfit::Pods => write!(f, "too many pods"),
             Unfit::Declined => write!(f, "the placement policy chose no node"),
         }
     }
+}
+
+/// Whether a node of template `t` is one `pod` may run on, resources aside: its taints tolerated
+/// (`PreferNoSchedule` only steers), its node selector and required affinity matched. This is
+/// how a DaemonSet's pod is matched to the nodes it runs on.
+pub fn template_selects(t: &NodeTemplate, pod: &PodSpec) -> bool {
+    super::selector::untolerated(&t.taints, &pod.tolerations).is_none()
+        && pod.node_selector.iter().all(|(k, v)| t.labels.get(k) == Some(v))
+        && pod.affinity.as_ref().is_none_or(|a| a.matches(&t.labels))
 }
 
 /// Whether the unchanging part of a node admits a pod (taints, selectors, GPU model, and
@@ -280,6 +298,9 @@ pub fn template_admits(t: &NodeTemplate, pod: &PodSpec) -> Result<(), Unfit> {
     }
     if pod.gpu.gpus() > t.gpu_count {
         return Err(Unfit::Gpu);
+    }
+    if t.max_pods == Some(0) {
+        return Err(Unfit::Pods);
     }
     if let (GpuRequest::Memory { units }, Some(share)) = (pod.gpu, &t.gpu_share) {
         if units > share.units_per_gpu {

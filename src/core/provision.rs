@@ -5,19 +5,24 @@
 //! `fleetsim plan` prints for a real cluster; a production controller calls it the same way. It
 //! follows Karpenter v1's provisioner, simplified where said:
 //!
-//! - The batch's pods, largest first (GPU, CPU, memory, then [`PodId`]), are packed first-fit on the
-//!   given state (live nodes, nodes already on their way, and the claims opened so far).
-//! - A pod that fits none opens a *claim* in the first pool (weight descending, then name) that
-//!   admits it (taints, labels, requirements) and has an available offering whose node fits the
-//!   pod within the pool's remaining `limits`. As Karpenter does, the pool's remaining limits are
-//!   reduced by the largest node the claim could become, and later pods pack onto the claim. The
-//!   claim is spot when the pool has an available spot offering that fits (Karpenter prefers spot),
-//!   else on-demand.
+//! - The batch's pods, in Karpenter's queue order (CPU, then memory, descending; then
+//!   [`PodId`]), go on the given state's nodes (live nodes and nodes on their way) if one fits,
+//!   else on the claim opened so far with the fewest pods that fits them ([`Provisioner::pack`]
+//!   cites upstream for each rule).
+//! - A pod that fits none opens a *claim* in the first pool (weight descending, then name
+//!   descending) that admits it (taints, labels, requirements; a `PreferNoSchedule` pool taint
+//!   counts until no pool is left) and has an available offering whose node fits the pod within
+//!   the pool's remaining `limits`. As Karpenter does, the pool's remaining limits are reduced by
+//!   the capacity of the largest node the claim could become, and later pods pack onto the claim.
+//!   The claim is spot when the pool has an available spot offering that fits (Karpenter prefers
+//!   spot), else on-demand.
 //! - Each claim then launches the best-ranked offering of its capacity type that admits and fits
 //!   all its pods ([`Provisioner::first_fit`]); the ranking (price, spot interruption rate) is the
 //!   caller's, as it depends on a market the core does not know.
 //!
-//! Not modelled: daemonset overhead, topology spread, pod affinity, volume limits.
+//! DaemonSet overhead is the caller's: it plans with offering nodes less what the DaemonSets
+//! that would run there take (the simulator's Karpenter does, see its `provisioner_pools`).
+//! Not modelled: topology spread, pod affinity, volume limits.
 //!
 //! # Embedding
 //!
@@ -37,7 +42,8 @@
 //! };
 //! // Offerings in the order the controller ranks them (price): a 1-GPU and a 4-GPU type.
 //! let offering = |ty: &str, gpus| Offering { instance_type: ty.into(), zone: "us-east-1a".into(),
-//!                                             spot: false, node: node(gpus) };
+//!                                             spot: false, node: node(gpus),
+//!                                             capacity: Usage::of_node(&node(gpus)) };
 //! let prov = Provisioner::new(vec![Pool {
 //!     name: "gpu".into(), weight: 0,
 //!     limits: Limits { gpus: Some(16), ..Default::default() },
@@ -75,6 +81,7 @@ use super::cluster::{ClusterOptions, ClusterState, StateError};
 use super::model::{template_admits, NodeId, NodeSpec, NodeTemplate, PodId, PodSpec, MILLI_PER_GPU};
 use super::policy::{NoRandom, PolicyName};
 use super::schedule::{Scheduler, ShapeMap};
+use super::selector::TaintEffect;
 use super::Workload;
 use std::collections::{BTreeMap, HashMap};
 
@@ -87,6 +94,10 @@ pub struct Limits {
     pub memory_mib: Option<u64>,
     /// `nvidia.com/gpu`.
     pub gpus: Option<u64>,
+    /// `nodes`: how many nodes.
+    pub nodes: Option<u64>,
+    /// `pods`: the nodes' allocatable pod slots.
+    pub pods: Option<u64>,
 }
 
 /// What a pool has launched, or one node adds.
@@ -98,12 +109,22 @@ pub struct Usage {
     pub memory_mib: u64,
     /// GPUs.
     pub gpus: u64,
+    /// Nodes.
+    pub nodes: u64,
+    /// Pod slots (allocatable `pods`; 0 for a node without a limit).
+    pub pods: u64,
 }
 
 impl Usage {
-    /// A node's capacity.
+    /// A node's allocatable, as one node.
     pub fn of_node(n: &NodeSpec) -> Usage {
-        Usage { cpu_milli: n.cpu_milli, memory_mib: n.memory_mib, gpus: n.gpu_count as u64 }
+        Usage {
+            cpu_milli: n.cpu_milli,
+            memory_mib: n.memory_mib,
+            gpus: n.gpu_count as u64,
+            nodes: 1,
+            pods: n.max_pods.map_or(0, u64::from),
+        }
     }
     /// Sum.
     pub fn plus(self, o: Usage) -> Usage {
@@ -111,6 +132,8 @@ impl Usage {
             cpu_milli: self.cpu_milli + o.cpu_milli,
             memory_mib: self.memory_mib + o.memory_mib,
             gpus: self.gpus + o.gpus,
+            nodes: self.nodes + o.nodes,
+            pods: self.pods + o.pods,
         }
     }
     /// Component-wise maximum.
@@ -119,6 +142,8 @@ impl Usage {
             cpu_milli: self.cpu_milli.max(o.cpu_milli),
             memory_mib: self.memory_mib.max(o.memory_mib),
             gpus: self.gpus.max(o.gpus),
+            nodes: self.nodes.max(o.nodes),
+            pods: self.pods.max(o.pods),
         }
     }
 }
@@ -129,6 +154,8 @@ impl Limits {
         self.cpu_milli.is_none_or(|l| usage.cpu_milli <= l)
             && self.memory_mib.is_none_or(|l| usage.memory_mib <= l)
             && self.gpus.is_none_or(|l| usage.gpus <= l)
+            && self.nodes.is_none_or(|l| usage.nodes <= l)
+            && self.pods.is_none_or(|l| usage.pods <= l)
     }
 }
 
@@ -143,6 +170,9 @@ pub struct Offering {
     pub spot: bool,
     /// The node it becomes (the name is ignored): allocatable, GPUs, labels, the pool's taints.
     pub node: NodeSpec,
+    /// What it counts for against the pool's `limits`: its capacity (Karpenter counts capacity,
+    /// not allocatable), as one node.
+    pub capacity: Usage,
 }
 
 /// A NodePool as the provisioner sees it.
@@ -233,11 +263,15 @@ impl Provisioner {
     pub fn new(pools: Vec<Pool>) -> Provisioner {
         let templates = pools.iter().map(|p| p.offerings.iter().map(|o| NodeTemplate::of(&o.node)).collect()).collect();
         let mut order: Vec<usize> = (0..pools.len()).collect();
-        order.sort_by(|&a, &b| pools[b].weight.cmp(&pools[a].weight).then_with(|| pools[a].name.cmp(&pools[b].name)));
+        // Weight descending, then name descending (kubernetes-sigs/karpenter
+        // `pkg/utils/nodepool/nodepool.go` at 22664681, and its suite's "should order the
+        // NodePools by name when the weights are the same").
+        order.sort_by(|&a, &b| pools[b].weight.cmp(&pools[a].weight).then_with(|| pools[b].name.cmp(&pools[a].name)));
         Provisioner { pools, order, templates }
     }
 
-    /// Pool indices in the order provisioning tries them: weight descending, then name.
+    /// Pool indices in the order provisioning tries them: weight descending, then name
+    /// descending.
     pub fn order(&self) -> &[usize] {
         &self.order
     }
@@ -341,9 +375,25 @@ impl Provisioner {
     }
 
     /// Packs the batch `pending` on `c` (which the caller forks and reverts), opening claims for
-    /// pods that fit no node. `usage[k]` is pool `k`'s launched resources; it grows by each claim.
+    /// pods that fit no node. `usage[k]` is pool `k`'s launched capacity; it grows by each claim.
     /// `available(k, o)` says whether pool `k`'s offering `o` may be launched now (stock, recent
     /// capacity errors).
+    ///
+    /// As Karpenter's scheduler decides (kubernetes-sigs/karpenter
+    /// `pkg/controllers/provisioning/scheduling/`, commit 22664681):
+    /// - the queue: CPU request descending, then memory descending, then creation (here the
+    ///   [`PodId`]) (`queue.go`); a pod that fits nowhere goes to the back and is tried again
+    ///   while a pass over the queue places something;
+    /// - each pod goes on an existing node if one fits (first fit), else on the claim opened this
+    ///   pass with the fewest pods that fits it (`scheduler.go`, the claims re-sorted before every
+    ///   pod), else on a new claim of the first pool in [`Provisioner::order`];
+    /// - a `PreferNoSchedule` taint of a pool counts as `NoSchedule` on its claims until no pool
+    ///   can take the pod; then it is tolerated (`preferences.go`: the toleration is the last
+    ///   relaxation). Existing nodes are the kube-scheduler's, where such a taint only steers;
+    /// - limits: an offering is allowed while the pool's capacity plus the offering's stays
+    ///   within `limits`; a claim then adds its capacity, but not to the `nodes` count, which
+    ///   upstream counts on existing nodes only (`scheduler.go` subtracts the claim's instance
+    ///   types' capacity, which holds no `nodes`).
     pub fn pack(
         &self,
         c: &mut ClusterState,
@@ -352,29 +402,103 @@ impl Provisioner {
         usage: &mut [Usage],
         available: impl Fn(usize, usize) -> bool,
     ) -> Result<Packing, StateError> {
-        let mut pending = pending.to_vec();
-        pending.sort_by_key(|&(p, s)| (std::cmp::Reverse((s.gpu.total_milli(), s.cpu_milli, s.memory_mib)), p));
+        let mut queue = pending.to_vec();
+        queue.sort_by_key(|&(p, s)| (std::cmp::Reverse((s.cpu_milli, s.memory_mib)), p));
         let mut sched = first_fit();
         let mut out = Packing::default();
         let mut claim_of: BTreeMap<NodeId, usize> = BTreeMap::new();
-        for (p, spec) in pending {
-            if let Ok(pl) = sched.place(c, spec, &mut NoRandom) {
-                c.bind(p, spec, &pl)?;
-                match claim_of.get(&pl.node) {
-                    Some(&i) => out.claims[i].pods.push(p),
-                    None => out.existing.push((p, pl.node)),
+        let prefer_taints = self.pools.iter().any(|np| {
+            np.offerings.iter().any(|o| o.node.taints.iter().any(|t| t.effect == TaintEffect::PreferNoSchedule))
+        });
+        // Passes over the queue while one places something; (pod, spec, no pool could ever run
+        // it) of the pods left.
+        let left = loop {
+            let n = queue.len();
+            let mut failed: Vec<(PodId, &PodSpec, bool)> = Vec::new();
+            for (p, spec) in queue.drain(..) {
+                let r = self.pack_one(
+                    c,
+                    &mut sched,
+                    shapes,
+                    (p, spec),
+                    usage,
+                    &available,
+                    &mut out,
+                    &mut claim_of,
+                    prefer_taints,
+                )?;
+                if let Some(compatible) = r {
+                    failed.push((p, spec, !compatible));
                 }
-                continue;
             }
-            let sh = shapes.id(self, spec);
-            let mut opened = false;
-            let mut compatible = false;
+            if failed.is_empty() || failed.len() == n {
+                break failed;
+            }
+            queue = failed.iter().map(|&(p, s, _)| (p, s)).collect();
+        };
+        for (p, _, incompatible) in left {
+            if incompatible {
+                out.incompatible.push(p);
+            } else {
+                out.blocked.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Places one pod of [`Provisioner::pack`]: `None` when placed, else whether some pool could
+    /// run it (limits and stock aside).
+    #[allow(clippy::too_many_arguments)]
+    fn pack_one(
+        &self,
+        c: &mut ClusterState,
+        sched: &mut Scheduler<'static>,
+        shapes: &mut Shapes,
+        (p, spec): (PodId, &PodSpec),
+        usage: &mut [Usage],
+        available: &impl Fn(usize, usize) -> bool,
+        out: &mut Packing,
+        claim_of: &mut BTreeMap<NodeId, usize>,
+        prefer_taints: bool,
+    ) -> Result<Option<bool>, StateError> {
+        // Existing nodes (first fit: they have the lowest ids, claims come after them).
+        let first = sched.place(c, spec, &mut NoRandom).ok();
+        if let Some(pl) = first.as_ref().filter(|pl| !claim_of.contains_key(&pl.node)) {
+            c.bind(p, spec, pl)?;
+            out.existing.push((p, pl.node));
+            return Ok(None);
+        }
+        let sh = shapes.id(self, spec);
+        let mut compatible = false;
+        for relaxed in [false, true] {
+            if relaxed && !prefer_taints {
+                break;
+            }
+            let tolerates = |k: usize| relaxed || self.tolerates_prefer(k, spec);
+            // Claims opened this pass, fewest pods first (ties: the first opened).
+            let best = claim_of
+                .iter()
+                .filter(|&(&node, &i)| tolerates(out.claims[i].pool) && c.fits(node, spec).is_ok())
+                .min_by_key(|&(_, &i)| (out.claims[i].pods.len(), i))
+                .map(|(&node, _)| node);
+            if let Some(node) = best {
+                let pl = match (&first, super::scaleup::placement_on(c, node, spec)) {
+                    (_, Some(pl)) => pl,
+                    (Some(pl), None) => pl.clone(), // GPU-memory pods: where the scheduler put it
+                    (None, None) => continue,
+                };
+                c.bind(p, spec, &pl)?;
+                out.claims[claim_of[&pl.node]].pods.push(p);
+                return Ok(None);
+            }
             for &k in &self.order {
                 let np = &self.pools[k];
                 let fits = &shapes.fits[sh][k];
                 compatible |= !fits.is_empty();
-                let ok =
-                    |o: usize| available(k, o) && np.limits.admit(usage[k].plus(Usage::of_node(&np.offerings[o].node)));
+                if !tolerates(k) {
+                    continue;
+                }
+                let ok = |o: usize| available(k, o) && np.limits.admit(usage[k].plus(np.offerings[o].capacity));
                 let spot = if fits.iter().any(|&o| np.offerings[o].spot && ok(o)) {
                     true
                 } else if fits.iter().any(|&o| ok(o)) {
@@ -397,27 +521,33 @@ impl Provisioner {
                             .then_with(|| b.cmp(&a))
                     })
                     .expect("an offering of that capacity type");
-                let node = &np.offerings[largest].node;
+                let (node, capacity) = (&np.offerings[largest].node, np.offerings[largest].capacity);
                 let id =
                     c.add_node(&NodeSpec { name: format!("claim/{}/{}", np.name, out.claims.len()), ..node.clone() })?;
-                usage[k] = usage[k].plus(Usage::of_node(node));
+                usage[k] = usage[k].plus(Usage { nodes: 0, ..capacity });
                 // The offering admits and fits the pod on an empty node, so this cannot fail.
-                let pl = sched.place(c, spec, &mut NoRandom).map_err(StateError::DoesNotFit)?;
+                let pl = match super::scaleup::placement_on(c, id, spec) {
+                    Some(pl) => pl,
+                    None => sched.place(c, spec, &mut NoRandom).map_err(StateError::DoesNotFit)?,
+                };
                 c.bind(p, spec, &pl)?;
                 claim_of.insert(id, out.claims.len());
                 out.claims.push(Claim { pool: k, spot, pods: vec![p], node: id });
-                opened = true;
-                break;
-            }
-            if !opened {
-                if compatible {
-                    out.blocked.push(p);
-                } else {
-                    out.incompatible.push(p);
-                }
+                return Ok(None);
             }
         }
-        Ok(out)
+        Ok(Some(compatible))
+    }
+
+    /// Whether `pod` tolerates pool `k`'s `PreferNoSchedule` taints (Karpenter's scheduler counts
+    /// them as `NoSchedule` until its last relaxation).
+    fn tolerates_prefer(&self, k: usize, pod: &PodSpec) -> bool {
+        let Some(o) = self.pools[k].offerings.first() else { return true };
+        o.node
+            .taints
+            .iter()
+            .filter(|t| t.effect == TaintEffect::PreferNoSchedule)
+            .all(|t| pod.tolerations.iter().any(|tol| tol.tolerates(t)))
     }
 }
 
@@ -427,18 +557,14 @@ mod tests {
     use crate::core::GpuRequest;
 
     fn offering(ty: &str, gpus: u32, spot: bool) -> Offering {
-        Offering {
-            instance_type: ty.into(),
-            zone: "z1".into(),
-            spot,
-            node: NodeSpec {
-                cpu_milli: 8000 * gpus.max(1) as u64,
-                memory_mib: 32768 * gpus.max(1) as u64,
-                gpu_count: gpus,
-                gpu_model: Some("A10".into()),
-                ..Default::default()
-            },
-        }
+        let node = NodeSpec {
+            cpu_milli: 8000 * gpus.max(1) as u64,
+            memory_mib: 32768 * gpus.max(1) as u64,
+            gpu_count: gpus,
+            gpu_model: Some("A10".into()),
+            ..Default::default()
+        };
+        Offering { instance_type: ty.into(), zone: "z1".into(), spot, capacity: Usage::of_node(&node), node }
     }
 
     fn pool(name: &str, weight: u32, gpus: Option<u64>, offerings: Vec<Offering>) -> Pool {

@@ -357,7 +357,7 @@ fn estimate(
 
 /// Where `pod` goes on `node` if it fits: the lowest-index idle GPUs, or the fullest GPU that
 /// takes a share. GPU-memory pods are not estimated here (`None`).
-fn placement_on(c: &ClusterState, node: NodeId, pod: &PodSpec) -> Option<Placement> {
+pub(crate) fn placement_on(c: &ClusterState, node: NodeId, pod: &PodSpec) -> Option<Placement> {
     c.fits(node, pod).ok()?;
     Some(match pod.gpu {
         GpuRequest::None => Placement { node, gpus: Vec::new() },

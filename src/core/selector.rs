@@ -114,10 +114,16 @@ pub enum SelectorOperator {
     Gt,
     /// Label value, as an integer, is less than the single value.
     Lt,
+    /// Label value, as an integer, is at least the single value (Karpenter's operator, NodePool
+    /// requirements only: kubernetes-sigs/karpenter `pkg/scheduling/requirement.go` at 22664681,
+    /// where `Gt N` is itself held as `Gte N+1`).
+    Gte,
+    /// Label value, as an integer, is at most the single value (Karpenter's, as [`Self::Gte`]).
+    Lte,
 }
 
 impl SelectorOperator {
-    /// Parses the Kubernetes spelling.
+    /// Parses the Kubernetes spelling (a pod's node selector: `Gte`/`Lte` are not among them).
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "In" => Self::In,
@@ -127,6 +133,15 @@ impl SelectorOperator {
             "Gt" => Self::Gt,
             "Lt" => Self::Lt,
             _ => return None,
+        })
+    }
+
+    /// Parses a Karpenter NodePool requirement's operator: Kubernetes' and `Gte`, `Lte`.
+    pub fn parse_karpenter(s: &str) -> Option<Self> {
+        Self::parse(s).or(match s {
+            "Gte" => Some(Self::Gte),
+            "Lte" => Some(Self::Lte),
+            _ => None,
         })
     }
 }
@@ -152,13 +167,14 @@ impl Requirement {
             SelectorOperator::NotIn => v.is_none_or(|v| !self.values.iter().any(|x| x == v)),
             SelectorOperator::Exists => v.is_some(),
             SelectorOperator::DoesNotExist => v.is_none(),
-            SelectorOperator::Gt | SelectorOperator::Lt => {
+            SelectorOperator::Gt | SelectorOperator::Lt | SelectorOperator::Gte | SelectorOperator::Lte => {
                 let (Some(v), Some(bound)) = (v, self.values.first()) else { return false };
                 let (Ok(v), Ok(bound)) = (v.parse::<i64>(), bound.parse::<i64>()) else { return false };
-                if self.operator == SelectorOperator::Gt {
-                    v > bound
-                } else {
-                    v < bound
+                match self.operator {
+                    SelectorOperator::Gt => v > bound,
+                    SelectorOperator::Lt => v < bound,
+                    SelectorOperator::Gte => v >= bound,
+                    _ => v <= bound,
                 }
             }
         }
@@ -177,7 +193,7 @@ impl Requirement {
             SelectorOperator::Exists | SelectorOperator::DoesNotExist if !self.values.is_empty() => {
                 Err(format!("operator {:?} on `{}` takes no values", self.operator, self.key))
             }
-            SelectorOperator::Gt | SelectorOperator::Lt
+            SelectorOperator::Gt | SelectorOperator::Lt | SelectorOperator::Gte | SelectorOperator::Lte
                 if self.values.len() != 1 || self.values[0].parse::<i64>().is_err() =>
             {
                 Err(format!("operator {:?} on `{}` needs exactly one integer value", self.operator, self.key))

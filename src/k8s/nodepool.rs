@@ -3,7 +3,7 @@
 //!
 //! Read leniently, as Kubernetes objects are: the fields fleetsim models are validated (a bad
 //! value is an error naming the document and the field); the fields it does not model
-//! (`nodeClassRef`, `startupTaints`, `minValues`, metadata annotations, unknown limit resources,
+//! (`startupTaints`, `minValues`, metadata annotations, unknown limit resources,
 //! ...) are listed in [`NodePool::ignored`] and reported as a warning.
 //!
 //! Defaults, from the Karpenter v1 NodePool reference (karpenter.sh/docs/concepts/nodepools):
@@ -14,6 +14,7 @@
 use super::cron::Cron;
 use super::manifest::Reader;
 pub use super::manifest::{manifest_documents, ManifestError, Origin};
+use super::nodeclass::{load_nodeclass, Kubelet, NodeClass};
 use crate::core::quantity::{parse_count, parse_cpu_milli, parse_memory_mib};
 use crate::core::{Requirement, SelectorOperator, Taint, TaintEffect};
 use crate::engine::time::parse_duration;
@@ -107,8 +108,9 @@ pub struct Offering {
     pub labels: BTreeMap<String, String>,
 }
 
-/// NodePools from parsed manifests (`origin`, document), in order: documents of another kind
-/// (`EC2NodeClass`, ...) and empty ones are skipped with a warning; a NodePool name used twice
+/// NodePools from parsed manifests (`origin`, document), in order, each with the kubelet settings
+/// of the `EC2NodeClass` its `nodeClassRef` names (when the manifests hold any); documents of
+/// another kind and empty ones are skipped with a warning; a NodePool name used twice
 /// is an error. Returns the pools and the warnings (skipped documents, fields not modelled).
 pub fn load_nodepools(
     docs: &[(Origin, Value)],
@@ -117,17 +119,54 @@ pub fn load_nodepools(
 ) -> Result<(Vec<NodePool>, Vec<String>), ManifestError> {
     let mut pools: Vec<NodePool> = Vec::new();
     let mut warnings = Vec::new();
+    // EC2NodeClasses first: a NodePool names its class by `nodeClassRef`, in any document order.
+    let mut classes: BTreeMap<String, NodeClass> = BTreeMap::new();
+    for (origin, doc) in docs {
+        if doc.get("kind").and_then(Value::as_str) != Some("EC2NodeClass") {
+            continue;
+        }
+        let nc = load_nodeclass(doc, origin)?;
+        if !nc.ignored.is_empty() {
+            warnings.push(format!(
+                "{origin}: EC2NodeClass {}: fields fleetsim does not model, ignored: {}",
+                nc.name,
+                nc.ignored.join(", ")
+            ));
+        }
+        if let Some(old) = classes.insert(nc.name.clone(), nc) {
+            return Err(ManifestError {
+                origin: format!("{origin}: EC2NodeClass {}", old.name),
+                field: "metadata.name".into(),
+                message: format!("EC2NodeClass `{}` is defined twice", old.name),
+            });
+        }
+    }
     for (origin, doc) in docs {
         if doc.is_null() {
             continue; // an empty document between `---` separators
         }
         let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind == "EC2NodeClass" {
+            continue;
+        }
         if kind != "NodePool" && doc.get("kind").is_some() {
             let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?");
             warnings.push(format!("{origin}: {kind} {name} is not modelled by fleetsim; ignored"));
             continue;
         }
-        let np = load_nodepool(doc, origin, catalog, market)?;
+        let mut np = load_nodepool(doc, origin, catalog, market)?;
+        // NodePools given without their EC2NodeClass get the provider's defaults (AL2023).
+        if let Some(c) = &np.node_class {
+            match classes.get(c) {
+                Some(class) => np.kubelet = class.kubelet.clone(),
+                None if !classes.is_empty() => warnings.push(format!(
+                    "{origin}: NodePool {}: spec.template.spec.nodeClassRef.name `{c}` names no EC2NodeClass of these manifests ({}); the provider's default kubelet settings apply",
+                    np.name,
+                    classes.keys().cloned().collect::<Vec<_>>().join(", ")
+                )),
+                None => {}
+            }
+        }
         if pools.iter().any(|p| p.name == np.name) {
             return Err(ManifestError {
                 origin: format!("{origin}: NodePool {}", np.name),
@@ -158,6 +197,11 @@ pub struct NodePool {
     pub taints: Vec<Taint>,
     /// `spec.limits`.
     pub limits: Limits,
+    /// `spec.template.spec.nodeClassRef.name`.
+    pub node_class: Option<String>,
+    /// Its EC2NodeClass's kubelet settings and AMI family (the provider's defaults when the
+    /// manifests hold no EC2NodeClass).
+    pub kubelet: Kubelet,
     /// `spec.template.spec.expireAfter` (`None`: Never).
     pub expire_after: Option<SimTime>,
     /// `spec.template.spec.terminationGracePeriod`: the longest a drain may take.
@@ -273,8 +317,22 @@ pub fn load_nodepool(
     let tspec = r.object(
         template.get("spec").unwrap_or(&empty),
         "spec.template.spec",
-        &["requirements", "taints", "expireAfter", "terminationGracePeriod"],
+        &["requirements", "taints", "expireAfter", "terminationGracePeriod", "nodeClassRef"],
     )?;
+    let node_class = match tspec.get("nodeClassRef") {
+        None => None,
+        Some(v) => {
+            let f = "spec.template.spec.nodeClassRef";
+            let m = r.object(v, f, &["group", "kind", "name"])?;
+            let kind = m.get("kind").map(|v| r.string(v, &format!("{f}.kind"))).transpose()?;
+            if kind.as_deref().is_some_and(|k| k != "EC2NodeClass") {
+                r.ignored.push(format!("{f} (kind {}: fleetsim models EC2NodeClass only)", kind.unwrap_or_default()));
+                None
+            } else {
+                m.get("name").map(|v| r.string(v, &format!("{f}.name"))).transpose()?
+            }
+        }
+    };
     let mut requirements = Vec::new();
     if let Some(reqs) = tspec.get("requirements") {
         let reqs = reqs.as_array().ok_or_else(|| r.err("spec.template.spec.requirements", "expected a list"))?;
@@ -283,8 +341,11 @@ pub fn load_nodepool(
             let q = r.object(q, &p, &["key", "operator", "values"])?;
             let key = r.string(q.get("key").unwrap_or(&null), &format!("{p}.key"))?;
             let op_s = r.string(q.get("operator").unwrap_or(&null), &format!("{p}.operator"))?;
-            let operator = SelectorOperator::parse(&op_s).ok_or_else(|| {
-                r.err(&format!("{p}.operator"), format!("`{op_s}`; expected In, NotIn, Exists, DoesNotExist, Gt or Lt"))
+            let operator = SelectorOperator::parse_karpenter(&op_s).ok_or_else(|| {
+                r.err(
+                    &format!("{p}.operator"),
+                    format!("`{op_s}`; expected In, NotIn, Exists, DoesNotExist, Gt, Lt, Gte or Lte"),
+                )
             })?;
             let mut values = Vec::new();
             if let Some(vs) = q.get("values") {
@@ -378,6 +439,8 @@ pub fn load_nodepool(
                 "cpu" => limits.cpu_milli = Some(parse_cpu_milli(&s).map_err(|e| r.err(&p, e.to_string()))?),
                 "memory" => limits.memory_mib = Some(parse_memory_mib(&s).map_err(|e| r.err(&p, e.to_string()))?),
                 "nvidia.com/gpu" => limits.gpus = Some(parse_count(&s).map_err(|e| r.err(&p, e.to_string()))?),
+                "nodes" => limits.nodes = Some(parse_count(&s).map_err(|e| r.err(&p, e.to_string()))?),
+                "pods" => limits.pods = Some(parse_count(&s).map_err(|e| r.err(&p, e.to_string()))?),
                 _ => r.ignored.push(p),
             }
         }
@@ -451,6 +514,8 @@ pub fn load_nodepool(
         weight,
         taints,
         limits,
+        node_class,
+        kubelet: Kubelet::default(),
         expire_after,
         termination_grace,
         policy,

@@ -292,6 +292,14 @@ pub struct RawKarpenter {
     /// be replaced by a cheaper spot node; without it spot nodes are only deleted.
     #[serde(default)]
     pub spot_to_spot_consolidation: bool,
+    /// The AWS provider's `VM_MEMORY_OVERHEAD_PERCENT` (default 0.075, a fraction as upstream
+    /// writes it): memory an instance type's hypervisor keeps from its listed memory.
+    #[serde(default = "vm_overhead")]
+    pub vm_memory_overhead_percent: f64,
+}
+
+fn vm_overhead() -> f64 {
+    0.075
 }
 
 impl Default for RawKarpenter {
@@ -302,6 +310,7 @@ impl Default for RawKarpenter {
             disruption_poll: s10(),
             unavailable_offering_ttl: m3(),
             spot_to_spot_consolidation: false,
+            vm_memory_overhead_percent: vm_overhead(),
         }
     }
 }

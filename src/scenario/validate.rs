@@ -341,6 +341,7 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
                 labels: g.labels.clone(),
                 taints: taints.clone(),
                 gpu_share: None,
+                max_pods: None,
             };
             nodes.push((spec, NodeMeta { pool: g.name.clone(), instance_type: g.name.clone() }));
         }

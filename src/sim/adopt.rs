@@ -31,6 +31,11 @@ impl World<'_> {
         self.st.obj.nodes[n].scale_down_disabled = true;
     }
 
+    /// Node `n` is annotated `karpenter.sh/do-not-disrupt: "true"`.
+    pub fn do_not_disrupt(&mut self, n: NodeKey) {
+        self.st.obj.nodes[n].do_not_disrupt = true;
+    }
+
     /// Moves the clock to `t` before anything has happened: the adopted nodes' and pods' past
     /// (their last change) lies before it.
     pub fn advance_clock(&mut self, t: SimTime) {

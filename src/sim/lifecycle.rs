@@ -51,6 +51,7 @@ impl State<'_> {
             binds: 0,
             draining: false,
             scale_down_disabled: false,
+            do_not_disrupt: false,
             images: BTreeMap::new(),
             grant: l.grant,
             drain_reason: String::new(),

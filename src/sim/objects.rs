@@ -123,6 +123,9 @@ pub struct Node {
     /// Annotated `cluster-autoscaler.kubernetes.io/scale-down-disabled: "true"` (nodes read
     /// from a dump): cluster-autoscaler never removes it.
     pub scale_down_disabled: bool,
+    /// Annotated `karpenter.sh/do-not-disrupt: "true"` (nodes read from a dump): Karpenter never
+    /// disrupts it voluntarily.
+    pub do_not_disrupt: bool,
     pub(crate) images: BTreeMap<String, SimTime>,
     pub(crate) grant: Grant,
     pub(crate) drain_reason: String,

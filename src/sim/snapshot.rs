@@ -23,6 +23,7 @@ impl State<'_> {
                 labels: t.labels.clone(),
                 taints: t.taints.clone(),
                 gpu_share: t.gpu_share,
+                max_pods: t.max_pods,
             });
         }
         for (p, pod) in self.obj.pods.iter().enumerate() {

@@ -153,6 +153,7 @@ impl<'a> World<'a> {
                 binds: 0,
                 draining: false,
                 scale_down_disabled: false,
+                do_not_disrupt: false,
                 images: BTreeMap::new(),
                 grant: Grant::default(),
                 drain_reason: String::new(),

@@ -168,6 +168,7 @@ pub fn read_nodes(path: &Path) -> Result<Vec<NodeSpec>, TraceError> {
             labels,
             taints: Vec::new(),
             gpu_share: None,
+            max_pods: None,
         });
     }
     if out.is_empty() {

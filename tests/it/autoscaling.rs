@@ -211,13 +211,18 @@ fn quickstart_compares_the_three_scalers_side_by_side_on_a_day_of_the_alibaba_tr
         assert!(head.contains(v), "{stdout}");
     }
     assert!(stdout.lines().any(|l| l.starts_with("cost_usd ")), "{stdout}");
+    let pods = csv(&out, "pods.csv");
     let summary = csv(&out, "summary.csv");
     assert_eq!(summary.len(), 3);
     let nodes = csv(&out, "nodes.csv");
     for s in &summary {
         let run = &s["run_id"];
         assert_eq!(s["pods"], "413", "day 147 of the trace has 413 pods");
-        assert_eq!(num(s, "pods_never_scheduled"), 0.0, "{run}: every pod fits some instance type");
+        // Every pod fits some instance type: a pod still pending at the end of the day was
+        // created in its last minutes, while its node was on its way.
+        let pending: Vec<_> = pods.iter().filter(|p| &p["run_id"] == run && p["outcome"] == "pending").collect();
+        assert_eq!(num(s, "pods_never_scheduled"), pending.len() as f64, "{run}");
+        assert!(pending.iter().all(|p| num(p, "created_s") > 86_400.0 - 600.0), "{run}: {pending:?}");
         let mine: Vec<_> = nodes.iter().filter(|n| &n["run_id"] == run).collect();
         assert!(!mine.is_empty(), "{run} launched no node");
         let cost: f64 = mine.iter().map(|n| num(n, "cost_usd")).sum();

@@ -14,5 +14,6 @@ mod roundtrip;
 mod scenarios;
 mod sweeps;
 mod upstream_ca;
+mod upstream_karpenter;
 mod user_controller;
 mod workloads;

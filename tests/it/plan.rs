@@ -108,24 +108,27 @@ fn with_nodepools_the_example_launches_within_limits_and_says_why_not() {
         ex.join("pods.json").to_str().unwrap(),
         ex.join("nodepools.yaml").to_str().unwrap(),
     );
-    // The batch, largest first: trainer-0 and trainer-1 (8 GPUs, nodeSelector
-    // karpenter.sh/nodepool=gpu-training), llama-70b-0 (4 GPUs, node-type=gpu-inference), h200-probe.
+    // The batch in Karpenter's queue order, CPU then memory requested, descending
+    // (kubernetes-sigs/karpenter pkg/controllers/provisioning/scheduling/queue.go at 22664681):
+    // llama-70b-0 (40 CPUs, 4 GPUs, node-type=gpu-inference), trainer-0 and trainer-1 (16 CPUs,
+    // 8 GPUs, nodeSelector karpenter.sh/nodepool=gpu-training), h200-probe.
+    // - llama-70b-0: gpu-inference already has 4 + 1 GPUs (its two nodes); a claim reserves
+    //   g5.48xlarge (8 GPUs, 13 <= 16) and launches the cheapest G5 holding 4 GPUs and 40 CPUs
+    //   in the pool's zones: g5.12xlarge on-demand, $5.672/h (47.81 CPUs allocatable after
+    //   kube-reserved).
     // - trainer-0 opens a gpu-training claim: the pool allows spot, so a spot claim, sized as its
     //   largest type (8 GPUs), which uses the pool's whole `nvidia.com/gpu: 8` limit. Its launch is
     //   the cheapest spot offering that fits: p4d.24xlarge at 0.3 x $21.958 = $6.5874/h against
     //   p5's 0.3 x $55.04; the zones tie on price and us-east-1a sorts first.
     // - trainer-1 fits neither the claim (full) nor a new one (limit): at its limits.
-    // - llama-70b-0: gpu-inference already has 4 + 1 GPUs (its two nodes); a claim reserves
-    //   g5.48xlarge (8 GPUs, 13 <= 16) and launches the cheapest G5 holding 4 GPUs and 40 CPUs
-    //   in the pool's zones: g5.12xlarge on-demand, $5.672/h.
     // - h200-probe asks for a GPU no offering has: incompatible with every NodePool.
     assert_eq!(
         p["launches"],
         json!([
-            {"scaler": "karpenter", "nodepool": "gpu-training", "instance_type": "p4d.24xlarge", "capacity_type": "spot",
-             "zone": "us-east-1a", "hourly_cost_usd": 6.5874, "pods": ["ml-training/trainer-0"]},
             {"scaler": "karpenter", "nodepool": "gpu-inference", "instance_type": "g5.12xlarge", "capacity_type": "on-demand",
-             "zone": "us-east-1a", "hourly_cost_usd": 5.672, "pods": ["ml-serving/llama-70b-0"]}
+             "zone": "us-east-1a", "hourly_cost_usd": 5.672, "pods": ["ml-serving/llama-70b-0"]},
+            {"scaler": "karpenter", "nodepool": "gpu-training", "instance_type": "p4d.24xlarge", "capacity_type": "spot",
+             "zone": "us-east-1a", "hourly_cost_usd": 6.5874, "pods": ["ml-training/trainer-0"]}
         ])
     );
     let un = p["unschedulable"].as_array().unwrap();

@@ -146,8 +146,8 @@ impl Karpenter {
     }
 
     /// Whether node `n` may be consolidated now, budgets aside: joined, not draining or being
-    /// replaced, untouched for its pool's `consolidateAfter` (not `Never`), without a
-    /// do-not-disrupt pod, its pods let go by their budgets (`pdb`:
+    /// replaced, untouched for its pool's `consolidateAfter` (not `Never`), not annotated
+    /// do-not-disrupt itself and without a do-not-disrupt pod, its pods let go by their budgets (`pdb`:
     /// [`crate::sim::Objects::pdb_allowed`]).
     pub fn candidate(&self, view: &View<'_>, n: NodeKey, pdb: &[u32]) -> bool {
         let o = view.objects;
@@ -155,6 +155,7 @@ impl Karpenter {
         if !node.live()
             || node.draining
             || node.joined().is_none()
+            || node.do_not_disrupt
             || self.claims.get(&n).is_some_and(|c| c.being_replaced)
         {
             return false;
@@ -305,8 +306,7 @@ impl Karpenter {
                 order.sort_by_key(|&off| self.price(view, k, off)); // stable: rank breaks ties
                 let np = &self.nodepools[k];
                 let pick = self.first_fit(view, k, &order, &mut shapes, &left, |off| {
-                    let usage_with =
-                        usage.plus(crate::core::provision::Usage::of_node(&self.prov.pools[k].offerings[off].node));
+                    let usage_with = usage.plus(self.prov.pools[k].offerings[off].capacity);
                     let it = &np.types[np.offerings[off].ty];
                     let ask = crate::market::cloud::Ask {
                         group: &np.name,

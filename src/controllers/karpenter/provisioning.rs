@@ -4,7 +4,7 @@
 //! - The batch's pods (every pod that failed scheduling and still waits) are packed by
 //!   [`crate::core::provision::Provisioner::pack`] on a fork holding the live nodes and those on
 //!   their way: a pod that fits none opens a NodeClaim in the first NodePool (weight descending,
-//!   then name) that admits it and has an offering not known to be out of capacity within the
+//!   then name descending) that admits it and has an offering not known to be out of capacity within the
 //!   pool's remaining `limits`; spot when the pool allows spot and a spot offering fits.
 //! - Each claim launches the best offering of its capacity type ([`super::ranked_offerings`])
 //!   whose type fits all the claim's pods. An offering the cloud has no capacity for fails as

@@ -52,7 +52,8 @@ fn seed_tier_loads_as_written() {
     assert_eq!(p.weight, 100);
     assert_eq!(p.limits.gpus, Some(20));
     assert_eq!(p.limits.cpu_milli, None);
-    assert_eq!(p.ignored, vec!["spec.template.spec.nodeClassRef".to_string()]);
+    assert!(p.ignored.is_empty(), "{:?}", p.ignored);
+    assert_eq!(p.node_class.as_deref(), Some("gpu-optimized"));
     assert_eq!(p.policy, ConsolidationPolicy::WhenEmptyOrUnderutilized, "upstream default");
     assert_eq!(p.expire_after, Some(SimTime(720 * 3_600_000)), "upstream default 720h");
     assert_eq!(p.budgets[0].nodes, BudgetNodes::Percent(10));

@@ -63,6 +63,16 @@ pub(super) fn karpenter_parts(
         poll: d("disruption_poll", &k.disruption_poll)?,
         unavailable_ttl: d("unavailable_offering_ttl", &k.unavailable_offering_ttl)?,
         spot_to_spot: k.spot_to_spot_consolidation,
+        vm_memory_overhead_basis: crate::controllers::karpenter::aws::overhead_basis(k.vm_memory_overhead_percent)
+            .ok_or_else(|| {
+                cx.err(
+                    "karpenter.vm_memory_overhead_percent",
+                    format!(
+                        "{}; expected a fraction 0 <= x < 1 with at most 4 decimals (0.075)",
+                        k.vm_memory_overhead_percent
+                    ),
+                )
+            })?,
     };
     if config.poll.0 == 0 {
         return Err(cx.err("karpenter.disruption_poll", "expected a positive duration"));

@@ -363,7 +363,7 @@ pub(super) fn cases() -> Vec<Case> {
         pools(
             "a --pools file of an EC2NodeClass only",
             "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: x}\n".into(),
-            &["pools.yaml", "EC2NodeClass x is not modelled", "no NodePool in the file"],
+            &["pools.yaml", "no NodePool in the file"],
         ),
         pools(
             "a YAML syntax error in a --pools file",
