@@ -347,6 +347,9 @@ fn default_scaler() -> ScalerConfig {
         backoff: SimTime::from_secs(300),
         expander: scaleup::Expanders::one(scaleup::Expander::LeastWaste),
         scale_in_delay: SimTime::from_secs(180),
+        limits: Default::default(),
+        ignore_daemonsets_utilization: false,
+        ignore_mirror_pods_utilization: false,
     }
 }
 

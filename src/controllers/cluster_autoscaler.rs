@@ -102,6 +102,8 @@ impl ClusterAutoscaler {
         // The price expander sizes its preferred node by the cluster's registered nodes
         // (`price/preferred.go` lists every Node object): those that joined.
         let cluster_nodes = view.cluster.state().nodes().count();
+        // What the cluster-wide limits count: every live node, running or on its way.
+        let totals = o.live_nodes().fold(scaleup::ClusterTotals::default(), |t, n| t.plus(&o.node(n).spec));
         let pools = &mut self.pools;
         view.cluster.what_if(|c| -> Result<_, SimError> {
             o.add_upcoming(c)?;
@@ -125,8 +127,20 @@ impl ClusterAutoscaler {
                 g.room = if now < pools.backoff_until[k] { 0 } else { pools.specs[k].max.saturating_sub(sizes[k]) };
             }
             let batch: Vec<(PodId, &PodSpec)> = left.iter().map(|&p| (p as PodId, &o.pod(p).spec)).collect();
-            let options = scaleup::options(c, &groups, &batch)?;
+            let mut options = scaleup::options(c, &groups, &batch)?;
+            // Cluster-wide limits: an option one node of which would exceed them is skipped
+            // (`core/scaleup/orchestrator/orchestrator.go` at f7bb0c36, "max cluster cpu, memory
+            // limit reached"), and the pick is capped; the pods of the nodes cut off wait.
+            let lim = pools.cfg.limits;
+            options.retain(|op| lim.cap(1, &groups[op.group].types[op.ty].node, totals) > 0);
             let pick = scaleup::expand(&options, &groups, &pools.cfg.expander, cluster_nodes, |n| below(rng, n));
+            if let Some(i) = pick {
+                let op = &mut options[i];
+                op.nodes = lim.cap(op.nodes, &groups[op.group].types[op.ty].node, totals);
+                let kept: Vec<(PodId, u32)> =
+                    op.pods.iter().zip(&op.on_node).filter(|&(_, &k)| k < op.nodes).map(|(&p, &k)| (p, k)).collect();
+                (op.pods, op.on_node) = kept.into_iter().unzip();
+            }
             Ok(Some(ScaleUp { groups, options, pick, batch: left }))
         })
     }
@@ -177,7 +191,21 @@ impl ClusterAutoscaler {
         if node.scale_down_disabled || node.spec.taints.iter().any(|t| t.key == TO_BE_DELETED_TAINT) {
             return Ok(false);
         }
-        if scaleup::at_or_below(view.cluster.state(), id, self.pools.cfg.threshold_permille) != Some(true) {
+        let cfg = &self.pools.cfg;
+        let mut ignored = (0, 0, 0);
+        for &p in &node.pods {
+            let pod = o.pod(p);
+            let skip = match pod.drain {
+                Drain::DaemonSet => cfg.ignore_daemonsets_utilization,
+                Drain::Mirror => cfg.ignore_mirror_pods_utilization,
+                _ => false,
+            };
+            if skip && pod.state.alive_on_node() {
+                let s = &pod.spec;
+                ignored = (ignored.0 + s.cpu_milli, ignored.1 + s.memory_mib, ignored.2 + s.gpu.total_milli());
+            }
+        }
+        if scaleup::at_or_below(view.cluster.state(), id, cfg.threshold_permille, ignored) != Some(true) {
             return Ok(false);
         }
         let mut moved = Vec::new();

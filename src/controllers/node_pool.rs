@@ -143,6 +143,12 @@ pub struct ScalerConfig {
     pub expander: Expanders,
     /// Smart hosting idle release delay.
     pub scale_in_delay: SimTime,
+    /// Cluster-wide limits.
+    pub limits: crate::core::scaleup::ClusterLimits,
+    /// `--ignore-daemonsets-utilization`.
+    pub ignore_daemonsets_utilization: bool,
+    /// `--ignore-mirror-pods-utilization`.
+    pub ignore_mirror_pods_utilization: bool,
 }
 
 /// The pools one scaler manages (its groups are their indices here) and what it remembers of

@@ -86,6 +86,9 @@ fn scaler(expander: node_pool::Expander) -> ScalerConfig {
         backoff: s(300),
         expander,
         scale_in_delay: s(180),
+        limits: Default::default(),
+        ignore_daemonsets_utilization: false,
+        ignore_mirror_pods_utilization: false,
     }
 }
 

@@ -385,20 +385,96 @@ pub fn utilization_permille(c: &ClusterState, node: NodeId) -> Option<u64> {
     })
 }
 
+/// cluster-autoscaler's cluster-wide limits (`--max-nodes-total`, `--cores-total`,
+/// `--memory-total`, `--gpu-total` maxima; kubernetes/autoscaler `config/flags/flags.go` at
+/// f7bb0c36: no node limit, 320,000 cores, 6,400,000 GiB, no GPU limit by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClusterLimits {
+    /// `--max-nodes-total` (0: none).
+    pub max_nodes: u64,
+    /// `--cores-total` maximum, cores.
+    pub max_cores: u64,
+    /// `--memory-total` maximum, GiB.
+    pub max_memory_gib: u64,
+    /// `--gpu-total` maximum for `nvidia.com/gpu` (`None`: none).
+    pub max_gpus: Option<u64>,
+}
+
+impl Default for ClusterLimits {
+    fn default() -> Self {
+        ClusterLimits { max_nodes: 0, max_cores: 320_000, max_memory_gib: 6_400_000, max_gpus: None }
+    }
+}
+
+/// What a cluster holds, as the limits count it: nodes, cores (each node's CPU rounded up to
+/// whole cores), memory MiB, GPUs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClusterTotals {
+    /// Nodes, running or on their way.
+    pub nodes: u64,
+    /// Cores.
+    pub cores: u64,
+    /// Memory, MiB.
+    pub memory_mib: u64,
+    /// GPUs.
+    pub gpus: u64,
+}
+
+impl ClusterTotals {
+    /// The totals with `node` added.
+    pub fn plus(self, node: &NodeSpec) -> ClusterTotals {
+        ClusterTotals {
+            nodes: self.nodes + 1,
+            cores: self.cores + node.cpu_milli.div_ceil(1000),
+            memory_mib: self.memory_mib + node.memory_mib,
+            gpus: self.gpus + node.gpu_count as u64,
+        }
+    }
+}
+
+impl ClusterLimits {
+    /// How many of `wanted` nodes like `node` a scale-up may add to a cluster holding `now`: for
+    /// each limited resource, what is left divided by what one node adds, rounded down
+    /// (`core/scaleup/resource/manager.go` `ApplyLimits`, and `--max-nodes-total` as the
+    /// orchestrator caps it, at f7bb0c36). 0 when one node already exceeds a limit (upstream
+    /// skips the node group: "max cluster cpu, memory limit reached").
+    pub fn cap(&self, wanted: u32, node: &NodeSpec, now: ClusterTotals) -> u32 {
+        let mut n = wanted as u64;
+        let mut limit = |max: u64, used: u64, per: u64| {
+            if let Some(k) = max.saturating_sub(used).checked_div(per) {
+                n = n.min(k); // a node adding none of a resource is not limited by it
+            }
+        };
+        if self.max_nodes > 0 {
+            limit(self.max_nodes, now.nodes, 1);
+        }
+        limit(self.max_cores, now.cores, node.cpu_milli.div_ceil(1000));
+        limit(self.max_memory_gib.saturating_mul(1024), now.memory_mib, node.memory_mib);
+        if let Some(g) = self.max_gpus {
+            limit(g, now.gpus, node.gpu_count as u64);
+        }
+        n as u32
+    }
+}
+
 /// Whether `node`'s utilization is at or below `threshold_permille`, the scale-down
 /// candidate's test (kubernetes/autoscaler `core/scaledown/eligibility/eligibility.go`,
 /// `isNodeAtOrBelowUtilizationThreshold`, at f7bb0c36: a node exactly at the threshold is a
-/// candidate). Compared exactly on the shares [`utilization_permille`] rounds down. `None` for
-/// an unknown node.
-pub fn at_or_below(c: &ClusterState, node: NodeId, threshold_permille: u64) -> Option<bool> {
+/// candidate). Compared exactly on the shares [`utilization_permille`] rounds down. `ignored`
+/// (milli-CPU, memory MiB, milli-GPU) is taken off what the node's pods use: the DaemonSet and
+/// mirror pods upstream leaves out under `--ignore-daemonsets-utilization` and
+/// `--ignore-mirror-pods-utilization` (`simulator/utilization/info.go`). `None` for an unknown
+/// node.
+pub fn at_or_below(c: &ClusterState, node: NodeId, threshold_permille: u64, ignored: (u64, u64, u64)) -> Option<bool> {
     let st = c.node(node)?;
     let t = c.template(st.template);
     let within = |used: u64, cap: u64| (used as u128) * 1000 <= (threshold_permille as u128) * (cap.max(1) as u128);
     Some(if t.gpu_count > 0 {
         let used: u64 = st.gpu_free.iter().map(|&g| (MILLI_PER_GPU - g) as u64).sum();
-        within(used, t.gpu_count as u64 * MILLI_PER_GPU as u64)
+        within(used.saturating_sub(ignored.2), t.gpu_count as u64 * MILLI_PER_GPU as u64)
     } else {
-        within(t.cpu_milli - st.free_cpu, t.cpu_milli) && within(t.memory_mib - st.free_mem, t.memory_mib)
+        within((t.cpu_milli - st.free_cpu).saturating_sub(ignored.0), t.cpu_milli)
+            && within((t.memory_mib - st.free_mem).saturating_sub(ignored.1), t.memory_mib)
     })
 }
 

@@ -583,6 +583,34 @@ pub struct RawScaler {
     /// default delay in smart hosting mode is 3 minutes").
     #[serde(default = "m3")]
     pub scale_in_delay: String,
+    /// `--max-nodes-total`: the most nodes the cluster may have, 0 for no limit (the default,
+    /// kubernetes/autoscaler `config/flags/flags.go` at f7bb0c36).
+    #[serde(default)]
+    pub max_nodes_total: u64,
+    /// `--cores-total` as upstream writes it, `MIN:MAX` cores (default `0:320000`); only a
+    /// minimum of 0 is accepted (fleetsim does not model the scale-down floor).
+    #[serde(default = "cores_total")]
+    pub cores_total: String,
+    /// `--memory-total`, `MIN:MAX` GiB (default `0:6400000`), minimum 0 as above.
+    #[serde(default = "memory_total")]
+    pub memory_total: String,
+    /// `--gpu-total`, `nvidia.com/gpu:MIN:MAX` (repeatable upstream; no limit by default).
+    #[serde(default)]
+    pub gpu_total: Vec<String>,
+    /// `--ignore-daemonsets-utilization` (default false): DaemonSet pods leave a node's
+    /// utilization out of the scale-down test.
+    #[serde(default)]
+    pub ignore_daemonsets_utilization: bool,
+    /// `--ignore-mirror-pods-utilization` (default false), the same for mirror (static) pods.
+    #[serde(default)]
+    pub ignore_mirror_pods_utilization: bool,
+}
+
+fn cores_total() -> String {
+    "0:320000".into()
+}
+fn memory_total() -> String {
+    "0:6400000".into()
 }
 
 fn s10() -> String {
@@ -618,6 +646,12 @@ impl Default for RawScaler {
             backoff: m5(),
             expander: least_waste(),
             scale_in_delay: m3(),
+            max_nodes_total: 0,
+            cores_total: cores_total(),
+            memory_total: memory_total(),
+            gpu_total: Vec::new(),
+            ignore_daemonsets_utilization: false,
+            ignore_mirror_pods_utilization: false,
         }
     }
 }

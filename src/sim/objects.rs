@@ -195,6 +195,10 @@ impl Objects {
     pub fn nodes(&self) -> &[Node] {
         &self.nodes
     }
+    /// Every live (not terminated) node: static ones, then each controller's.
+    pub fn live_nodes(&self) -> impl Iterator<Item = NodeKey> + '_ {
+        self.live.iter().flatten().copied()
+    }
     /// Controller `index`'s live (not terminated) nodes, in key order.
     pub fn nodes_of(&self, index: usize) -> impl Iterator<Item = NodeKey> + '_ {
         self.live.get(1 + index).into_iter().flatten().copied()

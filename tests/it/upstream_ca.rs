@@ -188,3 +188,72 @@ fn least_waste_scores_cpu_and_memory_through_plan() {
     // most-pods ties all three; least-waste then decides.
     assert_eq!(args("most-pods,least-waste"), ["lowcpu"]);
 }
+
+/// The picked option's node count with `scaler` settings, for `pending` 1-CPU pods and one
+/// 2-CPU node group (max 20) that already has `existing` nodes in the dump.
+fn picked_nodes(name: &str, scaler: &str, existing: usize, pending: usize) -> Option<u64> {
+    let catalog = "source: test\ndate: \"2026-12\"\ncurrency: USD\ninstance_types:\n  - {name: c2, vcpu: 2, memory: 8Gi, gpu_model: T4, gpus: 1, gpu_memory: 16Gi, offerings: [{zone: z, on_demand: 0.1}]}\n";
+    let pools = format!(
+        "catalog: catalog.yaml\npools:\n  - {{name: np, mode: autoscaler, instance_types: [c2], zones: [z], min: 0, max: 20}}\nscaler: {{{scaler}}}\n"
+    );
+    let nodes: Vec<Value> = (0..existing)
+        .map(|i| {
+            json!({"kind": "Node", "metadata": {"name": format!("n{i}"), "labels": {"fleetsim.io/pool": "np"}},
+                   "status": {"allocatable": {"cpu": "2", "memory": "8Gi", "nvidia.com/gpu": "1"}}})
+        })
+        .collect();
+    // Each existing node is full (one 2-CPU pod); each pending pod wants a whole node.
+    let mut pods: Vec<Value> =
+        (0..existing).map(|i| pod(&format!("b{i}"), &format!("n{i}"), "2", rs(), json!({}))).collect();
+    for i in 0..pending {
+        pods.push(json!({"kind": "Pod", "metadata": {"name": format!("p{i}"), "namespace": "default", "creationTimestamp": "2026-12-01T00:00:00Z"},
+            "spec": {"containers": [{"resources": {"requests": {"cpu": "1500m", "memory": "1Gi"}}}]}, "status": {"phase": "Pending"}}));
+    }
+    let v = plan(&tmp(name), catalog, &pools, nodes, pods);
+    v["scale_up_options"].as_array().unwrap().iter().find(|o| o["picked"] == true).map(|o| o["nodes"].as_u64().unwrap())
+}
+
+#[test]
+fn cluster_wide_limits_cap_the_scale_up_through_plan() {
+    // orchestrator.go GetCappedNewNodeCount and the quota tracker's CheckQuota (resourcequotas/
+    // tracker.go) at f7bb0c36: five pods want five nodes.
+    assert_eq!(picked_nodes("lim-none", "", 1, 5), Some(5));
+    // --max-nodes-total 3 with one node: two more.
+    assert_eq!(picked_nodes("lim-nodes", "max_nodes_total: 3", 1, 5), Some(2));
+    // --cores-total 0:8 with 2 cores used: three 2-core nodes.
+    assert_eq!(picked_nodes("lim-cores", "cores_total: '0:8'", 1, 5), Some(3));
+    // --memory-total 0:24 (GiB) with 8 used: two 8 GiB nodes.
+    assert_eq!(picked_nodes("lim-mem", "memory_total: '0:24'", 1, 5), Some(2));
+    // --gpu-total nvidia.com/gpu:0:4 with one GPU: three.
+    assert_eq!(picked_nodes("lim-gpu", "gpu_total: ['nvidia.com/gpu:0:4']", 1, 5), Some(3));
+    // A limit already reached skips the group: no option is picked.
+    assert_eq!(picked_nodes("lim-full", "max_nodes_total: 1", 1, 5), None);
+}
+
+#[test]
+fn daemonset_and_mirror_pods_count_in_utilization_unless_ignored() {
+    // --ignore-daemonsets-utilization / --ignore-mirror-pods-utilization (default false;
+    // simulator/utilization/info.go at f7bb0c36): a 1-CPU node whose only pod is a 600m
+    // DaemonSet (or mirror) pod is at 0.6, over the 0.5 threshold, unless that pod is left out.
+    let ds = || {
+        pod(
+            "ds-a",
+            "a",
+            "600m",
+            json!({"ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "ds", "controller": true}]}),
+            json!({}),
+        )
+    };
+    let mirror =
+        || pod("static-a", "a", "600m", json!({"annotations": {"kubernetes.io/config.mirror": "x"}}), json!({}));
+    let case = |name: &str, scaler: &str, p: Value| {
+        let catalog = "source: test\ndate: \"2026-12\"\ncurrency: USD\ninstance_types:\n  - {name: c1, vcpu: 1, memory: 4Gi, offerings: [{zone: z, on_demand: 0.05}]}\n";
+        let pools = format!("catalog: catalog.yaml\npools:\n  - {{name: np, mode: autoscaler, instance_types: [c1], zones: [z], min: 0, max: 10}}\nscaler: {{{scaler}}}\n");
+        let v = plan(&tmp(name), catalog, &pools, vec![node("a", json!({}), json!([]))], vec![p]);
+        v["scale_down_candidates"].as_array().unwrap().len()
+    };
+    assert_eq!(case("util-ds", "", ds()), 0);
+    assert_eq!(case("util-ds-ignored", "ignore_daemonsets_utilization: true", ds()), 1);
+    assert_eq!(case("util-mirror", "ignore_daemonsets_utilization: true", mirror()), 0);
+    assert_eq!(case("util-mirror-ignored", "ignore_mirror_pods_utilization: true", mirror()), 1);
+}

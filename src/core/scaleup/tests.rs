@@ -163,3 +163,42 @@ fn the_orderer_sorts_by_cpu_and_memory_share_largest_first() {
     let ids: Vec<Vec<PodId>> = groups.iter().map(|g| g.iter().map(|(i, _)| *i).collect()).collect();
     assert_eq!(ids, vec![vec![0], vec![1, 2]]);
 }
+
+#[test]
+fn cluster_wide_limits_cap_the_scale_up_as_the_quota_tracker_does() {
+    // resourcequotas/tracker_test.go TestCheckQuota at f7bb0c36, on a 1-core node (upstream's
+    // BuildTestNode(1000m, 200)): memory counted here in MiB, the tracker's in bytes; the floor
+    // of left / per-node is the same.
+    let node = NodeSpec { cpu_milli: 1000, memory_mib: 200, ..Default::default() };
+    let lim = |cores: u64, mem_mib: u64, nodes: u64| ClusterLimits {
+        max_nodes: nodes,
+        max_cores: cores,
+        max_memory_gib: mem_mib.div_ceil(1024), // whole GiB: the test below sets memory by `used`
+        max_gpus: None,
+    };
+    let used = |mem_left_mib: u64, max: &ClusterLimits| ClusterTotals {
+        memory_mib: max.max_memory_gib * 1024 - mem_left_mib,
+        ..Default::default()
+    };
+    // "delta fits within limits": cpu 10, memory 1000, nodes 5 left; 2 nodes asked, 2 allowed.
+    let l = lim(10, 1024, 5);
+    assert_eq!(l.cap(2, &node, used(1000, &l)), 2);
+    // "delta exceeds one resource limit": 1 core left: 1 node.
+    let l = lim(1, 1024, 5);
+    assert_eq!(l.cap(2, &node, used(1000, &l)), 1);
+    // "delta exceeds multiple resource limits": 1 core and 300 (one node's memory) left: 1 node.
+    assert_eq!(l.cap(2, &node, used(300, &l)), 1);
+    // A limit already reached allows none: the orchestrator skips the group.
+    assert_eq!(l.cap(2, &node, ClusterTotals { cores: 1, ..Default::default() }), 0);
+    // Cores are whole: a 1500m node counts 2 (Quantity.Value rounds up).
+    let big = NodeSpec { cpu_milli: 1500, ..node.clone() };
+    assert_eq!(lim(5, 1 << 20, 0).cap(10, &big, ClusterTotals::default()), 2);
+    // orchestrator.go GetCappedNewNodeCount: --max-nodes-total 5 with 4 nodes leaves 1.
+    let l = ClusterLimits { max_nodes: 5, ..Default::default() };
+    assert_eq!(l.cap(3, &node, ClusterTotals { nodes: 4, ..Default::default() }), 1);
+    // No limit on nodes by default; GPUs only when --gpu-total names them.
+    let gpu = NodeSpec { gpu_count: 4, ..node.clone() };
+    assert_eq!(ClusterLimits::default().cap(7, &gpu, ClusterTotals { nodes: 10_000, ..Default::default() }), 7);
+    let l = ClusterLimits { max_gpus: Some(16), ..Default::default() };
+    assert_eq!(l.cap(7, &gpu, ClusterTotals { gpus: 8, ..Default::default() }), 2);
+}

@@ -94,6 +94,44 @@ pub(super) fn pool_specs(
     Ok(pools)
 }
 
+/// The cluster-wide limits of `scaler:` (`MIN:MAX` as upstream's flags take them).
+fn cluster_limits(cx: &Ctx<'_>, s: &RawScaler) -> Result<crate::core::scaleup::ClusterLimits, ScenarioError> {
+    let range = |field: &str, v: &str| -> Result<u64, ScenarioError> {
+        let bad = || cx.err(format!("scaler.{field}"), format!("`{v}`; expected MIN:MAX, two integers (`0:320000`)"));
+        let (min, max) = v.split_once(':').ok_or_else(bad)?;
+        let (min, max): (u64, u64) = (min.trim().parse().map_err(|_| bad())?, max.trim().parse().map_err(|_| bad())?);
+        if min > max {
+            return Err(cx.err(format!("scaler.{field}"), format!("`{v}`: the minimum is above the maximum")));
+        }
+        if min > 0 {
+            return Err(cx.err(
+                format!("scaler.{field}"),
+                format!("`{v}`: a minimum above 0 is not modelled (cluster-autoscaler's scale-down floor); expected 0:{max}"),
+            ));
+        }
+        Ok(max)
+    };
+    let mut limits = crate::core::scaleup::ClusterLimits {
+        max_nodes: s.max_nodes_total,
+        max_cores: range("cores_total", &s.cores_total)?,
+        max_memory_gib: range("memory_total", &s.memory_total)?,
+        max_gpus: None,
+    };
+    for (i, g) in s.gpu_total.iter().enumerate() {
+        let field = format!("gpu_total[{i}]");
+        match g.split_once(':') {
+            Some(("nvidia.com/gpu", r)) => limits.max_gpus = Some(range(&field, r)?),
+            _ => {
+                return Err(cx.err(
+                    format!("scaler.{field}"),
+                    format!("`{g}`; expected nvidia.com/gpu:MIN:MAX (fleetsim's GPUs are nvidia.com/gpu)"),
+                ))
+            }
+        }
+    }
+    Ok(limits)
+}
+
 /// The `scaler:` settings, validated.
 pub(super) fn scaler_config(cx: &Ctx<'_>, s: &RawScaler) -> Result<ScalerConfig, ScenarioError> {
     let d = |k: &str, v: &str| cx.duration(&format!("scaler.{k}"), v);
@@ -110,6 +148,9 @@ pub(super) fn scaler_config(cx: &Ctx<'_>, s: &RawScaler) -> Result<ScalerConfig,
         backoff: d("backoff", &s.backoff)?,
         expander: Expanders::parse(&s.expander).map_err(|m| cx.err("scaler.expander", m))?,
         scale_in_delay: d("scale_in_delay", &s.scale_in_delay)?,
+        limits: cluster_limits(cx, s)?,
+        ignore_daemonsets_utilization: s.ignore_daemonsets_utilization,
+        ignore_mirror_pods_utilization: s.ignore_mirror_pods_utilization,
     };
     if scaler.scan_interval == SimTime::ZERO {
         return Err(cx.err("scaler.scan_interval", "expected a positive duration"));

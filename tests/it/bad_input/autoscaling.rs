@@ -208,6 +208,21 @@ pub(super) fn cases() -> Vec<Case> {
             &["s.yaml", "scaler.scale_down_utilization_threshold", "1.5; expected 0.0..=1.0"],
         ),
         validate(
+            "a cores total that is not MIN:MAX",
+            vec![("s.yaml", pool("", "scaler: {cores_total: '320000'}\n"))],
+            &["s.yaml", "scaler.cores_total", "`320000`; expected MIN:MAX, two integers"],
+        ),
+        validate(
+            "a memory total with a minimum",
+            vec![("s.yaml", pool("", "scaler: {memory_total: '10:100'}\n"))],
+            &["s.yaml", "scaler.memory_total", "a minimum above 0 is not modelled", "expected 0:100"],
+        ),
+        validate(
+            "a GPU total of another resource",
+            vec![("s.yaml", pool("", "scaler: {gpu_total: ['amd.com/gpu:0:4']}\n"))],
+            &["s.yaml", "scaler.gpu_total[0]", "expected nvidia.com/gpu:MIN:MAX"],
+        ),
+        validate(
             "an unknown expander",
             vec![("s.yaml", pool("", "scaler: {expander: cheapest}\n"))],
             &["s.yaml", "scaler.expander", "`cheapest` is not an expander; expected random, most-pods, least-waste, least-nodes, price, priority"],

@@ -328,6 +328,11 @@ pub(super) fn cases() -> Vec<Case> {
             vec![("s.yaml", karpenter("karpenter: {spot_to_spot: true}\n"))],
             &["s.yaml", "field `karpenter`", "unknown field `spot_to_spot`", "`spot_to_spot_consolidation`"],
         ),
+        validate(
+            "a VM memory overhead of 1.5",
+            vec![("s.yaml", karpenter("karpenter: {vm_memory_overhead_percent: 1.5}\n"))],
+            &["s.yaml", "karpenter.vm_memory_overhead_percent", "1.5; expected a fraction 0 <= x < 1"],
+        ),
         // market
         validate(
             "a spot price ratio of -0.5",
