@@ -468,6 +468,9 @@ impl Provisioner {
             out.existing.push((p, pl.node));
             return Ok(None);
         }
+        // When the scheduler found no node at all, no claim fits either: the claims are not
+        // scanned (the scan is O(claims) per pod; it runs only for pods some claim holds).
+        let on_a_claim = first.is_some();
         let sh = shapes.id(self, spec);
         let mut compatible = false;
         for relaxed in [false, true] {
@@ -478,15 +481,13 @@ impl Provisioner {
             // Claims opened this pass, fewest pods first (ties: the first opened).
             let best = claim_of
                 .iter()
+                .filter(|_| on_a_claim)
                 .filter(|&(&node, &i)| tolerates(out.claims[i].pool) && c.fits(node, spec).is_ok())
                 .min_by_key(|&(_, &i)| (out.claims[i].pods.len(), i))
                 .map(|(&node, _)| node);
-            if let Some(node) = best {
-                let pl = match (&first, super::scaleup::placement_on(c, node, spec)) {
-                    (_, Some(pl)) => pl,
-                    (Some(pl), None) => pl.clone(), // GPU-memory pods: where the scheduler put it
-                    (None, None) => continue,
-                };
+            if let (Some(node), Some(first)) = (best, &first) {
+                // GPU-memory pods are not placed by hand: where the scheduler put them.
+                let pl = super::scaleup::placement_on(c, node, spec).unwrap_or_else(|| first.clone());
                 c.bind(p, spec, &pl)?;
                 out.claims[claim_of[&pl.node]].pods.push(p);
                 return Ok(None);
