@@ -160,10 +160,8 @@ enum Command {
         /// (scenarios/catalogs/aws-gpu.yaml).
         #[arg(long, requires = "pools")]
         catalog: Option<PathBuf>,
-        /// Karpenter's AWS provider setting VM_MEMORY_OVERHEAD_PERCENT: the fraction of an
-        /// instance type's listed memory its hypervisor keeps (0.075 upstream's default).
-        #[arg(long, default_value = "0.075", requires = "pools")]
-        vm_memory_overhead_percent: f64,
+        #[command(flatten)]
+        karpenter: KarpenterFlags,
         /// Placement policy of the scheduler (first-fit, best-fit, ...).
         #[arg(long, default_value = "best-fit")]
         policy: String,
@@ -259,10 +257,24 @@ fn run_command() -> i32 {
         Command::Report { dir, out, baseline } => cmd_report(&dir, out.as_deref(), baseline.as_deref()),
         Command::Validate { file } => cmd_validate(&file),
         Command::Trace { scenario, out } => cmd_trace(&scenario, &out),
-        Command::Plan { nodes, pods, pools, catalog, vm_memory_overhead_percent, policy, output } => {
-            cmd_plan(&nodes, &pods, pools.as_deref(), catalog.as_deref(), vm_memory_overhead_percent, &policy, &output)
+        Command::Plan { nodes, pods, pools, catalog, karpenter, policy, output } => {
+            cmd_plan(&nodes, &pods, pools.as_deref(), catalog.as_deref(), &karpenter, &policy, &output)
         }
     }
+}
+
+/// Karpenter's settings `fleetsim plan` takes.
+#[derive(Debug, clap::Args)]
+struct KarpenterFlags {
+    /// Karpenter's AWS provider setting VM_MEMORY_OVERHEAD_PERCENT: the fraction of an
+    /// instance type's listed memory its hypervisor keeps (0.075 upstream's default).
+    #[arg(long, default_value = "0.075", requires = "pools")]
+    vm_memory_overhead_percent: f64,
+    /// Karpenter's MIN_VALUES_POLICY: `Strict` (upstream's default: a NodeClaim that would break
+    /// a requirement's minValues is not made, its pods stay pending) or `BestEffort` (minValues
+    /// is relaxed to what is left).
+    #[arg(long, default_value = "Strict", value_parser = ["Strict", "BestEffort"], requires = "pools")]
+    min_values_policy: String,
 }
 
 fn load(path: &Path) -> Result<Loaded, i32> {

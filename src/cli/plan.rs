@@ -80,10 +80,11 @@ pub(super) fn cmd_plan(
     pods: &Path,
     pools: Option<&Path>,
     catalog: Option<&Path>,
-    vm_overhead: f64,
+    karpenter: &super::KarpenterFlags,
     policy: &str,
     output: &str,
 ) -> i32 {
+    let vm_overhead = karpenter.vm_memory_overhead_percent;
     let Some(vm_basis) = fleetsim::controllers::karpenter::aws::overhead_basis(vm_overhead) else {
         eprintln!("error: --vm-memory-overhead-percent {vm_overhead}; expected a fraction 0 <= x < 1 with at most 4 decimals (0.075)");
         return 2;
@@ -125,6 +126,8 @@ pub(super) fn cmd_plan(
         None => fleetsim::plan::Scalers::default(),
     };
     scalers.karpenter.vm_memory_overhead_basis = vm_basis;
+    scalers.karpenter.min_values_policy =
+        fleetsim::controllers::karpenter::MinValuesPolicy::parse(&karpenter.min_values_policy).unwrap_or_default();
     let plan = match fleetsim::plan::plan_for(&snap, policy, &scalers) {
         Ok(p) => p,
         Err(e) => {

@@ -43,6 +43,31 @@ pub struct KarpenterConfig {
     pub spot_to_spot: bool,
     /// `--vm-memory-overhead-percent`, in hundredths of a percent.
     pub vm_memory_overhead_basis: u32,
+    /// `--min-values-policy`.
+    pub min_values_policy: MinValuesPolicy,
+}
+
+/// Karpenter's `--min-values-policy` (`MIN_VALUES_POLICY`): what a NodePool's `minValues` does
+/// when the instance types left cannot meet it (kubernetes-sigs/karpenter
+/// `pkg/operator/options/options.go` at 22664681).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MinValuesPolicy {
+    /// The default: the NodeClaim is not made and the pods stay pending.
+    #[default]
+    Strict,
+    /// `minValues` is relaxed to the values left.
+    BestEffort,
+}
+
+impl MinValuesPolicy {
+    /// Karpenter's spelling: `Strict` or `BestEffort`.
+    pub fn parse(s: &str) -> Option<MinValuesPolicy> {
+        match s {
+            "Strict" => Some(MinValuesPolicy::Strict),
+            "BestEffort" => Some(MinValuesPolicy::BestEffort),
+            _ => None,
+        }
+    }
 }
 
 impl Default for KarpenterConfig {
@@ -58,6 +83,7 @@ impl Default for KarpenterConfig {
             unavailable_ttl: SimTime::from_secs(180),
             spot_to_spot: false,
             vm_memory_overhead_basis: aws::VM_MEMORY_OVERHEAD_BASIS,
+            min_values_policy: MinValuesPolicy::Strict,
         }
     }
 }
@@ -187,6 +213,7 @@ pub fn provisioner_pools(nodepools: &[NodePool], vm_basis: u32, daemonsets: &[Po
                     }
                 })
                 .collect(),
+            min_values: np.min_values.clone(),
         })
         .collect()
 }
@@ -219,7 +246,8 @@ impl Karpenter {
     pub fn new(nodepools: impl Into<std::sync::Arc<[NodePool]>>, cfg: KarpenterConfig) -> Karpenter {
         let nodepools = nodepools.into();
         Karpenter {
-            prov: Provisioner::new(provisioner_pools(&nodepools, cfg.vm_memory_overhead_basis, &[])),
+            prov: Provisioner::new(provisioner_pools(&nodepools, cfg.vm_memory_overhead_basis, &[]))
+                .with_relaxed_min_values(cfg.min_values_policy == MinValuesPolicy::BestEffort),
             nodepools,
             cfg,
             ice: BTreeMap::new(),
@@ -237,7 +265,8 @@ impl Karpenter {
     /// Plans its nodes with the overhead of `daemonsets` (one pod of each DaemonSet of a real
     /// cluster, for `fleetsim plan`; the simulator's clusters run none).
     pub fn with_daemonsets(mut self, daemonsets: &[PodSpec]) -> Karpenter {
-        self.prov = Provisioner::new(provisioner_pools(&self.nodepools, self.cfg.vm_memory_overhead_basis, daemonsets));
+        self.prov = Provisioner::new(provisioner_pools(&self.nodepools, self.cfg.vm_memory_overhead_basis, daemonsets))
+            .with_relaxed_min_values(self.cfg.min_values_policy == MinValuesPolicy::BestEffort);
         self
     }
 

@@ -47,7 +47,7 @@
 //! let prov = Provisioner::new(vec![Pool {
 //!     name: "gpu".into(), weight: 0,
 //!     limits: Limits { gpus: Some(16), ..Default::default() },
-//!     offerings: vec![offering("g5.2xlarge", 1), offering("g5.12xlarge", 4)],
+//!     offerings: vec![offering("g5.2xlarge", 1), offering("g5.12xlarge", 4)], min_values: vec![],
 //! }]);
 //!
 //! // The informer cache: one live 1-GPU node, already busy.
@@ -186,6 +186,19 @@ pub struct Pool {
     pub limits: Limits,
     /// What it may launch.
     pub offerings: Vec<Offering>,
+    /// Requirements' `minValues`: a claim of the pool keeps at least that many distinct values
+    /// of each key among the instance types it may still become.
+    pub min_values: Vec<MinValues>,
+}
+
+/// A NodePool requirement's `minValues`: at least `min` distinct values of label `key` among the
+/// instance types a NodeClaim may launch as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MinValues {
+    /// The requirement's key (`karpenter.k8s.aws/instance-family`, ...).
+    pub key: String,
+    /// The least number of distinct values.
+    pub min: u32,
 }
 
 /// A NodeClaim opened for a batch: the pool, the capacity type, the pods it is for.
@@ -212,6 +225,13 @@ pub struct Packing {
     pub incompatible: Vec<PodId>,
     /// Pods some pool could run but none can now (limits reached, offerings unavailable).
     pub blocked: Vec<PodId>,
+}
+
+/// The claims of one pass: each stand-in node's claim, and what each claim holds.
+#[derive(Debug, Default)]
+struct Open {
+    claim_of: BTreeMap<NodeId, usize>,
+    loads: Vec<Load>,
 }
 
 /// (pool, instance type, pod shapes with their counts).
@@ -256,6 +276,33 @@ pub struct Provisioner {
     pub pools: Vec<Pool>,
     order: Vec<usize>,
     templates: Vec<Vec<NodeTemplate>>,
+    relax_min_values: bool,
+}
+
+/// What a claim of one pass holds, for its `minValues`: summed requests and its pods' shapes.
+#[derive(Debug, Default)]
+struct Load {
+    cpu_milli: u64,
+    memory_mib: u64,
+    gpu_milli: u64,
+    pods: u32,
+    shapes: Vec<usize>,
+}
+
+impl Load {
+    fn with(&self, spec: &PodSpec, sh: usize) -> Load {
+        let mut shapes = self.shapes.clone();
+        if let Err(i) = shapes.binary_search(&sh) {
+            shapes.insert(i, sh);
+        }
+        Load {
+            cpu_milli: self.cpu_milli + spec.cpu_milli,
+            memory_mib: self.memory_mib + spec.memory_mib,
+            gpu_milli: self.gpu_milli + spec.gpu.total_milli(),
+            pods: self.pods + 1,
+            shapes,
+        }
+    }
 }
 
 impl Provisioner {
@@ -267,7 +314,51 @@ impl Provisioner {
         // `pkg/utils/nodepool/nodepool.go` at 22664681, and its suite's "should order the
         // NodePools by name when the weights are the same").
         order.sort_by(|&a, &b| pools[b].weight.cmp(&pools[a].weight).then_with(|| pools[b].name.cmp(&pools[a].name)));
-        Provisioner { pools, order, templates }
+        Provisioner { pools, order, templates, relax_min_values: false }
+    }
+
+    /// The provisioner under Karpenter's `--min-values-policy`: `Strict` (`false`, the
+    /// default: a claim that would break a pool's `minValues` is not made) or `BestEffort`
+    /// (`true`: `minValues` is relaxed to what is left), kubernetes-sigs/karpenter
+    /// `pkg/operator/options/options.go` and `scheduling/nodeclaim.go`
+    /// `filterInstanceTypesByRequirements` at 22664681.
+    pub fn with_relaxed_min_values(mut self, relax: bool) -> Provisioner {
+        self.relax_min_values = relax;
+        self
+    }
+
+    /// The first `minValues` of pool `k` that its offerings `set` break: (key, distinct values
+    /// found, values needed). As upstream's `InstanceTypes.SatisfiesMinValues`
+    /// (`pkg/cloudprovider/types.go` at 22664681): the values of each key over the instance types
+    /// left, counted across their offerings.
+    pub fn min_values_unmet(&self, k: usize, set: &[usize]) -> Option<(&str, usize, u32)> {
+        let np = &self.pools[k];
+        np.min_values.iter().find_map(|mv| {
+            let values: std::collections::BTreeSet<&str> =
+                set.iter().filter_map(|&o| np.offerings[o].node.labels.get(&mv.key)).map(String::as_str).collect();
+            (values.len() < mv.min as usize).then_some((mv.key.as_str(), values.len(), mv.min))
+        })
+    }
+
+    /// Whether a claim of pool `k` holding `load` keeps its `minValues` (always under
+    /// `BestEffort`): the offerings left are those that admit every shape of it, hold its summed
+    /// requests (upstream's `resources.Fits` on the claim's total) and pass `ok`.
+    fn min_values_hold(&self, shapes: &Shapes, k: usize, load: &Load, ok: impl Fn(usize) -> bool) -> bool {
+        if self.pools[k].min_values.is_empty() || self.relax_min_values {
+            return true;
+        }
+        let left: Vec<usize> = (0..self.pools[k].offerings.len())
+            .filter(|&o| {
+                let n = &self.pools[k].offerings[o].node;
+                load.shapes.iter().all(|&sh| shapes.fits[sh][k].binary_search(&o).is_ok())
+                    && load.cpu_milli <= n.cpu_milli
+                    && load.memory_mib <= n.memory_mib
+                    && load.gpu_milli <= n.gpu_count as u64 * MILLI_PER_GPU as u64
+                    && n.max_pods.is_none_or(|m| load.pods <= m)
+                    && ok(o)
+            })
+            .collect();
+        self.min_values_unmet(k, &left).is_none()
     }
 
     /// Pool indices in the order provisioning tries them: weight descending, then name
@@ -289,10 +380,17 @@ impl Provisioner {
     pub fn why_incompatible(&self, pod: &PodSpec) -> String {
         let mut out = Vec::new();
         for (k, np) in self.pools.iter().enumerate() {
+            let fits: Vec<usize> = (0..np.offerings.len()).filter(|&o| self.offering_fits(k, o, pod)).collect();
             let why = match self.templates[k].first().map(|t| template_admits(t, pod)) {
                 None => "it has no offering".to_string(),
                 Some(Err(u)) => u.to_string(),
-                Some(Ok(())) => "requests exceed every instance type it may launch".to_string(),
+                Some(Ok(())) if fits.is_empty() => "requests exceed every instance type it may launch".to_string(),
+                Some(Ok(())) => match self.min_values_unmet(k, &fits) {
+                    Some((key, have, need)) => format!(
+                        "minValues requirement is not met for label {key} ({have} value(s) among the instance types that fit, {need} required)"
+                    ),
+                    None => "no instance type it may launch now fits".to_string(),
+                },
             };
             out.push(format!("{}: {why}", np.name));
         }
@@ -406,7 +504,7 @@ impl Provisioner {
         queue.sort_by_key(|&(p, s)| (std::cmp::Reverse((s.cpu_milli, s.memory_mib)), p));
         let mut sched = first_fit();
         let mut out = Packing::default();
-        let mut claim_of: BTreeMap<NodeId, usize> = BTreeMap::new();
+        let mut open = Open::default();
         let prefer_taints = self.pools.iter().any(|np| {
             np.offerings.iter().any(|o| o.node.taints.iter().any(|t| t.effect == TaintEffect::PreferNoSchedule))
         });
@@ -424,7 +522,7 @@ impl Provisioner {
                     usage,
                     &available,
                     &mut out,
-                    &mut claim_of,
+                    &mut open,
                     prefer_taints,
                 )?;
                 if let Some(compatible) = r {
@@ -458,9 +556,10 @@ impl Provisioner {
         usage: &mut [Usage],
         available: &impl Fn(usize, usize) -> bool,
         out: &mut Packing,
-        claim_of: &mut BTreeMap<NodeId, usize>,
+        open: &mut Open,
         prefer_taints: bool,
     ) -> Result<Option<bool>, StateError> {
+        let claim_of = &mut open.claim_of;
         // Existing nodes (first fit: they have the lowest ids, claims come after them).
         let first = sched.place(c, spec, &mut NoRandom).ok();
         if let Some(pl) = first.as_ref().filter(|pl| !claim_of.contains_key(&pl.node)) {
@@ -478,28 +577,43 @@ impl Provisioner {
                 break;
             }
             let tolerates = |k: usize| relaxed || self.tolerates_prefer(k, spec);
-            // Claims opened this pass, fewest pods first (ties: the first opened).
+            // Claims opened this pass, fewest pods first (ties: the first opened), that fit the
+            // pod and keep their pool's minValues with it (`NodeClaim.CanAdd`).
+            let loads = &open.loads;
             let best = claim_of
                 .iter()
                 .filter(|_| on_a_claim)
-                .filter(|&(&node, &i)| tolerates(out.claims[i].pool) && c.fits(node, spec).is_ok())
+                .filter(|&(&node, &i)| {
+                    let k = out.claims[i].pool;
+                    tolerates(k)
+                        && c.fits(node, spec).is_ok()
+                        && self.min_values_hold(shapes, k, &loads[i].with(spec, sh), |o| available(k, o))
+                })
                 .min_by_key(|&(_, &i)| (out.claims[i].pods.len(), i))
                 .map(|(&node, _)| node);
             if let (Some(node), Some(first)) = (best, &first) {
                 // GPU-memory pods are not placed by hand: where the scheduler put them.
                 let pl = super::scaleup::placement_on(c, node, spec).unwrap_or_else(|| first.clone());
                 c.bind(p, spec, &pl)?;
-                out.claims[claim_of[&pl.node]].pods.push(p);
+                let i = claim_of[&pl.node];
+                out.claims[i].pods.push(p);
+                open.loads[i] = open.loads[i].with(spec, sh);
                 return Ok(None);
             }
             for &k in &self.order {
                 let np = &self.pools[k];
                 let fits = &shapes.fits[sh][k];
-                compatible |= !fits.is_empty();
+                // A pool whose offerings for the pod break its minValues under Strict can never
+                // run it (upstream skips the NodePool: "couldn't meet minValues requirements").
+                let one = Load::default().with(spec, sh);
+                compatible |= !fits.is_empty() && self.min_values_hold(shapes, k, &one, |_| true);
                 if !tolerates(k) {
                     continue;
                 }
                 let ok = |o: usize| available(k, o) && np.limits.admit(usage[k].plus(np.offerings[o].capacity));
+                if !self.min_values_hold(shapes, k, &one, ok) {
+                    continue;
+                }
                 let spot = if fits.iter().any(|&o| np.offerings[o].spot && ok(o)) {
                     true
                 } else if fits.iter().any(|&o| ok(o)) {
@@ -534,6 +648,7 @@ impl Provisioner {
                 c.bind(p, spec, &pl)?;
                 claim_of.insert(id, out.claims.len());
                 out.claims.push(Claim { pool: k, spot, pods: vec![p], node: id });
+                open.loads.push(one);
                 return Ok(None);
             }
         }

@@ -3,7 +3,7 @@
 //!
 //! Read leniently, as Kubernetes objects are: the fields fleetsim models are validated (a bad
 //! value is an error naming the document and the field); the fields it does not model
-//! (`startupTaints`, `minValues`, metadata annotations, unknown limit resources,
+//! (`startupTaints`, metadata annotations, unknown limit resources,
 //! ...) are listed in [`NodePool::ignored`] and reported as a warning.
 //!
 //! Defaults, from the Karpenter v1 NodePool reference (karpenter.sh/docs/concepts/nodepools):
@@ -90,7 +90,7 @@ impl Budget {
     }
 }
 
-pub use crate::core::provision::{Limits, Usage};
+pub use crate::core::provision::{Limits, MinValues, Usage};
 
 /// One instance type in one zone at one capacity type that a pool may launch.
 #[derive(Debug, Clone, PartialEq)]
@@ -216,6 +216,8 @@ pub struct NodePool {
     pub types: Vec<InstanceType>,
     /// Offerings, in (type, zone, capacity) order.
     pub offerings: Vec<Offering>,
+    /// The requirements' `minValues`, in requirement order.
+    pub min_values: Vec<MinValues>,
     /// Paths of fields present in the manifest that fleetsim does not model.
     pub ignored: Vec<String>,
 }
@@ -334,11 +336,12 @@ pub fn load_nodepool(
         }
     };
     let mut requirements = Vec::new();
+    let mut min_values = Vec::new();
     if let Some(reqs) = tspec.get("requirements") {
         let reqs = reqs.as_array().ok_or_else(|| r.err("spec.template.spec.requirements", "expected a list"))?;
         for (i, q) in reqs.iter().enumerate() {
             let p = format!("spec.template.spec.requirements[{i}]");
-            let q = r.object(q, &p, &["key", "operator", "values"])?;
+            let q = r.object(q, &p, &["key", "operator", "values", "minValues"])?;
             let key = r.string(q.get("key").unwrap_or(&null), &format!("{p}.key"))?;
             let op_s = r.string(q.get("operator").unwrap_or(&null), &format!("{p}.operator"))?;
             let operator = SelectorOperator::parse_karpenter(&op_s).ok_or_else(|| {
@@ -353,6 +356,23 @@ pub fn load_nodepool(
                 for (j, v) in vs.iter().enumerate() {
                     values.push(r.string(v, &format!("{p}.values[{j}]"))?);
                 }
+            }
+            // `minValues`: 1..=50, and no more than an `In` requirement's values (the CRD's
+            // validation, kubernetes-sigs/karpenter `pkg/apis/v1/nodepool.go` at 22664681).
+            if let Some(v) = q.get("minValues") {
+                let f = format!("{p}.minValues");
+                let n = v
+                    .as_u64()
+                    .filter(|n| (1..=50).contains(n))
+                    .ok_or_else(|| r.err(&f, format!("{v}; expected an integer in 1..=50")))?
+                    as u32;
+                if operator == SelectorOperator::In && (n as usize) > values.len() {
+                    return Err(r.err(
+                        &f,
+                        format!("{n}, but the requirement lists {} value(s); an `In` requirement with minValues must list at least that many", values.len()),
+                    ));
+                }
+                min_values.push(MinValues { key: key.clone(), min: n });
             }
             let req = Requirement { key, operator, values };
             req.validate().map_err(|m| r.err(&p, m))?;
@@ -523,6 +543,7 @@ pub fn load_nodepool(
         budgets,
         types,
         offerings,
+        min_values,
         ignored,
     })
 }

@@ -296,6 +296,14 @@ pub struct RawKarpenter {
     /// writes it): memory an instance type's hypervisor keeps from its listed memory.
     #[serde(default = "vm_overhead")]
     pub vm_memory_overhead_percent: f64,
+    /// Karpenter's `MIN_VALUES_POLICY`: `Strict` (the default upstream: a NodeClaim that would
+    /// break a requirement's `minValues` is not made) or `BestEffort` (relaxed to what is left).
+    #[serde(default = "strict")]
+    pub min_values_policy: String,
+}
+
+fn strict() -> String {
+    "Strict".into()
 }
 
 fn vm_overhead() -> f64 {
@@ -311,6 +319,7 @@ impl Default for RawKarpenter {
             unavailable_offering_ttl: m3(),
             spot_to_spot_consolidation: false,
             vm_memory_overhead_percent: vm_overhead(),
+            min_values_policy: strict(),
         }
     }
 }
@@ -324,10 +333,11 @@ pub struct RawMarket {
     #[serde(default = "spot_ratio")]
     pub spot_price_ratio: f64,
     /// Spot Instance Advisor bucket of every spot offering: `none`, `<5%`, `5-10%`,
-    /// `10-15%`, `15-20%`, `>20%` interrupted a month. Default `none`, fleetsim's choice: a
-    /// scenario names the risk it assumes rather than inheriting a hidden one.
-    #[serde(default = "none_s")]
-    pub interruption: String,
+    /// `10-15%`, `15-20%`, `>20%` interrupted a month. Unset: no interruptions, with a warning
+    /// when a NodePool may launch spot and nothing else names the risk (fleetsim ships no
+    /// advisor data: a scenario names the risk it assumes, `none` included).
+    #[serde(default)]
+    pub interruption: Option<String>,
     /// Buckets by offering (`g5.xlarge`, `g5.xlarge/us-east-1a`).
     #[serde(default)]
     pub interruption_by_offering: BTreeMap<String, String>,
@@ -349,9 +359,6 @@ pub struct RawMarket {
 fn spot_ratio() -> f64 {
     0.3
 }
-fn none_s() -> String {
-    "none".into()
-}
 fn m2() -> String {
     "2m".into()
 }
@@ -360,7 +367,7 @@ impl Default for RawMarket {
     fn default() -> Self {
         RawMarket {
             spot_price_ratio: spot_ratio(),
-            interruption: none_s(),
+            interruption: None,
             interruption_by_offering: BTreeMap::new(),
             interruption_notice: m2(),
             interruptions_csv: None,

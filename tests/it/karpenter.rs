@@ -460,3 +460,38 @@ fn karpenter_runs_are_byte_identical_with_one_or_two_threads() {
         assert_eq!(a, std::fs::read(outs[1].join(file)).unwrap(), "{file} differs between 1 and 2 threads");
     }
 }
+
+#[test]
+fn consolidation_replaces_only_when_the_cheaper_types_keep_min_values() {
+    // kubernetes-sigs/karpenter `pkg/controllers/disruption/consolidation.go` at 22664681: a
+    // replacement's cheaper instance types must still meet the pool's minValues, whatever
+    // `--min-values-policy` says (`RemoveInstanceTypeOptionsByPriceAndMinValues`). Under
+    // BestEffort the two replicas share one g5.12xlarge (minValues relaxed at provisioning);
+    // after the scale-in, g5.xlarge and g5.2xlarge are the cheaper options: two values.
+    let dir = tmp("kp-min-values");
+    let pool = |n: u32| {
+        format!(
+            "    spec:\n      template:\n        spec:\n          requirements:\n            - {{key: node.kubernetes.io/instance-type, operator: In, values: [g5.xlarge, g5.2xlarge, g5.12xlarge], minValues: {n}}}\n      disruption:\n        consolidationPolicy: WhenEmptyOrUnderutilized\n        consolidateAfter: 1m\n"
+        )
+    };
+    let sim = "simulation: {end: 2h, sample_interval: 1m}\n";
+    let best_effort = "karpenter: {min_values_policy: BestEffort}\n";
+    let case = |name: &str, n: u32, extra: &str| {
+        let f = scenario(&dir, name, &pool(n), &format!("{}{sim}{extra}", deployment(2, 1, "30m", "")));
+        csv(&run(&f, &format!("kp-mv-{name}")), "nodes.csv")
+    };
+    let nodes = case("two", 2, best_effort);
+    assert_eq!(nodes[0]["instance_type"], "g5.12xlarge", "{nodes:?}");
+    let at_end: Vec<&Row> = nodes.iter().filter(|n| n["terminated_s"].is_empty()).collect();
+    assert_eq!(at_end.len(), 1);
+    assert_eq!(at_end[0]["instance_type"], "g5.xlarge", "two cheaper types meet minValues 2: replaced");
+    let nodes = case("three", 3, best_effort);
+    assert_eq!(nodes.len(), 1, "two cheaper types cannot meet minValues 3: kept {nodes:?}");
+    assert!(nodes[0]["terminated_s"].is_empty());
+    // Strict (the default): one claim holding both replicas could only be a g5.12xlarge, so
+    // each replica gets its own claim and the cheapest type.
+    let nodes = case("strict", 2, "");
+    let first: Vec<&str> =
+        nodes.iter().filter(|n| num(n, "launched_s") < 60.0).map(|n| n["instance_type"].as_str()).collect();
+    assert_eq!(first, ["g5.xlarge", "g5.xlarge"], "{nodes:?}");
+}

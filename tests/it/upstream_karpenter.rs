@@ -1,5 +1,6 @@
 //! Karpenter's provisioning and disruption decisions on the cases of upstream's own tests
 //! (kubernetes-sigs/karpenter at commit 22664681: `pkg/controllers/provisioning/suite_test.go`,
+//! `.../scheduling/instance_selection_test.go` (minValues),
 //! `.../scheduling/suite_test.go`, `pkg/scheduling/requirement_test.go`,
 //! `pkg/controllers/disruption/emptiness_test.go`, `.../consolidation_test.go`,
 //! `pkg/utils/nodepool/suite_test.go`), restated as `kubectl` dumps and NodePool manifests and
@@ -96,6 +97,11 @@ fn system_node() -> Value {
 /// `fleetsim plan --output json` on the dumps with the fake catalog, the EC2NodeClass and
 /// `pools` (NodePool documents), no VM memory overhead.
 fn plan(name: &str, pools: &str, nodes: Vec<Value>, pods: Vec<Value>) -> Value {
+    plan_with(name, pools, nodes, pods, &[])
+}
+
+/// [`plan`] with more flags.
+fn plan_with(name: &str, pools: &str, nodes: Vec<Value>, pods: Vec<Value>, flags: &[&str]) -> Value {
     let dir = tmp(&format!("kp-up-{name}"));
     std::fs::write(dir.join("catalog.yaml"), CATALOG).unwrap();
     std::fs::write(dir.join("pools.yaml"), format!("{NODECLASS}{pools}")).unwrap();
@@ -117,6 +123,7 @@ fn plan(name: &str, pools: &str, nodes: Vec<Value>, pods: Vec<Value>) -> Value {
         "--output",
         "json",
     ];
+    let args: Vec<&str> = args.iter().chain(flags).copied().collect();
     let (code, out, err) = fleetsim(&args);
     assert_eq!(code, 0, "{name}: {err}");
     serde_json::from_str(&out).unwrap()
@@ -524,4 +531,62 @@ fn consolidation_keeps_nodes_whose_pods_say_do_not_disrupt() {
     assert!(c.contains(&"node1".to_string()), "{c:?}");
     let c = candidates(&plan("cons-dnd-pod", &pools, nodes, pods(true)));
     assert!(!c.contains(&"node1".to_string()) && c.contains(&"node0".to_string()), "{c:?}");
+}
+
+/// A requirement with `minValues`.
+fn min_values(key: &str, op: &str, values: &str, n: u32) -> String {
+    format!("      requirements:\n        - {{key: {key}, operator: {op}, values: [{values}], minValues: {n}}}\n")
+}
+
+#[test]
+fn min_values_keep_a_claim_flexible_and_strict_leaves_pods_pending() {
+    // scheduling/instance_selection_test.go "should schedule respecting the minValues from
+    // instance-type requirement": two pods that fit together only on the larger type go to two
+    // claims, since one claim holding both could launch one type only (minValues 2). Here 1.5
+    // CPU each: together only default-instance-type (3900m) holds them, alone small (1900m) does.
+    let it = "node.kubernetes.io/instance-type";
+    let types2 = "small-instance-type, default-instance-type";
+    let two = || vec![pending("a", "1500m", "", json!({})), pending("b", "1500m", "", json!({}))];
+    let v = plan("mv-type", &nodepool("default", &min_values(it, "In", types2, 2), ""), vec![], two());
+    assert_eq!(
+        launches(&v),
+        [("default".into(), "small-instance-type".into(), 1), ("default".into(), "small-instance-type".into(), 1)]
+    );
+    // Without minValues both share the one larger node.
+    let v = plan("mv-none", &nodepool("default", &requirement(it, "In", types2), ""), vec![], two());
+    assert_eq!(launches(&v), [("default".into(), "default-instance-type".into(), 2)]);
+
+    // "should schedule respecting the minValues in Gt operator": the values counted are the
+    // key's (CPU counts 2, 4, 16 here), not the types'. Alone a 1.5-CPU pod fits types of 2, 4
+    // and 16 CPUs (3 values); two together only 4 and 16: minValues 3 splits them.
+    let cpu = "karpenter.k8s.aws/instance-cpu";
+    let v = plan("mv-gt", &nodepool("default", &min_values(cpu, "Gt", "'1'", 3), ""), vec![], two());
+    assert_eq!(types(&v), ["small-instance-type", "small-instance-type"]);
+    let v = plan("mv-gt-2", &nodepool("default", &min_values(cpu, "Gt", "'1'", 2), ""), vec![], two());
+    assert_eq!(types(&v), ["default-instance-type"], "4 and 16 are two values: one claim");
+
+    // "scheduler should fail if the minValues in Gt operator is not satisfied": the pool asks 2
+    // values of the key (Exists), the pod's own affinity leaves one (16 CPUs): not scheduled,
+    // and the reason says minValues.
+    let big = || pending("p", "", "", affinity(cpu, "Gt", &["8"]));
+    let pools = nodepool(
+        "default",
+        &format!("      requirements:\n        - {{key: {cpu}, operator: Exists, minValues: 2}}\n"),
+        "",
+    );
+    let v = plan("mv-fail", &pools, vec![], vec![big()]);
+    assert_eq!(unschedulable(&v), ["default/p"]);
+    let why = v["unschedulable"][0]["reason"].as_str().unwrap();
+    assert!(why.contains("minValues") && why.contains(cpu), "{why}");
+
+    // provisioning/suite_test.go "MinValuesPolicy": three types asked, two exist. Strict: "should
+    // not schedule when minValues requirement is not met"; BestEffort: "should schedule even
+    // when minValues requirement is not met", on the cheapest.
+    let three = "small-instance-type, default-instance-type, no-such-type";
+    let pools = nodepool("default", &min_values(it, "In", three, 3), "");
+    let pod = || vec![pending("p", "900m", "", json!({}))];
+    assert_eq!(unschedulable(&plan("mv-strict", &pools, vec![], pod())), ["default/p"]);
+    let v = plan_with("mv-best", &pools, vec![], pod(), &["--min-values-policy", "BestEffort"]);
+    assert_eq!(types(&v), ["small-instance-type"]);
+    assert!(unschedulable(&v).is_empty());
 }

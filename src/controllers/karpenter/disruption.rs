@@ -5,11 +5,18 @@
 //! untouched by pod changes for `consolidateAfter`, without a `karpenter.sh/do-not-disrupt` pod,
 //! whose pods their PodDisruptionBudgets let go, within the pool's active budgets for the reason.
 //! It deletes nodes whose pods fit on the other nodes, or replaces them with one cheaper node
-//! (never spot by spot unless `spot_to_spot_consolidation`); a replacement launches first and the
-//! old nodes drain once it has joined. A pass that finds nothing is not repeated until the
-//! cluster changes or a `consolidateAfter` or budget window runs out.
+//! (never spot by spot unless `spot_to_spot_consolidation`, and then, for one node, only with 15
+//! cheaper instance types to choose from; a pool's `minValues` kept among the cheaper options); a
+//! replacement launches first and the old nodes drain once it has joined. A pass that finds
+//! nothing is not repeated until the cluster changes or a `consolidateAfter` or budget window
+//! runs out.
 
 use super::{Karpenter, Why, CONSOLIDATE, DISRUPT, REGISTRATION_TTL};
+
+/// Cheaper instance types a spot node's single-node spot-to-spot replacement needs
+/// (`MinInstanceTypesForSpotToSpotConsolidation`, kubernetes-sigs/karpenter
+/// `pkg/controllers/disruption/consolidation.go` at 22664681).
+const MIN_TYPES_SPOT_TO_SPOT: usize = 15;
 use crate::core::provision::Shapes;
 use crate::core::{NoRandom, NodeId, PodId, PodSpec, PolicyName, Scheduler, Workload};
 use crate::engine::{Phase, SimTime};
@@ -305,7 +312,7 @@ impl Karpenter {
                 let mut order = self.ranked(view, k, cap);
                 order.sort_by_key(|&off| self.price(view, k, off)); // stable: rank breaks ties
                 let np = &self.nodepools[k];
-                let pick = self.first_fit(view, k, &order, &mut shapes, &left, |off| {
+                let accept = |off: usize| {
                     let usage_with = usage.plus(self.prov.pools[k].offerings[off].capacity);
                     let it = &np.types[np.offerings[off].ty];
                     let ask = crate::market::cloud::Ask {
@@ -318,7 +325,32 @@ impl Karpenter {
                         && !self.blocked(view.now, k, off)
                         && np.limits.admit(usage_with)
                         && view.cloud.available(ask)
-                })?;
+                };
+                let mut pick = self.first_fit(view, k, &order, &mut shapes, &left, &accept)?;
+                // The cheaper options must keep the pool's minValues, under either
+                // `--min-values-policy` (`RemoveInstanceTypeOptionsByPriceAndMinValues` checks
+                // them unconditionally), and a spot node is replaced by
+                // spot only when 15 cheaper instance types would do
+                // (`MinInstanceTypesForSpotToSpotConsolidation`, single-node consolidation):
+                // kubernetes-sigs/karpenter `pkg/controllers/disruption/consolidation.go` and
+                // `provisioning/scheduling/nodeclaim.go` at 22664681.
+                let min_values = !np.min_values.is_empty();
+                let spot_to_spot = cap == CapacityType::Spot && all_spot && set.len() == 1;
+                if pick.is_some() && (min_values || spot_to_spot) {
+                    let mut options = Vec::new();
+                    for &off in &order {
+                        if self.first_fit(view, k, &[off], &mut shapes, &left, &accept)?.is_some() {
+                            options.push(off);
+                        }
+                    }
+                    let types: std::collections::BTreeSet<usize> =
+                        options.iter().map(|&o| np.offerings[o].ty).collect();
+                    if (min_values && self.prov.min_values_unmet(k, &options).is_some())
+                        || (spot_to_spot && types.len() < MIN_TYPES_SPOT_TO_SPOT)
+                    {
+                        pick = None;
+                    }
+                }
                 if let Some(off) = pick {
                     let p = self.price(view, k, off);
                     if best.is_none_or(|(b, _, _)| p < b) {

@@ -13,7 +13,7 @@ fn offering(ty: &str, gpus: u32, spot: bool) -> Offering {
 }
 
 fn pool(name: &str, weight: u32, gpus: Option<u64>, offerings: Vec<Offering>) -> Pool {
-    Pool { name: name.into(), weight, limits: Limits { gpus, ..Default::default() }, offerings }
+    Pool { name: name.into(), weight, limits: Limits { gpus, ..Default::default() }, offerings, min_values: Vec::new() }
 }
 
 fn gpu_pod(n: u32) -> PodSpec {

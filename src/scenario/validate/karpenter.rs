@@ -55,6 +55,23 @@ pub(super) fn karpenter_parts(
         ));
     }
     warnings.extend(w);
+    let m = &raw.market;
+    let spot: Vec<&str> = nodepools
+        .iter()
+        .filter(|np| np.offerings.iter().any(|o| o.capacity == crate::market::spot::CapacityType::Spot))
+        .map(|np| np.name.as_str())
+        .collect();
+    if !spot.is_empty()
+        && m.interruption.is_none()
+        && m.interruption_by_offering.is_empty()
+        && m.interruptions_csv.is_none()
+    {
+        warnings.push(format!(
+            "{}: NodePool(s) {} may launch spot, and `market` names no interruption risk: spot nodes are never interrupted in this run; set `market.interruption` to the Spot Instance Advisor bucket you assume (<5%, 5-10%, 10-15%, 15-20%, >20%), per offering in `interruption_by_offering`, replay `interruptions_csv`, or write `interruption: none` to say so",
+            cx.file,
+            spot.join(", ")
+        ));
+    }
     let k = &raw.karpenter;
     let d = |f: &str, v: &str| cx.duration(&format!("karpenter.{f}"), v);
     let config = KarpenterConfig {
@@ -73,6 +90,14 @@ pub(super) fn karpenter_parts(
                     ),
                 )
             })?,
+        min_values_policy: crate::controllers::karpenter::MinValuesPolicy::parse(&k.min_values_policy).ok_or_else(
+            || {
+                cx.err(
+                    "karpenter.min_values_policy",
+                    format!("`{}`; expected Strict or BestEffort", k.min_values_policy),
+                )
+            },
+        )?,
     };
     if config.poll.0 == 0 {
         return Err(cx.err("karpenter.disruption_poll", "expected a positive duration"));
@@ -184,7 +209,8 @@ fn market(cx: &Ctx<'_>, raw: &RawScenario, catalog: &Catalog) -> Result<SpotMark
     if !(m.spot_price_ratio > 0.0 && m.spot_price_ratio <= 1.0) {
         return Err(cx.err("market.spot_price_ratio", format!("{}; expected a share in (0, 1]", m.spot_price_ratio)));
     }
-    let interruption = Bucket::parse(&m.interruption).map_err(|e| cx.err("market.interruption", e))?;
+    let interruption =
+        Bucket::parse(m.interruption.as_deref().unwrap_or("none")).map_err(|e| cx.err("market.interruption", e))?;
     let key = |field: &str, k: &str| -> Result<OfferingKey, ScenarioError> {
         let key = OfferingKey::parse(k).map_err(|e| cx.err(field, e))?;
         let it = catalog

@@ -112,6 +112,16 @@ pub(super) fn cases() -> Vec<Case> {
             &["np.yaml", "spec.template.spec.requirements[1]", "operator In on `karpenter.sh/capacity-type` needs at least one value"],
         ),
         validate(
+            "a requirement's minValues of 0",
+            vec![("np.yaml", np("values: [spot, on-demand]}", "values: [spot, on-demand], minValues: 0}")), ("s.yaml", uses_np())],
+            &["np.yaml document 1", "requirements[1].minValues", "0; expected an integer in 1..=50"],
+        ),
+        validate(
+            "an In requirement's minValues above its values",
+            vec![("np.yaml", np("values: [spot, on-demand]}", "values: [spot, on-demand], minValues: 3}")), ("s.yaml", uses_np())],
+            &["np.yaml document 1", "requirements[1].minValues", "3, but the requirement lists 2 value(s)"],
+        ),
+        validate(
             "a requirement Exists with values",
             vec![("np.yaml", np("operator: In, values: [spot", "operator: Exists, values: [spot")), ("s.yaml", uses_np())],
             &["np.yaml", "spec.template.spec.requirements[1]", "operator Exists on `karpenter.sh/capacity-type` takes no values"],
@@ -327,6 +337,11 @@ pub(super) fn cases() -> Vec<Case> {
             "an unknown Karpenter setting",
             vec![("s.yaml", karpenter("karpenter: {spot_to_spot: true}\n"))],
             &["s.yaml", "field `karpenter`", "unknown field `spot_to_spot`", "`spot_to_spot_consolidation`"],
+        ),
+        validate(
+            "a min values policy of Loose",
+            vec![("s.yaml", karpenter("karpenter: {min_values_policy: Loose}\n"))],
+            &["s.yaml", "karpenter.min_values_policy", "`Loose`; expected Strict or BestEffort"],
         ),
         validate(
             "a VM memory overhead of 1.5",
