@@ -27,6 +27,11 @@
 //!   node must be unneeded as the simulator's cluster-autoscaler judges it (below the
 //!   utilization threshold; its unneeded time is not checked) and the pool above its `min`; a
 //!   smart hosting node must be empty. Replacing a node by a cheaper one is not planned.
+//! - Drift: a NodePool's node whose labels no longer meet the pool's requirements (Karpenter's
+//!   requirements drift) is a candidate `drifted`, whatever its use, within the pool's budgets
+//!   for `Drifted`, unless it or a pod says do-not-disrupt, when its pods fit elsewhere or some
+//!   NodePool can launch for them. NodePool-hash and cloud-provider drift (AMI, subnets,
+//!   security groups) are not modelled: a dump does not show what they compare.
 
 use crate::controllers::cluster_autoscaler::ClusterAutoscaler;
 use crate::controllers::karpenter::{Karpenter, KarpenterConfig};
@@ -86,10 +91,12 @@ pub struct Candidate {
     pub node: String,
     /// Pods that would move.
     pub pods: usize,
-    /// `empty` or `pods fit elsewhere`.
+    /// `empty`, `pods fit elsewhere` or `drifted` (replaced: its NodePool no longer admits it).
     pub reason: &'static str,
     /// The NodePool whose rules applied, when the node belongs to a loaded one.
     pub nodepool: Option<String>,
+    /// For a drifted node, the NodePool requirement its labels no longer meet.
+    pub drift: Option<String>,
 }
 
 /// One scale-up option cluster-autoscaler weighed (see [`crate::core::scaleup::options`]).
@@ -547,6 +554,7 @@ fn candidates(
             crate::sim::Owner::Static => None,
         };
         let t = owner.map_or(0, |o| taken.get(&o).copied().unwrap_or(0));
+        let mut drift = None;
         let ok = w.with_view(owner.map_or(0, |o| o.0), |v| -> Result<bool, String> {
             let id = v.objects.node(n).joined().expect("a dump's node");
             let drainable = |v: &mut crate::sim::View<'_>| -> Result<bool, String> {
@@ -555,6 +563,15 @@ fn candidates(
                 v.cluster.what_if(|c| scaleup::drainable(c, id, &pods)).map_err(|e| e.to_string())
             };
             Ok(match owner {
+                // A drifted node is replaced whatever its use (upstream's Drift method: within
+                // the Drifted budget, never past do-not-disrupt, when its pods fit elsewhere or
+                // on nodes a NodePool can launch).
+                Some((KARPENTER, k)) if kp.drifted(v, n).is_some() => {
+                    drift = kp.drifted(v, n);
+                    kp.disruptable(v, n, &[])
+                        && t < kp.allowed(v, k, Reason::Drifted)
+                        && (movable.iter().all(|&(p, _)| kp.could_launch_for(&v.objects.pod(p).spec)) || drainable(v)?)
+                }
                 Some((KARPENTER, k)) => {
                     let reason = if movable.is_empty() { Reason::Empty } else { Reason::Underutilized };
                     kp.candidate(v, n, &[])
@@ -583,8 +600,15 @@ fn candidates(
             out.push(Candidate {
                 node: snap.nodes[n].name.clone(),
                 pods: mine.len(),
-                reason: if movable.is_empty() { "empty" } else { "pods fit elsewhere" },
+                reason: if drift.is_some() {
+                    "drifted"
+                } else if movable.is_empty() {
+                    "empty"
+                } else {
+                    "pods fit elsewhere"
+                },
                 nodepool,
+                drift,
             });
         }
     }

@@ -144,7 +144,7 @@ pub(super) fn cmd_plan(
                 "zone": l.zone, "hourly_cost_usd": l.price_micro_h as f64 / 1e6, "pods": l.pods,
             })).collect::<Vec<_>>(),
             "unschedulable": plan.unplaced.iter().map(|u| serde_json::json!({"pod": u.pod, "reason": u.reason})).collect::<Vec<_>>(),
-            "scale_down_candidates": plan.candidates.iter().map(|c| serde_json::json!({"node": c.node, "pods": c.pods, "reason": c.reason, "nodepool": c.nodepool})).collect::<Vec<_>>(),
+            "scale_down_candidates": plan.candidates.iter().map(|c| serde_json::json!({"node": c.node, "pods": c.pods, "reason": c.reason, "nodepool": c.nodepool, "drift": c.drift})).collect::<Vec<_>>(),
             "scale_up_options": plan.scale_up_options.iter().map(|o| serde_json::json!({
                 "nodepool": o.nodepool, "instance_type": o.instance_type, "nodes": o.nodes, "pods": o.pods,
                 "waste_permille": o.waste_permille, "hourly_cost_usd": o.price_micro_h as f64 / 1e6, "picked": o.picked,
@@ -217,7 +217,8 @@ pub(super) fn cmd_plan(
     for c in &plan.candidates {
         let kind = if scalers.ack.is_some() { "pool" } else { "NodePool" };
         let by = c.nodepool.as_ref().map(|p| format!(", {kind} {p}")).unwrap_or_default();
-        outln!("  {:<40} {} ({} pods{by})", c.node, c.reason, c.pods);
+        let drift = c.drift.as_ref().map(|d| format!(": no longer meets {d}")).unwrap_or_default();
+        outln!("  {:<40} {}{drift} ({} pods{by})", c.node, c.reason, c.pods);
     }
     if plan.candidates.is_empty() {
         outln!("  (none)");

@@ -376,6 +376,16 @@ impl Provisioner {
             && pod.gpu.gpus() <= t.gpu_count
     }
 
+    /// Whether some pool can ever run `pod` (limits and stock aside): an offering admits and fits
+    /// it and, under `Strict`, those offerings keep the pool's `minValues`.
+    pub fn compatible(&self, pod: &PodSpec) -> bool {
+        (0..self.pools.len()).any(|k| {
+            let fits: Vec<usize> =
+                (0..self.pools[k].offerings.len()).filter(|&o| self.offering_fits(k, o, pod)).collect();
+            !fits.is_empty() && (self.relax_min_values || self.min_values_unmet(k, &fits).is_none())
+        })
+    }
+
     /// Why no pool can ever run `pod`: one reason per pool, from its first offering.
     pub fn why_incompatible(&self, pod: &PodSpec) -> String {
         let mut out = Vec::new();

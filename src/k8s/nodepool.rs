@@ -40,7 +40,7 @@ pub enum Reason {
     Empty,
     /// Consolidation of an underutilized node.
     Underutilized,
-    /// Drift (fleetsim does not model drift; budgets for it are loaded and never used).
+    /// Drift: a node whose labels no longer meet its NodePool's requirements (`fleetsim plan`).
     Drifted,
 }
 
@@ -216,6 +216,8 @@ pub struct NodePool {
     pub types: Vec<InstanceType>,
     /// Offerings, in (type, zone, capacity) order.
     pub offerings: Vec<Offering>,
+    /// `spec.template.spec.requirements`, as written (what drift checks a node against).
+    pub requirements: Vec<Requirement>,
     /// The requirements' `minValues`, in requirement order.
     pub min_values: Vec<MinValues>,
     /// Paths of fields present in the manifest that fleetsim does not model.
@@ -543,6 +545,7 @@ pub fn load_nodepool(
         budgets,
         types,
         offerings,
+        requirements,
         min_values,
         ignored,
     })
@@ -586,6 +589,17 @@ fn budget(r: &mut Reader<'_>, b: &Value, p: &str) -> Result<Budget, ManifestErro
         (None, Some(_)) => return Err(r.err(&format!("{p}.schedule"), "a duration needs a schedule (cron, UTC)")),
     };
     Ok(Budget { nodes, reasons, schedule, schedule_text: schedule_text.unwrap_or_default() })
+}
+
+impl NodePool {
+    /// The first requirement of the pool a node with `labels` no longer meets: Karpenter's
+    /// requirements drift (kubernetes-sigs/karpenter `pkg/controllers/nodeclaim/disruption/drift.go`
+    /// `areRequirementsDrifted` at 22664681: the node's labels, each an `In` of its value, must be
+    /// compatible with every requirement; a key the node lacks meets only `NotIn` and
+    /// `DoesNotExist`).
+    pub fn drifted_requirement(&self, labels: &BTreeMap<String, String>) -> Option<&Requirement> {
+        self.requirements.iter().find(|q| !q.matches(labels))
+    }
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ fn the_shipped_example_places_refuses_and_finds_a_node_to_remove() {
     // The 1-GPU node holds only a Succeeded pod: empty, a scale-down candidate.
     assert_eq!(
         p["scale_down_candidates"],
-        json!([{"node": "ip-10-0-1-12.ec2.internal", "pods": 0, "reason": "empty", "nodepool": null}])
+        json!([{"node": "ip-10-0-1-12.ec2.internal", "pods": 0, "reason": "empty", "nodepool": null, "drift": null}])
     );
     // The table says the same to a person.
     let (code, out, _) = fleetsim(&["plan", "--nodes", nodes.to_str().unwrap(), "--pods", pods.to_str().unwrap()]);
@@ -141,7 +141,7 @@ fn with_nodepools_the_example_launches_within_limits_and_says_why_not() {
     // The empty G5 node is consolidated by its NodePool's rules (budget 10 % of 2 nodes: 1).
     assert_eq!(
         p["scale_down_candidates"],
-        json!([{"node": "ip-10-0-1-12.ec2.internal", "pods": 0, "reason": "empty", "nodepool": "gpu-inference"}])
+        json!([{"node": "ip-10-0-1-12.ec2.internal", "pods": 0, "reason": "empty", "nodepool": "gpu-inference", "drift": null}])
     );
 }
 

@@ -15,6 +15,8 @@
 use crate::common::{fleetsim, tmp};
 use serde_json::{json, Value};
 
+mod drift;
+
 const CATALOG: &str = r#"source: "kubernetes-sigs/karpenter pkg/cloudprovider/fake (commit 22664681), restated"
 date: "2026-12"
 currency: USD

@@ -157,20 +157,54 @@ impl Karpenter {
     /// do-not-disrupt itself and without a do-not-disrupt pod, its pods let go by their budgets (`pdb`:
     /// [`crate::sim::Objects::pdb_allowed`]).
     pub fn candidate(&self, view: &View<'_>, n: NodeKey, pdb: &[u32]) -> bool {
+        let node = view.objects.node(n);
+        let Some(ca) = self.nodepools[Self::pool_of(view, n)].consolidate_after else { return false };
+        view.now.0.saturating_sub(node.last_change.0) >= ca.0 && self.disruptable(view, n, pdb)
+    }
+
+    /// Whether a graceful disruption (consolidation, drift) may take node `n`, budgets aside:
+    /// joined, not draining or being replaced, not annotated do-not-disrupt itself and without a
+    /// do-not-disrupt pod, its pods let go by their budgets.
+    pub fn disruptable(&self, view: &View<'_>, n: NodeKey, pdb: &[u32]) -> bool {
         let o = view.objects;
         let node = o.node(n);
-        if !node.live()
-            || node.draining
-            || node.joined().is_none()
-            || node.do_not_disrupt
-            || self.claims.get(&n).is_some_and(|c| c.being_replaced)
-        {
-            return false;
-        }
-        let Some(ca) = self.nodepools[Self::pool_of(view, n)].consolidate_after else { return false };
-        view.now.0.saturating_sub(node.last_change.0) >= ca.0
+        node.live()
+            && !node.draining
+            && node.joined().is_some()
+            && !node.do_not_disrupt
+            && !self.claims.get(&n).is_some_and(|c| c.being_replaced)
             && !node.pods.iter().any(|&p| o.pod(p).do_not_disrupt)
             && o.pdbs_permit(&[n], pdb)
+    }
+
+    /// The requirement of its NodePool that node `n`'s labels no longer meet, written as the
+    /// manifest writes it (Karpenter's requirements drift; see
+    /// [`crate::k8s::nodepool::NodePool::drifted_requirement`]).
+    pub fn drifted(&self, view: &View<'_>, n: NodeKey) -> Option<String> {
+        let np = &self.nodepools[Self::pool_of(view, n)];
+        let node = view.objects.node(n);
+        // A Karpenter node carries its instance type's well-known labels; a dump that leaves
+        // some out gets them from the catalog, so drift judges the NodePool, not the dump.
+        let mut labels = node.spec.labels.clone();
+        let label = |k: &str, or: &str| labels.get(k).cloned().unwrap_or_else(|| or.to_string());
+        let (ty, zone) = (
+            label("node.kubernetes.io/instance-type", &node.row.instance_type),
+            label("topology.kubernetes.io/zone", &node.row.zone),
+        );
+        if let Ok(t) = np.types.binary_search_by(|t| t.name.as_str().cmp(&ty)) {
+            for (k, v) in crate::k8s::nodepool::offering_labels(&np.types[t], &zone, node.capacity) {
+                labels.entry(k).or_insert(v);
+            }
+        }
+        np.drifted_requirement(&labels).map(|q| {
+            let values = if q.values.is_empty() { String::new() } else { format!(" [{}]", q.values.join(", ")) };
+            format!("{} {:?}{values}", q.key, q.operator)
+        })
+    }
+
+    /// Whether some NodePool could launch a node for `pod` (limits and stock aside).
+    pub fn could_launch_for(&self, pod: &PodSpec) -> bool {
+        self.prov.compatible(pod)
     }
 
     /// The policy of node `n`'s pool.
