@@ -23,6 +23,10 @@ pub struct RawCatalog {
     pub date: String,
     /// Currency of the prices (only `USD` is accepted, so sums across catalogs stay meaningful).
     pub currency: String,
+    /// Where the types' `spot_interruption` buckets come from, with its date (required when a
+    /// type gives one).
+    #[serde(default)]
+    pub spot_interruption_source: Option<String>,
     /// Instance types.
     pub instance_types: Vec<RawInstanceType>,
 }
@@ -53,6 +57,11 @@ pub struct RawInstanceType {
     /// provider uses it as the node's `maxPods` unless the EC2NodeClass sets one).
     #[serde(default)]
     pub max_pods: Option<u32>,
+    /// The Spot Instance Advisor's interruption-frequency bucket of the type in the catalog's
+    /// region (`<5%`, `5-10%`, `10-15%`, `15-20%`, `>20%`): what its spot offerings risk when a
+    /// scenario's `market.interruption` is not set.
+    #[serde(default)]
+    pub spot_interruption: Option<String>,
     /// Where it is sold and at what price.
     pub offerings: Vec<RawOffering>,
 }
@@ -93,6 +102,8 @@ pub struct InstanceType {
     pub arch: String,
     /// ENI-limited pod count, where the catalog gives one.
     pub max_pods: Option<u32>,
+    /// Spot Instance Advisor bucket, where the catalog gives one.
+    pub spot_interruption: Option<spot::Bucket>,
     /// Zone -> on-demand price, micro-USD per hour.
     pub on_demand: BTreeMap<String, u64>,
     /// Zone -> spot price, micro-USD per hour, where the catalog gives one (elsewhere a
@@ -134,6 +145,8 @@ pub struct Catalog {
     pub types: BTreeMap<String, InstanceType>,
     /// The file's `source`.
     pub source: String,
+    /// The file's `spot_interruption_source`.
+    pub spot_interruption_source: Option<String>,
 }
 
 /// Converts a USD/h price into integer micro-USD/h (rounded to the nearest micro-dollar).
@@ -221,14 +234,39 @@ impl Catalog {
                 gpu_memory_mib,
                 arch: t.arch.clone(),
                 max_pods: t.max_pods,
+                spot_interruption: match &t.spot_interruption {
+                    None => None,
+                    Some(b) => match spot::Bucket::parse(b) {
+                        Ok(spot::Bucket::None) | Err(_) => {
+                            return Err((
+                                f("spot_interruption"),
+                                format!(
+                                "`{b}`; expected a Spot Instance Advisor bucket: <5%, 5-10%, 10-15%, 15-20% or >20%"
+                            ),
+                            ))
+                        }
+                        Ok(b) => Some(b),
+                    },
+                },
                 on_demand,
                 spot,
             };
+            if it.spot_interruption.is_some() && raw.spot_interruption_source.as_deref().is_none_or(str::is_empty) {
+                return Err((
+                    f("spot_interruption"),
+                    "a bucket needs the catalog's `spot_interruption_source` (where the buckets come from, and when)"
+                        .into(),
+                ));
+            }
             if types.insert(t.name.clone(), it).is_some() {
                 return Err((f("name"), format!("instance type `{}` listed twice", t.name)));
             }
         }
-        Ok(Catalog { types, source: raw.source.clone() })
+        Ok(Catalog {
+            types,
+            source: raw.source.clone(),
+            spot_interruption_source: raw.spot_interruption_source.clone(),
+        })
     }
 }
 

@@ -53,6 +53,18 @@ impl Bucket {
         })
     }
 
+    /// The advisor's spelling (`none` for no interruptions).
+    pub fn label(self) -> &'static str {
+        match self {
+            Bucket::None => "none",
+            Bucket::Under5 => "<5%",
+            Bucket::From5To10 => "5-10%",
+            Bucket::From10To15 => "10-15%",
+            Bucket::From15To20 => "15-20%",
+            Bucket::Over20 => ">20%",
+        }
+    }
+
     /// Probability of an interruption within 30 days, per mille (the bucket's midpoint).
     pub fn monthly_permille(self) -> u32 {
         match self {

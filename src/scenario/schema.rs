@@ -333,9 +333,10 @@ pub struct RawMarket {
     #[serde(default = "spot_ratio")]
     pub spot_price_ratio: f64,
     /// Spot Instance Advisor bucket of every spot offering: `none`, `<5%`, `5-10%`,
-    /// `10-15%`, `15-20%`, `>20%` interrupted a month. Unset: no interruptions, with a warning
-    /// when a NodePool may launch spot and nothing else names the risk (fleetsim ships no
-    /// advisor data: a scenario names the risk it assumes, `none` included).
+    /// `10-15%`, `15-20%`, `>20%` interrupted a month. Unset (and no `interruptions_csv`): each
+    /// type takes the catalog's `spot_interruption` bucket (the shipped AWS catalog's come from
+    /// the advisor's feed, with source and date), none where the catalog gives none; validation
+    /// says which applied. `none` turns interruptions off.
     #[serde(default)]
     pub interruption: Option<String>,
     /// Buckets by offering (`g5.xlarge`, `g5.xlarge/us-east-1a`).

@@ -229,7 +229,7 @@ fn spot_price_history_changes_the_bill_of_running_nodes_and_the_choice_of_new_on
     std::fs::write(&prices, "at,instance_type,zone,price\n1h,g5.xlarge,us-east-1a,0.604\n").unwrap();
     let pool = "    spec:\n      template:\n        spec:\n          requirements:\n            - {key: karpenter.sh/capacity-type, operator: In, values: [spot]}\n            - {key: node.kubernetes.io/instance-type, operator: In, values: [g5.xlarge, g5.2xlarge]}\n            - {key: topology.kubernetes.io/zone, operator: In, values: [us-east-1a]}\n      disruption: {consolidateAfter: Never}\n";
     let extra = format!(
-        "workload:\n  pods:\n    - {{name: a, at: 0s, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\n    - {{name: b, at: 90m, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\nmarket:\n  spot_prices_csv: {}\nsimulation: {{end: 3h, sample_interval: 10m}}\n",
+        "workload:\n  pods:\n    - {{name: a, at: 0s, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\n    - {{name: b, at: 90m, requests: {{cpu: '2', memory: 8Gi, nvidia.com/gpu: '1'}}}}\nmarket:\n  interruption: none\n  spot_prices_csv: {}\nsimulation: {{end: 3h, sample_interval: 10m}}\n",
         prices.display()
     );
     let out = run(&scenario(&dir, "price", pool, &extra), "kp-price-out");
@@ -494,4 +494,28 @@ fn consolidation_replaces_only_when_the_cheaper_types_keep_min_values() {
     let first: Vec<&str> =
         nodes.iter().filter(|n| num(n, "launched_s") < 60.0).map(|n| n["instance_type"].as_str()).collect();
     assert_eq!(first, ["g5.xlarge", "g5.xlarge"], "{nodes:?}");
+}
+
+#[test]
+fn unset_interruption_takes_the_catalog_advisor_buckets_and_says_so() {
+    // g5.xlarge is `>20%` in the shipped catalog's Spot Instance Advisor column: a month of
+    // spot nodes under an unset `market.interruption` sees interruptions, and validate says where
+    // the risk comes from; `interruption: none` turns them off, silently.
+    let dir = tmp("kp-advisor");
+    let pool = "    spec:\n      template:\n        spec:\n          requirements:\n            - {key: node.kubernetes.io/instance-type, operator: In, values: [g5.xlarge]}\n            - {key: karpenter.sh/capacity-type, operator: In, values: [spot]}\n";
+    let sim = "simulation: {end: 30d, sample_interval: 1h}\n";
+    let unset = scenario(&dir, "unset", pool, &format!("{}{sim}", deployment(8, 8, "1h", "")));
+    let (code, _, err) = fleetsim(&["validate", unset.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("`market.interruption` is not set") && err.contains("g5.xlarge >20%"), "{err}");
+    assert!(err.contains("alexei-led/spotinfo at 5eedf20a (2025-06-28)"), "{err}");
+    let s = &csv(&run(&unset, "kp-advisor-unset"), "summary.csv")[0];
+    assert!(num(s, "spot_interruptions") >= 1.0, "{s:?}");
+    let none =
+        scenario(&dir, "none", pool, &format!("{}{sim}market: {{interruption: none}}\n", deployment(8, 8, "1h", "")));
+    let (code, _, err) = fleetsim(&["validate", none.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(!err.contains("interruption"), "{err}");
+    let s = &csv(&run(&none, "kp-advisor-none"), "summary.csv")[0];
+    assert_eq!(num(s, "spot_interruptions"), 0.0);
 }

@@ -55,22 +55,8 @@ pub(super) fn karpenter_parts(
         ));
     }
     warnings.extend(w);
-    let m = &raw.market;
-    let spot: Vec<&str> = nodepools
-        .iter()
-        .filter(|np| np.offerings.iter().any(|o| o.capacity == crate::market::spot::CapacityType::Spot))
-        .map(|np| np.name.as_str())
-        .collect();
-    if !spot.is_empty()
-        && m.interruption.is_none()
-        && m.interruption_by_offering.is_empty()
-        && m.interruptions_csv.is_none()
-    {
-        warnings.push(format!(
-            "{}: NodePool(s) {} may launch spot, and `market` names no interruption risk: spot nodes are never interrupted in this run; set `market.interruption` to the Spot Instance Advisor bucket you assume (<5%, 5-10%, 10-15%, 15-20%, >20%), per offering in `interruption_by_offering`, replay `interruptions_csv`, or write `interruption: none` to say so",
-            cx.file,
-            spot.join(", ")
-        ));
+    if raw.market.interruption.is_none() {
+        warnings.extend(advisor_note(cx, raw, catalog, &nodepools));
     }
     let k = &raw.karpenter;
     let d = |f: &str, v: &str| cx.duration(&format!("karpenter.{f}"), v);
@@ -204,6 +190,54 @@ fn pdb(cx: &Ctx<'_>, doc: &Value, i: usize, warnings: &mut Vec<String>) -> Resul
     Ok(Pdb { name, selector, min_available, max_unavailable })
 }
 
+/// What a run whose `market.interruption` is unset assumes of its spot NodePools' risk: the
+/// catalog's Spot Instance Advisor buckets (said, with their source), and none for the types the
+/// catalog gives none (warned), unless the scenario names them.
+fn advisor_note(cx: &Ctx<'_>, raw: &RawScenario, catalog: &Catalog, nodepools: &[NodePool]) -> Option<String> {
+    let m = &raw.market;
+    let mut spot_pools = Vec::new();
+    let mut types = std::collections::BTreeSet::new();
+    for np in nodepools {
+        let spot: Vec<_> =
+            np.offerings.iter().filter(|o| o.capacity == crate::market::spot::CapacityType::Spot).collect();
+        if !spot.is_empty() {
+            spot_pools.push(np.name.as_str());
+        }
+        types.extend(spot.iter().map(|o| np.types[o.ty].name.as_str()));
+    }
+    if spot_pools.is_empty() || m.interruptions_csv.is_some() {
+        return None;
+    }
+    // Types the scenario names itself (`interruption_by_offering`) are its own choice.
+    let named = |t: &str| m.interruption_by_offering.keys().any(|k| k.split('/').next() == Some(t));
+    let (mut advised, mut bare) = (Vec::new(), Vec::new());
+    for t in types.into_iter().filter(|t| !named(t)) {
+        match catalog.types[t].spot_interruption {
+            Some(b) => advised.push(format!("{t} {}", b.label())),
+            None => bare.push(t),
+        }
+    }
+    let mut parts = Vec::new();
+    if !advised.is_empty() {
+        parts.push(format!(
+            "spot offerings take the catalog's Spot Instance Advisor buckets ({}): {}",
+            catalog.spot_interruption_source.as_deref().unwrap_or("no source given"),
+            advised.join(", ")
+        ));
+    }
+    if !bare.is_empty() {
+        parts.push(format!("{} have no bucket in the catalog and are never interrupted", bare.join(", ")));
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "{}: `market.interruption` is not set for the spot NodePool(s) {}: {}; set it (or `interruption_by_offering`) to the risk you assume, or to `none`",
+            cx.file,
+            spot_pools.join(", "),
+            parts.join("; ")
+        )
+    })
+}
+
 fn market(cx: &Ctx<'_>, raw: &RawScenario, catalog: &Catalog) -> Result<SpotMarket, ScenarioError> {
     let m = &raw.market;
     if !(m.spot_price_ratio > 0.0 && m.spot_price_ratio <= 1.0) {
@@ -228,6 +262,15 @@ fn market(cx: &Ctx<'_>, raw: &RawScenario, catalog: &Catalog) -> Result<SpotMark
     for (k, v) in &m.interruption_by_offering {
         let f = format!("market.interruption_by_offering.{k}");
         by.insert(key(&f, k)?, Bucket::parse(v).map_err(|e| cx.err(&f, e))?);
+    }
+    // Unset, and no history replayed: each type the catalog gives an advisor bucket takes it
+    // (the scenario's own keys first; they are as specific or more).
+    if m.interruption.is_none() && m.interruptions_csv.is_none() {
+        for it in catalog.types.values() {
+            if let Some(b) = it.spot_interruption {
+                by.entry(OfferingKey { instance_type: it.name.clone(), zone: None, capacity: None }).or_insert(b);
+            }
+        }
     }
     let mut stock = std::collections::BTreeMap::new();
     for (k, v) in &m.stock {

@@ -111,6 +111,16 @@ pub(super) fn cases() -> Vec<Case> {
             &["c.yaml", "instance_types[0].gpu_model", "1 GPUs need a gpu_model"],
         ),
         validate(
+            "a catalog spot interruption bucket of 50%",
+            vec![("c.yaml", CATALOG.replace("gpus: 1,", "gpus: 1, spot_interruption: '50%',")), ("s.yaml", own_catalog())],
+            &["c.yaml", "instance_types[0].spot_interruption", "`50%`; expected a Spot Instance Advisor bucket"],
+        ),
+        validate(
+            "a catalog spot interruption bucket without its source",
+            vec![("c.yaml", CATALOG.replace("gpus: 1,", "gpus: 1, spot_interruption: '<5%',")), ("s.yaml", own_catalog())],
+            &["c.yaml", "instance_types[0].spot_interruption", "needs the catalog's `spot_interruption_source`"],
+        ),
+        validate(
             "an unknown catalog field",
             vec![("c.yaml", CATALOG.replace("gpus: 1,", "gpus: 1, price: 3,")), ("s.yaml", own_catalog())],
             &["c.yaml", "field `instance_types[0]`", "unknown field `price`", "the fields here are `name`, `vcpu`"],
