@@ -18,11 +18,16 @@
 //! - The descheduler (Karmada's, on by default): every interval, replicas of a dynamic-weight
 //!   Deployment pending in a member for the unschedulable threshold are taken from that member's
 //!   share, and the scheduler places them again where replicas are available.
-//! - Not modelled: Karmada's cluster taints and failover, spread constraints, `Aggregated`
-//!   division, label-selected resources, override policies.
+//! - Not modelled: Karmada's cluster taints and failover, spread constraints, label-selected
+//!   resources and rules (`targetCluster` by name only), override policies, PropagationPolicies
+//!   changed during a run.
 
 use super::Setup;
-use crate::core::fleet::{divide_by_available, webster, Share};
+use crate::core::fleet::{divide_by_available, static_weights, webster, Share, Tie};
+
+/// The most replicas a member's estimate counts (Karmada's estimator is bounded by the member's
+/// resources alone; this keeps fleetsim's placement-based count finite).
+const AVAILABLE_BOUND: u32 = 100_000;
 use crate::core::{NodeSpec, PolicyName, Workload};
 use crate::engine::{RngStreams, SimTime, Stream};
 use crate::sim::{DeploymentSpec, EventRow, Latency, NodeMeta, RunOptions, RunResult, SimError, TimelineOp, World};
@@ -64,10 +69,13 @@ pub struct MemberSpec {
 pub enum Placement {
     /// Every candidate member runs all replicas.
     Duplicated,
-    /// Divided by static weights, one per candidate member (in the policy's `members` order).
-    StaticWeights(Vec<u64>),
+    /// Divided by static weights: the `staticWeightList` rules, each a weight and the members it
+    /// names (an empty list: every candidate weighs 1).
+    StaticWeights(Vec<(u64, Vec<String>)>),
     /// Divided by the replicas each candidate can run (`dynamicWeight: AvailableReplicas`).
     AvailableReplicas,
+    /// `replicaDivisionPreference: Aggregated`: on as few members as can run the replicas.
+    Aggregated,
 }
 
 /// A validated PropagationPolicy.
@@ -136,6 +144,25 @@ struct FleetDeployment {
     /// A division failed and waits for the next resync.
     failed: bool,
     deleted: bool,
+    /// Its UID, as the API server would give it (a version-4 UUID, drawn from the fleet's seed:
+    /// the same every run); Karmada breaks division ties by it.
+    uid: String,
+}
+
+/// A version-4 UUID from two draws of `rng` (RFC 9562's layout: version 4, variant `10`).
+fn uuid_v4(rng: &mut Stream) -> String {
+    use crate::core::RandomSource;
+    let (a, b) = (rng.next_u64(), rng.next_u64());
+    let a = (a & !0xf000) | 0x4000; // version nibble
+    let b = (b & !(0b11 << 62)) | (0b10 << 62); // variant
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
 }
 
 /// Runs `fleet` for `seed` to `end`, sampling every `sample`; `timeline` holds the fleet's
@@ -221,6 +248,7 @@ pub fn run_fleet(
                         sent: vec![None; n],
                         failed: false,
                         deleted: false,
+                        uid: uuid_v4(&mut streams.stream(&format!("fleet/uid/{}/{i}", d.name))),
                     });
                     touched.push(deps.len() - 1);
                 }
@@ -311,21 +339,25 @@ fn schedule(
         Placement::Duplicated => {
             Ok(cands.iter().map(|&k| Share { member: fleet.members[k].name.clone(), replicas: d.desired }).collect())
         }
-        Placement::StaticWeights(w) => {
-            let weights: Vec<(String, u64)> = p.members.iter().cloned().zip(w.iter().copied()).collect();
-            Ok(webster(d.desired, &weights, &[]))
+        Placement::StaticWeights(rules) => {
+            let weights = static_weights(&p.members, rules);
+            Ok(webster(d.desired, &weights, &[], Tie::of_uid(&d.uid)))
         }
-        Placement::AvailableReplicas => {
+        Placement::AvailableReplicas | Placement::Aggregated => {
             let current: Vec<Share> = cands
                 .iter()
                 .map(|&k| Share { member: fleet.members[k].name.clone(), replicas: d.assigned[k] })
                 .collect();
             let mut available = Vec::new();
             for &k in &cands {
-                let a = worlds[k].available_replicas(&d.spec.template, d.desired, p.ecs_provision)?;
+                // Not capped at the Deployment's replicas (Karmada's estimator answer is not); the
+                // bound only keeps the count finite.
+                let a = worlds[k].available_replicas(&d.spec.template, AVAILABLE_BOUND, p.ecs_provision)?;
                 available.push((fleet.members[k].name.clone(), a as u64));
             }
-            divide_by_available(d.desired, &current, &available).map_err(|e| e.to_string())
+            let aggregated = p.rule == Placement::Aggregated;
+            divide_by_available(d.desired, &current, &available, aggregated, Tie::of_uid(&d.uid))
+                .map_err(|e| e.to_string())
         }
     };
     let shares = match shares {

@@ -77,6 +77,15 @@ impl Rules {
     }
 }
 
+/// `spec.behavior`, defaulted field by field as the API server fills it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Behavior {
+    /// `behavior.scaleUp`.
+    pub up: Rules,
+    /// `behavior.scaleDown`.
+    pub down: Rules,
+}
+
 /// A validated HPA.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hpa {
@@ -92,98 +101,268 @@ pub struct Hpa {
     pub sync: SimTime,
     /// `--horizontal-pod-autoscaler-tolerance` (0.1 default), per mille.
     pub tolerance_permille: u64,
-    /// `behavior.scaleUp`.
-    pub up: Rules,
-    /// `behavior.scaleDown`.
-    pub down: Rules,
+    /// `spec.behavior`; `None` when the HPA sets none, which upstream keeps as `nil` (the API
+    /// server defaults a behavior only when one is given: `pkg/apis/autoscaling/v2/defaults.go`)
+    /// and normalizes by its older rules: the largest recommendation of the downscale
+    /// stabilization window, and at most `max(2 × current, 4)` replicas per sync.
+    pub behavior: Option<Behavior>,
+    /// `--horizontal-pod-autoscaler-downscale-stabilization` (5 min default): the window of the
+    /// HPAs without a behavior.
+    pub downscale_stabilization: SimTime,
 }
 
-/// The HPA's memory: past recommendations (for stabilization) and past changes (for policies).
+/// What the metrics show at a sync: the work arriving per second, and the Deployment's pods as
+/// the HPA groups them (`groupPods` in `replica_calculator.go`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Observed {
+    /// Tokens per second arriving (what the serving replicas' metrics sum to).
+    pub demand_per_s: f64,
+    /// Serving replicas (they report a metric) and their capacity, tokens/s.
+    pub serving: u32,
+    /// Capacity of the serving replicas together, tokens/s (the utilization's denominator).
+    pub serving_capacity: u64,
+    /// Running replicas without a metric yet (loading their model) and their capacity.
+    pub missing: u32,
+    /// Capacity of the missing replicas together.
+    pub missing_capacity: u64,
+    /// Pending replicas (unscheduled, or their containers starting) and their capacity.
+    pub unready: u32,
+    /// Capacity of the pending replicas together.
+    pub unready_capacity: u64,
+}
+
+/// The HPA's memory: past recommendations (for stabilization) and scale events (for policies),
+/// as the controller keeps them per HPA.
 #[derive(Debug, Clone, Default)]
 pub struct HpaState {
+    seen: bool,
     recs: VecDeque<(SimTime, u32)>,
-    changes: VecDeque<(SimTime, i64)>,
+    ups: VecDeque<(SimTime, u32)>,
+    downs: VecDeque<(SimTime, u32)>,
+}
+
+/// Why a sync set what it set (the controller's `rescaleReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// The metric's proposal, stabilized and rate-limited.
+    Metric,
+    /// "Current number of replicas above Spec.MaxReplicas".
+    AboveMax,
+    /// "Current number of replicas below Spec.MinReplicas".
+    BelowMin,
+    /// The target has 0 replicas and `minReplicas` is not 0: scaling is disabled.
+    Disabled,
+    /// No replica reports a metric: nothing is computed (`FailedGetResourceMetric`).
+    NoMetrics,
 }
 
 impl Hpa {
-    /// The raw recommendation for `demand` tokens/s with `serving` replicas of `capacity` tokens/s
-    /// each, currently `current` replicas.
-    pub fn recommend(&self, demand_per_s: f64, capacity: u64, serving: u32, current: u32) -> u32 {
-        let target = match self.target_value {
-            Some(v) => v as f64,
-            None => capacity as f64 * self.target_permille as f64 / 1000.0,
-        };
-        let want = if target > 0.0 { (demand_per_s / target).ceil() } else { current as f64 };
-        if serving > 0 {
-            let ratio = demand_per_s / (serving as f64 * target);
-            if (ratio - 1.0).abs() <= self.tolerance_permille as f64 / 1000.0 {
-                return current.clamp(self.min, self.max);
-            }
+    /// The metric's proposal for `current` replicas, as `GetResourceReplicas` (a
+    /// `targetUtilization`) or `calcPlainMetricReplicas` (a `targetAverageValue`) compute it
+    /// (kubernetes/kubernetes `pkg/controller/podautoscaler/replica_calculator.go`): the ratio of
+    /// the serving replicas' usage to the target; within the tolerance, no change; else
+    /// `ceil(ratio × serving)`. With replicas missing a metric, or pending ones on a scale-up, the
+    /// ratio is computed again with the missing ones at 0 (scale-up) or at
+    /// `max(100 %, target)` of their capacity (scale-down; the target value for an average-value
+    /// target) and the pending ones at 0 (scale-up only); a second ratio within the tolerance, on
+    /// the other side of 1, or a count against its direction keeps `current`. `None` without any
+    /// metric. Utilization is whole percent, an average value whole milli-units, as upstream's
+    /// integer metrics are.
+    pub fn proposal(&self, m: &Observed, current: u32) -> Option<u32> {
+        if m.serving == 0 || m.serving_capacity == 0 {
+            return None;
         }
-        (want.max(0.0) as u32).clamp(self.min, self.max)
+        let tol = self.tolerance_permille as f64 / 1000.0;
+        let within = |r: f64| (1.0 - r).abs() <= tol;
+        // (usage total, its denominator, entries) -> ratio
+        let ratio: Box<dyn Fn(f64, u64, u32) -> f64> = match self.target_value {
+            None => {
+                let target_pct = self.target_permille as f64 / 10.0;
+                Box::new(move |usage: f64, requests: u64, _n: u32| {
+                    let util = (usage * 100.0 / requests as f64).floor();
+                    util / target_pct
+                })
+            }
+            Some(v) => Box::new(move |usage_milli: f64, _requests: u64, n: u32| {
+                let avg = (usage_milli as u64 / n as u64) as f64;
+                avg / (v as f64 * 1000.0)
+            }),
+        };
+        // The serving replicas' metrics: their tokens/s (utilization), or each one's share in
+        // milli-units (average value).
+        let usage = match self.target_value {
+            None => m.demand_per_s,
+            Some(_) => (m.demand_per_s * 1000.0).floor(),
+        };
+        let r = ratio(usage, m.serving_capacity, m.serving);
+        let up_with_unready = m.unready > 0 && r > 1.0;
+        if !up_with_unready && m.missing == 0 {
+            if within(r) {
+                return Some(current);
+            }
+            return Some((r * m.serving as f64).ceil() as u32);
+        }
+        let (mut usage2, mut requests2, mut n2) = (usage, m.serving_capacity, m.serving);
+        if m.missing > 0 && r != 1.0 {
+            if r < 1.0 {
+                usage2 += match self.target_value {
+                    None => m.missing_capacity as f64 * (self.target_permille as f64 / 10.0).max(100.0) / 100.0,
+                    Some(v) => (v * 1000) as f64 * m.missing as f64,
+                };
+            }
+            requests2 += m.missing_capacity;
+            n2 += m.missing;
+        }
+        if up_with_unready {
+            requests2 += m.unready_capacity;
+            n2 += m.unready;
+        }
+        let r2 = ratio(usage2, requests2.max(1), n2);
+        if within(r2) || (r < 1.0 && r2 > 1.0) || (r > 1.0 && r2 < 1.0) {
+            return Some(current);
+        }
+        let proposed = (r2 * n2 as f64).ceil() as u32;
+        if (r2 < 1.0 && proposed > current) || (r2 > 1.0 && proposed < current) {
+            return Some(current);
+        }
+        Some(proposed)
     }
 
-    /// One sync: the replicas to set now (stabilized and rate-limited), recording the decision.
-    pub fn decide(&self, st: &mut HpaState, now: SimTime, rec: u32, current: u32) -> u32 {
-        st.recs.push_back((now, rec));
-        let keep = self.up.window.max(self.down.window);
-        while st.recs.front().is_some_and(|(t, _)| now.0 - t.0 > keep.0) {
+    /// One sync of the controller (`reconcileAutoscaler` in kubernetes/kubernetes
+    /// `pkg/controller/podautoscaler/horizontal.go`): `current` is the target's
+    /// `spec.replicas`, `m` what the metrics show. The first sync records `current` as a
+    /// recommendation (`recordInitialRecommendation`), so a scale-down waits out the window even
+    /// for a service that starts above its demand. Outside `minReplicas..=maxReplicas` the count
+    /// goes to the bound, with no stabilization; at 0 replicas with `minReplicas > 0` scaling is
+    /// disabled. Otherwise the proposal is stabilized and rate-limited by `behavior`, or by the
+    /// older rules without one. Returns the replicas to set and why.
+    pub fn sync(&self, st: &mut HpaState, now: SimTime, current: u32, m: &Observed) -> (u32, Why) {
+        if !st.seen {
+            st.seen = true;
+            st.recs.push_back((now, current));
+        }
+        let (desired, why) = if current == 0 && self.min != 0 {
+            (current, Why::Disabled)
+        } else if current > self.max {
+            (self.max, Why::AboveMax)
+        } else if current < self.min {
+            (self.min, Why::BelowMin)
+        } else {
+            match self.proposal(m, current) {
+                None => (current, Why::NoMetrics),
+                Some(p) => (self.normalize(st, now, current, p), Why::Metric),
+            }
+        };
+        if desired != current && self.behavior.is_some() {
+            let events = if desired > current { &mut st.ups } else { &mut st.downs };
+            events.push_back((now, desired.abs_diff(current)));
+        }
+        self.prune(st, now);
+        (desired, why)
+    }
+
+    /// `normalizeDesiredReplicas` (no behavior) or `normalizeDesiredReplicasWithBehaviors`.
+    fn normalize(&self, st: &mut HpaState, now: SimTime, current: u32, proposal: u32) -> u32 {
+        let Some(b) = &self.behavior else {
+            // `stabilizeRecommendation`: the largest recommendation not older than the window (a
+            // sample exactly one window old still counts: only those `Before(cutoff)` drop out).
+            let cutoff = now.0.saturating_sub(self.downscale_stabilization.0);
+            let stabilized = st.recs.iter().filter(|(t, _)| t.0 >= cutoff).map(|(_, r)| *r).fold(proposal, u32::max);
+            st.recs.push_back((now, proposal));
+            // `convertDesiredReplicasWithRules`: at most max(2 × current, 4) (`scaleUpLimitFactor`,
+            // `scaleUpLimitMinimum`), within min..=max.
+            let up_limit = (2 * current).max(4);
+            let most = self.max.min(up_limit);
+            return if stabilized < self.min { self.min } else { stabilized.min(most) };
+        };
+        // `stabilizeRecommendationWithBehaviors`: samples strictly newer than each window's cutoff.
+        let newer = |w: SimTime| {
+            let cutoff = now.0 as i128 - w.0 as i128;
+            st.recs.iter().filter(move |(t, _)| t.0 as i128 > cutoff).map(|(_, r)| *r)
+        };
+        let up_rec = newer(b.up.window).fold(proposal, u32::min);
+        let down_rec = newer(b.down.window).fold(proposal, u32::max);
+        let stabilized = current.max(up_rec).min(down_rec);
+        st.recs.push_back((now, proposal));
+        // `convertDesiredReplicasWithBehaviorRate`.
+        if stabilized > current {
+            let limit = limit_up(current, st, now, &b.up).max(current);
+            stabilized.min(self.max.min(limit))
+        } else if stabilized < current {
+            let limit = limit_down(current, st, now, &b.down).min(current);
+            stabilized.max(self.min.max(limit))
+        } else {
+            current
+        }
+    }
+
+    /// Forgets what no window or policy period can reach any more.
+    fn prune(&self, st: &mut HpaState, now: SimTime) {
+        let keep = match &self.behavior {
+            None => self.downscale_stabilization,
+            Some(b) => b.up.window.max(b.down.window),
+        };
+        while st.recs.front().is_some_and(|(t, _)| t.0 + keep.0 < now.0) {
             st.recs.pop_front();
         }
-        let within = |w: SimTime| st.recs.iter().filter(move |(t, _)| now.0 - t.0 <= w.0).map(|(_, r)| *r);
-        let up_rec = within(self.up.window).min().unwrap_or(rec);
-        let down_rec = within(self.down.window).max().unwrap_or(rec);
-        let target = if up_rec > current {
-            up_rec
-        } else if down_rec < current {
-            down_rec
-        } else {
-            current
-        };
-        let limited = if target > current {
-            target.min(self.limit(st, now, current, true))
-        } else if target < current {
-            target.max(self.limit(st, now, current, false))
-        } else {
-            current
-        };
-        if limited != current {
-            st.changes.push_back((now, limited as i64 - current as i64));
+        let longest = self
+            .behavior
+            .iter()
+            .flat_map(|b| b.up.policies.iter().chain(&b.down.policies))
+            .map(period)
+            .max()
+            .unwrap_or_default();
+        for events in [&mut st.ups, &mut st.downs] {
+            while events.front().is_some_and(|(t, _)| t.0 + longest.0 <= now.0) {
+                events.pop_front();
+            }
         }
-        let longest = self.up.policies.iter().chain(&self.down.policies).map(period).max().unwrap_or_default();
-        while st.changes.front().is_some_and(|(t, _)| now.0 - t.0 > longest.0) {
-            st.changes.pop_front();
-        }
-        limited
     }
+}
 
-    /// The most (up) or fewest (down) replicas the policies allow now.
-    fn limit(&self, st: &HpaState, now: SimTime, current: u32, up: bool) -> u32 {
-        let rules = if up { &self.up } else { &self.down };
-        if rules.select == Select::Disabled {
-            return current;
-        }
-        let mut best: Option<u32> = None;
-        for p in &rules.policies {
-            let per = period(p);
-            // Replicas at the start of the period: undo the changes in this direction within it.
-            let moved: i64 =
-                st.changes.iter().filter(|(t, d)| now.0 - t.0 < per.0 && (*d > 0) == up).map(|(_, d)| *d).sum();
-            let start = (current as i64 - moved).max(0) as u64;
-            let bound = match (p, up) {
-                (Policy::Pods { value, .. }, true) => start + *value as u64,
-                (Policy::Pods { value, .. }, false) => start.saturating_sub(*value as u64),
-                (Policy::Percent { value, .. }, true) => (start * (100 + *value as u64)).div_ceil(100),
-                (Policy::Percent { value, .. }, false) => start * (100 - (*value as u64).min(100)) / 100,
-            } as u32;
-            best = Some(match (best, rules.select == Select::Max, up) {
-                (None, _, _) => bound,
-                (Some(b), true, true) | (Some(b), false, false) => b.max(bound),
-                (Some(b), _, _) => b.min(bound),
-            });
-        }
-        best.unwrap_or(current)
+/// Replicas changed in the `period` before `now` (`getReplicasChangePerPeriod`: events strictly
+/// newer than the cutoff).
+fn changed(events: &VecDeque<(SimTime, u32)>, now: SimTime, period: SimTime) -> i64 {
+    events.iter().filter(|(t, _)| t.0 + period.0 > now.0).map(|(_, n)| *n as i64).sum()
+}
+
+/// The replicas at the start of each policy's period: `current - added + removed` within it.
+fn period_start(current: u32, st: &HpaState, now: SimTime, p: &Policy) -> i64 {
+    current as i64 - changed(&st.ups, now, period(p)) + changed(&st.downs, now, period(p))
+}
+
+/// `calculateScaleUpLimitWithScalingRules`: each policy's bound from its period's start, the
+/// largest (`Max`) or smallest (`Min`); `Disabled` keeps `current`.
+fn limit_up(current: u32, st: &HpaState, now: SimTime, rules: &Rules) -> u32 {
+    if rules.select == Select::Disabled {
+        return current;
     }
+    let bounds = rules.policies.iter().map(|p| {
+        let start = period_start(current, st, now, p);
+        match p {
+            Policy::Pods { value, .. } => start + *value as i64,
+            Policy::Percent { value, .. } => (start as f64 * (1.0 + *value as f64 / 100.0)).ceil() as i64,
+        }
+    });
+    let b = if rules.select == Select::Max { bounds.max() } else { bounds.min() };
+    b.unwrap_or(current as i64).clamp(0, u32::MAX as i64) as u32
+}
+
+/// `calculateScaleDownLimitWithBehaviors`: each policy's bound from its period's start, the
+/// smallest (`Max`: the largest change) or largest (`Min`); `Disabled` keeps `current`.
+fn limit_down(current: u32, st: &HpaState, now: SimTime, rules: &Rules) -> u32 {
+    if rules.select == Select::Disabled {
+        return current;
+    }
+    let bounds = rules.policies.iter().map(|p| {
+        let start = period_start(current, st, now, p);
+        match p {
+            Policy::Pods { value, .. } => start - *value as i64,
+            Policy::Percent { value, .. } => (start as f64 * (1.0 - *value as f64 / 100.0)) as i64,
+        }
+    });
+    let b = if rules.select == Select::Max { bounds.min() } else { bounds.max() };
+    b.unwrap_or(current as i64).clamp(0, u32::MAX as i64) as u32
 }
 
 fn period(p: &Policy) -> SimTime {
@@ -193,50 +372,4 @@ fn period(p: &Policy) -> SimTime {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hpa() -> Hpa {
-        Hpa {
-            min: 1,
-            max: 20,
-            target_permille: 700,
-            target_value: None,
-            sync: SimTime::from_secs(15),
-            tolerance_permille: 100,
-            up: Rules::default_up(),
-            down: Rules::default_down(),
-        }
-    }
-
-    #[test]
-    fn recommendation_follows_the_docs_formula_with_tolerance() {
-        let h = hpa();
-        // 1000 tok/s per replica at 70 %: 7000 tok/s need 10 replicas.
-        assert_eq!(h.recommend(7000.0, 1000, 5, 5), 10);
-        // Within 10 % of the target: no change.
-        // 2520 tok/s on 4 replicas is 90 % of the 70 % target: within the tolerance, no change.
-        assert_eq!(h.recommend(2520.0, 1000, 4, 4), 4);
-        assert_eq!(h.recommend(1e9, 1000, 5, 5), 20, "clamped to max");
-        assert_eq!(h.recommend(0.0, 1000, 5, 5), 1, "clamped to min");
-        // An AverageValue target of 1,400 tok/s per replica: 7,000 tok/s need 5.
-        let v = Hpa { target_value: Some(1400), ..hpa() };
-        assert_eq!(v.recommend(7000.0, 1000, 2, 2), 5);
-    }
-
-    #[test]
-    fn scale_down_waits_for_the_stabilization_window_and_scale_up_is_rate_limited() {
-        let h = hpa();
-        let mut st = HpaState::default();
-        let t = |s: u64| SimTime::from_secs(s);
-        // Up from 1 to 20 at once: 100 % or 4 pods per 15 s, the larger: 1 -> 5.
-        assert_eq!(h.decide(&mut st, t(0), 20, 1), 5);
-        // 15 s later the period has rolled: 5 -> 10 (100 %).
-        assert_eq!(h.decide(&mut st, t(15), 20, 5), 10);
-        assert_eq!(h.decide(&mut st, t(30), 20, 10), 20);
-        // Demand falls to 2: the window still holds the 20s until 300 s after the last one.
-        assert_eq!(h.decide(&mut st, t(45), 2, 20), 20);
-        assert_eq!(h.decide(&mut st, t(330), 2, 20), 20, "the recommendation of t=30 is 300 s old");
-        assert_eq!(h.decide(&mut st, t(345), 2, 20), 2, "all recommendations in the window are 2");
-    }
-}
+mod tests;

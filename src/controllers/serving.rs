@@ -11,7 +11,7 @@
 //! as late) or dropped, per `overload`. Seconds in which the work that arrived exceeds the
 //! capacity count as under-provisioned.
 
-use super::hpa::{Hpa, HpaState};
+use super::hpa::{Hpa, HpaState, Observed, Why};
 use crate::core::RandomSource;
 use crate::engine::{Phase, SimTime};
 use crate::sim::{Action, Cause, Controller, Interests, PodKey, PodState, SimError, View};
@@ -201,22 +201,41 @@ impl Services {
     }
 
     fn rescale(&mut self, view: &View<'_>, i: usize, h: &Hpa, d: usize, out: &mut Vec<Action>) {
-        let current = view.objects.live_pods(d).len() as u32;
+        let o = view.objects;
+        // The HPA reads the target's `spec.replicas` (the scale subresource), and groups its pods.
+        let current = o.deployment(d).spec.replicas;
         let demand = self.st[i].since_sync as f64 / (h.sync.0 as f64 / 1000.0);
         self.st[i].since_sync = 0;
-        // Per-replica capacity: the serving replicas' average, or the default before any serves.
-        let st = &self.st[i];
-        let per = if st.serving > 0 { st.capacity / st.serving as u64 } else { self.specs[i].tokens_per_s };
-        let rec = h.recommend(demand, per, st.serving, current);
-        let want = h.decide(&mut self.st[i].hpa, view.now, rec, current);
+        let spec = &self.specs[i];
+        let mut m = Observed { demand_per_s: demand, ..Observed::default() };
+        for p in o.live_pods(d) {
+            let pod = o.pod(p);
+            let cap = || {
+                let model = pod.node.and_then(|n| o.node(n).spec.gpu_model.clone());
+                model.and_then(|g| spec.by_gpu_model.get(&g).copied()).unwrap_or(spec.tokens_per_s)
+            };
+            if let Some(&c) = self.serving.get(&p) {
+                (m.serving, m.serving_capacity) = (m.serving + 1, m.serving_capacity + c);
+            } else if pod.state == PodState::Running {
+                (m.missing, m.missing_capacity) = (m.missing + 1, m.missing_capacity + cap());
+            } else {
+                (m.unready, m.unready_capacity) = (m.unready + 1, m.unready_capacity + cap());
+            }
+        }
+        let (want, why) = h.sync(&mut self.st[i].hpa, view.now, current, &m);
         if want != current {
             self.st[i].rescales += 1;
             let name = &self.specs[i].deployment;
-            let reason = if want > current { "above" } else { "below" };
+            let reason = match why {
+                Why::AboveMax => "Current number of replicas above Spec.MaxReplicas".to_string(),
+                Why::BelowMin => "Current number of replicas below Spec.MinReplicas".to_string(),
+                _ if want > current => format!("tokens/s utilization above target ({demand:.0} tok/s)"),
+                _ => format!("All metrics below target ({demand:.0} tok/s)"),
+            };
             out.push(Action::event(
                 "SuccessfulRescale",
                 format!("horizontalpodautoscaler/{name}"),
-                format!("New size: {want}; reason: tokens/s utilization {reason} target ({demand:.0} tok/s)"),
+                format!("New size: {want}; reason: {reason}"),
             ));
             out.push(Action::SetReplicas { deployment: d, replicas: want });
         }

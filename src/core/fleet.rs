@@ -31,11 +31,44 @@ pub struct Share {
     pub replicas: u32,
 }
 
+/// How Webster ties are broken: Karmada's dispenser breaks an exact tie by fewer seats, then by
+/// name, ascending or descending as the workload's UID says ([`Tie::of_uid`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tie {
+    /// Smaller names first (an empty UID, or one of even FNV-1a hash).
+    #[default]
+    NameAscending,
+    /// Larger names first (a UID of odd FNV-1a hash).
+    NameDescending,
+}
+
+impl Tie {
+    /// The tie order of a workload with `uid`: karmada-io/karmada `pkg/util/helper/binding.go`
+    /// `tieBreakerByUID` at f8fdd02d hashes the UID's bytes with 32-bit FNV-1a and breaks ties by
+    /// name descending when the hash is odd, ascending when it is even or the UID empty.
+    pub fn of_uid(uid: &str) -> Tie {
+        if uid.is_empty() {
+            return Tie::NameAscending;
+        }
+        let mut h: u32 = 0x811c_9dc5;
+        for b in uid.bytes() {
+            h ^= b as u32;
+            h = h.wrapping_mul(0x0100_0193);
+        }
+        if h & 1 == 1 {
+            Tie::NameDescending
+        } else {
+            Tie::NameAscending
+        }
+    }
+}
+
 /// Divides `seats` over `weights` (member, weight) by the Webster method, starting from
-/// `initial` seats (members absent there start at 0). Members with weight 0 get no new seat
+/// `initial` seats (members absent there start at 0), ties broken by `tie` (karmada-io/karmada
+/// `pkg/util/helper/webstermethod.go` at f8fdd02d). Members with weight 0 get no new seat
 /// unless every weight is 0, when nothing is given. Returns every member of `weights` and
 /// `initial`, by name. `O(seats · members)`.
-pub fn webster(seats: u32, weights: &[(String, u64)], initial: &[Share]) -> Vec<Share> {
+pub fn webster(seats: u32, weights: &[(String, u64)], initial: &[Share], tie: Tie) -> Vec<Share> {
     let mut parties: Vec<(String, u64, u32)> = Vec::new();
     for (m, w) in weights {
         let start = initial.iter().find(|s| &s.member == m).map_or(0, |s| s.replicas);
@@ -49,20 +82,39 @@ pub fn webster(seats: u32, weights: &[(String, u64)], initial: &[Share]) -> Vec<
     parties.sort();
     if parties.iter().any(|p| p.1 > 0) {
         for _ in 0..seats {
-            // Priority w / (2s + 1): a beats b when wa·(2sb+1) > wb·(2sa+1).
+            // Priority w / (2s + 1): a beats b when wa·(2sb+1) > wb·(2sa+1); an exact tie goes to
+            // fewer seats, then to the name `tie` prefers.
             let mut best = 0;
             for i in 1..parties.len() {
                 let (a, b) = (&parties[i], &parties[best]);
                 let lhs = a.1 as u128 * (2 * b.2 as u128 + 1);
                 let rhs = b.1 as u128 * (2 * a.2 as u128 + 1);
-                if lhs > rhs || (lhs == rhs && a.2 < b.2) {
-                    best = i; // equal priority and seats: the earlier (lower) name stays
+                let wins_tie = a.2 < b.2 || (a.2 == b.2 && tie == Tie::NameDescending);
+                if lhs > rhs || (lhs == rhs && wins_tie) {
+                    best = i; // parties are by name: a later one has the larger name
                 }
             }
             parties[best].2 += 1;
         }
     }
     parties.into_iter().map(|(member, _, replicas)| Share { member, replicas }).collect()
+}
+
+/// Static weights as Karmada resolves them (`getStaticWeightInfoList` in
+/// `pkg/scheduler/core/division_algorithm.go` at f8fdd02d): each candidate's weight is the
+/// largest of the rules that match it (`rules`: the weight and the members each names), 0 when
+/// none does; when no candidate has a positive weight, every candidate weighs 1.
+pub fn static_weights(candidates: &[String], rules: &[(u64, Vec<String>)]) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = candidates
+        .iter()
+        .map(|c| (c.clone(), rules.iter().filter(|(_, names)| names.contains(c)).map(|(w, _)| *w).max().unwrap_or(0)))
+        .collect();
+    if out.iter().all(|(_, w)| *w == 0) {
+        for (_, w) in &mut out {
+            *w = 1;
+        }
+    }
+    out
 }
 
 /// Why a division failed.
@@ -89,38 +141,79 @@ impl std::fmt::Display for DivideError {
     }
 }
 
-/// `Divided` by `dynamicWeight: AvailableReplicas`: the new assignment of `replicas` given the
-/// `current` one and what each candidate member can still run (`available`, beside what it
-/// already runs). Members out of `available` (not candidates any more) keep nothing on a
-/// scale-up; a scale-down reduces every current member in proportion.
+/// `Divided` by `dynamicWeight: AvailableReplicas`, or `Aggregated`: the new assignment of
+/// `replicas` given the `current` one and what each candidate member can still run
+/// (`available`, beside what it already runs; not capped at `replicas`, as Karmada's estimator
+/// answer is not), as `assignByDynamicStrategy` and `dynamicDivideReplicas` decide
+/// (karmada-io/karmada `pkg/scheduler/core/assignment.go`, `division_algorithm.go` at f8fdd02d):
+/// - members that are no longer candidates lose their replicas, which count as new;
+/// - a scale-down divides the target by the current assignment;
+/// - a scale-up divides only the new replicas, by what each member can run, and adds them to
+///   what it runs; when the members together can run fewer, the division fails (the caller
+///   keeps the old assignment);
+/// - `Aggregated` divides among the fewest members: by weight descending (ties in candidate
+///   order), members already running replicas first, the shortest prefix whose weights reach
+///   the replicas to place.
 pub fn divide_by_available(
     replicas: u32,
     current: &[Share],
     available: &[(String, u64)],
+    aggregated: bool,
+    tie: Tie,
 ) -> Result<Vec<Share>, DivideError> {
     let kept: Vec<Share> = current.iter().filter(|s| available.iter().any(|(m, _)| m == &s.member)).cloned().collect();
     let assigned: u32 = kept.iter().map(|s| s.replicas).sum();
-    if assigned > replicas {
+    let (target, weights, base) = if assigned > replicas {
         // Scale down in proportion to the current assignment.
-        let weights: Vec<(String, u64)> = kept.iter().map(|s| (s.member.clone(), s.replicas as u64)).collect();
-        return Ok(webster(replicas, &weights, &[]));
+        (replicas, kept.iter().map(|s| (s.member.clone(), s.replicas as u64)).collect::<Vec<_>>(), Vec::new())
+    } else {
+        (replicas - assigned, available.to_vec(), kept.clone())
+    };
+    let total: u64 = weights.iter().map(|(_, a)| *a).sum();
+    if total < target as u64 {
+        return Err(DivideError::NotEnough { wanted: target, available: total });
     }
-    let wanted = replicas - assigned;
-    let total: u64 = available.iter().map(|(_, a)| *a).sum();
-    if total < wanted as u64 {
-        return Err(DivideError::NotEnough { wanted, available: total });
-    }
-    let new = webster(wanted, available, &[]);
+    let weights = if aggregated { fewest(target, weights, &base) } else { weights };
+    let new = webster(target, &weights, &[], tie);
     let mut out: Vec<Share> = available
         .iter()
         .map(|(m, _)| {
-            let old = kept.iter().find(|s| &s.member == m).map_or(0, |s| s.replicas);
+            let old = base.iter().find(|s| &s.member == m).map_or(0, |s| s.replicas);
             let add = new.iter().find(|s| &s.member == m).map_or(0, |s| s.replicas);
             Share { member: m.clone(), replicas: old + add }
         })
         .collect();
     out.sort();
     Ok(out)
+}
+
+/// `Aggregated`'s members: `weights` by weight descending (a stable sort: ties keep the order
+/// given), those already running replicas (`base`) moved first (`resortAvailableClusters`), cut
+/// to the shortest prefix whose weights reach `target`.
+fn fewest(target: u32, mut weights: Vec<(String, u64)>, base: &[Share]) -> Vec<(String, u64)> {
+    // Karmada's candidates come by available replicas (what a member can add plus what it runs)
+    // descending, then name; the sort by weight keeps that order among equal weights.
+    let runs_n = |m: &String| base.iter().find(|s| &s.member == m).map_or(0, |s| s.replicas as u64);
+    weights.sort_by(|(ma, wa), (mb, wb)| {
+        (std::cmp::Reverse(*wa), std::cmp::Reverse(wa + runs_n(ma)), ma).cmp(&(
+            std::cmp::Reverse(*wb),
+            std::cmp::Reverse(wb + runs_n(mb)),
+            mb,
+        ))
+    });
+    let runs = |m: &String| runs_n(m) > 0;
+    let (mut order, rest): (Vec<_>, Vec<_>) = weights.into_iter().partition(|(m, _)| runs(m));
+    order.extend(rest);
+    let mut sum = 0u64;
+    let mut out = Vec::new();
+    for (m, w) in order {
+        if sum >= target as u64 && !out.is_empty() {
+            break;
+        }
+        sum += w;
+        out.push((m, w));
+    }
+    out
 }
 
 /// How many replicas of `pod` a member can still run, up to `limit`: those that fit on its nodes
@@ -173,88 +266,4 @@ pub fn available_replicas(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn w(v: &[(&str, u64)]) -> Vec<(String, u64)> {
-        v.iter().map(|(m, x)| (m.to_string(), *x)).collect()
-    }
-    fn shares(v: &[Share]) -> Vec<(&str, u32)> {
-        v.iter().map(|s| (s.member.as_str(), s.replicas)).collect()
-    }
-
-    #[test]
-    fn available_replicas_count_free_room_and_what_the_pools_could_add() {
-        use crate::core::scaleup::GroupType;
-        use crate::core::GpuRequest;
-        let a10 = |name: &str| NodeSpec {
-            name: name.into(),
-            cpu_milli: 8000,
-            memory_mib: 30_000,
-            gpu_count: 1,
-            gpu_model: Some("A10".into()),
-            ..Default::default()
-        };
-        let pod = PodSpec {
-            name: "qwen3-8b".into(),
-            cpu_milli: 2000,
-            memory_mib: 8000,
-            gpu: GpuRequest::Whole { count: 1 },
-            ..Default::default()
-        };
-        let mut c = ClusterState::default();
-        c.add_node(&a10("live-0")).unwrap();
-        c.add_node(&a10("live-1")).unwrap();
-        // Two idle A10s: 2 now. A pool with room for 3 more one-GPU nodes: 3 more.
-        let pool = |room| vec![NodeGroup::new("gpu", room, None, vec![GroupType::new("a10", a10(""), 1)])];
-        assert_eq!(available_replicas(&mut c, &pod, &[], 10).unwrap(), 2);
-        assert_eq!(available_replicas(&mut c, &pod, &pool(3), 10).unwrap(), 5);
-        // A stock-out (room 0) adds nothing; the limit caps the count.
-        assert_eq!(available_replicas(&mut c, &pod, &pool(0), 10).unwrap(), 2);
-        assert_eq!(available_replicas(&mut c, &pod, &pool(3), 4).unwrap(), 4);
-        // Estimated on a fork: nothing stays bound.
-        assert_eq!(c.totals().pods, 0);
-    }
-
-    #[test]
-    fn webster_rounds_like_sainte_lague() {
-        // Weights 5:3:2, 10 seats: exactly proportional.
-        assert_eq!(shares(&webster(10, &w(&[("a", 5), ("b", 3), ("c", 2)]), &[])), [("a", 5), ("b", 3), ("c", 2)]);
-        // Weights 1:1, 3 seats: a, b, then the tie (1/3 each, one seat each) goes to the lower name.
-        assert_eq!(shares(&webster(3, &w(&[("b", 1), ("a", 1)]), &[])), [("a", 2), ("b", 1)]);
-        // 7:1, 2 seats: a (7 > 1), then a's 7/3 > b's 1: a gets both (largest remainder gives 2:0 too).
-        assert_eq!(shares(&webster(2, &w(&[("a", 7), ("b", 1)]), &[])), [("a", 2), ("b", 0)]);
-        // 3:1, 4 seats: a (3 > 1); a's 3/3 ties b's 1/1 and b has fewer: b; then a (1 > 1/3) and
-        // a (3/5 > 1/3): a 3, b 1.
-        assert_eq!(shares(&webster(4, &w(&[("a", 3), ("b", 1)]), &[])), [("a", 3), ("b", 1)]);
-        // No weight at all: nothing is given.
-        assert_eq!(shares(&webster(3, &w(&[("a", 0)]), &[])), [("a", 0)]);
-    }
-
-    #[test]
-    fn available_replicas_divide_the_new_replicas_and_scale_down_follows_the_assignment() {
-        // Seed 001: two members with empty A10 pools that can each provision 10 nodes: 4 replicas
-        // split 2 and 2.
-        let up = divide_by_available(4, &[], &w(&[("cluster-1", 10), ("cluster-2", 10)])).unwrap();
-        assert_eq!(shares(&up), [("cluster-1", 2), ("cluster-2", 2)]);
-        // Scaled to 2: one each.
-        assert_eq!(
-            shares(&divide_by_available(2, &up, &w(&[("cluster-1", 8), ("cluster-2", 8)])).unwrap()),
-            [("cluster-1", 1), ("cluster-2", 1)]
-        );
-        // The stock-out variant: the second region has no stock, so no available replica: all 4 in
-        // the first.
-        let out = divide_by_available(4, &[], &w(&[("cluster-1", 10), ("cluster-2", 0)])).unwrap();
-        assert_eq!(shares(&out), [("cluster-1", 4), ("cluster-2", 0)]);
-        // Growing 4 -> 7 with 1 and 5 more available: only the 3 new ones are divided, by 1:5 under
-        // Webster: b (5 > 1), b (5/3 > 1), then a's 1/1 ties b's 5/5 and a has fewer: a. The old
-        // replicas stay.
-        let cur = vec![Share { member: "a".into(), replicas: 2 }, Share { member: "b".into(), replicas: 2 }];
-        assert_eq!(shares(&divide_by_available(7, &cur, &w(&[("a", 1), ("b", 5)])).unwrap()), [("a", 3), ("b", 4)]);
-        // Not enough anywhere: an error, nothing half-placed.
-        assert_eq!(
-            divide_by_available(9, &cur, &w(&[("a", 1), ("b", 3)])),
-            Err(DivideError::NotEnough { wanted: 5, available: 4 })
-        );
-    }
-}
+mod tests;

@@ -116,6 +116,8 @@ impl State<'_> {
 
     /// Sets Deployment `d`'s replicas: new pending pods, or deletions in ReplicaSet order.
     pub(crate) fn scale_deployment(&mut self, d: usize, replicas: u32) -> Result<(), SimError> {
+        // `spec.replicas` is what the scale subresource (and so the HPA) reads.
+        self.obj.deployments[d].spec.replicas = replicas;
         let live = self.obj.live_pods(d);
         let want = replicas as usize;
         if want > live.len() {

@@ -266,15 +266,10 @@ fn policy(
         "Divided" => {
             let pref =
                 rs.and_then(|r| r.get("replicaDivisionPreference")).and_then(Value::as_str).unwrap_or("Weighted");
-            if pref != "Weighted" {
-                return Err(err(
-                    "spec.placement.replicaScheduling.replicaDivisionPreference",
-                    format!("`{pref}`; fleetsim models Weighted (Aggregated is not modelled)"),
-                ));
-            }
             let wp = rs.and_then(|r| r.get("weightPreference"));
-            match (wp.and_then(|w| w.get("dynamicWeight")), wp.and_then(|w| w.get("staticWeightList"))) {
-                (Some(d), _) => {
+            match (pref, wp.and_then(|w| w.get("dynamicWeight")), wp.and_then(|w| w.get("staticWeightList"))) {
+                ("Aggregated", _, _) => Placement::Aggregated,
+                ("Weighted", Some(d), _) => {
                     if d.as_str() != Some("AvailableReplicas") {
                         return Err(err(
                             "spec.placement.replicaScheduling.weightPreference.dynamicWeight",
@@ -283,11 +278,12 @@ fn policy(
                     }
                     Placement::AvailableReplicas
                 }
-                (None, Some(list)) => {
+                ("Weighted", None, Some(list)) => {
                     let f = "spec.placement.replicaScheduling.weightPreference.staticWeightList";
                     let list = list.as_array().ok_or_else(|| err(f, "expected a list".into()))?;
-                    let mut weights = vec![0u64; candidates.len()];
+                    let mut rules = Vec::new();
                     for (k, item) in list.iter().enumerate() {
+                        // The CRD's `Minimum=1` (karmada-io/karmada `propagation_types.go`).
                         let w = item.get("weight").and_then(Value::as_u64).filter(|&w| w > 0 && w <= 1_000_000);
                         let w =
                             w.ok_or_else(|| err(&format!("{f}[{k}].weight"), "expected a positive integer".into()))?;
@@ -296,16 +292,18 @@ fn policy(
                             &format!("{f}[{k}].targetCluster.clusterNames"),
                         )?
                         .unwrap_or_default();
-                        for (c, cand) in candidates.iter().enumerate() {
-                            if weights[c] == 0 && names.contains(cand) {
-                                weights[c] = w;
-                            }
-                        }
+                        rules.push((w, names));
                     }
-                    Placement::StaticWeights(weights)
+                    Placement::StaticWeights(rules)
                 }
                 // Divided without weights: evenly (Karmada gives every cluster weight 1).
-                (None, None) => Placement::StaticWeights(vec![1; candidates.len()]),
+                ("Weighted", None, None) => Placement::StaticWeights(Vec::new()),
+                (o, _, _) => {
+                    return Err(err(
+                        "spec.placement.replicaScheduling.replicaDivisionPreference",
+                        format!("`{o}`; expected Weighted or Aggregated"),
+                    ))
+                }
             }
         }
         t => {

@@ -2,7 +2,7 @@
 //! [`ServiceSpec`] with its traffic binned per second.
 
 use super::{deployment_spec, Ctx, ScenarioError};
-use crate::controllers::hpa::{Hpa, Policy, Rules, Select};
+use crate::controllers::hpa::{Behavior, Hpa, Policy, Rules, Select};
 use crate::controllers::serving::{Overload, ServiceSpec};
 use crate::core::quantity::parse_bytes;
 use crate::engine::time::parse_duration;
@@ -57,14 +57,6 @@ pub(super) fn services(
             o => return Err(cx.err(f("overload"), format!("`{o}`; expected queue or drop"))),
         };
         let hpa = s.hpa.as_ref().map(|h| hpa(cx, &f, h)).transpose()?;
-        if let Some(h) = &hpa {
-            if !(h.min..=h.max).contains(&dep.replicas) {
-                return Err(cx.err(
-                    f("deployment.replicas"),
-                    format!("{} is outside the HPA's {}..={}", dep.replicas, h.min, h.max),
-                ));
-            }
-        }
         let spec = ServiceSpec {
             deployment: dep.name.clone(),
             requests,
@@ -277,19 +269,26 @@ fn hpa(cx: &Ctx<'_>, f: &dyn Fn(&str) -> String, h: &RawHpa) -> Result<Hpa, Scen
     if sync.0 < 1000 {
         return Err(cx.err(f("hpa.syncPeriod"), "expected at least 1s"));
     }
-    let b = h.behavior.as_ref();
-    let up = rules(
-        cx,
-        &|k: &str| f(&format!("hpa.behavior.scaleUp.{k}")),
-        b.and_then(|b| b.scale_up.as_ref()),
-        Rules::default_up(),
-    )?;
-    let down = rules(
-        cx,
-        &|k: &str| f(&format!("hpa.behavior.scaleDown.{k}")),
-        b.and_then(|b| b.scale_down.as_ref()),
-        Rules::default_down(),
-    )?;
+    // A behavior is defaulted field by field only when given (the API server's
+    // `SetDefaults_HorizontalPodAutoscalerBehavior`); without one the controller's older rules
+    // apply.
+    let behavior = match h.behavior.as_ref() {
+        None => None,
+        Some(b) => Some(Behavior {
+            up: rules(
+                cx,
+                &|k: &str| f(&format!("hpa.behavior.scaleUp.{k}")),
+                b.scale_up.as_ref(),
+                Rules::default_up(),
+            )?,
+            down: rules(
+                cx,
+                &|k: &str| f(&format!("hpa.behavior.scaleDown.{k}")),
+                b.scale_down.as_ref(),
+                Rules::default_down(),
+            )?,
+        }),
+    };
     Ok(Hpa {
         min: h.min_replicas,
         max: h.max_replicas,
@@ -297,8 +296,8 @@ fn hpa(cx: &Ctx<'_>, f: &dyn Fn(&str) -> String, h: &RawHpa) -> Result<Hpa, Scen
         target_value,
         sync,
         tolerance_permille: (h.tolerance * 1000.0).round() as u64,
-        up,
-        down,
+        behavior,
+        downscale_stabilization: SimTime::from_secs(300),
     })
 }
 

@@ -212,11 +212,6 @@ pub(super) fn cases() -> Vec<Case> {
             hpa("maxReplicas: 5, targetUtilization: 70, behavior: {scaleDown: {policies: [{type: Pods, value: 1}]}}"),
             &["s.yaml", "field `services[0].hpa.behavior.scaleDown.policies[0]`", "missing field `periodSeconds`"],
         ),
-        svc(
-            "replicas outside the HPA's range",
-            hpa("maxReplicas: 5, targetUtilization: 70").replace("replicas: 2", "replicas: 10"),
-            &["s.yaml", "services[0].deployment.replicas", "10 is outside the HPA's 1..=5"],
-        ),
         // fleet
         fl("a member listed twice", "- name: b", "- name: a", &["f.yaml", "fleet.members[1].name", "member `a` is listed twice"]),
         fl(
@@ -304,10 +299,10 @@ pub(super) fn cases() -> Vec<Case> {
             &["f.yaml", "spec.placement.replicaScheduling.weightPreference.dynamicWeight", "expected AvailableReplicas"],
         ),
         fl(
-            "Aggregated replica division",
+            "a replica division preference of Balanced",
             DIVIDED,
-            "{replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}",
-            &["f.yaml", "replicaDivisionPreference", "`Aggregated`; fleetsim models Weighted"],
+            "{replicaSchedulingType: Divided, replicaDivisionPreference: Balanced}",
+            &["f.yaml", "replicaDivisionPreference", "`Balanced`; expected Weighted or Aggregated"],
         ),
         fl(
             "a static weight of 0",
