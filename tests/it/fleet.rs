@@ -175,3 +175,20 @@ fn bad_fleet_files_get_one_clear_error() {
         "member `cluster-beijing` is listed twice",
     );
 }
+
+#[test]
+fn aggregated_puts_the_replicas_on_the_fewest_members_and_the_largest_rule_weighs() {
+    // Karmada's Aggregated division (assignByDynamicStrategy at f8fdd02d): both members can run
+    // the 4 replicas (each region has room for more than 4), so one member takes them all; the
+    // tie between two equal members goes to the first by name.
+    let policy = "            replicaSchedulingType: Divided\n            weightPreference:\n              dynamicWeight: AvailableReplicas\n";
+    let agg = "            replicaSchedulingType: Divided\n            replicaDivisionPreference: Aggregated\n";
+    let out = run(&variant("fleet-agg", "001-fleet-inventory.yaml", &[(policy, agg)]), "agg");
+    assert_eq!(scheduled_by_member(&out, 1800.0).into_iter().collect::<Vec<_>>(), [("cluster-beijing".into(), 4)]);
+    // Static weights: a member named by two rules takes the larger weight (3, not the first 1),
+    // so 4 replicas split 3:1 where the first rule alone would split them 2:2.
+    let stat = "            replicaSchedulingType: Divided\n            weightPreference:\n              staticWeightList:\n                - {targetCluster: {clusterNames: [cluster-beijing]}, weight: 1}\n                - {targetCluster: {clusterNames: [cluster-shanghai]}, weight: 1}\n                - {targetCluster: {clusterNames: [cluster-beijing]}, weight: 3}\n";
+    let out = run(&variant("fleet-max-weight", "001-fleet-inventory.yaml", &[(policy, stat)]), "maxw");
+    let by = scheduled_by_member(&out, 1800.0);
+    assert_eq!(by.into_iter().collect::<Vec<_>>(), [("cluster-beijing".into(), 3), ("cluster-shanghai".into(), 1)]);
+}

@@ -334,3 +334,26 @@ fn the_timeline_may_scale_a_service_but_not_apply_it_again() {
     assert_eq!(code, 2);
     assert!(err.contains("timeline[0].apply.name") && err.contains("service's Deployment"), "{err}");
 }
+
+#[test]
+fn a_service_started_above_the_hpa_range_goes_to_its_max_at_the_first_sync() {
+    // horizontal.go reconcileAutoscaler: "Current number of replicas above Spec.MaxReplicas"
+    // sets the count to max at once, whatever the metric (fleetsim used to refuse the file).
+    let dir = tmp("hpa-above");
+    let rates = "t,requests_per_s,tokens_per_s\n0s,1,1000\n";
+    let f = service_scenario(
+        &dir,
+        "above",
+        rates,
+        "queue",
+        "    hpa: {minReplicas: 1, maxReplicas: 1, targetUtilization: 50}\n",
+    );
+    let out = crate::common::run(&f, "hpa-above-out");
+    let ev = crate::common::csv(&out, "events.csv");
+    let first = ev.iter().find(|e| e["reason"] == "SuccessfulRescale").expect("a rescale");
+    assert_eq!(crate::common::num(first, "t_s"), 15.0);
+    assert!(
+        first["message"].starts_with("New size: 1; reason: Current number of replicas above Spec.MaxReplicas"),
+        "{first:?}"
+    );
+}
