@@ -93,10 +93,8 @@ pub struct Hpa {
     pub min: u32,
     /// `maxReplicas`.
     pub max: u32,
-    /// Target average utilization, per mille of capacity.
-    pub target_permille: u64,
-    /// Or a target average value, tokens per second per replica (replaces the utilization).
-    pub target_value: Option<u64>,
+    /// `spec.metrics`: what it scales on; the largest proposal wins.
+    pub metrics: Vec<Metric>,
     /// `--horizontal-pod-autoscaler-sync-period` (15 s default).
     pub sync: SimTime,
     /// `--horizontal-pod-autoscaler-tolerance` (0.1 default), per mille.
@@ -111,12 +109,26 @@ pub struct Hpa {
     pub downscale_stabilization: SimTime,
 }
 
+/// One of an HPA's metrics and its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// Tokens/s as a utilization of the serving replicas' capacity (a `Resource`-style
+    /// `Utilization` target), per mille.
+    TokensUtilization(u64),
+    /// Tokens/s per replica (a `Pods` metric with an `AverageValue` target).
+    TokensAverage(u64),
+    /// Requests/s per replica (a `Pods` metric with an `AverageValue` target).
+    RequestsAverage(u64),
+}
+
 /// What the metrics show at a sync: the work arriving per second, and the Deployment's pods as
 /// the HPA groups them (`groupPods` in `replica_calculator.go`).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Observed {
     /// Tokens per second arriving (what the serving replicas' metrics sum to).
     pub demand_per_s: f64,
+    /// Requests per second arriving.
+    pub requests_per_s: f64,
     /// Serving replicas (they report a metric) and their capacity, tokens/s.
     pub serving: u32,
     /// Capacity of the serving replicas together, tokens/s (the utilization's denominator).
@@ -169,30 +181,43 @@ impl Hpa {
     /// metric. Utilization is whole percent, an average value whole milli-units, as upstream's
     /// integer metrics are.
     pub fn proposal(&self, m: &Observed, current: u32) -> Option<u32> {
+        // `computeReplicasForMetrics` (horizontal.go): the largest proposal of the metrics that
+        // computed; nothing when none did, or when one failed and the rest would scale down.
+        let proposals: Vec<Option<u32>> = self.metrics.iter().map(|&x| self.proposal_for(x, m, current)).collect();
+        let best = proposals.iter().flatten().copied().max()?;
+        let failed = proposals.iter().any(Option::is_none);
+        (!failed || best >= current).then_some(best)
+    }
+
+    /// One metric's proposal (see [`Hpa::proposal`]).
+    pub fn proposal_for(&self, metric: Metric, m: &Observed, current: u32) -> Option<u32> {
         if m.serving == 0 || m.serving_capacity == 0 {
             return None;
         }
         let tol = self.tolerance_permille as f64 / 1000.0;
         let within = |r: f64| (1.0 - r).abs() <= tol;
         // (usage total, its denominator, entries) -> ratio
-        let ratio: Box<dyn Fn(f64, u64, u32) -> f64> = match self.target_value {
-            None => {
-                let target_pct = self.target_permille as f64 / 10.0;
+        let ratio: Box<dyn Fn(f64, u64, u32) -> f64> = match metric {
+            Metric::TokensUtilization(permille) => {
+                let target_pct = permille as f64 / 10.0;
                 Box::new(move |usage: f64, requests: u64, _n: u32| {
                     let util = (usage * 100.0 / requests as f64).floor();
                     util / target_pct
                 })
             }
-            Some(v) => Box::new(move |usage_milli: f64, _requests: u64, n: u32| {
-                let avg = (usage_milli as u64 / n as u64) as f64;
-                avg / (v as f64 * 1000.0)
-            }),
+            Metric::TokensAverage(v) | Metric::RequestsAverage(v) => {
+                Box::new(move |usage_milli: f64, _requests: u64, n: u32| {
+                    let avg = (usage_milli as u64 / n as u64) as f64;
+                    avg / (v as f64 * 1000.0)
+                })
+            }
         };
-        // The serving replicas' metrics: their tokens/s (utilization), or each one's share in
+        // The serving replicas' metrics: their tokens/s (utilization), or their sum in
         // milli-units (average value).
-        let usage = match self.target_value {
-            None => m.demand_per_s,
-            Some(_) => (m.demand_per_s * 1000.0).floor(),
+        let usage = match metric {
+            Metric::TokensUtilization(_) => m.demand_per_s,
+            Metric::TokensAverage(_) => (m.demand_per_s * 1000.0).floor(),
+            Metric::RequestsAverage(_) => (m.requests_per_s * 1000.0).floor(),
         };
         let r = ratio(usage, m.serving_capacity, m.serving);
         let up_with_unready = m.unready > 0 && r > 1.0;
@@ -205,9 +230,11 @@ impl Hpa {
         let (mut usage2, mut requests2, mut n2) = (usage, m.serving_capacity, m.serving);
         if m.missing > 0 && r != 1.0 {
             if r < 1.0 {
-                usage2 += match self.target_value {
-                    None => m.missing_capacity as f64 * (self.target_permille as f64 / 10.0).max(100.0) / 100.0,
-                    Some(v) => (v * 1000) as f64 * m.missing as f64,
+                usage2 += match metric {
+                    Metric::TokensUtilization(permille) => {
+                        m.missing_capacity as f64 * (permille as f64 / 10.0).max(100.0) / 100.0
+                    }
+                    Metric::TokensAverage(v) | Metric::RequestsAverage(v) => (v * 1000) as f64 * m.missing as f64,
                 };
             }
             requests2 += m.missing_capacity;

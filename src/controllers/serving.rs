@@ -82,6 +82,8 @@ struct SvcState {
     until_s: u64,
     /// Tokens arrived since the last HPA sync.
     since_sync: u64,
+    /// Requests arrived since the last HPA sync.
+    since_sync_requests: u64,
     hpa: HpaState,
     /// Its Deployment's index, once found (checked by name before each use: a Deployment may be
     /// deleted and applied again).
@@ -137,6 +139,7 @@ impl Services {
             let s = st.until_s;
             let d = spec.tokens_at(s);
             st.requests += spec.requests_at(s);
+            st.since_sync_requests += spec.requests_at(s);
             st.tokens += d;
             st.since_sync += d;
             let mut avail = cap;
@@ -204,10 +207,12 @@ impl Services {
         let o = view.objects;
         // The HPA reads the target's `spec.replicas` (the scale subresource), and groups its pods.
         let current = o.deployment(d).spec.replicas;
-        let demand = self.st[i].since_sync as f64 / (h.sync.0 as f64 / 1000.0);
-        self.st[i].since_sync = 0;
+        let secs = h.sync.0 as f64 / 1000.0;
+        let demand = self.st[i].since_sync as f64 / secs;
+        let requests = self.st[i].since_sync_requests as f64 / secs;
+        (self.st[i].since_sync, self.st[i].since_sync_requests) = (0, 0);
         let spec = &self.specs[i];
-        let mut m = Observed { demand_per_s: demand, ..Observed::default() };
+        let mut m = Observed { demand_per_s: demand, requests_per_s: requests, ..Observed::default() };
         for p in o.live_pods(d) {
             let pod = o.pod(p);
             let cap = || {

@@ -209,6 +209,9 @@ pub struct RawHpa {
     /// Or a target average value: tokens per second per replica (an `AverageValue` target).
     #[serde(default, rename = "targetAverageValue", skip_serializing_if = "Option::is_none")]
     pub target_average_value: Option<u64>,
+    /// And/or requests per second per replica (a second metric: the largest proposal wins).
+    #[serde(default, rename = "targetRequestsAverageValue", skip_serializing_if = "Option::is_none")]
+    pub target_requests_average_value: Option<u64>,
     /// Sync period (default `15s`: kube-controller-manager `--horizontal-pod-autoscaler-sync-period`).
     #[serde(default = "s15", rename = "syncPeriod")]
     pub sync_period: String,

@@ -357,3 +357,20 @@ fn a_service_started_above_the_hpa_range_goes_to_its_max_at_the_first_sync() {
         "{first:?}"
     );
 }
+
+#[test]
+fn an_hpa_with_two_metrics_scales_on_the_larger_proposal() {
+    // computeReplicasForMetrics: 2,000 tok/s at 50 % of 1,000 a replica propose 4; 10 requests/s
+    // at 1 a replica propose 10 (from 2, at most max(2 x current, 4) a sync): the requests win.
+    let dir = tmp("hpa-two");
+    let rates = "t,requests_per_s,tokens_per_s\n0s,10,2000\n";
+    let hpa = "    hpa: {minReplicas: 1, maxReplicas: 30, targetUtilization: 50, targetRequestsAverageValue: 1}\n";
+    let out = crate::common::run(&service_scenario(&dir, "two", rates, "queue", hpa), "hpa-two-out");
+    let ev = crate::common::csv(&out, "events.csv");
+    let sizes: Vec<&str> = ev
+        .iter()
+        .filter(|e| e["reason"] == "SuccessfulRescale")
+        .map(|e| e["message"].trim_start_matches("New size: ").split(';').next().unwrap())
+        .collect();
+    assert_eq!(sizes.last(), Some(&"10"), "{sizes:?}");
+}

@@ -10,8 +10,7 @@ fn hpa(min: u32, max: u32, target_pct: u64) -> Hpa {
     Hpa {
         min,
         max,
-        target_permille: target_pct * 10,
-        target_value: None,
+        metrics: vec![Metric::TokensUtilization(target_pct * 10)],
         sync: SimTime::from_secs(15),
         tolerance_permille: 100,
         behavior: None,
@@ -33,6 +32,7 @@ fn ago(s: u64) -> SimTime {
 fn pods(ready: &[(u64, u64)], missing: &[u64], unready: &[u64]) -> Observed {
     Observed {
         demand_per_s: ready.iter().map(|p| p.0).sum::<u64>() as f64,
+        requests_per_s: 0.0,
         serving: ready.len() as u32,
         serving_capacity: ready.iter().map(|p| p.1).sum(),
         missing: missing.len() as u32,
@@ -241,7 +241,7 @@ fn the_replica_calculator_on_tolerance_unready_and_missing_pods() {
     // An average-value target (calcPlainMetricReplicas): the pods' mean against it; a missing
     // pod counts at the target on a scale-down (TestReplicaCalcDuringRollingUpdateWithMaxSurgeCM:
     // 10, 10 and one missing against 17 keeps 2).
-    let v = Hpa { target_value: Some(17), ..hpa(0, 1000, 50) };
+    let v = Hpa { metrics: vec![Metric::TokensAverage(17)], ..hpa(0, 1000, 50) };
     let m = Observed {
         demand_per_s: 20.0,
         serving: 2,
@@ -251,4 +251,18 @@ fn the_replica_calculator_on_tolerance_unready_and_missing_pods() {
         ..Observed::default()
     };
     assert_eq!(v.proposal(&m, 2), Some(2));
+}
+
+#[test]
+fn several_metrics_take_the_largest_proposal() {
+    // TestNoBackoffUpscaleCMNoBackoffCpu: a utilization metric proposing 600 and a per-replica
+    // metric proposing 4: the larger wins, held at max 5. Here tokens at 10 % of capacity and
+    // requests against 15 a replica.
+    let h = Hpa { metrics: vec![Metric::TokensUtilization(100), Metric::RequestsAverage(15)], ..hpa(1, 5, 10) };
+    let m = Observed { requests_per_s: 60.0, ..pods(&[(20_000, 1000), (10_000, 1000), (30_000, 1000)], &[], &[]) };
+    assert_eq!(h.proposal(&m, 3), Some(600));
+    assert_eq!(h.sync(&mut history(&[]), NOW, 3, &m).0, 5);
+    // The requests metric alone: 20 a replica against 15: ceil(1.333 x 3) = 4.
+    let r = Hpa { metrics: vec![Metric::RequestsAverage(15)], ..hpa(1, 5, 10) };
+    assert_eq!(r.proposal(&m, 3), Some(4));
 }

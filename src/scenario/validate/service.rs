@@ -2,7 +2,7 @@
 //! [`ServiceSpec`] with its traffic binned per second.
 
 use super::{deployment_spec, Ctx, ScenarioError};
-use crate::controllers::hpa::{Behavior, Hpa, Policy, Rules, Select};
+use crate::controllers::hpa::{Behavior, Hpa, Metric, Policy, Rules, Select};
 use crate::controllers::serving::{Overload, ServiceSpec};
 use crate::core::quantity::parse_bytes;
 use crate::engine::time::parse_duration;
@@ -248,20 +248,39 @@ fn hpa(cx: &Ctx<'_>, f: &dyn Fn(&str) -> String, h: &RawHpa) -> Result<Hpa, Scen
             ),
         ));
     }
-    let (target_permille, target_value) = match (h.target_utilization, h.target_average_value) {
-        (Some(u), None) if (1..=1000).contains(&u) => (u as u64 * 10, None),
-        (Some(u), None) => return Err(cx.err(f("hpa.targetUtilization"), format!("{u}; expected 1..=1000 (percent)"))),
-        (None, Some(v)) if (1..=100_000_000).contains(&v) => (0, Some(v)),
-        (None, Some(v)) => {
+    let mut metrics = Vec::new();
+    match h.target_utilization {
+        Some(u) if (1..=1000).contains(&u) => metrics.push(Metric::TokensUtilization(u as u64 * 10)),
+        Some(u) => return Err(cx.err(f("hpa.targetUtilization"), format!("{u}; expected 1..=1000 (percent)"))),
+        None => {}
+    }
+    match h.target_average_value {
+        Some(v) if (1..=100_000_000).contains(&v) => metrics.push(Metric::TokensAverage(v)),
+        Some(v) => {
             return Err(cx.err(f("hpa.targetAverageValue"), format!("{v}; expected 1..=10^8 tokens/s per replica")))
         }
-        _ => {
-            return Err(cx.err(
-                f("hpa"),
-                "expected exactly one of targetUtilization (percent) and targetAverageValue (tokens/s per replica)",
-            ))
+        None => {}
+    }
+    match h.target_requests_average_value {
+        Some(v) if (1..=10_000_000).contains(&v) => metrics.push(Metric::RequestsAverage(v)),
+        Some(v) => {
+            return Err(
+                cx.err(f("hpa.targetRequestsAverageValue"), format!("{v}; expected 1..=10^7 requests/s per replica"))
+            )
         }
-    };
+        None => {}
+    }
+    if metrics.is_empty() {
+        return Err(cx.err(
+            f("hpa"),
+            "expected a target: targetUtilization (percent of capacity), targetAverageValue (tokens/s per replica) or targetRequestsAverageValue (requests/s per replica); several scale on the largest proposal",
+        ));
+    }
+    if h.target_utilization.is_some() && h.target_average_value.is_some() {
+        return Err(
+            cx.err(f("hpa"), "targetUtilization and targetAverageValue both target tokens/s; expected one of them")
+        );
+    }
     if !(0.0..1.0).contains(&h.tolerance) {
         return Err(cx.err(f("hpa.tolerance"), format!("{}; expected 0 <= tolerance < 1", h.tolerance)));
     }
@@ -292,8 +311,7 @@ fn hpa(cx: &Ctx<'_>, f: &dyn Fn(&str) -> String, h: &RawHpa) -> Result<Hpa, Scen
     Ok(Hpa {
         min: h.min_replicas,
         max: h.max_replicas,
-        target_permille,
-        target_value,
+        metrics,
         sync,
         tolerance_permille: (h.tolerance * 1000.0).round() as u64,
         behavior,

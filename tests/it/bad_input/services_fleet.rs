@@ -155,12 +155,17 @@ pub(super) fn cases() -> Vec<Case> {
         svc(
             "an HPA without a target",
             hpa("maxReplicas: 5"),
-            &["s.yaml", "field `services[0].hpa`", "expected exactly one of targetUtilization (percent) and targetAverageValue"],
+            &["s.yaml", "field `services[0].hpa`", "expected a target: targetUtilization (percent of capacity), targetAverageValue"],
+        ),
+        svc(
+            "a requests target of 0",
+            hpa("maxReplicas: 5, targetRequestsAverageValue: 0"),
+            &["s.yaml", "hpa.targetRequestsAverageValue", "0; expected 1..=10^7 requests/s per replica"],
         ),
         svc(
             "an HPA with two targets",
             hpa("maxReplicas: 5, targetUtilization: 70, targetAverageValue: 100"),
-            &["s.yaml", "field `services[0].hpa`", "expected exactly one of targetUtilization"],
+            &["s.yaml", "field `services[0].hpa`", "both target tokens/s; expected one of them"],
         ),
         svc(
             "an HPA target of 0 %",
