@@ -148,9 +148,54 @@ pub struct Observed {
 #[derive(Debug, Clone, Default)]
 pub struct HpaState {
     seen: bool,
+    /// The status conditions as last reported (AbleToScale, ScalingActive, ScalingLimited).
+    conditions: [Option<Condition>; 3],
+    /// Conditions that changed at the last sync.
+    changed: Vec<Condition>,
     recs: VecDeque<(SimTime, u32)>,
     ups: VecDeque<(SimTime, u32)>,
     downs: VecDeque<(SimTime, u32)>,
+}
+
+/// An HPA status condition, as `kubectl describe hpa` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Condition {
+    /// `AbleToScale`, `ScalingActive` or `ScalingLimited`.
+    pub kind: &'static str,
+    /// `True` or `False`.
+    pub status: bool,
+    /// Upstream's reason (`ScaleDownStabilized`, `TooManyReplicas`, `ScalingDisabled`, ...).
+    pub reason: &'static str,
+}
+
+impl HpaState {
+    /// The conditions that changed at the last sync, in `AbleToScale`, `ScalingActive`,
+    /// `ScalingLimited` order.
+    pub fn take_changed(&mut self) -> Vec<Condition> {
+        std::mem::take(&mut self.changed)
+    }
+
+    fn set(&mut self, kind: &'static str, status: bool, reason: &'static str) {
+        let i = match kind {
+            "AbleToScale" => 0,
+            "ScalingActive" => 1,
+            _ => 2,
+        };
+        let c = Condition { kind, status, reason };
+        if self.conditions[i] != Some(c) {
+            self.conditions[i] = Some(c);
+            self.changed.push(c);
+        }
+    }
+}
+
+/// What normalization decided: the replicas, and the reasons of the `AbleToScale` and
+/// `ScalingLimited` conditions it sets.
+struct Normalized {
+    replicas: u32,
+    able: &'static str,
+    limited: bool,
+    limit_reason: &'static str,
 }
 
 /// Why a sync set what it set (the controller's `rescaleReason`).
@@ -268,7 +313,9 @@ impl Hpa {
             st.seen = true;
             st.recs.push_back((now, current));
         }
+        // The conditions `reconcileAutoscaler` sets on each path.
         let (desired, why) = if current == 0 && self.min != 0 {
+            st.set("ScalingActive", false, "ScalingDisabled");
             (current, Why::Disabled)
         } else if current > self.max {
             (self.max, Why::AboveMax)
@@ -276,10 +323,26 @@ impl Hpa {
             (self.min, Why::BelowMin)
         } else {
             match self.proposal(m, current) {
-                None => (current, Why::NoMetrics),
-                Some(p) => (self.normalize(st, now, current, p), Why::Metric),
+                None => {
+                    let failed = match self.metrics.first() {
+                        Some(Metric::TokensUtilization(_)) => "FailedGetResourceMetric",
+                        _ => "FailedGetPodsMetric",
+                    };
+                    st.set("ScalingActive", false, failed);
+                    (current, Why::NoMetrics)
+                }
+                Some(p) => {
+                    st.set("ScalingActive", true, "ValidMetricFound");
+                    let n = self.normalized(st, now, current, p);
+                    st.set("AbleToScale", true, n.able);
+                    st.set("ScalingLimited", n.limited, n.limit_reason);
+                    (n.replicas, Why::Metric)
+                }
             }
         };
+        if desired != current {
+            st.set("AbleToScale", true, "SucceededRescale");
+        }
         if desired != current && self.behavior.is_some() {
             let events = if desired > current { &mut st.ups } else { &mut st.downs };
             events.push_back((now, desired.abs_diff(current)));
@@ -288,8 +351,15 @@ impl Hpa {
         (desired, why)
     }
 
-    /// `normalizeDesiredReplicas` (no behavior) or `normalizeDesiredReplicasWithBehaviors`.
+    /// `normalizeDesiredReplicas` (no behavior) or `normalizeDesiredReplicasWithBehaviors`:
+    /// the replicas to set.
+    #[cfg(test)]
     fn normalize(&self, st: &mut HpaState, now: SimTime, current: u32, proposal: u32) -> u32 {
+        self.normalized(st, now, current, proposal).replicas
+    }
+
+    /// [`Hpa::normalize`] with the reasons of the conditions it sets.
+    fn normalized(&self, st: &mut HpaState, now: SimTime, current: u32, proposal: u32) -> Normalized {
         let Some(b) = &self.behavior else {
             // `stabilizeRecommendation`: the largest recommendation not older than the window (a
             // sample exactly one window old still counts: only those `Before(cutoff)` drop out).
@@ -300,7 +370,16 @@ impl Hpa {
             // `scaleUpLimitMinimum`), within min..=max.
             let up_limit = (2 * current).max(4);
             let most = self.max.min(up_limit);
-            return if stabilized < self.min { self.min } else { stabilized.min(most) };
+            let over = if self.max > up_limit { "ScaleUpLimit" } else { "TooManyReplicas" };
+            let (replicas, limit_reason) = if stabilized < self.min {
+                (self.min, "TooFewReplicas")
+            } else if stabilized > most {
+                (most, over)
+            } else {
+                (stabilized, "DesiredWithinRange")
+            };
+            let able = if stabilized != proposal { "ScaleDownStabilized" } else { "ReadyForNewScale" };
+            return Normalized { replicas, able, limited: replicas != stabilized, limit_reason };
         };
         // `stabilizeRecommendationWithBehaviors`: samples strictly newer than each window's cutoff.
         let newer = |w: SimTime| {
@@ -311,16 +390,34 @@ impl Hpa {
         let down_rec = newer(b.down.window).fold(proposal, u32::max);
         let stabilized = current.max(up_rec).min(down_rec);
         st.recs.push_back((now, proposal));
+        let able = match stabilized != proposal {
+            false => "ReadyForNewScale",
+            true if proposal >= current => "ScaleUpStabilized",
+            true => "ScaleDownStabilized",
+        };
         // `convertDesiredReplicasWithBehaviorRate`.
-        if stabilized > current {
+        let (replicas, limit_reason) = if stabilized > current {
             let limit = limit_up(current, st, now, &b.up).max(current);
-            stabilized.min(self.max.min(limit))
+            let reason = if self.max > limit { "ScaleUpLimit" } else { "TooManyReplicas" };
+            let most = self.max.min(limit);
+            if stabilized > most {
+                (most, reason)
+            } else {
+                (stabilized, "DesiredWithinRange")
+            }
         } else if stabilized < current {
             let limit = limit_down(current, st, now, &b.down).min(current);
-            stabilized.max(self.min.max(limit))
+            let reason = if self.min < limit { "ScaleDownLimit" } else { "TooFewReplicas" };
+            let least = self.min.max(limit);
+            if stabilized < least {
+                (least, reason)
+            } else {
+                (stabilized, "DesiredWithinRange")
+            }
         } else {
-            current
-        }
+            (current, "DesiredWithinRange")
+        };
+        Normalized { replicas, able, limited: replicas != stabilized, limit_reason }
     }
 
     /// Forgets what no window or policy period can reach any more.

@@ -228,6 +228,14 @@ impl Services {
             }
         }
         let (want, why) = h.sync(&mut self.st[i].hpa, view.now, current, &m);
+        // The status conditions that changed, as `kubectl describe hpa` would show them.
+        for c in self.st[i].hpa.take_changed() {
+            out.push(Action::event(
+                c.kind,
+                format!("horizontalpodautoscaler/{}", self.specs[i].deployment),
+                format!("{} {}", if c.status { "True" } else { "False" }, c.reason),
+            ));
+        }
         if want != current {
             self.st[i].rescales += 1;
             let name = &self.specs[i].deployment;

@@ -266,3 +266,55 @@ fn several_metrics_take_the_largest_proposal() {
     let r = Hpa { metrics: vec![Metric::RequestsAverage(15)], ..hpa(1, 5, 10) };
     assert_eq!(r.proposal(&m, 3), Some(4));
 }
+
+#[test]
+fn the_status_conditions_as_upstream_sets_them() {
+    let reasons = |st: &mut HpaState| {
+        st.take_changed().iter().map(|c| format!("{} {} {}", c.kind, c.status, c.reason)).collect::<Vec<_>>()
+    };
+    // TestZeroReplicas: ScalingActive False ScalingDisabled.
+    let mut st = HpaState::default();
+    hpa(3, 5, 90).sync(&mut st, NOW, 0, &Observed::default());
+    assert_eq!(reasons(&mut st), ["ScalingActive false ScalingDisabled"]);
+    // TestTooManyReplicas: only AbleToScale True SucceededRescale.
+    let mut st = HpaState::default();
+    hpa(3, 5, 90).sync(&mut st, NOW, 10, &Observed::default());
+    assert_eq!(reasons(&mut st), ["AbleToScale true SucceededRescale"]);
+    // TestEmptyMetrics: ScalingActive False FailedGetResourceMetric.
+    let mut st = HpaState::default();
+    hpa(2, 6, 50).sync(&mut st, NOW, 4, &Observed::default());
+    assert_eq!(reasons(&mut st), ["ScalingActive false FailedGetResourceMetric"]);
+    // TestScaleDownStabilizeInitialSize: AbleToScale ScaleDownStabilized, not limited.
+    let mut st = HpaState::default();
+    let m = pods(&[(100, 1000), (300, 1000), (500, 1000), (250, 1000), (250, 1000)], &[], &[]);
+    hpa(2, 6, 50).sync(&mut st, NOW, 5, &m);
+    assert_eq!(
+        reasons(&mut st),
+        [
+            "ScalingActive true ValidMetricFound",
+            "AbleToScale true ScaleDownStabilized",
+            "ScalingLimited false DesiredWithinRange"
+        ]
+    );
+    // TestMinReplicas: limited, TooFewReplicas; TestTolerance: ReadyForNewScale.
+    let mut st = history(&[]);
+    hpa(2, 5, 90).sync(&mut st, NOW, 3, &pods(&[(10, 900), (95, 1000), (10, 1100)], &[], &[]));
+    assert!(reasons(&mut st).contains(&"ScalingLimited true TooFewReplicas".to_string()));
+    let mut st = history(&[]);
+    hpa(1, 5, 100).sync(&mut st, NOW, 3, &pods(&[(1010, 900), (1030, 1000), (1020, 1100)], &[], &[]));
+    assert!(reasons(&mut st).contains(&"AbleToScale true ReadyForNewScale".to_string()));
+    // TestUpscaleCap: ScaleUpLimit; TestUpscaleCapGreaterThanMaxReplicas: TooManyReplicas.
+    let m = pods(&[(100, 100), (200, 100), (300, 100)], &[], &[]);
+    for (max, want) in [(100, "ScalingLimited true ScaleUpLimit"), (20, "ScalingLimited true TooManyReplicas")] {
+        let h = with_behavior(hpa(1, max, 10), rules(0, 0, 700, 60, 0), Rules::default_down());
+        let mut st = HpaState::default();
+        h.sync(&mut st, NOW, 3, &m);
+        assert!(reasons(&mut st).contains(&want.to_string()), "max {max}");
+    }
+    // A condition already reported is not reported again.
+    let mut st = HpaState::default();
+    hpa(3, 5, 90).sync(&mut st, NOW, 0, &Observed::default());
+    st.take_changed();
+    hpa(3, 5, 90).sync(&mut st, SimTime(NOW.0 + 15_000), 0, &Observed::default());
+    assert!(st.take_changed().is_empty());
+}
