@@ -179,7 +179,7 @@ enum Command {
     /// Tolerations, node selectors and affinity are not written.
     ///
     /// Example:
-    ///   fleetsim trace scenarios/synthetic-inference.yaml --out out/synthetic.csv
+    ///   fleetsim trace scenarios/alibaba-replay.yaml --out out/alibaba-replay.csv
     #[command(verbatim_doc_comment)]
     Trace {
         /// The scenario file.

@@ -358,3 +358,25 @@ fn shipped_scenarios_validate() {
         assert!(out.starts_with("ok:"), "{out}");
     }
 }
+
+#[test]
+fn every_command_help_example_names_a_shipped_file_that_works() {
+    // `--help` teaches by example: each `fleetsim <cmd> scenarios/...` line names a file the
+    // checkout ships, and the trace example runs.
+    let mut seen = 0;
+    for cmd in ["run", "sweep", "validate", "trace", "report", "plan"] {
+        let (code, out, err) = crate::common::fleetsim(&[cmd, "--help"]);
+        assert_eq!(code, 0, "{cmd}: {err}");
+        for word in out.split_whitespace().filter(|w| w.starts_with("scenarios/") || w.starts_with("examples/")) {
+            let path = crate::common::root().join(word.trim_end_matches([',', ')', '.']));
+            assert!(path.exists(), "`fleetsim {cmd} --help` names {word}, which is not shipped");
+            seen += 1;
+        }
+    }
+    assert!(seen >= 3, "the commands' help names {seen} shipped files");
+    let out = crate::common::tmp("help-trace").join("t.csv");
+    let scenario = crate::common::root().join("scenarios/alibaba-replay.yaml");
+    let (code, _, err) =
+        crate::common::fleetsim(&["trace", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}
