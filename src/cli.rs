@@ -140,12 +140,13 @@ enum Command {
     ///       --pools examples/plan/nodepools.yaml
     ///   fleetsim plan --nodes examples/plan/ack-nodes.json --pods examples/plan/ack-pods.json \
     ///       --pools examples/plan/ack-pools.yaml --output json
+    ///   kubectl get nodes -o json | fleetsim plan --nodes - --pods pods.json
     #[command(verbatim_doc_comment)]
     Plan {
-        /// `kubectl get nodes -o json` output.
+        /// `kubectl get nodes -o json` output (`-`: standard input).
         #[arg(long)]
         nodes: PathBuf,
-        /// `kubectl get pods -A -o json` output.
+        /// `kubectl get pods -A -o json` output (`-`: standard input; one of the two at most).
         #[arg(long)]
         pods: PathBuf,
         /// The node autoscaler: Karpenter NodePool manifests (`karpenter.sh/v1`, several YAML
@@ -293,13 +294,22 @@ fn load(path: &Path) -> Result<Loaded, i32> {
     Ok(loaded)
 }
 
+/// A JSON document from `path`, or from standard input when `path` is `-`.
 fn read_json(path: &Path) -> Result<serde_json::Value, i32> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        eprintln!("error: {}: cannot read: {e}", path.display());
+    let stdin = path == Path::new("-");
+    let name = if stdin { "standard input".to_string() } else { path.display().to_string() };
+    let text = if stdin {
+        let mut t = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut t).map(|_| t)
+    } else {
+        std::fs::read_to_string(path)
+    }
+    .map_err(|e| {
+        eprintln!("error: {name}: cannot read: {e}");
         2
     })?;
     serde_json::from_str(&text).map_err(|e| {
-        eprintln!("error: {}: not JSON ({e}); expected `kubectl get ... -o json` output", path.display());
+        eprintln!("error: {name}: not JSON ({e}); expected `kubectl get ... -o json` output");
         2
     })
 }

@@ -100,6 +100,10 @@ pub(super) fn cmd_plan(
         eprintln!("error: --output `{output}`; expected table or json");
         return 2;
     }
+    if nodes == Path::new("-") && pods == Path::new("-") {
+        eprintln!("error: --nodes - and --pods -: standard input holds one dump; give the other as a file");
+        return 2;
+    }
     let (n, p) = match (read_json(nodes), read_json(pods)) {
         (Ok(n), Ok(p)) => (n, p),
         (Err(c), _) | (_, Err(c)) => return c,
@@ -107,14 +111,9 @@ pub(super) fn cmd_plan(
     let snap = match fleetsim::k8s::snapshot(&n, &p) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!(
-                "error: {}: {e}",
-                if e.object.starts_with("pod") || e.object.contains("PodList") {
-                    pods.display()
-                } else {
-                    nodes.display()
-                }
-            );
+            let file = if e.object.starts_with("pod") || e.object.contains("PodList") { pods } else { nodes };
+            let name = if file == Path::new("-") { "standard input".to_string() } else { file.display().to_string() };
+            eprintln!("error: {name}: {e}");
             return 2;
         }
     };

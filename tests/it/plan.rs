@@ -567,3 +567,42 @@ fn the_plan_for_a_simulated_state_is_what_the_simulators_pool_autoscaler_launche
         .iter()
         .all(|u| u["reason"].as_str().unwrap().ends_with("next loop (it scales one node pool per loop)")));
 }
+
+#[test]
+fn plan_reads_a_dump_from_standard_input() {
+    // `kubectl get nodes -o json | fleetsim plan --nodes - --pods pods.json`: the same plan as
+    // from the files; both on standard input is refused with a clear error.
+    use std::io::Write;
+    let ex = |f: &str| crate::common::root().join("examples/plan").join(f).to_str().unwrap().to_string();
+    let args = |nodes: &str| {
+        vec![
+            "plan".to_string(),
+            "--nodes".into(),
+            nodes.to_string(),
+            "--pods".into(),
+            ex("pods.json"),
+            "--pools".into(),
+            ex("nodepools.yaml"),
+            "--output".into(),
+            "json".into(),
+        ]
+    };
+    let (code, from_file, err) =
+        crate::common::fleetsim(&args(&ex("nodes.json")).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{err}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args(args("-"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read(ex("nodes.json")).unwrap()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), from_file);
+    let (code, _, err) = crate::common::fleetsim(&["plan", "--nodes", "-", "--pods", "-"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("standard input holds one dump"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
