@@ -18,12 +18,16 @@
 //! - The descheduler (Karmada's, on by default): every interval, replicas of a dynamic-weight
 //!   Deployment pending in a member for the unschedulable threshold are taken from that member's
 //!   share, and the scheduler places them again where replicas are available.
-//! - Not modelled: Karmada's cluster taints and failover, spread constraints, label-selected
+//! - Spread constraints by cluster (`maxGroups`, `minGroups`) narrow the candidates first, as
+//!   [`crate::core::fleet::select_by_cluster_spread`] says.
+//! - Not modelled: Karmada's cluster taints and failover, spread by region or label, label-selected
 //!   resources and rules (`targetCluster` by name only), override policies, PropagationPolicies
 //!   changed during a run.
 
 use super::Setup;
-use crate::core::fleet::{divide_by_available, static_weights, webster, Share, Tie};
+use crate::core::fleet::{
+    divide_by_available, select_by_cluster_spread, static_weights, webster, Candidate, Share, Tie,
+};
 
 /// The most replicas a member's estimate counts (Karmada's estimator is bounded by the member's
 /// resources alone; this keeps fleetsim's placement-based count finite).
@@ -91,6 +95,8 @@ pub struct PropagationPolicy {
     pub rule: Placement,
     /// ACK One `autoScaling.ecsProvision`: count what members' pools could provision.
     pub ecs_provision: bool,
+    /// `spreadConstraints` by cluster: (maxGroups, minGroups).
+    pub spread: Option<(u32, u32)>,
 }
 
 /// A stock level from `at` on.
@@ -333,9 +339,34 @@ fn schedule(
 ) -> Result<(), SimError> {
     let p = &fleet.policies[d.policy];
     let idx = |name: &str| fleet.members.iter().position(|m| m.name == name).expect("validated member");
-    let cands: Vec<usize> = p.members.iter().map(|m| idx(m)).collect();
+    let mut cands: Vec<usize> = p.members.iter().map(|m| idx(m)).collect();
+    // A cluster spread constraint narrows the candidates first; static weights ignore it
+    // (Karmada's `shouldIgnoreSpreadConstraint`).
+    let spread = match (p.spread, &p.rule) {
+        (Some((max, min)), rule) if !matches!(rule, Placement::StaticWeights(_)) => {
+            let mut c = Vec::new();
+            for &k in &cands {
+                let est = worlds[k].available_replicas(&d.spec.template, AVAILABLE_BOUND, p.ecs_provision)?;
+                c.push(Candidate {
+                    member: fleet.members[k].name.clone(),
+                    score: if d.assigned[k] > 0 { 100 } else { 0 },
+                    available: est as u64 + d.assigned[k] as u64,
+                });
+            }
+            let need = if p.rule == Placement::Duplicated { None } else { Some(d.desired as u64) };
+            Some(select_by_cluster_spread(&c, max, min, need))
+        }
+        _ => None,
+    };
+    let mut spread_err = None;
+    match spread {
+        Some(Ok(sel)) => cands.retain(|&k| sel.contains(&fleet.members[k].name)),
+        Some(Err(m)) => spread_err = Some(m),
+        None => {}
+    }
     let mut want = vec![0u32; fleet.members.len()];
     let shares: Result<Vec<Share>, String> = match &p.rule {
+        _ if spread_err.is_some() => Err(spread_err.take().unwrap_or_default()),
         Placement::Duplicated => {
             Ok(cands.iter().map(|&k| Share { member: fleet.members[k].name.clone(), replicas: d.desired }).collect())
         }

@@ -117,6 +117,66 @@ pub fn static_weights(candidates: &[String], rules: &[(u64, Vec<String>)]) -> Ve
     out
 }
 
+/// A candidate member as a cluster spread constraint sees it: its score (100 when it already
+/// runs replicas: Karmada's ClusterLocality plugin) and its available replicas (what it can add
+/// plus what it runs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Member name.
+    pub member: String,
+    /// Score.
+    pub score: u32,
+    /// Available replicas.
+    pub available: u64,
+}
+
+/// `spreadConstraints: [{spreadByField: cluster, maxGroups, minGroups}]` as
+/// karmada-io/karmada `pkg/scheduler/core/spreadconstraint` selects at f8fdd02d
+/// (`select_clusters_by_cluster.go`): the candidates by score, then available replicas
+/// (descending), then name; fewer than `min_groups` is an error; the first `max_groups` are taken
+/// and, when `need` (the replicas; `None`: resources ignored, as for `Duplicated`) exceeds what
+/// they can run, each slot from the last back is swapped for the left-out member that can run
+/// the most, more than the slot, until they hold `need`; still short, an error.
+pub fn select_by_cluster_spread(
+    candidates: &[Candidate],
+    max_groups: u32,
+    min_groups: u32,
+    need: Option<u64>,
+) -> Result<Vec<String>, String> {
+    if (candidates.len() as u64) < min_groups as u64 {
+        return Err(format!(
+            "the number of feasible clusters ({}) is less than spreadConstraint.MinGroups ({min_groups})",
+            candidates.len()
+        ));
+    }
+    let mut sorted = candidates.to_vec();
+    sorted.sort_by(|a, b| (b.score, b.available, &a.member).cmp(&(a.score, a.available, &b.member)));
+    let n = sorted.len().min(max_groups as usize);
+    let mut rest = sorted.split_off(n);
+    let mut sel = sorted;
+    if let Some(need) = need {
+        let sum = |v: &[Candidate]| v.iter().map(|c| c.available).sum::<u64>();
+        for i in (0..sel.len()).rev() {
+            if sum(&sel) >= need {
+                break;
+            }
+            let better = rest
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.available > sel[i].available)
+                .max_by(|(ja, a), (jb, b)| a.available.cmp(&b.available).then(jb.cmp(ja)))
+                .map(|(j, _)| j);
+            if let Some(j) = better {
+                std::mem::swap(&mut sel[i], &mut rest[j]);
+            }
+        }
+        if sum(&sel) < need {
+            return Err(format!("no enough resource when selecting {n} clusters"));
+        }
+    }
+    Ok(sel.into_iter().map(|c| c.member).collect())
+}
+
 /// Why a division failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DivideError {

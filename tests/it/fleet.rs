@@ -192,3 +192,28 @@ fn aggregated_puts_the_replicas_on_the_fewest_members_and_the_largest_rule_weigh
     let by = scheduled_by_member(&out, 1800.0);
     assert_eq!(by.into_iter().collect::<Vec<_>>(), [("cluster-beijing".into(), 3), ("cluster-shanghai".into(), 1)]);
 }
+
+#[test]
+fn a_cluster_spread_constraint_narrows_the_members_first() {
+    // spreadConstraints [{spreadByField: cluster, maxGroups: 1}]: the dynamic division runs on
+    // one member (the two are alike: the first by name); minGroups 3 of 2 members fails the
+    // scheduling, said in a FailedScheduling event.
+    let aff = "          clusterAffinity:\n";
+    let one = "          spreadConstraints:\n            - {spreadByField: cluster, maxGroups: 1}\n          clusterAffinity:\n";
+    let out = run(&variant("fleet-spread", "001-fleet-inventory.yaml", &[(aff, one)]), "spread");
+    assert_eq!(scheduled_by_member(&out, 1800.0).into_iter().collect::<Vec<_>>(), [("cluster-beijing".into(), 4)]);
+    let three = "          spreadConstraints:\n            - {spreadByField: cluster, maxGroups: 3, minGroups: 3}\n          clusterAffinity:\n";
+    let out = run(&variant("fleet-spread-min", "001-fleet-inventory.yaml", &[(aff, three)]), "spread-min");
+    let ev = csv(&out, "events.csv");
+    assert!(
+        ev.iter().any(|e| e["reason"] == "FailedScheduling" && e["message"].contains("less than spreadConstraint.MinGroups")),
+        "{ev:?}"
+    );
+    assert_eq!(num(&csv(&out, "summary.csv")[0], "pods"), 0.0);
+    // Spread by region is refused with one clear error.
+    let region = "          spreadConstraints:\n            - {spreadByField: region, maxGroups: 1}\n          clusterAffinity:\n";
+    let f = variant("fleet-spread-region", "001-fleet-inventory.yaml", &[(aff, region)]);
+    let (code, _, err) = crate::common::fleetsim(&["validate", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("spreadByField") && err.contains("`region`"), "{err}");
+}

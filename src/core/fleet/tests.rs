@@ -240,3 +240,19 @@ fn aggregated_uses_the_fewest_members() {
     assert_eq!(placed(&agg(12, &[], &[("m1", 6), ("m2", 8), ("m3", 10)]).unwrap()), [("m2", 5), ("m3", 7)]);
     assert_eq!(placed(&agg(12, &[], &[("m1", 12), ("m2", 8), ("m3", 10)]).unwrap()), [("m1", 12)]);
 }
+
+#[test]
+fn cluster_spread_constraints_select_by_score_then_resources() {
+    // spreadconstraint/select_clusters_test.go TestSelectBestClusters: candidates (score,
+    // available) m4 (60, 50), m2 (40, 60), m3 (30, 80), m1 (20, 40).
+    let c = |m: &str, score, available| Candidate { member: m.into(), score, available };
+    let cands = [c("m1", 20, 40), c("m2", 40, 60), c("m3", 30, 80), c("m4", 60, 50)];
+    let sel = |max, min, need| select_by_cluster_spread(&cands, max, min, need);
+    // "select clusters by cluster score" / "... duplicated": resources ignored.
+    assert_eq!(sel(2, 1, None).unwrap(), ["m4", "m2"]);
+    // "... and satisfy available resources": m4 + m2 hold 110 < 120: m2's slot goes to m3.
+    assert_eq!(sel(2, 1, Some(120)).unwrap(), ["m4", "m3"]);
+    // "... and insufficient resources"; "... exceeded the number of available clusters".
+    assert_eq!(sel(2, 1, Some(200)).unwrap_err(), "no enough resource when selecting 2 clusters");
+    assert!(sel(7, 7, Some(30)).unwrap_err().contains("less than spreadConstraint.MinGroups"));
+}

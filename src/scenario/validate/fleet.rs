@@ -314,5 +314,52 @@ fn policy(
         }
     };
     let ecs_provision = spec.pointer("/autoScaling/ecsProvision").and_then(Value::as_bool).unwrap_or(false);
-    Ok(PropagationPolicy { name, deployments, members: candidates, rule, ecs_provision })
+    if let Some(m) = placement.as_object() {
+        let known = ["clusterAffinity", "replicaScheduling", "spreadConstraints"];
+        for k in m.keys().filter(|k| !known.contains(&k.as_str())) {
+            warnings.push(format!(
+                "{origin}: PropagationPolicy {name}: spec.placement.{k} is not modelled by fleetsim; ignored"
+            ));
+        }
+    }
+    let spread = match placement.get("spreadConstraints") {
+        None => None,
+        Some(v) => {
+            let f = "spec.placement.spreadConstraints";
+            let list = v.as_array().ok_or_else(|| err(f, "expected a list".into()))?;
+            match list.as_slice() {
+                [] => None,
+                [c] => {
+                    let by = c.get("spreadByField").and_then(Value::as_str).unwrap_or("");
+                    if by != "cluster" {
+                        return Err(err(
+                            &format!("{f}[0].spreadByField"),
+                            format!("`{by}`; fleetsim models spreadByField: cluster (region, zone, provider and labels are not modelled)"),
+                        ));
+                    }
+                    let n = |k: &str, default: u64| -> Result<u32, ScenarioError> {
+                        match c.get(k) {
+                            None => Ok(default as u32),
+                            Some(v) => v.as_u64().filter(|&n| n <= 1000).map(|n| n as u32).ok_or_else(|| {
+                                err(&format!("{f}[0].{k}"), format!("{v}; expected an integer 0..=1000"))
+                            }),
+                        }
+                    };
+                    let max = n("maxGroups", candidates.len() as u64)?;
+                    let min = n("minGroups", 1)?;
+                    if max < min {
+                        return Err(err(
+                            &format!("{f}[0].maxGroups"),
+                            format!("{max}, below minGroups {min}; expected maxGroups >= minGroups"),
+                        ));
+                    }
+                    Some((max, min))
+                }
+                _ => {
+                    return Err(err(f, format!("{} constraints; fleetsim models one, by cluster", list.len())));
+                }
+            }
+        }
+    };
+    Ok(PropagationPolicy { name, deployments, members: candidates, rule, ecs_provision, spread })
 }
