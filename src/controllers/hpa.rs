@@ -119,6 +119,9 @@ pub enum Metric {
     TokensAverage(u64),
     /// Requests/s per replica (a `Pods` metric with an `AverageValue` target).
     RequestsAverage(u64),
+    /// Tokens waiting in the service's queue, per replica: an `External` metric with an
+    /// `AverageValue` target (as KEDA scales vLLM on its waiting requests).
+    QueueAverage(u64),
 }
 
 /// What the metrics show at a sync: the work arriving per second, and the Deployment's pods as
@@ -129,6 +132,8 @@ pub struct Observed {
     pub demand_per_s: f64,
     /// Requests per second arriving.
     pub requests_per_s: f64,
+    /// Tokens waiting in the queue at the sync.
+    pub queued_tokens: u64,
     /// Serving replicas (they report a metric) and their capacity, tokens/s.
     pub serving: u32,
     /// Capacity of the serving replicas together, tokens/s (the utilization's denominator).
@@ -236,6 +241,17 @@ impl Hpa {
 
     /// One metric's proposal (see [`Hpa::proposal`]).
     pub fn proposal_for(&self, metric: Metric, m: &Observed, current: u32) -> Option<u32> {
+        if let Metric::QueueAverage(target) = metric {
+            // `GetExternalPerPodMetricReplicas`: the metric's total over the target per pod;
+            // within the tolerance of `current` pods, no change. It needs no pod metric.
+            let usage = m.queued_tokens as f64;
+            let ratio = usage / (target as f64 * current as f64);
+            let tol = self.tolerance_permille as f64 / 1000.0;
+            if current > 0 && (1.0 - ratio).abs() <= tol {
+                return Some(current);
+            }
+            return Some((usage / target as f64).ceil() as u32);
+        }
         if m.serving == 0 || m.serving_capacity == 0 {
             return None;
         }
@@ -250,7 +266,7 @@ impl Hpa {
                     util / target_pct
                 })
             }
-            Metric::TokensAverage(v) | Metric::RequestsAverage(v) => {
+            Metric::TokensAverage(v) | Metric::RequestsAverage(v) | Metric::QueueAverage(v) => {
                 Box::new(move |usage_milli: f64, _requests: u64, n: u32| {
                     let avg = (usage_milli as u64 / n as u64) as f64;
                     avg / (v as f64 * 1000.0)
@@ -263,6 +279,7 @@ impl Hpa {
             Metric::TokensUtilization(_) => m.demand_per_s,
             Metric::TokensAverage(_) => (m.demand_per_s * 1000.0).floor(),
             Metric::RequestsAverage(_) => (m.requests_per_s * 1000.0).floor(),
+            Metric::QueueAverage(_) => m.queued_tokens as f64 * 1000.0,
         };
         let r = ratio(usage, m.serving_capacity, m.serving);
         let up_with_unready = m.unready > 0 && r > 1.0;
@@ -279,7 +296,9 @@ impl Hpa {
                     Metric::TokensUtilization(permille) => {
                         m.missing_capacity as f64 * (permille as f64 / 10.0).max(100.0) / 100.0
                     }
-                    Metric::TokensAverage(v) | Metric::RequestsAverage(v) => (v * 1000) as f64 * m.missing as f64,
+                    Metric::TokensAverage(v) | Metric::RequestsAverage(v) | Metric::QueueAverage(v) => {
+                        (v * 1000) as f64 * m.missing as f64
+                    }
                 };
             }
             requests2 += m.missing_capacity;

@@ -212,7 +212,8 @@ impl Services {
         let requests = self.st[i].since_sync_requests as f64 / secs;
         (self.st[i].since_sync, self.st[i].since_sync_requests) = (0, 0);
         let spec = &self.specs[i];
-        let mut m = Observed { demand_per_s: demand, requests_per_s: requests, ..Observed::default() };
+        let queued_tokens = self.st[i].backlog;
+        let mut m = Observed { demand_per_s: demand, requests_per_s: requests, queued_tokens, ..Observed::default() };
         for p in o.live_pods(d) {
             let pod = o.pod(p);
             let cap = || {

@@ -374,3 +374,24 @@ fn an_hpa_with_two_metrics_scales_on_the_larger_proposal() {
         .collect();
     assert_eq!(sizes.last(), Some(&"10"), "{sizes:?}");
 }
+
+#[test]
+fn an_hpa_on_the_queue_scales_a_backlogged_service() {
+    // An External metric (the service's queued tokens) with an AverageValue target: 5,000 tok/s
+    // on 2 replicas of 1,000 queue 3,000 a second, so the HPA adds replicas beyond the 5 the
+    // traffic needs while the backlog lasts.
+    let dir = tmp("hpa-queue");
+    let rates = "t,requests_per_s,tokens_per_s\n0s,5,5000\n";
+    let hpa = "    hpa: {minReplicas: 1, maxReplicas: 30, targetQueueAverageValue: 1000}\n";
+    let out = crate::common::run(&service_scenario(&dir, "queue", rates, "queue", hpa), "hpa-queue-out");
+    let ev = crate::common::csv(&out, "events.csv");
+    // (A queue alone oscillates: drained, it proposes 0 and the service shrinks after the
+    // window, as it would upstream; the peak is what the backlog asked for.)
+    let peak: u32 = ev
+        .iter()
+        .filter(|e| e["reason"] == "SuccessfulRescale")
+        .map(|e| e["message"].trim_start_matches("New size: ").split(';').next().unwrap().parse().unwrap())
+        .max()
+        .expect("a rescale");
+    assert!(peak > 5, "the queue drove the service to {peak} replicas at most");
+}

@@ -33,6 +33,7 @@ fn pods(ready: &[(u64, u64)], missing: &[u64], unready: &[u64]) -> Observed {
     Observed {
         demand_per_s: ready.iter().map(|p| p.0).sum::<u64>() as f64,
         requests_per_s: 0.0,
+        queued_tokens: 0,
         serving: ready.len() as u32,
         serving_capacity: ready.iter().map(|p| p.1).sum(),
         missing: missing.len() as u32,
@@ -317,4 +318,17 @@ fn the_status_conditions_as_upstream_sets_them() {
     st.take_changed();
     hpa(3, 5, 90).sync(&mut st, SimTime(NOW.0 + 15_000), 0, &Observed::default());
     assert!(st.take_changed().is_empty());
+}
+
+#[test]
+fn an_external_queue_metric_divides_the_total_by_the_target_per_pod() {
+    // GetExternalPerPodMetricReplicas (TestReplicaCalcExternalPerPodMetricReplicas-style):
+    // 100 queued against 20 a pod on 3 pods: ratio 1.67, ceil(100 / 20) = 5; 63 on 3 at 20 is
+    // within the tolerance: 3. It needs no pod metric: it scales a service none of whose
+    // replicas serves yet.
+    let h = Hpa { metrics: vec![Metric::QueueAverage(20)], ..hpa(1, 10, 50) };
+    let q = |n: u64| Observed { queued_tokens: n, ..Observed::default() };
+    assert_eq!(h.proposal(&q(100), 3), Some(5));
+    assert_eq!(h.proposal(&q(63), 3), Some(3));
+    assert_eq!(h.proposal(&q(0), 3), Some(0));
 }

@@ -103,6 +103,9 @@ pub struct RawHpa {
     /// And/or requests per second per replica (a second metric: the largest proposal wins).
     #[serde(default, rename = "targetRequestsAverageValue", skip_serializing_if = "Option::is_none")]
     pub target_requests_average_value: Option<u64>,
+    /// And/or queued tokens per replica (an External metric, as KEDA scales on a queue).
+    #[serde(default, rename = "targetQueueAverageValue", skip_serializing_if = "Option::is_none")]
+    pub target_queue_average_value: Option<u64>,
     /// Sync period (default `15s`: kube-controller-manager `--horizontal-pod-autoscaler-sync-period`).
     #[serde(default = "s15", rename = "syncPeriod")]
     pub sync_period: String,

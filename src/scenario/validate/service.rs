@@ -270,10 +270,19 @@ fn hpa(cx: &Ctx<'_>, f: &dyn Fn(&str) -> String, h: &RawHpa) -> Result<Hpa, Scen
         }
         None => {}
     }
+    match h.target_queue_average_value {
+        Some(v) if (1..=1_000_000_000).contains(&v) => metrics.push(Metric::QueueAverage(v)),
+        Some(v) => {
+            return Err(
+                cx.err(f("hpa.targetQueueAverageValue"), format!("{v}; expected 1..=10^9 queued tokens per replica"))
+            )
+        }
+        None => {}
+    }
     if metrics.is_empty() {
         return Err(cx.err(
             f("hpa"),
-            "expected a target: targetUtilization (percent of capacity), targetAverageValue (tokens/s per replica) or targetRequestsAverageValue (requests/s per replica); several scale on the largest proposal",
+            "expected a target: targetUtilization (percent of capacity), targetAverageValue (tokens/s per replica), targetRequestsAverageValue (requests/s per replica) or targetQueueAverageValue (queued tokens per replica); several scale on the largest proposal",
         ));
     }
     if h.target_utilization.is_some() && h.target_average_value.is_some() {
