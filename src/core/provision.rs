@@ -290,18 +290,20 @@ struct Load {
 }
 
 impl Load {
+    fn add(&mut self, spec: &PodSpec, sh: usize) {
+        if let Err(i) = self.shapes.binary_search(&sh) {
+            self.shapes.insert(i, sh);
+        }
+        self.cpu_milli += spec.cpu_milli;
+        self.memory_mib += spec.memory_mib;
+        self.gpu_milli += spec.gpu.total_milli();
+        self.pods += 1;
+    }
+
     fn with(&self, spec: &PodSpec, sh: usize) -> Load {
-        let mut shapes = self.shapes.clone();
-        if let Err(i) = shapes.binary_search(&sh) {
-            shapes.insert(i, sh);
-        }
-        Load {
-            cpu_milli: self.cpu_milli + spec.cpu_milli,
-            memory_mib: self.memory_mib + spec.memory_mib,
-            gpu_milli: self.gpu_milli + spec.gpu.total_milli(),
-            pods: self.pods + 1,
-            shapes,
-        }
+        let mut l = Load { shapes: self.shapes.clone(), ..*self };
+        l.add(spec, sh);
+        l
     }
 }
 
@@ -595,9 +597,11 @@ impl Provisioner {
                 .filter(|_| on_a_claim)
                 .filter(|&(&node, &i)| {
                     let k = out.claims[i].pool;
+                    // The claim's load with the pod is built only for a pool with minValues.
+                    let checked = self.pools[k].min_values.is_empty() || self.relax_min_values;
                     tolerates(k)
                         && c.fits(node, spec).is_ok()
-                        && self.min_values_hold(shapes, k, &loads[i].with(spec, sh), |o| available(k, o))
+                        && (checked || self.min_values_hold(shapes, k, &loads[i].with(spec, sh), |o| available(k, o)))
                 })
                 .min_by_key(|&(_, &i)| (out.claims[i].pods.len(), i))
                 .map(|(&node, _)| node);
@@ -607,7 +611,7 @@ impl Provisioner {
                 c.bind(p, spec, &pl)?;
                 let i = claim_of[&pl.node];
                 out.claims[i].pods.push(p);
-                open.loads[i] = open.loads[i].with(spec, sh);
+                open.loads[i].add(spec, sh);
                 return Ok(None);
             }
             for &k in &self.order {
