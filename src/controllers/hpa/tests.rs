@@ -22,7 +22,8 @@ fn with_behavior(h: Hpa, up: Rules, down: Rules) -> Hpa {
     Hpa { behavior: Some(Behavior { up, down }), ..h }
 }
 
-const NOW: SimTime = SimTime(3_600_000);
+// Ten hours in: every age a case gives (up to 6,000 s) lies after the start.
+const NOW: SimTime = SimTime(36_000_000);
 fn ago(s: u64) -> SimTime {
     SimTime(NOW.0 - s * 1000)
 }
