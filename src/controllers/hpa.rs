@@ -5,9 +5,10 @@
 //! `ceil(current × metric / target)`), unchanged within the tolerance, clamped to min/max;
 //! scale-up takes the lowest and scale-down the highest recommendation within its stabilization
 //! window; behavior policies (`Pods` or `Percent` per `periodSeconds`, `selectPolicy`
-//! Max/Min/Disabled) limit each change. Simplified: the metric counts only serving replicas
-//! (the docs' handling of unready pods and missing metrics is reduced to this), and it is exact
-//! (no metrics-server lag). The controller that syncs it is [`super::serving`].
+//! Max/Min/Disabled) limit each change. Object (the Ingress's requests/s) and External (the
+//! queue) metrics with `Value` or `AverageValue` targets compute as upstream's replica
+//! calculator does. Simplified: the metric is exact (no metrics-server lag). The controller that
+//! syncs it is [`super::serving`].
 
 use crate::engine::SimTime;
 use std::collections::VecDeque;
@@ -122,6 +123,15 @@ pub enum Metric {
     /// Tokens waiting in the service's queue, per replica: an `External` metric with an
     /// `AverageValue` target (as KEDA scales vLLM on its waiting requests).
     QueueAverage(u64),
+    /// Tokens waiting in the queue in all: an `External` metric with a `Value` target
+    /// (`GetExternalMetricReplicas`).
+    QueueValue(u64),
+    /// Requests/s on the service's Ingress: an `Object` metric with a `Value` target
+    /// (`GetObjectMetricReplicas`).
+    IngressValue(u64),
+    /// Requests/s on the service's Ingress per replica: an `Object` metric with an
+    /// `AverageValue` target (`GetObjectPerPodMetricReplicas`).
+    IngressAverage(u64),
 }
 
 /// What the metrics show at a sync: the work arriving per second, and the Deployment's pods as
@@ -241,45 +251,60 @@ impl Hpa {
 
     /// One metric's proposal (see [`Hpa::proposal`]).
     pub fn proposal_for(&self, metric: Metric, m: &Observed, current: u32) -> Option<u32> {
-        if let Metric::QueueAverage(target) = metric {
-            // `GetExternalPerPodMetricReplicas`: the metric's total over the target per pod;
-            // within the tolerance of `current` pods, no change. It needs no pod metric.
-            let usage = m.queued_tokens as f64;
-            let ratio = usage / (target as f64 * current as f64);
-            let tol = self.tolerance_permille as f64 / 1000.0;
-            if current > 0 && (1.0 - ratio).abs() <= tol {
+        let tol = self.tolerance_permille as f64 / 1000.0;
+        // Object and External metrics (kubernetes/kubernetes
+        // `pkg/controller/podautoscaler/replica_calculator.go` at 00067268): one value for the
+        // whole target, read in milli-units as upstream's metrics clients return it. They need
+        // no pod metric: they scale a service none of whose replicas serves yet.
+        let milli = |x: f64| (x * 1000.0).floor();
+        // (per pod?, the usage, the target) of an Object or External metric; or the Pods and
+        // Resource metrics' (utilization target per mille, or the average-value target; the
+        // serving replicas' usage: tokens/s for a utilization, milli-units for an average).
+        let (object, pods) = match metric {
+            Metric::QueueAverage(t) => (Some((true, m.queued_tokens as f64 * 1000.0, t)), None),
+            Metric::QueueValue(t) => (Some((false, m.queued_tokens as f64 * 1000.0, t)), None),
+            Metric::IngressAverage(t) => (Some((true, milli(m.requests_per_s), t)), None),
+            Metric::IngressValue(t) => (Some((false, milli(m.requests_per_s), t)), None),
+            Metric::TokensUtilization(p) => (None, Some((Some(p), 0, m.demand_per_s))),
+            Metric::TokensAverage(v) => (None, Some((None, v, milli(m.demand_per_s)))),
+            Metric::RequestsAverage(v) => (None, Some((None, v, milli(m.requests_per_s)))),
+        };
+        if let Some((per_pod, usage, target)) = object {
+            let target = target as f64 * 1000.0;
+            if per_pod {
+                // `GetObjectPerPodMetricReplicas` / `GetExternalPerPodMetricReplicas`: the total
+                // over the target per pod; within the tolerance of `current` pods, no change.
+                let ratio = usage / (target * current as f64);
+                if current > 0 && (1.0 - ratio).abs() <= tol {
+                    return Some(current);
+                }
+                return Some((usage / target).ceil() as u32);
+            }
+            // `getUsageRatioReplicaCount`: the total over the target, times the ready pods (a
+            // replica loading its model is not Ready, nor is a pending one); within the tolerance,
+            // no change; from 0 replicas, `ceil(ratio)`. Upstream fails the metric when the
+            // selector finds no pod.
+            let ratio = usage / target;
+            if current == 0 {
+                return Some(ratio.ceil() as u32);
+            }
+            if m.serving + m.missing + m.unready == 0 {
+                return None;
+            }
+            if (1.0 - ratio).abs() <= tol {
                 return Some(current);
             }
-            return Some((usage / target as f64).ceil() as u32);
+            return Some((ratio * m.serving as f64).ceil() as u32);
         }
+        let (utilization, average, usage) = pods?;
         if m.serving == 0 || m.serving_capacity == 0 {
             return None;
         }
-        let tol = self.tolerance_permille as f64 / 1000.0;
         let within = |r: f64| (1.0 - r).abs() <= tol;
         // (usage total, its denominator, entries) -> ratio
-        let ratio: Box<dyn Fn(f64, u64, u32) -> f64> = match metric {
-            Metric::TokensUtilization(permille) => {
-                let target_pct = permille as f64 / 10.0;
-                Box::new(move |usage: f64, requests: u64, _n: u32| {
-                    let util = (usage * 100.0 / requests as f64).floor();
-                    util / target_pct
-                })
-            }
-            Metric::TokensAverage(v) | Metric::RequestsAverage(v) | Metric::QueueAverage(v) => {
-                Box::new(move |usage_milli: f64, _requests: u64, n: u32| {
-                    let avg = (usage_milli as u64 / n as u64) as f64;
-                    avg / (v as f64 * 1000.0)
-                })
-            }
-        };
-        // The serving replicas' metrics: their tokens/s (utilization), or their sum in
-        // milli-units (average value).
-        let usage = match metric {
-            Metric::TokensUtilization(_) => m.demand_per_s,
-            Metric::TokensAverage(_) => (m.demand_per_s * 1000.0).floor(),
-            Metric::RequestsAverage(_) => (m.requests_per_s * 1000.0).floor(),
-            Metric::QueueAverage(_) => m.queued_tokens as f64 * 1000.0,
+        let ratio = |usage: f64, requests: u64, n: u32| match utilization {
+            Some(permille) => (usage * 100.0 / requests as f64).floor() / (permille as f64 / 10.0),
+            None => (usage as u64 / n as u64) as f64 / (average as f64 * 1000.0),
         };
         let r = ratio(usage, m.serving_capacity, m.serving);
         let up_with_unready = m.unready > 0 && r > 1.0;
@@ -292,13 +317,9 @@ impl Hpa {
         let (mut usage2, mut requests2, mut n2) = (usage, m.serving_capacity, m.serving);
         if m.missing > 0 && r != 1.0 {
             if r < 1.0 {
-                usage2 += match metric {
-                    Metric::TokensUtilization(permille) => {
-                        m.missing_capacity as f64 * (permille as f64 / 10.0).max(100.0) / 100.0
-                    }
-                    Metric::TokensAverage(v) | Metric::RequestsAverage(v) | Metric::QueueAverage(v) => {
-                        (v * 1000) as f64 * m.missing as f64
-                    }
+                usage2 += match utilization {
+                    Some(permille) => m.missing_capacity as f64 * (permille as f64 / 10.0).max(100.0) / 100.0,
+                    None => (average * 1000) as f64 * m.missing as f64,
                 };
             }
             requests2 += m.missing_capacity;
@@ -343,8 +364,13 @@ impl Hpa {
         } else {
             match self.proposal(m, current) {
                 None => {
-                    let failed = match self.metrics.first() {
+                    // The first metric that failed names the reason, as
+                    // `computeReplicasForMetrics` keeps the first invalid metric's condition.
+                    let first = self.metrics.iter().find(|&&x| self.proposal_for(x, m, current).is_none());
+                    let failed = match first {
                         Some(Metric::TokensUtilization(_)) => "FailedGetResourceMetric",
+                        Some(Metric::QueueAverage(_) | Metric::QueueValue(_)) => "FailedGetExternalMetric",
+                        Some(Metric::IngressAverage(_) | Metric::IngressValue(_)) => "FailedGetObjectMetric",
                         _ => "FailedGetPodsMetric",
                     };
                     st.set("ScalingActive", false, failed);

@@ -217,3 +217,12 @@ fn a_cluster_spread_constraint_narrows_the_members_first() {
     assert_eq!(code, 2);
     assert!(err.contains("spreadByField") && err.contains("`region`"), "{err}");
 }
+
+#[test]
+fn a_spread_constraint_without_a_field_spreads_by_cluster() {
+    // propagation_types.go: spreadByField and spreadByLabel both empty mean `cluster`.
+    let aff = "          clusterAffinity:\n";
+    let bare = "          spreadConstraints:\n            - {maxGroups: 1}\n          clusterAffinity:\n";
+    let out = run(&variant("fleet-spread-bare", "001-fleet-inventory.yaml", &[(aff, bare)]), "spread-bare");
+    assert_eq!(scheduled_by_member(&out, 1800.0).into_iter().collect::<Vec<_>>(), [("cluster-beijing".into(), 4)]);
+}

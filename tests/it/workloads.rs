@@ -395,3 +395,26 @@ fn an_hpa_on_the_queue_scales_a_backlogged_service() {
         .expect("a rescale");
     assert!(peak > 5, "the queue drove the service to {peak} replicas at most");
 }
+
+#[test]
+fn an_hpa_on_an_ingress_value_target_grows_the_ready_replicas_by_the_ratio() {
+    // GetObjectMetricReplicas: 10 requests/s on the Ingress against a Value of 5 proposes
+    // ceil(2 x ready) at every sync; the total does not fall as replicas are added, so the
+    // service climbs to maxReplicas (as it would upstream with such a metric). The per-replica
+    // form (AverageValue 5) at 30 requests/s settles at ceil(30 / 5) = 6, from 2.
+    let dir = tmp("hpa-ingress");
+    let sizes = |hpa: &str, name: &str, rps: u32| -> Vec<u32> {
+        let rates = format!("t,requests_per_s,tokens_per_s\n0s,{rps},1000\n");
+        let out = crate::common::run(&service_scenario(&dir, name, &rates, "queue", hpa), &format!("{name}-out"));
+        crate::common::csv(&out, "events.csv")
+            .iter()
+            .filter(|e| e["reason"] == "SuccessfulRescale")
+            .map(|e| e["message"].trim_start_matches("New size: ").split(';').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    let value = sizes("    hpa: {minReplicas: 1, maxReplicas: 8, targetIngressRequestsValue: 5}\n", "value", 10);
+    assert_eq!(value.last(), Some(&8), "{value:?}");
+    let avg = sizes("    hpa: {minReplicas: 1, maxReplicas: 8, targetIngressRequestsAverageValue: 5}\n", "avg", 30);
+    // (At most max(2 x 2, 4) = 4 the first sync: the HPA has no behavior.)
+    assert_eq!(avg, [4, 6], "{avg:?}");
+}

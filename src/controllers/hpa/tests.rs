@@ -333,3 +333,46 @@ fn an_external_queue_metric_divides_the_total_by_the_target_per_pod() {
     assert_eq!(h.proposal(&q(63), 3), Some(3));
     assert_eq!(h.proposal(&q(0), 3), Some(0));
 }
+
+#[test]
+fn object_and_external_value_targets_grow_the_ready_replicas_by_the_ratio() {
+    // replica_calculator_test.go at 00067268, the Object and External cases ("qps" in
+    // milli-units there, whole requests/s or tokens here).
+    let one = |metric: Metric| Hpa { metrics: vec![metric], ..hpa(0, 1000, 50) };
+    let ready = |n: u32| Observed { serving: n, serving_capacity: 1000 * n as u64, ..Observed::default() };
+    let rps = |r: f64, m: Observed| Observed { requests_per_s: r, ..m };
+    let queue = |q: u64, m: Observed| Observed { queued_tokens: q, ..m };
+    // TestReplicaCalcScaleUpCMObject: 20 against 15 on 3 ready: ceil(1.33 x 3) = 4.
+    assert_eq!(one(Metric::IngressValue(15)).proposal(&rps(20.0, ready(3)), 3), Some(4));
+    // ...ObjectIgnoresUnreadyPods: 50 against 10, 1 of 3 ready: 5, not 15.
+    let one_ready = Observed { unready: 2, unready_capacity: 2000, ..ready(1) };
+    assert_eq!(one(Metric::IngressValue(10)).proposal(&rps(50.0, one_ready), 3), Some(5));
+    // TestReplicaCalcScaleDownCMObject: 12 against 20 on 5: 3.
+    assert_eq!(one(Metric::IngressValue(20)).proposal(&rps(12.0, ready(5)), 5), Some(3));
+    // TestReplicaCalcToleranceCMObject: 20.666 against 20 is within 0.1: 3.
+    assert_eq!(one(Metric::IngressValue(20)).proposal(&rps(20.666, ready(3)), 3), Some(3));
+    // The per-pod Object cases divide by the Deployment's replicas, ready or not:
+    // TestReplicaCalcScaleUpCMPerPodObject 20 / 5 = 4 on 3; ...ScaleDownPerPodCMObject 6 / 2 = 3
+    // on 5; TestReplicaCalcTolerancePerPodCMObject 20.166 against 5 on 4 stays 4.
+    assert_eq!(one(Metric::IngressAverage(5)).proposal(&rps(20.0, ready(3)), 3), Some(4));
+    assert_eq!(one(Metric::IngressAverage(2)).proposal(&rps(6.0, ready(5)), 5), Some(3));
+    assert_eq!(one(Metric::IngressAverage(5)).proposal(&rps(20.166, one_ready), 4), Some(4));
+    // TestReplicaCalcScaleDownCMExternal: 8600 against 14334 on 5: ceil(0.59997 x 5) = 3.
+    assert_eq!(one(Metric::QueueValue(14_334)).proposal(&queue(8600, ready(5)), 5), Some(3));
+    // TestReplicaCalcToleranceCMExternal: 8600 against 8888 on 3: within, 3.
+    assert_eq!(one(Metric::QueueValue(8888)).proposal(&queue(8600, ready(3)), 3), Some(3));
+    // TestReplicaCalcScaleUpCMExternalIgnoresUnreadyPods: 8600 against 4400, 1 of 3 ready: 2.
+    assert_eq!(one(Metric::QueueValue(4400)).proposal(&queue(8600, one_ready), 3), Some(2));
+    // A replica loading its model is not Ready: 8600 against 4400, one serving, one loading.
+    let loading = Observed { missing: 1, missing_capacity: 1000, ..ready(1) };
+    assert_eq!(one(Metric::QueueValue(4400)).proposal(&queue(8600, loading), 2), Some(2));
+    // From 0 replicas, `ceil(ratio)`, ready pods or not (scale from zero).
+    assert_eq!(one(Metric::QueueValue(4400)).proposal(&queue(8600, Observed::default()), 0), Some(2));
+    // With replicas wanted but no pod at all, upstream's selector finds none: no proposal.
+    assert_eq!(one(Metric::QueueValue(4400)).proposal(&queue(8600, Observed::default()), 3), None);
+    // The per-pod External tolerance case: TestReplicaCalcTolerancePerPodCMExternal, 8600
+    // against 2900 on 3 (ratio 0.989): 3; TestReplicaCalcScaleUpPerPodCMExternal 8600 against
+    // 2150: 4.
+    assert_eq!(one(Metric::QueueAverage(2900)).proposal(&queue(8600, ready(3)), 3), Some(3));
+    assert_eq!(one(Metric::QueueAverage(2150)).proposal(&queue(8600, ready(3)), 3), Some(4));
+}

@@ -106,6 +106,17 @@ pub struct RawHpa {
     /// And/or queued tokens per replica (an External metric, as KEDA scales on a queue).
     #[serde(default, rename = "targetQueueAverageValue", skip_serializing_if = "Option::is_none")]
     pub target_queue_average_value: Option<u64>,
+    /// And/or queued tokens in all (an External metric with a `Value` target: the ready replicas
+    /// grow by the queue's ratio to it).
+    #[serde(default, rename = "targetQueueValue", skip_serializing_if = "Option::is_none")]
+    pub target_queue_value: Option<u64>,
+    /// And/or requests/s on the service's Ingress in all (an Object metric, `Value` target).
+    #[serde(default, rename = "targetIngressRequestsValue", skip_serializing_if = "Option::is_none")]
+    pub target_ingress_requests_value: Option<u64>,
+    /// And/or requests/s on the service's Ingress per replica (an Object metric, `AverageValue`
+    /// target: divided by the Deployment's replicas, not the ready ones).
+    #[serde(default, rename = "targetIngressRequestsAverageValue", skip_serializing_if = "Option::is_none")]
+    pub target_ingress_requests_average_value: Option<u64>,
     /// Sync period (default `15s`: kube-controller-manager `--horizontal-pod-autoscaler-sync-period`).
     #[serde(default = "s15", rename = "syncPeriod")]
     pub sync_period: String,

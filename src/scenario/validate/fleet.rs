@@ -330,12 +330,37 @@ fn policy(
             match list.as_slice() {
                 [] => None,
                 [c] => {
+                    // karmada-io/karmada at f8fdd02d: `pkg/apis/policy/v1alpha1/propagation_types.go`
+                    // (spreadByField and spreadByLabel both empty default to `cluster`; minGroups
+                    // defaults to 1) and the webhook's `ValidateSpreadConstraint`
+                    // (`pkg/util/validation/validation.go`: not both fields, no negative counts,
+                    // maxGroups, when set, at least minGroups).
                     let by = c.get("spreadByField").and_then(Value::as_str).unwrap_or("");
-                    if by != "cluster" {
+                    let label = c.get("spreadByLabel").and_then(Value::as_str).unwrap_or("");
+                    if !by.is_empty() && !label.is_empty() {
+                        return Err(err(
+                            &format!("{f}[0]"),
+                            format!("spreadByField `{by}` and spreadByLabel `{label}`; expected one of them (spreadByLabel should not co-exist with spreadByField)"),
+                        ));
+                    }
+                    if !label.is_empty() {
+                        return Err(err(
+                            &format!("{f}[0].spreadByLabel"),
+                            format!("`{label}`; fleetsim models spreadByField: cluster (spreading by label is not modelled)"),
+                        ));
+                    }
+                    if !by.is_empty() && by != "cluster" {
                         return Err(err(
                             &format!("{f}[0].spreadByField"),
-                            format!("`{by}`; fleetsim models spreadByField: cluster (region, zone, provider and labels are not modelled)"),
+                            format!("`{by}`; fleetsim models spreadByField: cluster (region, zone and provider are not modelled)"),
                         ));
+                    }
+                    for k in c.as_object().into_iter().flat_map(|m| m.keys()) {
+                        if !["spreadByField", "spreadByLabel", "maxGroups", "minGroups"].contains(&k.as_str()) {
+                            warnings.push(format!(
+                                "{origin}: PropagationPolicy {name}: {f}[0].{k} is not a SpreadConstraint field; ignored"
+                            ));
+                        }
                     }
                     let n = |k: &str, default: u64| -> Result<u32, ScenarioError> {
                         match c.get(k) {
@@ -345,8 +370,17 @@ fn policy(
                             }),
                         }
                     };
-                    let max = n("maxGroups", candidates.len() as u64)?;
+                    // An unset maxGroups is 0, and Karmada's scheduler then selects no cluster
+                    // (`selectBestClustersByCluster` takes the first maxGroups): every placement
+                    // would fail, so the file is refused here rather than run to no purpose.
+                    let max = n("maxGroups", 0)?;
                     let min = n("minGroups", 1)?;
+                    if max == 0 {
+                        return Err(err(
+                            &format!("{f}[0].maxGroups"),
+                            "unset (0): Karmada's scheduler selects no cluster under a spread constraint without maxGroups; expected maxGroups >= 1".into(),
+                        ));
+                    }
                     if max < min {
                         return Err(err(
                             &format!("{f}[0].maxGroups"),

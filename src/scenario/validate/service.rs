@@ -248,41 +248,55 @@ fn hpa(cx: &Ctx<'_>, f: &dyn Fn(&str) -> String, h: &RawHpa) -> Result<Hpa, Scen
             ),
         ));
     }
+    // Each target: (its value, its field, the largest value, what the range counts, the metric).
+    type Target<'a> = (Option<u64>, &'a str, u64, &'a str, fn(u64) -> Metric);
+    let targets: [Target; 7] = [
+        (h.target_utilization.map(u64::from), "targetUtilization", 1000, "1000 (percent)", |u| {
+            Metric::TokensUtilization(u * 10)
+        }),
+        (h.target_average_value, "targetAverageValue", 100_000_000, "10^8 tokens/s per replica", Metric::TokensAverage),
+        (
+            h.target_requests_average_value,
+            "targetRequestsAverageValue",
+            10_000_000,
+            "10^7 requests/s per replica",
+            Metric::RequestsAverage,
+        ),
+        (
+            h.target_queue_average_value,
+            "targetQueueAverageValue",
+            1_000_000_000,
+            "10^9 queued tokens per replica",
+            Metric::QueueAverage,
+        ),
+        (h.target_queue_value, "targetQueueValue", 1_000_000_000_000, "10^12 queued tokens in all", Metric::QueueValue),
+        (
+            h.target_ingress_requests_value,
+            "targetIngressRequestsValue",
+            1_000_000_000,
+            "10^9 requests/s in all",
+            Metric::IngressValue,
+        ),
+        (
+            h.target_ingress_requests_average_value,
+            "targetIngressRequestsAverageValue",
+            10_000_000,
+            "10^7 requests/s per replica",
+            Metric::IngressAverage,
+        ),
+    ];
     let mut metrics = Vec::new();
-    match h.target_utilization {
-        Some(u) if (1..=1000).contains(&u) => metrics.push(Metric::TokensUtilization(u as u64 * 10)),
-        Some(u) => return Err(cx.err(f("hpa.targetUtilization"), format!("{u}; expected 1..=1000 (percent)"))),
-        None => {}
-    }
-    match h.target_average_value {
-        Some(v) if (1..=100_000_000).contains(&v) => metrics.push(Metric::TokensAverage(v)),
-        Some(v) => {
-            return Err(cx.err(f("hpa.targetAverageValue"), format!("{v}; expected 1..=10^8 tokens/s per replica")))
+    for (value, name, most, range, metric) in targets {
+        match value {
+            Some(v) if (1..=most).contains(&v) => metrics.push(metric(v)),
+            Some(v) => return Err(cx.err(f(&format!("hpa.{name}")), format!("{v}; expected 1..={range}"))),
+            None => {}
         }
-        None => {}
-    }
-    match h.target_requests_average_value {
-        Some(v) if (1..=10_000_000).contains(&v) => metrics.push(Metric::RequestsAverage(v)),
-        Some(v) => {
-            return Err(
-                cx.err(f("hpa.targetRequestsAverageValue"), format!("{v}; expected 1..=10^7 requests/s per replica"))
-            )
-        }
-        None => {}
-    }
-    match h.target_queue_average_value {
-        Some(v) if (1..=1_000_000_000).contains(&v) => metrics.push(Metric::QueueAverage(v)),
-        Some(v) => {
-            return Err(
-                cx.err(f("hpa.targetQueueAverageValue"), format!("{v}; expected 1..=10^9 queued tokens per replica"))
-            )
-        }
-        None => {}
     }
     if metrics.is_empty() {
         return Err(cx.err(
             f("hpa"),
-            "expected a target: targetUtilization (percent of capacity), targetAverageValue (tokens/s per replica), targetRequestsAverageValue (requests/s per replica) or targetQueueAverageValue (queued tokens per replica); several scale on the largest proposal",
+            "expected a target: targetUtilization (percent of capacity), targetAverageValue (tokens/s per replica), targetRequestsAverageValue (requests/s per replica), targetQueueAverageValue (queued tokens per replica), targetQueueValue (queued tokens in all), targetIngressRequestsValue (requests/s in all) or targetIngressRequestsAverageValue (requests/s per replica, on the Ingress); several scale on the largest proposal",
         ));
     }
     if h.target_utilization.is_some() && h.target_average_value.is_some() {

@@ -163,6 +163,21 @@ pub(super) fn cases() -> Vec<Case> {
             &["s.yaml", "hpa.targetRequestsAverageValue", "0; expected 1..=10^7 requests/s per replica"],
         ),
         svc(
+            "a queue-per-replica target of 0",
+            hpa("maxReplicas: 5, targetQueueAverageValue: 0"),
+            &["s.yaml", "hpa.targetQueueAverageValue", "0; expected 1..=10^9 queued tokens per replica"],
+        ),
+        svc(
+            "a queue Value target of 0",
+            hpa("maxReplicas: 5, targetQueueValue: 0"),
+            &["s.yaml", "hpa.targetQueueValue", "0; expected 1..=10^12 queued tokens in all"],
+        ),
+        svc(
+            "an Ingress per-replica target above its range",
+            hpa("maxReplicas: 5, targetIngressRequestsAverageValue: 20000000"),
+            &["s.yaml", "hpa.targetIngressRequestsAverageValue", "20000000; expected 1..=10^7 requests/s per replica"],
+        ),
+        svc(
             "an HPA with two targets",
             hpa("maxReplicas: 5, targetUtilization: 70, targetAverageValue: 100"),
             &["s.yaml", "field `services[0].hpa`", "both target tokens/s; expected one of them"],
@@ -290,6 +305,24 @@ pub(super) fn cases() -> Vec<Case> {
             "clusterNames: [a, b]",
             "clusterNames: [a, c]",
             &["f.yaml", "spec.placement.clusterAffinity.clusterNames[1]", "`c` is not a member of the fleet; members: a, b"],
+        ),
+        fl(
+            "a spread constraint with maxGroups below minGroups",
+            "clusterAffinity: {clusterNames: [a, b]}",
+            "spreadConstraints: [{spreadByField: cluster, maxGroups: 1, minGroups: 2}]\n          clusterAffinity: {clusterNames: [a, b]}",
+            &["f.yaml", "spec.placement.spreadConstraints[0].maxGroups", "1, below minGroups 2; expected maxGroups >= minGroups"],
+        ),
+        fl(
+            "a spread constraint without maxGroups",
+            "clusterAffinity: {clusterNames: [a, b]}",
+            "spreadConstraints: [{minGroups: 1}]\n          clusterAffinity: {clusterNames: [a, b]}",
+            &["f.yaml", "spec.placement.spreadConstraints[0].maxGroups", "unset (0): Karmada's scheduler selects no cluster", "expected maxGroups >= 1"],
+        ),
+        fl(
+            "a spread constraint by field and by label",
+            "clusterAffinity: {clusterNames: [a, b]}",
+            "spreadConstraints: [{spreadByField: cluster, spreadByLabel: tier, maxGroups: 1}]\n          clusterAffinity: {clusterNames: [a, b]}",
+            &["f.yaml", "spec.placement.spreadConstraints[0]", "spreadByField `cluster` and spreadByLabel `tier`; expected one of them"],
         ),
         fl(
             "a replica scheduling type `Spread`",
