@@ -47,9 +47,16 @@ pub struct ServiceSpec {
     pub overload: Overload,
     /// The autoscaler, if any.
     pub hpa: Option<Hpa>,
+    /// The HPA as changed during the run, in time order: each holds from its time on.
+    pub hpa_updates: Vec<(SimTime, Hpa)>,
 }
 
 impl ServiceSpec {
+    /// The HPA in force at `now`: the last update made by then, else the first one.
+    pub fn hpa_at(&self, now: SimTime) -> Option<&Hpa> {
+        let updated = self.hpa_updates.iter().take_while(|(at, _)| *at <= now).last();
+        updated.map(|(_, h)| h).or(self.hpa.as_ref())
+    }
     /// Tokens arriving in second `s` of the run.
     pub fn tokens_at(&self, s: u64) -> u64 {
         bin(&self.tokens, s, self.repeat)
@@ -84,6 +91,8 @@ struct SvcState {
     since_sync: u64,
     /// Requests arrived since the last HPA sync.
     since_sync_requests: u64,
+    /// When the arrivals counted since the last sync began (`None` until the HPA exists).
+    last_sync: Option<SimTime>,
     hpa: HpaState,
     /// Its Deployment's index, once found (checked by name before each use: a Deployment may be
     /// deleted and applied again).
@@ -118,7 +127,10 @@ impl Services {
     /// The model of `specs`, in scenario order.
     pub fn new(specs: impl Into<std::sync::Arc<[ServiceSpec]>>) -> Services {
         let specs = specs.into();
-        let st = specs.iter().map(|_| SvcState::default()).collect();
+        let st = specs
+            .iter()
+            .map(|s| SvcState { last_sync: s.hpa.as_ref().map(|_| SimTime::ZERO), ..SvcState::default() })
+            .collect();
         Services { specs, st, serving: BTreeMap::new() }
     }
 
@@ -189,8 +201,19 @@ impl Services {
     /// One HPA sync of service `i`.
     fn sync(&mut self, view: &View<'_>, i: usize, out: &mut Vec<Action>) {
         let specs = self.specs.clone();
-        let Some(h) = &specs[i].hpa else { return };
+        // The controller reads the HPA's spec at each sync, so an update holds from the next.
+        let Some(h) = specs[i].hpa_at(view.now) else { return };
         self.account(i, view.now);
+        if self.st[i].last_sync.is_none() {
+            // An HPA an update creates reads the last period's metrics at once: the arrivals of
+            // the seconds before it (traffic is known per second).
+            let to = view.now.0 / 1000;
+            let from = to.saturating_sub(h.sync.0 / 1000);
+            let st = &mut self.st[i];
+            st.since_sync = (from..to).map(|s| specs[i].tokens_at(s)).sum();
+            st.since_sync_requests = (from..to).map(|s| specs[i].requests_at(s)).sum();
+            st.last_sync = Some(SimTime(from * 1000));
+        }
         let o = view.objects;
         let name = &specs[i].deployment;
         let cached = self.st[i].deployment.filter(|&d| !o.deployment(d).deleted && &o.deployment(d).spec.name == name);
@@ -207,10 +230,14 @@ impl Services {
         let o = view.objects;
         // The HPA reads the target's `spec.replicas` (the scale subresource), and groups its pods.
         let current = o.deployment(d).spec.replicas;
-        let secs = h.sync.0 as f64 / 1000.0;
+        // The arrivals since the last sync over the time they took (the sync period, unless an
+        // update changed it or the Deployment was missing at a sync).
+        let since = self.st[i].last_sync.unwrap_or(SimTime::ZERO);
+        let secs = (view.now.0.saturating_sub(since.0)).max(1) as f64 / 1000.0;
         let demand = self.st[i].since_sync as f64 / secs;
         let requests = self.st[i].since_sync_requests as f64 / secs;
         (self.st[i].since_sync, self.st[i].since_sync_requests) = (0, 0);
+        self.st[i].last_sync = Some(view.now);
         let spec = &self.specs[i];
         let queued_tokens = self.st[i].backlog;
         let mut m = Observed { demand_per_s: demand, requests_per_s: requests, queued_tokens, ..Observed::default() };
@@ -268,8 +295,14 @@ impl Controller for Services {
     fn start(&mut self, view: &mut View<'_>) -> Result<Vec<Action>, SimError> {
         let mut out = Vec::new();
         for (i, s) in self.specs.iter().enumerate() {
-            if let Some(h) = &s.hpa {
-                out.push(Action::WakeAt { at: h.sync, phase: Phase::Scaler, token: hpa_token(i) });
+            // The first sync one period in; an HPA created by an update syncs when it is created.
+            let first = match (&s.hpa, s.hpa_updates.first()) {
+                (Some(h), _) => Some(h.sync),
+                (None, Some((at, _))) => Some(*at),
+                (None, None) => None,
+            };
+            if let Some(at) = first {
+                out.push(Action::WakeAt { at, phase: Phase::Scaler, token: hpa_token(i) });
             }
         }
         let _ = view;

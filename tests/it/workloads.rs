@@ -418,3 +418,53 @@ fn an_hpa_on_an_ingress_value_target_grows_the_ready_replicas_by_the_ratio() {
     // (At most max(2 x 2, 4) = 4 the first sync: the HPA has no behavior.)
     assert_eq!(avg, [4, 6], "{avg:?}");
 }
+
+/// The replica counts of the HPA's rescales, with their times (s).
+fn rescales(out: &Path) -> Vec<(f64, u32)> {
+    crate::common::csv(out, "events.csv")
+        .iter()
+        .filter(|e| e["reason"] == "SuccessfulRescale")
+        .map(|e| {
+            let n = e["message"].trim_start_matches("New size: ").split(';').next().unwrap().parse().unwrap();
+            (crate::common::num(e, "t_s"), n)
+        })
+        .collect()
+}
+
+#[test]
+fn an_hpa_updated_during_the_run_holds_from_the_next_sync() {
+    // 8,000 tok/s at 50 % of 1,000 a replica want 16. At 10m the HPA is applied again with
+    // maxReplicas 6: the sync at 10m itself (one falls on each 15 s) reads it and sets 6, "above
+    // Spec.MaxReplicas"; then at
+    // 20m a behavior that disables scale-down, with the traffic unchanged and the max back at
+    // 30: it climbs to 16 again and stays.
+    let dir = tmp("hpa-update");
+    let rates = "t,requests_per_s,tokens_per_s\n0s,8,8000\n";
+    let hpa = "    hpa: {minReplicas: 1, maxReplicas: 30, targetUtilization: 50}
+    hpa_updates:
+      - {at: 10m, hpa: {minReplicas: 1, maxReplicas: 6, targetUtilization: 50}}
+      - {at: 20m, hpa: {minReplicas: 1, maxReplicas: 30, targetUtilization: 50, behavior: {scaleDown: {selectPolicy: Disabled}}}}
+";
+    let out = crate::common::run(&service_scenario(&dir, "update", rates, "queue", hpa), "hpa-update-out");
+    let r = rescales(&out);
+    let before: Vec<u32> = r.iter().filter(|(t, _)| *t < 600.0).map(|x| x.1).collect();
+    assert_eq!(before.last(), Some(&16), "{r:?}");
+    let capped = r.iter().find(|(t, _)| *t >= 600.0).expect("a rescale after the update");
+    assert_eq!(*capped, (600.0, 6), "{r:?}");
+    assert_eq!(r.iter().filter(|(t, _)| (600.0..1200.0).contains(t)).count(), 1, "{r:?}");
+    let last = r.last().unwrap();
+    assert!(last.0 >= 1200.0 && last.1 == 16, "{r:?}");
+}
+
+#[test]
+fn an_update_creates_an_hpa_that_reads_the_last_period_at_once() {
+    // No HPA until 5m; then one at 50 % of 1,000 a replica: 4,000 tok/s want 8, from 2 (at most
+    // max(2 x 2, 4) = 4 the first sync, at 5m itself).
+    let dir = tmp("hpa-create");
+    let rates = "t,requests_per_s,tokens_per_s\n0s,4,4000\n";
+    let hpa = "    hpa_updates: [{at: 5m, hpa: {minReplicas: 1, maxReplicas: 30, targetUtilization: 50}}]\n";
+    let out = crate::common::run(&service_scenario(&dir, "create", rates, "queue", hpa), "hpa-create-out");
+    let r = rescales(&out);
+    assert_eq!(r.first(), Some(&(300.0, 4)), "{r:?}");
+    assert_eq!(r.last().map(|x| x.1), Some(8), "{r:?}");
+}

@@ -22,6 +22,21 @@ pub struct RawService {
     /// The HorizontalPodAutoscaler (none: fixed replicas).
     #[serde(default)]
     pub hpa: Option<RawHpa>,
+    /// The HPA changed during the run (`kubectl apply` of an edited HPA at `at`): each replaces
+    /// the whole spec from the first sync at or after `at`, keeping the controller's recommendations and scale
+    /// events; one on a service without an `hpa` creates it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hpa_updates: Vec<RawHpaUpdate>,
+}
+
+/// One HPA update.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawHpaUpdate {
+    /// When (`30m`).
+    pub at: String,
+    /// The HPA from then on.
+    pub hpa: RawHpa,
 }
 
 fn queue() -> String {

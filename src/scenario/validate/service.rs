@@ -56,7 +56,22 @@ pub(super) fn services(
             "drop" => Overload::Drop,
             o => return Err(cx.err(f("overload"), format!("`{o}`; expected queue or drop"))),
         };
-        let hpa = s.hpa.as_ref().map(|h| hpa(cx, &f, h)).transpose()?;
+        let hpa = s.hpa.as_ref().map(|h| hpa_spec(cx, &f, h)).transpose()?;
+        let mut hpa_updates: Vec<(SimTime, Hpa)> = Vec::new();
+        for (j, u) in s.hpa_updates.iter().enumerate() {
+            let g = |k: &str| f(&format!("hpa_updates[{j}].{k}"));
+            let at = cx.duration(&g("at"), &u.at)?;
+            if let Some(&(before, _)) = hpa_updates.last() {
+                if at < before {
+                    let said = &s.hpa_updates[j - 1].at;
+                    return Err(cx.err(
+                        g("at"),
+                        format!("{}, before the update above it ({said}); expected the updates in time order", u.at),
+                    ));
+                }
+            }
+            hpa_updates.push((at, hpa_spec(cx, &g, &u.hpa)?));
+        }
         let spec = ServiceSpec {
             deployment: dep.name.clone(),
             requests,
@@ -67,6 +82,7 @@ pub(super) fn services(
             model_load,
             overload,
             hpa,
+            hpa_updates,
         };
         out.push((dep, spec));
     }
@@ -238,7 +254,7 @@ fn rates(cx: &Ctx<'_>, field: &str, path: &Path, end: Option<SimTime>) -> Result
     Ok((req, tok))
 }
 
-fn hpa(cx: &Ctx<'_>, f: &dyn Fn(&str) -> String, h: &RawHpa) -> Result<Hpa, ScenarioError> {
+fn hpa_spec(cx: &Ctx<'_>, f: &dyn Fn(&str) -> String, h: &RawHpa) -> Result<Hpa, ScenarioError> {
     if h.max_replicas == 0 || h.max_replicas > 10_000 || h.min_replicas > h.max_replicas {
         return Err(cx.err(
             f("hpa"),

@@ -178,6 +178,19 @@ pub(super) fn cases() -> Vec<Case> {
             &["s.yaml", "hpa.targetIngressRequestsAverageValue", "20000000; expected 1..=10^7 requests/s per replica"],
         ),
         svc(
+            "an HPA update out of time order",
+            service(
+                "rate: 20/s",
+                ", hpa_updates: [{at: 20m, hpa: {maxReplicas: 5, targetUtilization: 70}}, {at: 10m, hpa: {maxReplicas: 6, targetUtilization: 70}}]",
+            ),
+            &["s.yaml", "services[0].hpa_updates[1].at", "10m, before the update above it (20m); expected the updates in time order"],
+        ),
+        svc(
+            "an HPA update with a bad target",
+            service("rate: 20/s", ", hpa_updates: [{at: 10m, hpa: {maxReplicas: 5, targetUtilization: 0}}]"),
+            &["s.yaml", "services[0].hpa_updates[0].hpa.targetUtilization", "0; expected 1..=1000 (percent)"],
+        ),
+        svc(
             "an HPA with two targets",
             hpa("maxReplicas: 5, targetUtilization: 70, targetAverageValue: 100"),
             &["s.yaml", "field `services[0].hpa`", "both target tokens/s; expected one of them"],
