@@ -45,6 +45,9 @@ pub struct FleetSpec {
     pub members: Vec<MemberSpec>,
     /// PropagationPolicies, in order (the first that selects a Deployment propagates it).
     pub policies: Vec<PropagationPolicy>,
+    /// Policies applied again during the run: (when, the index of the policy replaced, the
+    /// policy from then on), in time order.
+    pub policy_updates: Vec<(SimTime, usize, PropagationPolicy)>,
     /// Stock levels, by time.
     pub inventory: Vec<StockLevel>,
     /// The descheduler.
@@ -134,6 +137,7 @@ pub struct FleetResult {
 #[derive(Debug, Clone, Copy)]
 enum FleetEv {
     Timeline(usize),
+    PolicyUpdate(usize),
     Inventory(usize),
     Resync,
 }
@@ -215,6 +219,10 @@ pub fn run_fleet(
     for (i, (t, _)) in timeline.iter().enumerate() {
         push(&mut queue, *t, FleetEv::Timeline(i));
     }
+    for (j, (t, _, _)) in fleet.policy_updates.iter().enumerate() {
+        push(&mut queue, *t, FleetEv::PolicyUpdate(j));
+    }
+    let mut policies = fleet.policies.clone();
     push(&mut queue, fleet.descheduler.interval, FleetEv::Resync);
     let mut deps: Vec<FleetDeployment> = Vec::new();
     let mut events: Vec<EventRow> = Vec::new();
@@ -239,13 +247,9 @@ pub fn run_fleet(
             }
             FleetEv::Timeline(i) => match &timeline[i].1 {
                 TimelineOp::Apply(d) => {
-                    let policy =
-                        fleet.policies.iter().position(|p| p.deployments.contains(&d.name)).ok_or_else(|| {
-                            SimError::Input(format!(
-                                "timeline[{i}]: no PropagationPolicy selects Deployment `{}`",
-                                d.name
-                            ))
-                        })?;
+                    let policy = policies.iter().position(|p| p.deployments.contains(&d.name)).ok_or_else(|| {
+                        SimError::Input(format!("timeline[{i}]: no PropagationPolicy selects Deployment `{}`", d.name))
+                    })?;
                     deps.push(FleetDeployment {
                         spec: (**d).clone(),
                         policy,
@@ -276,13 +280,18 @@ pub fn run_fleet(
                     }
                 }
             },
+            FleetEv::PolicyUpdate(j) => {
+                let (_, k, p) = &fleet.policy_updates[j];
+                policies[*k] = p.clone();
+                touched.extend(deps.iter().enumerate().filter(|(_, d)| d.policy == *k && !d.deleted).map(|(di, _)| di));
+            }
             FleetEv::Resync => {
                 let ds = fleet.descheduler;
                 for (di, d) in deps.iter_mut().enumerate() {
                     if d.deleted {
                         continue;
                     }
-                    let p = &fleet.policies[d.policy];
+                    let p = &policies[d.policy];
                     if ds.enabled && p.rule == Placement::AvailableReplicas && t >= ds.threshold {
                         let since = SimTime(t.0 - ds.threshold.0);
                         for (k, w) in worlds.iter().enumerate() {
@@ -316,7 +325,7 @@ pub fn run_fleet(
         touched.sort_unstable();
         touched.dedup();
         for di in touched {
-            schedule(fleet, &mut worlds, &mut dispatch, &mut deps[di], t, &mut events)?;
+            schedule(fleet, &policies[deps[di].policy], &mut worlds, &mut dispatch, &mut deps[di], t, &mut events)?;
         }
     }
     let mut members = Vec::new();
@@ -328,16 +337,16 @@ pub fn run_fleet(
     Ok(FleetResult { members, events })
 }
 
-/// Divides `d` again at `t` and dispatches the changes.
+/// Divides `d` again at `t` under `p` (its policy as it stands) and dispatches the changes.
 fn schedule(
     fleet: &FleetSpec,
+    p: &PropagationPolicy,
     worlds: &mut [World<'_>],
     dispatch: &mut [Stream],
     d: &mut FleetDeployment,
     t: SimTime,
     events: &mut Vec<EventRow>,
 ) -> Result<(), SimError> {
-    let p = &fleet.policies[d.policy];
     let idx = |name: &str| fleet.members.iter().position(|m| m.name == name).expect("validated member");
     let mut cands: Vec<usize> = p.members.iter().map(|m| idx(m)).collect();
     // A cluster spread constraint narrows the candidates first; static weights ignore it

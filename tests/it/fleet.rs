@@ -226,3 +226,37 @@ fn a_spread_constraint_without_a_field_spreads_by_cluster() {
     let out = run(&variant("fleet-spread-bare", "001-fleet-inventory.yaml", &[(aff, bare)]), "spread-bare");
     assert_eq!(scheduled_by_member(&out, 1800.0).into_iter().collect::<Vec<_>>(), [("cluster-beijing".into(), 4)]);
 }
+
+#[test]
+fn a_policy_applied_again_reschedules_its_deployments() {
+    // The seed scales qwen3-8b to 2 at 30 min (one per member); at 40 min demo-policy is applied
+    // again with Shanghai alone: Karmada reschedules a binding whose placement changed, so both
+    // replicas go to Shanghai and Beijing's is deleted.
+    let update = "  policy_updates:
+    - at: 40m
+      policies:
+        - apiVersion: policy.one.alibabacloud.com/v1alpha1
+          kind: PropagationPolicy
+          metadata: {name: demo-policy}
+          spec:
+            autoScaling: {ecsProvision: true}
+            resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: qwen3-8b}]
+            placement:
+              replicaScheduling: {replicaSchedulingType: Divided, weightPreference: {dynamicWeight: AvailableReplicas}}
+              clusterAffinity: {clusterNames: [cluster-shanghai]}
+timeline:
+";
+    let out = run(&variant("fleet-policy-update", "001-fleet-inventory.yaml", &[("timeline:\n", update)]), "pu");
+    let ev = csv(&out, "events.csv");
+    let scheduled: Vec<(f64, &str)> =
+        ev.iter().filter(|e| e["reason"] == "Scheduled").map(|e| (num(e, "t_s"), e["message"].as_str())).collect();
+    assert!(scheduled.iter().any(|(t, m)| *t == 2400.0 && m.ends_with(": cluster-shanghai=2")), "{scheduled:?}");
+    // Every Beijing replica ends soon after the update; Shanghai runs both at the end.
+    let pods = csv(&out, "pods.csv");
+    let beijing: Vec<_> = pods.iter().filter(|p| p["cluster"] == "cluster-beijing").collect();
+    assert!(!beijing.is_empty());
+    assert!(beijing.iter().all(|p| !p["finished_s"].is_empty() && num(p, "finished_s") < 2500.0), "{beijing:?}");
+    let shanghai_open =
+        pods.iter().filter(|p| p["cluster"] == "cluster-shanghai" && p["finished_s"].is_empty()).count();
+    assert_eq!(shanghai_open, 2);
+}

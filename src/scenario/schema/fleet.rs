@@ -12,6 +12,10 @@ pub struct RawFleet {
     /// them, or Karmada's `policy.karmada.io/v1alpha1`), inline or as paths of YAML files.
     #[serde(default)]
     pub propagation_policies: Vec<serde_json::Value>,
+    /// PropagationPolicies applied again during the run (`kubectl apply` at `at`): each replaces
+    /// the policy of its name, and the Deployments it propagates are scheduled again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_updates: Vec<RawPolicyUpdate>,
     /// Stock levels by region and instance type over time; a level holds until the next one.
     /// Regions and types not listed are unlimited.
     #[serde(default)]
@@ -20,6 +24,16 @@ pub struct RawFleet {
     /// and placed again (dynamic-weight policies only).
     #[serde(default)]
     pub descheduler: RawDescheduler,
+}
+
+/// PropagationPolicies applied at a time.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicyUpdate {
+    /// When (`30m`).
+    pub at: String,
+    /// The policies, as in `propagation_policies`: manifests inline or paths of YAML files.
+    pub policies: Vec<serde_json::Value>,
 }
 
 /// A member cluster.

@@ -83,6 +83,49 @@ pub(super) fn fleet_spec(
             }
         }
     }
+    // A policy applied again replaces the one of its name (Karmada reschedules a binding whose
+    // placement changed: `pkg/scheduler/scheduler.go`, "placement changed"). Changing what it
+    // selects would move Deployments between policies, which is not modelled.
+    let mut policy_updates = Vec::new();
+    for (j, u) in fleet.policy_updates.iter().enumerate() {
+        let field = format!("fleet.policy_updates[{j}]");
+        let at = parse_duration(&u.at).map_err(|e| cx.err(format!("{field}.at"), e))?;
+        if let Some(&(before, _, _)) = policy_updates.last() {
+            if at < before {
+                let said = &fleet.policy_updates[j - 1].at;
+                return Err(cx.err(
+                    format!("{field}.at"),
+                    format!("{}, before the update above it ({said}); expected the updates in time order", u.at),
+                ));
+            }
+        }
+        let docs =
+            super::manifest_items(cx, &format!("{field}.policies"), &u.policies, "a PropagationPolicy manifest")?;
+        for (origin, doc) in docs.iter().filter(|(_, d)| !d.is_null()) {
+            let p = policy(origin, doc, &names, warnings)?;
+            let Some(k) = policies.iter().position(|o: &PropagationPolicy| o.name == p.name) else {
+                let known: Vec<&str> = policies.iter().map(|o| o.name.as_str()).collect();
+                return Err(cx.err(
+                    format!("{field}.policies"),
+                    format!(
+                        "PropagationPolicy `{}` is not in fleet.propagation_policies ({}); an update replaces a policy of the same name",
+                        p.name,
+                        known.join(", ")
+                    ),
+                ));
+            };
+            if p.deployments != policies[k].deployments {
+                return Err(cx.err(
+                    format!("{field}.policies"),
+                    format!(
+                        "PropagationPolicy `{}` selects {:?}, not {:?} as before; an update may change the placement, not the resourceSelectors",
+                        p.name, p.deployments, policies[k].deployments
+                    ),
+                ));
+            }
+            policy_updates.push((at, k, p));
+        }
+    }
     let mut inventory = Vec::new();
     for (i, s) in fleet.inventory.iter().enumerate() {
         let f = |k: &str| format!("fleet.inventory[{i}].{k}");
@@ -128,7 +171,7 @@ pub(super) fn fleet_spec(
         interval: dur("descheduling_interval", &d.descheduling_interval)?,
         threshold: dur("unschedulable_threshold", &d.unschedulable_threshold)?,
     };
-    Ok(FleetSpec { members, policies, inventory, descheduler })
+    Ok(FleetSpec { members, policies, policy_updates, inventory, descheduler })
 }
 
 /// A member's scenario: a mapping completed with the fleet's seed, placement and simulation, or a

@@ -338,6 +338,18 @@ pub(super) fn cases() -> Vec<Case> {
             &["f.yaml", "spec.placement.spreadConstraints[0]", "spreadByField `cluster` and spreadByLabel `tier`; expected one of them"],
         ),
         fl(
+            "a policy update naming no policy of the fleet",
+            "  inventory: []",
+            "  policy_updates: [{at: 10m, policies: [{apiVersion: policy.karmada.io/v1alpha1, kind: PropagationPolicy, metadata: {name: other}, spec: {resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: web}], placement: {clusterAffinity: {clusterNames: [a]}}}}]}]\n  inventory: []",
+            &["f.yaml", "fleet.policy_updates[0].policies", "PropagationPolicy `other` is not in fleet.propagation_policies (pp)"],
+        ),
+        fl(
+            "a policy update selecting other Deployments",
+            "  inventory: []",
+            "  policy_updates: [{at: 10m, policies: [{apiVersion: policy.karmada.io/v1alpha1, kind: PropagationPolicy, metadata: {name: pp}, spec: {resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: api}], placement: {clusterAffinity: {clusterNames: [a]}}}}]}]\n  inventory: []",
+            &["f.yaml", "fleet.policy_updates[0].policies", "may change the placement, not the resourceSelectors"],
+        ),
+        fl(
             "a replica scheduling type `Spread`",
             DIVIDED,
             "{replicaSchedulingType: Spread}",
