@@ -349,13 +349,25 @@ fn schedule(
 ) -> Result<(), SimError> {
     let idx = |name: &str| fleet.members.iter().position(|m| m.name == name).expect("validated member");
     let mut cands: Vec<usize> = p.members.iter().map(|m| idx(m)).collect();
+    // What each candidate could run, estimated once per division (the spread constraint and the
+    // dynamic division both read it): not capped at the Deployment's replicas (Karmada's
+    // estimator answer is not); the bound only keeps the count finite.
+    let mut estimates: Vec<Option<u32>> = vec![None; fleet.members.len()];
+    let mut available = |k: usize, worlds: &mut [World<'_>]| -> Result<u32, SimError> {
+        if let Some(e) = estimates[k] {
+            return Ok(e);
+        }
+        let e = worlds[k].available_replicas(&d.spec.template, AVAILABLE_BOUND, p.ecs_provision)?;
+        estimates[k] = Some(e);
+        Ok(e)
+    };
     // A cluster spread constraint narrows the candidates first; static weights ignore it
     // (Karmada's `shouldIgnoreSpreadConstraint`).
     let spread = match (p.spread, &p.rule) {
         (Some((max, min)), rule) if !matches!(rule, Placement::StaticWeights(_)) => {
             let mut c = Vec::new();
             for &k in &cands {
-                let est = worlds[k].available_replicas(&d.spec.template, AVAILABLE_BOUND, p.ecs_provision)?;
+                let est = available(k, worlds)?;
                 c.push(Candidate {
                     member: fleet.members[k].name.clone(),
                     score: if d.assigned[k] > 0 { 100 } else { 0 },
@@ -388,15 +400,12 @@ fn schedule(
                 .iter()
                 .map(|&k| Share { member: fleet.members[k].name.clone(), replicas: d.assigned[k] })
                 .collect();
-            let mut available = Vec::new();
+            let mut room = Vec::new();
             for &k in &cands {
-                // Not capped at the Deployment's replicas (Karmada's estimator answer is not); the
-                // bound only keeps the count finite.
-                let a = worlds[k].available_replicas(&d.spec.template, AVAILABLE_BOUND, p.ecs_provision)?;
-                available.push((fleet.members[k].name.clone(), a as u64));
+                room.push((fleet.members[k].name.clone(), available(k, worlds)? as u64));
             }
             let aggregated = p.rule == Placement::Aggregated;
-            divide_by_available(d.desired, &current, &available, aggregated, Tie::of_uid(&d.uid))
+            divide_by_available(d.desired, &current, &room, aggregated, Tie::of_uid(&d.uid))
                 .map_err(|e| e.to_string())
         }
     };
