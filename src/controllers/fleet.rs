@@ -20,9 +20,13 @@
 //!   share, and the scheduler places them again where replicas are available.
 //! - Spread constraints by cluster (`maxGroups`, `minGroups`) narrow the candidates first, as
 //!   [`crate::core::fleet::select_by_cluster_spread`] says.
-//! - Not modelled: Karmada's cluster taints and failover, spread by region or label, label-selected
-//!   resources and rules (`targetCluster` by name only), override policies, PropagationPolicies
-//!   changed during a run.
+//! - Cluster affinities (`clusterAffinity`, a weight rule's `targetCluster`) match members by
+//!   name, exclusion, labels and region/provider/zone fields
+//!   ([`crate::core::fleet::ClusterAffinity`]), resolved once at load.
+//! - PropagationPolicies applied again during a run (`policy_updates`) reschedule their
+//!   Deployments.
+//! - Not modelled: Karmada's cluster taints and failover, spread by region or label,
+//!   label-selected resources, `clusterAffinities` (failover groups), override policies.
 
 use super::Setup;
 use crate::core::fleet::{
@@ -405,8 +409,7 @@ fn schedule(
                 room.push((fleet.members[k].name.clone(), available(k, worlds)? as u64));
             }
             let aggregated = p.rule == Placement::Aggregated;
-            divide_by_available(d.desired, &current, &room, aggregated, Tie::of_uid(&d.uid))
-                .map_err(|e| e.to_string())
+            divide_by_available(d.desired, &current, &room, aggregated, Tie::of_uid(&d.uid)).map_err(|e| e.to_string())
         }
     };
     let shares = match shares {

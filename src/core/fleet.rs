@@ -100,6 +100,41 @@ pub fn webster(seats: u32, weights: &[(String, u64)], initial: &[Share], tie: Ti
     parties.into_iter().map(|(member, _, replicas)| Share { member, replicas }).collect()
 }
 
+/// A `ClusterAffinity` (a policy's `clusterAffinity`, or a static weight rule's `targetCluster`)
+/// as Karmada matches it against a member (`ClusterMatches` in `pkg/util/cluster.go` at
+/// f8fdd02d): not excluded, its labels matching `labels`, its fields (`provider`, `region`,
+/// `zone`) matching `fields`, and among `names` when that is not empty; all must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterAffinity {
+    /// `clusterNames` (empty: any).
+    pub names: Vec<String>,
+    /// `exclude`.
+    pub exclude: Vec<String>,
+    /// `labelSelector`: `matchLabels` as `In` requirements and `matchExpressions`, ANDed.
+    pub labels: Option<Vec<super::selector::Requirement>>,
+    /// `fieldSelector.matchExpressions`, on the keys `provider`, `region`, `zone`.
+    pub fields: Option<Vec<super::selector::Requirement>>,
+}
+
+impl ClusterAffinity {
+    /// Whether member `name`, with its `labels` and `fields` (the cluster's spec fields keyed
+    /// `provider`, `region`, `zone`; a field not set is absent), matches.
+    pub fn matches(
+        &self,
+        name: &str,
+        labels: &std::collections::BTreeMap<String, String>,
+        fields: &std::collections::BTreeMap<String, String>,
+    ) -> bool {
+        let all = |reqs: &Option<Vec<super::selector::Requirement>>, of| {
+            reqs.as_ref().is_none_or(|r| r.iter().all(|q| q.matches(of)))
+        };
+        !self.exclude.iter().any(|x| x == name)
+            && all(&self.labels, labels)
+            && all(&self.fields, fields)
+            && (self.names.is_empty() || self.names.iter().any(|x| x == name))
+    }
+}
+
 /// Static weights as Karmada resolves them (`getStaticWeightInfoList` in
 /// `pkg/scheduler/core/division_algorithm.go` at f8fdd02d): each candidate's weight is the
 /// largest of the rules that match it (`rules`: the weight and the members each names), 0 when

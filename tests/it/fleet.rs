@@ -260,3 +260,32 @@ timeline:
         pods.iter().filter(|p| p["cluster"] == "cluster-shanghai" && p["finished_s"].is_empty()).count();
     assert_eq!(shanghai_open, 2);
 }
+
+#[test]
+fn cluster_affinities_select_members_by_label_field_and_exclusion() {
+    // ClusterMatches: a label selector, a field selector on the member's region and `exclude`
+    // pick the members; a static weight rule's targetCluster is the same ClusterAffinity.
+    let label = (
+        "    - name: cluster-shanghai\n      region: cn-shanghai\n",
+        "    - name: cluster-shanghai\n      region: cn-shanghai\n      labels: {tier: spare}\n",
+    );
+    let one_member = |name: &str, aff: &str| {
+        let edit = ("          clusterAffinity:\n            clusterNames:\n            - cluster-beijing\n            - cluster-shanghai\n", aff);
+        let out = run(&variant(name, "001-fleet-inventory.yaml", &[label, edit]), &format!("{name}-out"));
+        scheduled_by_member(&out, 1800.0).into_iter().collect::<Vec<_>>()
+    };
+    let by_label = "          clusterAffinity:\n            labelSelector: {matchLabels: {tier: spare}}\n";
+    assert_eq!(one_member("aff-label", by_label), [("cluster-shanghai".into(), 4)]);
+    let by_field = "          clusterAffinity:\n            fieldSelector:\n              matchExpressions: [{key: region, operator: In, values: [cn-beijing]}]\n";
+    assert_eq!(one_member("aff-field", by_field), [("cluster-beijing".into(), 4)]);
+    let not_spare = "          clusterAffinity:\n            labelSelector:\n              matchExpressions: [{key: tier, operator: DoesNotExist}]\n";
+    assert_eq!(one_member("aff-expr", not_spare), [("cluster-beijing".into(), 4)]);
+    let exclude = "          clusterAffinity:\n            exclude: [cluster-beijing]\n";
+    assert_eq!(one_member("aff-exclude", exclude), [("cluster-shanghai".into(), 4)]);
+    // Static weights 3:1 by label: the spare member takes the 1.
+    let dynamic = "            weightPreference:\n              dynamicWeight: AvailableReplicas\n";
+    let stat = "            weightPreference:\n              staticWeightList:\n                - {targetCluster: {labelSelector: {matchLabels: {tier: spare}}}, weight: 1}\n                - {targetCluster: {exclude: [cluster-shanghai]}, weight: 3}\n";
+    let out = run(&variant("aff-weights", "001-fleet-inventory.yaml", &[label, (dynamic, stat)]), "aff-weights-out");
+    let by = scheduled_by_member(&out, 1800.0).into_iter().collect::<Vec<_>>();
+    assert_eq!(by, [("cluster-beijing".into(), 3), ("cluster-shanghai".into(), 1)]);
+}

@@ -256,3 +256,44 @@ fn cluster_spread_constraints_select_by_score_then_resources() {
     assert_eq!(sel(2, 1, Some(200)).unwrap_err(), "no enough resource when selecting 2 clusters");
     assert!(sel(7, 7, Some(30)).unwrap_err().contains("less than spreadConstraint.MinGroups"));
 }
+
+#[test]
+fn cluster_affinity_matches_as_karmada_cluster_matches() {
+    // TestClusterMatches (karmada-io/karmada `pkg/util/cluster_test.go` at f8fdd02d): cluster1,
+    // labelled foo=bar, in zone1, with no provider.
+    use crate::core::selector::{Requirement, SelectorOperator};
+    use std::collections::BTreeMap;
+    let map = |v: &[(&str, &str)]| v.iter().map(|(k, x)| (k.to_string(), x.to_string())).collect::<BTreeMap<_, _>>();
+    let (labels, fields) = (map(&[("foo", "bar")]), map(&[("zone", "zone1")]));
+    let foo =
+        |v: &str| Some(vec![Requirement { key: "foo".into(), operator: SelectorOperator::In, values: vec![v.into()] }]);
+    let exists =
+        |k: &str| Some(vec![Requirement { key: k.into(), operator: SelectorOperator::Exists, values: vec![] }]);
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let m = |a: ClusterAffinity| a.matches("cluster1", &labels, &fields);
+    let a = |n: &[&str], l, f| ClusterAffinity { names: names(n), exclude: vec![], labels: l, fields: f };
+    assert!(!m(ClusterAffinity { exclude: names(&["cluster1"]), ..ClusterAffinity::default() }), "cluster excluded");
+    // Case 1: labels, names and fields together.
+    assert!(!m(a(&[], foo("unmatched"), exists("zone"))), "[case 1] labels not matched");
+    assert!(!m(a(&["unmatched"], foo("bar"), exists("zone"))), "[case 1] clusterNames not matched");
+    assert!(!m(a(&["cluster1"], foo("bar"), exists("provider"))), "[case 1] fields not matched");
+    assert!(m(a(&["cluster1"], foo("bar"), exists("zone"))), "[case 1] matched");
+    // Case 2: labels alone; case 3: labels and names; case 4: labels and fields.
+    assert!(!m(a(&[], foo("unmatched"), None)));
+    assert!(m(a(&[], foo("bar"), None)));
+    assert!(!m(a(&["cluster1"], foo("unmatched"), None)));
+    assert!(!m(a(&["unmatched"], foo("bar"), None)));
+    assert!(m(a(&["cluster1"], foo("bar"), None)));
+    assert!(!m(a(&[], foo("unmatched"), exists("zone"))));
+    assert!(!m(a(&[], foo("bar"), exists("provider"))));
+    assert!(m(a(&[], foo("bar"), exists("zone"))));
+    // Case 5: names and fields; case 6: names alone; case 7: fields alone; case 8: nothing.
+    assert!(!m(a(&["unmatched"], None, exists("zone"))));
+    assert!(!m(a(&["cluster1"], None, exists("provider"))));
+    assert!(m(a(&["cluster1"], None, exists("zone"))));
+    assert!(!m(a(&["unmatched"], None, None)));
+    assert!(m(a(&["cluster1"], None, None)));
+    assert!(!m(a(&[], None, exists("provider"))));
+    assert!(m(a(&[], None, exists("zone"))));
+    assert!(m(ClusterAffinity::default()), "[case 8] an empty affinity matches");
+}

@@ -42,8 +42,17 @@ pub struct RawPolicyUpdate {
 pub struct RawMember {
     /// Cluster name (the id a policy's `clusterAffinity.clusterNames` lists).
     pub name: String,
-    /// Region (what `inventory` levels apply to).
+    /// Region (what `inventory` levels apply to; a policy's `fieldSelector` reads it).
     pub region: String,
+    /// The Cluster object's labels (what a policy's `labelSelector` matches).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// The Cluster's `spec.provider` and `spec.zone` (a `fieldSelector` reads them), if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// See `provider`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     /// Time from a fleet decision to the member acting on it (cross-region API calls): a duration
     /// or a range `1s..3s`. Default 1s, fleetsim's choice: the seed gives no figure.
     #[serde(default = "one_second")]

@@ -2,11 +2,14 @@
 
 use super::{Ctx, Loader, Scenario, ScenarioError};
 use crate::controllers::fleet::{Descheduler, FleetSpec, MemberSpec, Placement, PropagationPolicy, StockLevel};
+use crate::core::fleet::ClusterAffinity;
+use crate::core::selector::{Requirement, SelectorOperator};
 use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
 use crate::scenario::schema::{RawFleet, RawScenario};
 use crate::sim::{Latency, TimelineOp};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// API versions of a PropagationPolicy fleetsim reads: ACK One's (seed 001) and Karmada's.
@@ -58,7 +61,18 @@ pub(super) fn fleet_spec(
             policy: scenario.policy,
         });
     }
-    let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+    let names: Vec<Member> = fleet
+        .members
+        .iter()
+        .map(|m| {
+            let fields = [("provider", m.provider.as_ref()), ("region", Some(&m.region)), ("zone", m.zone.as_ref())];
+            Member {
+                name: &m.name,
+                labels: &m.labels,
+                fields: fields.iter().filter_map(|(k, v)| Some((k.to_string(), (*v)?.clone()))).collect(),
+            }
+        })
+        .collect();
     let docs = super::manifest_items(
         cx,
         "fleet.propagation_policies",
@@ -229,11 +243,19 @@ fn member_scenario(
     })
 }
 
+/// A member as a policy's cluster affinity sees it.
+struct Member<'a> {
+    name: &'a str,
+    labels: &'a BTreeMap<String, String>,
+    /// `provider`, `region`, `zone` where set.
+    fields: BTreeMap<String, String>,
+}
+
 /// One PropagationPolicy manifest.
 fn policy(
     origin: &str,
     doc: &Value,
-    members: &[&str],
+    members: &[Member<'_>],
     warnings: &mut Vec<String>,
 ) -> Result<PropagationPolicy, ScenarioError> {
     let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?").to_string();
@@ -285,23 +307,111 @@ fn policy(
         let mut out = Vec::new();
         for (k, x) in list.iter().enumerate() {
             let n = x.as_str().unwrap_or("");
-            if !members.contains(&n) {
+            if !members.iter().any(|m| m.name == n) {
+                let all: Vec<&str> = members.iter().map(|m| m.name).collect();
                 return Err(err(
                     &format!("{field}[{k}]"),
-                    format!("`{n}` is not a member of the fleet; members: {}", members.join(", ")),
+                    format!("`{n}` is not a member of the fleet; members: {}", all.join(", ")),
                 ));
             }
             out.push(n.to_string());
         }
         Ok(Some(out))
     };
-    let candidates: Vec<String> = match listed(
-        placement.pointer("/clusterAffinity/clusterNames"),
-        "spec.placement.clusterAffinity.clusterNames",
-    )? {
-        Some(l) => members.iter().filter(|m| l.iter().any(|x| x == *m)).map(|m| m.to_string()).collect(),
-        None => members.iter().map(|m| m.to_string()).collect(),
+    // Warnings of the affinities (a cell: the closure below is called more than once).
+    let warnings_here = std::cell::RefCell::new(Vec::new());
+    // A `ClusterAffinity` (karmada-io/karmada `pkg/apis/policy/v1alpha1/propagation_types.go`
+    // at f8fdd02d), resolved against the members once: they do not change during a run.
+    let affinity = |v: Option<&Value>, field: &str| -> Result<Vec<String>, ScenarioError> {
+        let Some(v) = v else { return Ok(members.iter().map(|m| m.name.to_string()).collect()) };
+        let obj = v.as_object().ok_or_else(|| {
+            err(field, "expected a mapping of clusterNames, exclude, labelSelector and fieldSelector".into())
+        })?;
+        for k in
+            obj.keys().filter(|k| !["clusterNames", "exclude", "labelSelector", "fieldSelector"].contains(&k.as_str()))
+        {
+            warnings_here
+                .borrow_mut()
+                .push(format!("{origin}: PropagationPolicy {name}: {field}.{k} is not modelled by fleetsim; ignored"));
+        }
+        let reqs = |v: Option<&Value>, f: &str, fields: bool| -> Result<Vec<Requirement>, ScenarioError> {
+            let Some(v) = v else { return Ok(Vec::new()) };
+            let list = v.as_array().ok_or_else(|| err(f, "expected a list of {key, operator, values}".into()))?;
+            let mut out = Vec::new();
+            for (k, e) in list.iter().enumerate() {
+                let g = format!("{f}[{k}]");
+                let key = e.get("key").and_then(Value::as_str).unwrap_or("").to_string();
+                let op = e.get("operator").and_then(Value::as_str).unwrap_or("");
+                let operator = SelectorOperator::parse(op)
+                    .filter(|o| !matches!(o, SelectorOperator::Gt | SelectorOperator::Lt))
+                    .ok_or_else(|| {
+                        err(&format!("{g}.operator"), format!("`{op}`; expected In, NotIn, Exists or DoesNotExist"))
+                    })?;
+                // The webhook's `ValidateClusterAffinity`: fields by provider, region or zone,
+                // with In or NotIn.
+                if fields && !["provider", "region", "zone"].contains(&key.as_str()) {
+                    return Err(err(&format!("{g}.key"), format!("`{key}`; expected provider, region or zone")));
+                }
+                if fields && !matches!(operator, SelectorOperator::In | SelectorOperator::NotIn) {
+                    return Err(err(&format!("{g}.operator"), format!("`{op}`; a fieldSelector takes In or NotIn")));
+                }
+                let values = match e.get("values") {
+                    None => Vec::new(),
+                    Some(v) => v
+                        .as_array()
+                        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                        .ok_or_else(|| err(&format!("{g}.values"), "expected a list of strings".into()))?,
+                };
+                let r = Requirement { key, operator, values };
+                r.validate().map_err(|m| err(&g, m))?;
+                out.push(r);
+            }
+            Ok(out)
+        };
+        let labels = match obj.get("labelSelector") {
+            None => None,
+            Some(sel) => {
+                let f = format!("{field}.labelSelector");
+                let mut r = Vec::new();
+                if let Some(ml) = sel.get("matchLabels") {
+                    let ml = ml
+                        .as_object()
+                        .ok_or_else(|| err(&format!("{f}.matchLabels"), "expected a mapping of labels".into()))?;
+                    for (k, v) in ml {
+                        let v = v
+                            .as_str()
+                            .ok_or_else(|| err(&format!("{f}.matchLabels.{k}"), format!("{v}; expected a string")))?;
+                        r.push(Requirement {
+                            key: k.clone(),
+                            operator: SelectorOperator::In,
+                            values: vec![v.to_string()],
+                        });
+                    }
+                }
+                r.extend(reqs(sel.get("matchExpressions"), &format!("{f}.matchExpressions"), false)?);
+                Some(r)
+            }
+        };
+        let fields = match obj.get("fieldSelector") {
+            None => None,
+            Some(sel) => {
+                Some(reqs(sel.get("matchExpressions"), &format!("{field}.fieldSelector.matchExpressions"), true)?)
+            }
+        };
+        let a = ClusterAffinity {
+            names: listed(obj.get("clusterNames"), &format!("{field}.clusterNames"))?.unwrap_or_default(),
+            exclude: listed(obj.get("exclude"), &format!("{field}.exclude"))?.unwrap_or_default(),
+            labels,
+            fields,
+        };
+        Ok(members.iter().filter(|m| a.matches(m.name, m.labels, &m.fields)).map(|m| m.name.to_string()).collect())
     };
+    let candidates = affinity(placement.get("clusterAffinity"), "spec.placement.clusterAffinity")?;
+    if candidates.is_empty() {
+        warnings_here.borrow_mut().push(format!(
+            "{origin}: PropagationPolicy {name}: spec.placement.clusterAffinity matches no member; its Deployments cannot be scheduled"
+        ));
+    }
     let rs = placement.get("replicaScheduling");
     let ty = rs.and_then(|r| r.get("replicaSchedulingType")).and_then(Value::as_str).unwrap_or("Duplicated");
     let rule = match ty {
@@ -330,11 +440,10 @@ fn policy(
                         let w = item.get("weight").and_then(Value::as_u64).filter(|&w| w > 0 && w <= 1_000_000);
                         let w =
                             w.ok_or_else(|| err(&format!("{f}[{k}].weight"), "expected a positive integer".into()))?;
-                        let names = listed(
-                            item.pointer("/targetCluster/clusterNames"),
-                            &format!("{f}[{k}].targetCluster.clusterNames"),
-                        )?
-                        .unwrap_or_default();
+                        let target = item.get("targetCluster").ok_or_else(|| {
+                            err(&format!("{f}[{k}].targetCluster"), "missing; expected a ClusterAffinity".into())
+                        })?;
+                        let names = affinity(Some(target), &format!("{f}[{k}].targetCluster"))?;
                         rules.push((w, names));
                     }
                     Placement::StaticWeights(rules)
@@ -438,5 +547,6 @@ fn policy(
             }
         }
     };
+    warnings.extend(warnings_here.into_inner());
     Ok(PropagationPolicy { name, deployments, members: candidates, rule, ecs_provision, spread })
 }

@@ -350,6 +350,24 @@ pub(super) fn cases() -> Vec<Case> {
             &["f.yaml", "fleet.policy_updates[0].policies", "may change the placement, not the resourceSelectors"],
         ),
         fl(
+            "a field selector on a field Karmada does not have",
+            "clusterAffinity: {clusterNames: [a, b]}",
+            "clusterAffinity: {fieldSelector: {matchExpressions: [{key: cloud, operator: In, values: [x]}]}}",
+            &["f.yaml", "spec.placement.clusterAffinity.fieldSelector.matchExpressions[0].key", "`cloud`; expected provider, region or zone"],
+        ),
+        fl(
+            "a field selector with Exists",
+            "clusterAffinity: {clusterNames: [a, b]}",
+            "clusterAffinity: {fieldSelector: {matchExpressions: [{key: region, operator: Exists}]}}",
+            &["f.yaml", "fieldSelector.matchExpressions[0].operator", "`Exists`; a fieldSelector takes In or NotIn"],
+        ),
+        fl(
+            "a label selector with Gt",
+            "clusterAffinity: {clusterNames: [a, b]}",
+            "clusterAffinity: {labelSelector: {matchExpressions: [{key: gpus, operator: Gt, values: ['3']}]}}",
+            &["f.yaml", "labelSelector.matchExpressions[0].operator", "`Gt`; expected In, NotIn, Exists or DoesNotExist"],
+        ),
+        fl(
             "a replica scheduling type `Spread`",
             DIVIDED,
             "{replicaSchedulingType: Spread}",
