@@ -157,8 +157,9 @@ enum Command {
         #[arg(long)]
         pools: Option<PathBuf>,
         /// Instance catalog the pools launch from (types, allocatable, zones, prices); default:
-        /// an ACK pools file's own `catalog:`, else the shipped AWS GPU catalog
-        /// (scenarios/catalogs/aws-gpu.yaml).
+        /// an ACK pools file's own `catalog:`, else the shipped full EC2 catalog of us-east-1
+        /// (scenarios/catalogs/aws-us-east-1.yaml: every type Karpenter's AWS provider prices
+        /// there, CPU and GPU).
         #[arg(long, requires = "pools")]
         catalog: Option<PathBuf>,
         #[command(flatten)]

@@ -62,6 +62,12 @@ pub struct RawInstanceType {
     /// scenario's `market.interruption` is not set.
     #[serde(default)]
     pub spot_interruption: Option<String>,
+    /// Further well-known labels of the type (Karpenter's AWS provider's
+    /// `karpenter.k8s.aws/instance-hypervisor`, `instance-cpu-manufacturer`, ...), which NodePool
+    /// requirements select on; the labels fleetsim derives from the name and shape are not
+    /// repeated here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     /// Where it is sold and at what price.
     pub offerings: Vec<RawOffering>,
 }
@@ -104,6 +110,8 @@ pub struct InstanceType {
     pub max_pods: Option<u32>,
     /// Spot Instance Advisor bucket, where the catalog gives one.
     pub spot_interruption: Option<spot::Bucket>,
+    /// Further well-known labels (see [`RawInstanceType::labels`]).
+    pub labels: BTreeMap<String, String>,
     /// Zone -> on-demand price, micro-USD per hour.
     pub on_demand: BTreeMap<String, u64>,
     /// Zone -> spot price, micro-USD per hour, where the catalog gives one (elsewhere a
@@ -248,6 +256,7 @@ impl Catalog {
                         Ok(b) => Some(b),
                     },
                 },
+                labels: t.labels.clone(),
                 on_demand,
                 spot,
             };

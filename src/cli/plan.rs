@@ -4,7 +4,8 @@ use super::read_json;
 use std::path::Path;
 
 /// The AWS GPU catalog shipped with the scenarios: `fleetsim plan`'s default.
-const AWS_GPU_CATALOG: &str = include_str!("../../scenarios/catalogs/aws-gpu.yaml");
+/// The shipped full EC2 catalog, us-east-1 (every type Karpenter's AWS provider prices there).
+const AWS_CATALOG: &str = include_str!("../../scenarios/catalogs/aws-us-east-1.yaml");
 
 /// The node autoscalers of a `--pools` file: Karpenter NodePool manifests (launching from
 /// `catalog`, default the shipped AWS GPU catalog), or one mapping with ACK `pools:` (launching
@@ -45,7 +46,7 @@ fn plan_pools(pools: &Path, catalog: Option<&Path>) -> Result<fleetsim::plan::Sc
     }
     let cat = match cat {
         Some(c) => c,
-        None => parse_catalog("the built-in AWS GPU catalog", AWS_GPU_CATALOG)?,
+        None => parse_catalog("the built-in AWS catalog (scenarios/catalogs/aws-us-east-1.yaml)", AWS_CATALOG)?,
     };
     let (nps, warnings) = fleetsim::k8s::nodepool::load_nodepools(&manifests, &cat, &scalers.market).map_err(|e| {
         eprintln!("error: {e}");

@@ -289,8 +289,8 @@ fn bad_nodepools_get_one_clear_error_naming_document_and_field() {
         ("    spec: {weight: 0}\n", "spec.weight", "1..=100"),
         (
             "    spec:\n      template:\n        spec:\n          requirements: [{key: karpenter.k8s.aws/instance-gpu-name, operator: In, values: [tpu]}]\n",
-            "spec.template.spec.requirements",
-            "no instance type",
+            "spec.template.spec.requirements[0]",
+            "`karpenter.k8s.aws/instance-gpu-name In [tpu]` excludes every one of the catalog's offerings",
         ),
         (
             "    spec:\n      disruption:\n        budgets: [{nodes: '0', schedule: '0 25 * * *', duration: 1h}]\n",

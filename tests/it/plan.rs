@@ -118,8 +118,9 @@ fn with_nodepools_the_example_launches_within_limits_and_says_why_not() {
     //   kube-reserved).
     // - trainer-0 opens a gpu-training claim: the pool allows spot, so a spot claim, sized as its
     //   largest type (8 GPUs), which uses the pool's whole `nvidia.com/gpu: 8` limit. Its launch is
-    //   the cheapest spot offering that fits: p4d.24xlarge at 0.3 x $21.958 = $6.5874/h against
-    //   p5's 0.3 x $55.04; the zones tie on price and us-east-1a sorts first.
+    //   the cheapest spot offering that fits in the default catalog (the full us-east-1 one, spot
+    //   at the Spot Advisor's saving): p4d.24xlarge at (1 - 0.67) x $21.958 = $7.24602/h against
+    //   p5's (1 - 0.52) x $55.04; the zones tie on price and us-east-1a sorts first.
     // - trainer-1 fits neither the claim (full) nor a new one (limit): at its limits.
     // - h200-probe asks for a GPU no offering has: incompatible with every NodePool.
     assert_eq!(
@@ -128,7 +129,7 @@ fn with_nodepools_the_example_launches_within_limits_and_says_why_not() {
             {"scaler": "karpenter", "nodepool": "gpu-inference", "instance_type": "g5.12xlarge", "capacity_type": "on-demand",
              "zone": "us-east-1a", "hourly_cost_usd": 5.672, "pods": ["ml-serving/llama-70b-0"]},
             {"scaler": "karpenter", "nodepool": "gpu-training", "instance_type": "p4d.24xlarge", "capacity_type": "spot",
-             "zone": "us-east-1a", "hourly_cost_usd": 6.5874, "pods": ["ml-training/trainer-0"]}
+             "zone": "us-east-1a", "hourly_cost_usd": 7.24602, "pods": ["ml-training/trainer-0"]}
         ])
     );
     let un = p["unschedulable"].as_array().unwrap();
@@ -605,4 +606,111 @@ fn plan_reads_a_dump_from_standard_input() {
     assert_eq!(code, 2);
     assert!(err.contains("standard input holds one dump"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn nodepools_as_platform_teams_write_them_plan_on_the_default_catalog() {
+    // The kinds of NodePool Karpenter's own examples hold (a general-purpose CPU pool by
+    // category and generation, an arm64 pool by hypervisor and CPU manufacturer, a spot pool
+    // with minValues on the family, a large-instance pool by Gt on CPU and memory) next to a GPU
+    // pool tainted `nvidia.com/gpu`, planned on the shipped full us-east-1 catalog: each pod gets
+    // a launch from the pool its selector names, at the cheapest type the pool allows.
+    let dir = tmp("plan-user-pools");
+    let pool = |name: &str, reqs: &str, extra: &str| {
+        format!(
+            "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {{name: {name}}}\nspec:\n  template:\n    metadata: {{labels: {{team-pool: {name}}}}}\n    spec:\n{extra}      requirements:\n{reqs}"
+        )
+    };
+    let r = |k: &str, op: &str, v: &str| format!("        - {{key: {k}, operator: {op}, values: [{v}]}}\n");
+    let pools = [
+        pool(
+            "general",
+            &(r("karpenter.k8s.aws/instance-category", "In", "c, m, r")
+                + &r("karpenter.k8s.aws/instance-generation", "Gt", "'2'")
+                + &r("kubernetes.io/arch", "In", "amd64")),
+            "",
+        ),
+        pool(
+            "graviton",
+            &(r("kubernetes.io/arch", "In", "arm64")
+                + &r("karpenter.k8s.aws/instance-hypervisor", "In", "nitro")
+                + &r("karpenter.k8s.aws/instance-cpu-manufacturer", "In", "aws")),
+            "",
+        ),
+        pool(
+            "spot",
+            &(r("karpenter.sh/capacity-type", "In", "spot")
+                + &r("kubernetes.io/arch", "In", "amd64")
+                + "        - {key: karpenter.k8s.aws/instance-family, operator: Exists, minValues: 5}\n"),
+            "",
+        ),
+        pool(
+            "large",
+            &(r("karpenter.k8s.aws/instance-cpu", "Gt", "'31'")
+                + &r("karpenter.k8s.aws/instance-memory", "Gt", "'131071'")),
+            "",
+        ),
+        pool(
+            "gpu",
+            &(r("karpenter.k8s.aws/instance-gpu-name", "In", "l4, a10g")
+                + &r("karpenter.sh/capacity-type", "In", "on-demand")),
+            "      taints: [{key: nvidia.com/gpu, value: 'true', effect: NoSchedule}]\n",
+        ),
+    ]
+    .join("---\n");
+    std::fs::write(dir.join("pools.yaml"), pools).unwrap();
+    std::fs::write(dir.join("nodes.json"), r#"{"apiVersion":"v1","kind":"List","items":[]}"#).unwrap();
+    let pod = |name: &str, pool: &str, req: &str, tolerate: bool| {
+        let tol = if tolerate {
+            r#","tolerations":[{"key":"nvidia.com/gpu","operator":"Exists","effect":"NoSchedule"}]"#
+        } else {
+            ""
+        };
+        format!(
+            r#"{{"metadata":{{"name":"{name}","namespace":"default"}},"spec":{{"nodeSelector":{{"team-pool":"{pool}"}}{tol},"containers":[{{"name":"c","resources":{{"requests":{req}}}}}]}},"status":{{"phase":"Pending"}}}}"#
+        )
+    };
+    let pods = [
+        pod("web", "general", r#"{"cpu":"1","memory":"2Gi"}"#, false),
+        pod("arm", "graviton", r#"{"cpu":"1","memory":"2Gi"}"#, false),
+        pod("batch", "spot", r#"{"cpu":"1","memory":"2Gi"}"#, false),
+        pod("db", "large", r#"{"cpu":"4","memory":"8Gi"}"#, false),
+        pod("llm", "gpu", r#"{"cpu":"4","memory":"16Gi","nvidia.com/gpu":"1"}"#, true),
+    ];
+    std::fs::write(
+        dir.join("pods.json"),
+        format!(r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#, pods.join(",")),
+    )
+    .unwrap();
+    let p = plan_pools_json(
+        dir.join("nodes.json").to_str().unwrap(),
+        dir.join("pods.json").to_str().unwrap(),
+        dir.join("pools.yaml").to_str().unwrap(),
+    );
+    let launches: Vec<(String, String, String)> = p["launches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["nodepool"].as_str().unwrap().to_string(),
+                l["instance_type"].as_str().unwrap().to_string(),
+                l["capacity_type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(p["unschedulable"], json!([]), "{p}");
+    assert_eq!(launches.len(), 5, "{launches:?}");
+    let of =
+        |pool: &str| launches.iter().find(|l| l.0 == pool).cloned().unwrap_or_else(|| panic!("{pool}: {launches:?}"));
+    let family = |t: &str| t.split('.').next().unwrap().to_string();
+    let (_, web, cap) = of("general");
+    assert!(["c", "m", "r"].iter().any(|c| web.starts_with(c)) && cap == "on-demand", "{web}");
+    let (_, arm, _) = of("graviton");
+    assert!(family(&arm).contains('g'), "an AWS Graviton type: {arm}");
+    assert_eq!(of("spot").2, "spot");
+    let (_, db, _) = of("large");
+    assert!(!db.ends_with(".large") && !db.ends_with(".xlarge"), "32+ CPUs and 128+ GiB: {db}");
+    let (_, llm, _) = of("gpu");
+    assert!(llm.starts_with("g6.") || llm.starts_with("g5."), "an L4 or A10G type: {llm}");
 }

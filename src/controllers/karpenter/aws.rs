@@ -121,6 +121,31 @@ mod tests {
         cat.types[name].clone()
     }
 
+    /// Every type of the full us-east-1 catalog: the allocatable the provider's reference lists
+    /// (tests/fixtures/aws-allocatable.csv, written with the catalog by scripts/catalog_aws.py).
+    #[test]
+    fn allocatable_of_every_catalog_type_as_the_provider_reference_lists_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cat = crate::market::Catalog::from_yaml(
+            &std::fs::read_to_string(root.join("scenarios/catalogs/aws-us-east-1.yaml")).unwrap(),
+        )
+        .unwrap();
+        let rows = std::fs::read_to_string(root.join("tests/fixtures/aws-allocatable.csv")).unwrap();
+        let k = Kubelet::default();
+        let (mut checked, mut wrong) = (0, Vec::new());
+        for line in rows.lines().filter(|l| !l.starts_with('#')).skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let want: Vec<u64> = f[1..4].iter().map(|x| x.parse().unwrap()).collect();
+            let r = resources(&cat.types[f[0]], &k, VM_MEMORY_OVERHEAD_BASIS);
+            if [r.cpu_milli, r.memory_mib, r.pods as u64] != want[..] {
+                wrong.push(format!("{}: {:?}, reference {:?}", f[0], (r.cpu_milli, r.memory_mib, r.pods), want));
+            }
+            checked += 1;
+        }
+        assert!(checked > 1000, "{checked} types");
+        assert!(wrong.is_empty(), "{} of {checked} differ:\n{}", wrong.len(), wrong.join("\n"));
+    }
+
     /// Karpenter's generated instance-type reference (aws/karpenter-provider-aws
     /// `website/content/en/preview/reference/instance-types.md`, commit 692ccdd0) lists each
     /// type's allocatable as the provider computes it; fleetsim gives the same figures.

@@ -112,8 +112,10 @@ fn bad_manifests_name_the_document_and_field() {
     assert_eq!(e.field, "spec.weight");
     assert!(e.origin.contains("gpu-tier1-g5-spot"), "{e}");
     let e = load(&TIER1.replace("['a10g']", "['tpu']")).unwrap_err();
-    assert_eq!(e.field, "spec.template.spec.requirements");
-    assert!(e.message.contains("no instance type"), "{e}");
+    // The requirement that leaves nothing is named, with the values the catalog has there.
+    assert_eq!(e.field, "spec.template.spec.requirements[1]");
+    assert!(e.message.starts_with("`karpenter.k8s.aws/instance-gpu-name In [tpu]` excludes every one of"), "{e}");
+    assert!(e.message.ends_with("their `karpenter.k8s.aws/instance-gpu-name`: a100, a10g, h100, l4, t4, v100"), "{e}");
     let e = load(&TIER1.replace(
         "  limits:",
         "  disruption:\n    budgets:\n      - {nodes: '0', schedule: '0 9 * *', duration: 10h}\n  limits:",

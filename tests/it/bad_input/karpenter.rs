@@ -147,7 +147,12 @@ pub(super) fn cases() -> Vec<Case> {
         validate(
             "requirements no catalog type satisfies",
             vec![("np.yaml", np("values: [g5.xlarge]", "values: [p9.huge]")), ("s.yaml", uses_np())],
-            &["np.yaml", "field `spec.template.spec.requirements`", "no instance type of the catalog", "satisfies these requirements"],
+            &[
+                "np.yaml",
+                "field `spec.template.spec.requirements[0]`",
+                "`node.kubernetes.io/instance-type In [p9.huge]` excludes every one of the catalog's offerings (14 of 14 types)",
+                "their `node.kubernetes.io/instance-type`: 14 values, such as g4dn.12xlarge",
+            ],
         ),
         validate(
             "template labels that are lists",

@@ -398,11 +398,7 @@ pub(super) fn cases() -> Vec<Case> {
         pools(
             "a --pools NodePool no catalog type satisfies",
             NODEPOOLS.replace("values: [g5]", "values: [z9]"),
-            &[
-                "pools.yaml document 1 (NodePool np)",
-                "spec.template.spec.requirements",
-                "no instance type of the catalog",
-            ],
+            &["pools.yaml document 1 (NodePool np)", "spec.template.spec.requirements[", "[z9]` excludes every one of"],
         ),
         pools(
             "a --pools budget schedule MON-FUN",
