@@ -236,6 +236,7 @@ pub fn summarize(
         ("jobs_completed", if has_jobs { jobs.completed.to_string() } else { String::new() }),
         ("job_queueing_mean_s", mean(jobs.queueing_ms, jobs.started)),
         ("job_completion_mean_s", mean(jobs.completion_ms, jobs.completed)),
+        ("never_scheduled_reasons", never_scheduled_reasons(&r.pods, r.end)),
     ]);
     Summary { figures }
 }
@@ -247,6 +248,29 @@ fn ratio_pct(a: u128, b: u128) -> String {
     } else {
         format!("{:.4}", a as f64 * 100.0 / b as f64)
     }
+}
+
+/// The three most frequent reasons of the pods that never scheduled, with their counts
+/// (`412 × gpu: untolerated taint nvidia.com/gpu=true:NoSchedule | 1 × insufficient cpu`), most
+/// frequent first, ties by reason; empty when every pod scheduled. A pod created at or after `end` is
+/// counted as "created after the run's end".
+pub fn never_scheduled_reasons(pods: &[crate::sim::PodRecord], end: crate::engine::SimTime) -> String {
+    let mut by: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for p in pods.iter().filter(|p| p.scheduled.is_none()) {
+        let why = match p.reason.as_str() {
+            _ if p.created >= end => "created after the run's end",
+            "" => "no reason recorded",
+            r => r,
+        };
+        *by.entry(why).or_default() += 1;
+    }
+    let mut v: Vec<(&str, u64)> = by.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut out: Vec<String> = v.iter().take(3).map(|(r, n)| format!("{n} × {r}")).collect();
+    if v.len() > 3 {
+        out.push(format!("{} × {} other reasons", v[3..].iter().map(|x| x.1).sum::<u64>(), v.len() - 3));
+    }
+    out.join(" | ")
 }
 
 #[cfg(test)]
@@ -262,5 +286,33 @@ mod tests {
         assert_eq!(percentile(&[7], 99), Some(7));
         assert_eq!(percentile(&[], 50), None);
         assert_eq!(percentile(&[1, 2, 3, 4], 50), Some(2));
+    }
+
+    #[test]
+    fn never_scheduled_reasons_count_the_commonest_first() {
+        use crate::engine::SimTime;
+        use crate::sim::{Outcome, PodRecord};
+        let pod = |created: u64, scheduled: bool, reason: &str| PodRecord {
+            id: 0,
+            name: "p".into(),
+            created: SimTime::from_secs(created),
+            scheduled: scheduled.then_some(SimTime::from_secs(created)),
+            running: None,
+            finished: None,
+            node: None,
+            outcome: Outcome::Pending,
+            gpu_milli: 0,
+            reason: reason.into(),
+        };
+        let end = SimTime::from_secs(100);
+        let mut pods = vec![pod(0, true, ""), pod(1, false, "b"), pod(2, false, "a"), pod(3, false, "b")];
+        assert_eq!(never_scheduled_reasons(&pods, end), "2 × b | 1 × a", "most first; ties by reason");
+        assert_eq!(never_scheduled_reasons(&pods[..1], end), "");
+        pods.extend([pod(4, false, "c"), pod(5, false, ""), pod(200, false, "")]);
+        assert_eq!(
+            never_scheduled_reasons(&pods, end),
+            "2 × b | 1 × a | 1 × c | 2 × 2 other reasons",
+            "a pod with no reason, and one created after the end, fold into the rest"
+        );
     }
 }

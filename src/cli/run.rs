@@ -57,6 +57,19 @@ const SERVICE_COLS: [&str; 6] = [
 /// Prints the summary: one row per run, or side by side (one column per run) for a comparison of
 /// a few runs.
 pub(super) fn print_summary(runs: &[SummaryRow]) {
+    print_table(runs);
+    // Pods that never ran are the first thing to know: how many, and why (the top reasons; every
+    // pod's is in pods.csv).
+    for r in runs {
+        let n = r.get("pods_never_scheduled");
+        if n.parse::<u64>().is_ok_and(|n| n > 0) {
+            let of = r.get("pods");
+            outln!("{}: {n} of {of} pods never scheduled: {}", r.run_id, r.get("never_scheduled_reasons"));
+        }
+    }
+}
+
+fn print_table(runs: &[SummaryRow]) {
     // Only autoscaling runs have time-averaged CPU allocation over the nodes present.
     let autoscaling = runs.iter().any(|r| !r.get("cpu_alloc_pct_time_avg").is_empty());
     let mut cols: Vec<&str> = if autoscaling { AUTOSCALING_COLS.to_vec() } else { PACKING_COLS.to_vec() };

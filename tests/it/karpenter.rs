@@ -519,3 +519,38 @@ fn unset_interruption_takes_the_catalog_advisor_buckets_and_says_so() {
     let s = &csv(&run(&none, "kp-advisor-none"), "summary.csv")[0];
     assert_eq!(num(s, "spot_interruptions"), 0.0);
 }
+
+#[test]
+fn trace_pods_take_tolerations_and_the_terminal_says_why_pods_never_ran() {
+    // A GPU NodePool with the standard `nvidia.com/gpu` taint, on the Alibaba trace: the trace's
+    // pods tolerate nothing, so the GPU ones never schedule, and the terminal says how many and
+    // why. With a toleration for the GPU class (and a node selector every pod takes), they run.
+    let dir = tmp("kp-trace-tol");
+    let trace = root().join("traces/alibaba-gpu-v2023/openb_pod_list_default.csv");
+    let pool = "    spec:\n      template:\n        metadata: {labels: {team: ml}}\n        spec:\n          taints: [{key: nvidia.com/gpu, value: 'true', effect: NoSchedule}]\n          requirements:\n            - {key: node.kubernetes.io/instance-type, operator: In, values: [g5.2xlarge, g5.12xlarge]}\n";
+    let workload = |extra: &str| {
+        format!(
+            "workload:\n  trace:\n    pods_csv: {}\n    window: 142d..143d\n    limit: 60\n{extra}simulation: {{end: 1d}}\n",
+            trace.display()
+        )
+    };
+    let f = scenario(&dir, "untolerated", pool, &workload(""));
+    let (code, out, err) = fleetsim(&["run", f.to_str().unwrap(), "--out", dir.join("o1").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let pods = csv(&dir.join("o1"), "pods.csv");
+    let gpu_pods = pods.iter().filter(|p| num(p, "gpu_milli") > 0.0).count();
+    let never = pods.iter().filter(|p| p["scheduled_s"].is_empty()).count();
+    assert!(gpu_pods > 0 && never >= gpu_pods, "{gpu_pods} GPU pods, {never} never scheduled");
+    let line = out.lines().find(|l| l.contains("pods never scheduled")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains(&format!("{never} of {} pods never scheduled", pods.len())), "{line}");
+    assert!(line.contains("nvidia.com/gpu"), "the taint is named: {line}");
+    let summary = csv(&dir.join("o1"), "summary.csv");
+    assert!(summary[0]["never_scheduled_reasons"].contains("nvidia.com/gpu"), "{:?}", summary[0]);
+    let tolerate = "    nodeSelector: {team: ml}\n    classes:\n      gpu: {tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]}\n      shared: {tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]}\n      cpu: {tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]}\n";
+    let f = scenario(&dir, "tolerated", pool, &workload(tolerate));
+    let (code, out, err) = fleetsim(&["run", f.to_str().unwrap(), "--out", dir.join("o2").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("never scheduled:"), "{out}");
+    let pods = csv(&dir.join("o2"), "pods.csv");
+    assert!(pods.iter().all(|p| !p["scheduled_s"].is_empty()), "every pod ran");
+}

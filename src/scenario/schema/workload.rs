@@ -175,6 +175,49 @@ pub struct RawTrace {
     /// Annotations of every trace pod (`karpenter.sh/do-not-disrupt: "true"` is modelled).
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+    /// `nodeSelector` of every trace pod (the trace has none: a cluster's NodePools usually
+    /// want one, or a toleration, before they run the pods).
+    #[serde(default, rename = "nodeSelector", skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    /// Tolerations of every trace pod (GPU NodePools carry the `nvidia.com/gpu` taint).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<RawToleration>,
+    /// A required node affinity of every trace pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<RawAffinity>,
+    /// The same per GPU-request class, on top of the above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<RawClasses>,
+}
+
+/// Scheduling constraints of trace pods by what they request of GPUs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawClasses {
+    /// Pods asking for whole GPUs.
+    #[serde(default)]
+    pub gpu: Option<RawConstraints>,
+    /// Pods asking for a share of one GPU.
+    #[serde(default)]
+    pub shared: Option<RawConstraints>,
+    /// Pods asking for no GPU.
+    #[serde(default)]
+    pub cpu: Option<RawConstraints>,
+}
+
+/// A `nodeSelector`, tolerations and a required node affinity, as a pod spec writes them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawConstraints {
+    /// `nodeSelector`.
+    #[serde(default, rename = "nodeSelector")]
+    pub node_selector: BTreeMap<String, String>,
+    /// Tolerations.
+    #[serde(default)]
+    pub tolerations: Vec<RawToleration>,
+    /// `affinity` (required node affinity).
+    #[serde(default)]
+    pub affinity: Option<RawAffinity>,
 }
 
 /// A time window of a trace: `{from: 147d, to: 148d}` or `147d..148d`.

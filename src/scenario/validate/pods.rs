@@ -121,37 +121,7 @@ pub(super) fn pod_template(
             ))
         }
     };
-    let tolerations = g
-        .tolerations
-        .iter()
-        .enumerate()
-        .map(|(j, t)| toleration(cx, &f(&format!("tolerations[{j}]")), t))
-        .collect::<Result<Vec<_>, _>>()?;
-    let affinity = match &g.affinity {
-        None => None,
-        Some(a) => {
-            let mut terms = Vec::new();
-            for (ti, term) in a.node_affinity.required.terms.iter().enumerate() {
-                let mut reqs = Vec::new();
-                for (ei, e) in term.match_expressions.iter().enumerate() {
-                    let field = f(&format!(
-                        "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{ti}].matchExpressions[{ei}]"
-                    ));
-                    let operator = SelectorOperator::parse(&e.operator).ok_or_else(|| {
-                        cx.err(
-                            format!("{field}.operator"),
-                            format!("`{}`; expected In, NotIn, Exists, DoesNotExist, Gt or Lt", e.operator),
-                        )
-                    })?;
-                    let r = Requirement { key: e.key.clone(), operator, values: e.values.clone() };
-                    r.validate().map_err(|m| cx.err(field.clone(), m))?;
-                    reqs.push(r);
-                }
-                terms.push(reqs);
-            }
-            Some(NodeAffinity { terms })
-        }
-    };
+    let (_, tolerations, affinity) = constraints(cx, f, &BTreeMap::new(), g.tolerations, g.affinity)?;
     Ok(PodSpec {
         name,
         cpu_milli: cpu,
@@ -162,6 +132,73 @@ pub(super) fn pod_template(
         affinity,
         tolerations,
     })
+}
+
+/// A required node affinity; `f` names fields under the pod.
+pub(super) fn node_affinity(
+    cx: &Ctx<'_>,
+    f: &dyn Fn(&str) -> String,
+    a: &RawAffinity,
+) -> Result<NodeAffinity, ScenarioError> {
+    let mut terms = Vec::new();
+    for (ti, term) in a.node_affinity.required.terms.iter().enumerate() {
+        let mut reqs = Vec::new();
+        for (ei, e) in term.match_expressions.iter().enumerate() {
+            let field = f(&format!(
+                "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{ti}].matchExpressions[{ei}]"
+            ));
+            let operator = SelectorOperator::parse(&e.operator).ok_or_else(|| {
+                cx.err(
+                    format!("{field}.operator"),
+                    format!("`{}`; expected In, NotIn, Exists, DoesNotExist, Gt or Lt", e.operator),
+                )
+            })?;
+            let r = Requirement { key: e.key.clone(), operator, values: e.values.clone() };
+            r.validate().map_err(|m| cx.err(field.clone(), m))?;
+            reqs.push(r);
+        }
+        terms.push(reqs);
+    }
+    Ok(NodeAffinity { terms })
+}
+
+/// Scheduling constraints validated: (nodeSelector, tolerations, required node affinity).
+pub(super) type Constraints = (BTreeMap<String, String>, Vec<crate::core::Toleration>, Option<NodeAffinity>);
+
+/// Validates a `nodeSelector`, tolerations and affinity given at `f`.
+pub(super) fn constraints(
+    cx: &Ctx<'_>,
+    f: &dyn Fn(&str) -> String,
+    node_selector: &BTreeMap<String, String>,
+    tolerations: &[RawToleration],
+    affinity: &Option<RawAffinity>,
+) -> Result<Constraints, ScenarioError> {
+    let tol = tolerations
+        .iter()
+        .enumerate()
+        .map(|(j, t)| toleration(cx, &f(&format!("tolerations[{j}]")), t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let aff = affinity.as_ref().map(|a| node_affinity(cx, f, a)).transpose()?;
+    Ok((node_selector.clone(), tol, aff))
+}
+
+/// Adds `c` to `pod`: selectors merged (a key given twice with two values is the caller's
+/// error, checked before), tolerations appended, affinities ANDed (Kubernetes ORs a node
+/// affinity's terms, so both must hold: every pair of terms, joined).
+pub(super) fn constrain(pod: &mut PodSpec, c: &Constraints) {
+    pod.node_selector.extend(c.0.iter().map(|(k, v)| (k.clone(), v.clone())));
+    pod.tolerations.extend(c.1.iter().cloned());
+    pod.affinity = match (pod.affinity.take(), &c.2) {
+        (None, b) => b.clone(),
+        (a, None) => a,
+        (Some(a), Some(b)) => Some(NodeAffinity {
+            terms: a
+                .terms
+                .iter()
+                .flat_map(|x| b.terms.iter().map(move |y| x.iter().chain(y).cloned().collect()))
+                .collect(),
+        }),
+    };
 }
 
 /// The most pods `workload.pods` may make in all (count × parallelism, summed over the groups):

@@ -330,6 +330,24 @@ pub(super) fn cases() -> Vec<Case> {
             &["s.yaml", "workload.trace.format", "unknown trace format `google`", "expected: alibaba"],
         ),
         validate(
+            "a trace class nodeSelector against the trace's",
+            vec![
+                ("pods.csv", PODS_CSV.into()),
+                ("s.yaml", trace(", nodeSelector: {team: ml}, classes: {gpu: {nodeSelector: {team: web}}}")),
+            ],
+            &["s.yaml", "workload.trace.classes.gpu.nodeSelector.team", "`web`, but workload.trace.nodeSelector gives `ml`"],
+        ),
+        validate(
+            "a trace class that is not a GPU-request class",
+            vec![("pods.csv", PODS_CSV.into()), ("s.yaml", trace(", classes: {tpu: {}}"))],
+            &["s.yaml", "workload.trace.classes", "unknown field `tpu` (did you mean `cpu`?)", "`gpu`, `shared`, `cpu`"],
+        ),
+        validate(
+            "a trace toleration with an unknown operator",
+            vec![("pods.csv", PODS_CSV.into()), ("s.yaml", trace(", tolerations: [{key: nvidia.com/gpu, operator: Maybe}]"))],
+            &["s.yaml", "workload.trace.tolerations[0]", "Maybe"],
+        ),
+        validate(
             "a trace without pods_csv",
             vec![("s.yaml", scenario_with("workload", "{trace: {format: alibaba}}"))],
             &["s.yaml", "field `workload.trace`", "missing field `pods_csv`"],
