@@ -178,17 +178,27 @@ enum Command {
     /// pods its `synthetic` generators draw from the scenario's seed), in creation order, in the
     /// Alibaba `openb_pod_list` format that `workload.trace.pods_csv` reads back:
     /// name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,creation_time,deletion_time (seconds).
-    /// Tolerations, node selectors and affinity are not written.
+    /// Tolerations, node selectors and affinity are not written. Of a sweep, one run's
+    /// workload: name it with --run (its run id, as summary.csv lists it) or --variant.
     ///
-    /// Example:
+    /// Examples:
     ///   fleetsim trace scenarios/alibaba-replay.yaml --out out/alibaba-replay.csv
+    ///   fleetsim trace scenarios/quickstart.yaml --variant karpenter --out out/quickstart.csv
     #[command(verbatim_doc_comment)]
     Trace {
-        /// The scenario file.
+        /// The scenario or sweep file.
         scenario: PathBuf,
         /// The CSV to write (written to a temporary name, then renamed).
         #[arg(long)]
         out: PathBuf,
+        /// Of a sweep, the run whose workload to write (its run id, e.g.
+        /// `pods_csv=openb_pod_list_default|policy=fgd|seed=42`).
+        #[arg(long, conflicts_with = "variant")]
+        run: Option<String>,
+        /// Of a sweep with `variants`, the variant whose workload to write (the one run of it,
+        /// or, with a matrix beside it, give --run).
+        #[arg(long)]
+        variant: Option<String>,
     },
 }
 
@@ -258,7 +268,9 @@ fn run_command() -> i32 {
         Command::Merge { dirs, out } => cmd_merge(&dirs, &out),
         Command::Report { dir, out, baseline } => cmd_report(&dir, out.as_deref(), baseline.as_deref()),
         Command::Validate { file } => cmd_validate(&file),
-        Command::Trace { scenario, out } => cmd_trace(&scenario, &out),
+        Command::Trace { scenario, out, run, variant } => {
+            cmd_trace(&scenario, &out, run.as_deref(), variant.as_deref())
+        }
         Command::Plan { nodes, pods, pools, catalog, karpenter, policy, output } => {
             cmd_plan(&nodes, &pods, pools.as_deref(), catalog.as_deref(), &karpenter, &policy, &output)
         }

@@ -59,10 +59,23 @@ fn the_shipped_synthetic_comparison_validates() {
     let (code, out, err) = fleetsim(&["validate", root().join("scenarios/synthetic-batch.yaml").to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("9 runs"), "{out}");
-    let (code, _, err) =
-        fleetsim(&["trace", root().join("scenarios/synthetic-batch.yaml").to_str().unwrap(), "--out", "/dev/null"]);
+    let f = root().join("scenarios/synthetic-batch.yaml");
+    let (code, _, err) = fleetsim(&["trace", f.to_str().unwrap(), "--out", "/dev/null"]);
     assert_eq!(code, 2);
-    assert!(err.contains("is a sweep"), "{err}");
+    assert!(err.contains("is a sweep of 9 runs") && err.contains("--run"), "{err}");
+    // One run's workload, by its id: the generators draw from that run's seed, so two seeds give
+    // two pod lists, and one run twice gives the same bytes.
+    let dir = tmp("trace-sweep-run");
+    let trace = |run: &str, name: &str| {
+        let out = dir.join(name);
+        let (code, _, err) = fleetsim(&["trace", f.to_str().unwrap(), "--run", run, "--out", out.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        std::fs::read_to_string(out).unwrap()
+    };
+    let a = trace("variant=pool-autoscaler|seed=1", "a.csv");
+    let b = trace("variant=pool-autoscaler|seed=2", "b.csv");
+    assert!(a.lines().count() > 100 && a != b);
+    assert_eq!(a, trace("variant=pool-autoscaler|seed=1", "a2.csv"));
 }
 
 #[test]

@@ -26,11 +26,32 @@ pub(super) fn cases() -> Vec<Case> {
             says: &["the following required arguments were not provided", "--out <OUT>"],
         },
         Case {
-            name: "trace of a sweep",
+            name: "trace of a sweep without a run named",
             files: vec![("w.yaml", sweep())],
             args: &["trace", "DIR/w.yaml", "--out", "OUT/t.csv"],
             code: 2,
-            says: &["w.yaml is a sweep", "`fleetsim trace` takes one scenario"],
+            says: &["w.yaml is a sweep of 2 runs", "name the one whose workload to write with --run", "seed=1, seed=2"],
+        },
+        Case {
+            name: "trace of a sweep run that does not exist",
+            files: vec![("w.yaml", sweep())],
+            args: &["trace", "DIR/w.yaml", "--run", "seed=3", "--out", "OUT/t.csv"],
+            code: 2,
+            says: &["--run `seed=3`: no run of", "w.yaml has that id; its runs: seed=1, seed=2"],
+        },
+        Case {
+            name: "trace --variant of a sweep without variants",
+            files: vec![("w.yaml", sweep())],
+            args: &["trace", "DIR/w.yaml", "--variant", "a", "--out", "OUT/t.csv"],
+            code: 2,
+            says: &["--variant:", "w.yaml has no `variants`; name a run with --run: seed=1, seed=2"],
+        },
+        Case {
+            name: "trace --run of a single scenario",
+            files: vec![("s.yaml", scenario(""))],
+            args: &["trace", "DIR/s.yaml", "--run", "seed=1", "--out", "OUT/t.csv"],
+            code: 2,
+            says: &["--run:", "s.yaml is a single scenario", "leave --run out"],
         },
         Case {
             name: "trace of a timeline-only workload",
@@ -43,7 +64,7 @@ pub(super) fn cases() -> Vec<Case> {
             )],
             args: &["trace", "DIR/s.yaml", "--out", "OUT/t.csv"],
             code: 2,
-            says: &["s.yaml", "the workload has no pods to write (only a timeline?)"],
+            says: &["s.yaml", "the workload has no pods to write: its pods come from the `timeline`'s Deployments"],
         },
         Case {
             name: "trace of a scenario that does not exist",
