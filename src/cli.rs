@@ -16,6 +16,7 @@ macro_rules! outln {
 mod files;
 mod plan;
 mod run;
+mod summary;
 
 use clap::{Parser, Subcommand};
 use files::{cmd_report, cmd_trace, cmd_validate};

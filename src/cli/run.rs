@@ -11,106 +11,26 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Figures a person reads first: packing runs and autoscaling runs differ.
-const PACKING_COLS: [&str; 9] = [
-    "pods",
-    "pods_scheduled",
-    "pods_never_scheduled",
-    "gpu_alloc_pct_end",
-    "gpu_alloc_pct_time_avg",
-    "frag_pct_end",
-    "pending_p50_s",
-    "pending_p95_s",
-    "pending_max_s",
-];
-const AUTOSCALING_COLS: [&str; 14] = [
-    "pods",
-    "pods_never_scheduled",
-    "cost_usd",
-    "gpu_hours_provisioned",
-    "gpu_hours_allocated",
-    "gpu_hours_alloc_ratio",
-    "cpu_alloc_pct_time_avg",
-    "pending_p50_s",
-    "pending_p95_s",
-    "pending_p99_s",
-    "pending_max_s",
-    "nodes_launched",
-    "scale_ups",
-    "provisioning_failures",
-];
-
-/// Karpenter and spot figures, shown when some run has them.
-const DISRUPTION_COLS: [&str; 5] =
-    ["disruptions", "pods_disrupted", "spot_interruptions", "lost_gpu_hours", "savings_vs_on_demand_pct"];
-
-/// Inference-service figures, shown when a run has services.
-const SERVICE_COLS: [&str; 6] = [
-    "svc_tokens_in_time_pct",
-    "svc_tokens_late",
-    "svc_tokens_dropped",
-    "svc_underprovisioned_s",
-    "svc_rescales",
-    "cost_per_m_tokens_usd",
-];
-
 /// Prints the summary: one row per run, or side by side (one column per run) for a comparison of
 /// a few runs.
 pub(super) fn print_summary(runs: &[SummaryRow]) {
-    print_table(runs);
+    if runs.is_empty() {
+        return;
+    }
+    for line in super::summary::table(runs) {
+        outln!("{line}");
+    }
     // Pods that never ran are the first thing to know: how many, and why (the top reasons; every
     // pod's is in pods.csv).
     for r in runs {
         let n = r.get("pods_never_scheduled");
         if n.parse::<u64>().is_ok_and(|n| n > 0) {
             let of = r.get("pods");
-            outln!("{}: {n} of {of} pods never scheduled: {}", r.run_id, r.get("never_scheduled_reasons"));
-        }
-    }
-}
-
-fn print_table(runs: &[SummaryRow]) {
-    // Only autoscaling runs have time-averaged CPU allocation over the nodes present.
-    let autoscaling = runs.iter().any(|r| !r.get("cpu_alloc_pct_time_avg").is_empty());
-    let mut cols: Vec<&str> = if autoscaling { AUTOSCALING_COLS.to_vec() } else { PACKING_COLS.to_vec() };
-    let nonzero = |c: &str| runs.iter().any(|r| r.get(c).parse::<f64>().is_ok_and(|v| v != 0.0));
-    if autoscaling && ["disruptions", "spot_interruptions", "savings_vs_on_demand_pct"].iter().any(|c| nonzero(c)) {
-        cols.extend(DISRUPTION_COLS);
-    }
-    if runs.iter().any(|r| !r.get("svc_tokens").is_empty()) {
-        cols.extend(SERVICE_COLS);
-    }
-    let cols = cols.as_slice();
-    if runs.len() > 1 && runs.len() <= 6 {
-        let label = cols.iter().map(|c| c.len()).max().unwrap_or(6);
-        let ws: Vec<usize> =
-            runs.iter().map(|r| r.run_id.len().max(cols.iter().map(|c| r.get(c).len()).max().unwrap_or(0))).collect();
-        out!("{:<label$}", "run");
-        for (r, w) in runs.iter().zip(&ws) {
-            out!("  {:>w$}", r.run_id);
-        }
-        outln!();
-        for c in cols {
-            out!("{c:<label$}");
-            for (r, w) in runs.iter().zip(&ws) {
-                out!("  {:>w$}", r.get(c));
+            let said = format!("{}: {n} of {of} pods never scheduled: {}", r.run_id, r.get("never_scheduled_reasons"));
+            for line in super::summary::wrap(&said) {
+                outln!("{line}");
             }
-            outln!();
         }
-        return;
-    }
-    let width = runs.iter().map(|r| r.run_id.len()).max().unwrap_or(6).max(6);
-    out!("{:<width$}", "run");
-    for c in cols {
-        out!("  {c:>w$}", w = c.len().max(10));
-    }
-    outln!();
-    for r in runs {
-        out!("{:<width$}", r.run_id);
-        for c in cols {
-            out!("  {:>w$}", r.get(c), w = c.len().max(10));
-        }
-        outln!();
     }
 }
 

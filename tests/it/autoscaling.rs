@@ -207,10 +207,22 @@ fn quickstart_compares_the_three_scalers_side_by_side_on_a_day_of_the_alibaba_tr
     assert_eq!(code, 0, "{err}");
     // Side by side: one header line naming the variants, then one line per figure.
     let head = stdout.lines().next().unwrap();
-    for v in ["variant=pool-autoscaler", "variant=smart-hosting", "variant=karpenter"] {
+    for v in ["pool-autoscaler", "smart-hosting", "karpenter"] {
         assert!(head.contains(v), "{stdout}");
     }
-    assert!(stdout.lines().any(|l| l.starts_with("cost_usd ")), "{stdout}");
+    // Money to cents, waits in their unit, within 100 columns.
+    let cost = stdout.lines().find(|l| l.starts_with("cost ")).unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(
+        cost.split_whitespace()
+            .skip(1)
+            .filter(|c| c.starts_with('$') && c.split('.').nth(1).is_some_and(|d| d.len() == 2))
+            .count(),
+        3,
+        "{cost}"
+    );
+    assert!(stdout.lines().any(|l| l.starts_with("wait p95") && l.contains(" min")), "{stdout}");
+    let table = stdout.lines().take_while(|l| !l.contains(" runs in "));
+    assert!(table.into_iter().all(|l| l.chars().count() <= 100), "the table fits 100 columns: {stdout}");
     let pods = csv(&out, "pods.csv");
     let summary = csv(&out, "summary.csv");
     assert_eq!(summary.len(), 3);
