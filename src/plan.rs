@@ -315,7 +315,12 @@ pub fn plan_for(snap: &Snapshot, policy: PolicyName, scalers: &Scalers) -> Resul
             }
         }
         let parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
-        *reason = format!("0/{} nodes are available: {}", ids.len(), parts.join(", "));
+        // kube-scheduler's words: with no node at all there is nothing to count.
+        *reason = if ids.is_empty() {
+            "no nodes available to schedule pods".to_string()
+        } else {
+            format!("0/{} nodes are available: {}", ids.len(), parts.join(", "))
+        };
         known.insert(pod, reason.clone());
     }
     let mut kp = Karpenter::new(scalers.nodepools.clone(), scalers.karpenter.clone()).with_daemonsets(&snap.daemonsets);

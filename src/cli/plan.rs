@@ -153,12 +153,13 @@ pub(super) fn cmd_plan(
         outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return 0;
     }
+    // Every node of the dump, cordoned ones included (they run pods but take no new ones).
     outln!(
-        "{} nodes ({} cordoned), {} bound pods, {} pending pods; policy {}",
-        snap.nodes.len(),
+        "{} ({} cordoned), {}, {}; policy {}",
+        count(snap.nodes.len() + snap.cordoned.len(), "node"),
         snap.cordoned.len(),
-        snap.bound.len(),
-        snap.pending.len(),
+        count(snap.bound.len(), "bound pod"),
+        count(snap.pending.len(), "pending pod"),
         policy
     );
     outln!("\npending pods that fit now:");
@@ -170,16 +171,32 @@ pub(super) fn cmd_plan(
     }
     if pools.is_some() {
         outln!("\nnew nodes to launch:");
+        // Columns as wide as their widest entry.
+        let w = |f: &dyn Fn(&fleetsim::plan::Launch) -> usize| plan.launches.iter().map(f).max().unwrap_or(0);
+        let ws = [
+            w(&|l| l.scaler.len()),
+            w(&|l| l.nodepool.len()),
+            w(&|l| l.instance_type.len()),
+            w(&|l| l.capacity_type.len()),
+            w(&|l| l.zone.len()),
+            w(&|l| dollars(l.price_micro_h).len()),
+        ];
         for l in &plan.launches {
             outln!(
-                "  {:<18} {:<20} {:<16} {:<9} {:<12} ${}/h  for {}",
+                "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:<w4$}  {:>w5$}/h  for {}",
                 l.scaler,
                 l.nodepool,
                 l.instance_type,
                 l.capacity_type,
                 l.zone,
-                fleetsim::market::usd(l.price_micro_h),
-                l.pods.join(", ")
+                dollars(l.price_micro_h),
+                l.pods.join(", "),
+                w0 = ws[0],
+                w1 = ws[1],
+                w2 = ws[2],
+                w3 = ws[3],
+                w4 = ws[4],
+                w5 = ws[5],
             );
         }
         if plan.launches.is_empty() {
@@ -192,14 +209,14 @@ pub(super) fn cmd_plan(
         outln!("\ncluster-autoscaler's scale-up options (expander {e}{note}):");
         for o in &plan.scale_up_options {
             outln!(
-                "  {} {:<20} {:<24} +{} nodes for {} pods, {} per mille idle, ${}/h",
+                "  {} {:<20} {:<24} +{} for {}, {} per mille idle, {}/h",
                 if o.picked { "*" } else { " " },
                 o.nodepool,
                 o.instance_type,
-                o.nodes,
-                o.pods,
+                count(o.nodes as usize, "node"),
+                count(o.pods, "pod"),
                 o.waste_permille,
-                fleetsim::market::usd(o.price_micro_h)
+                dollars(o.price_micro_h)
             );
         }
         if plan.scale_up_options.is_empty() {
@@ -218,10 +235,29 @@ pub(super) fn cmd_plan(
         let kind = if scalers.ack.is_some() { "pool" } else { "NodePool" };
         let by = c.nodepool.as_ref().map(|p| format!(", {kind} {p}")).unwrap_or_default();
         let drift = c.drift.as_ref().map(|d| format!(": no longer meets {d}")).unwrap_or_default();
-        outln!("  {:<40} {}{drift} ({} pods{by})", c.node, c.reason, c.pods);
+        outln!("  {:<40} {}{drift} ({}{by})", c.node, c.reason, count(c.pods, "pod"));
     }
     if plan.candidates.is_empty() {
         outln!("  (none)");
     }
     0
+}
+
+/// `n thing` or `n things`.
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+/// An hourly price from micro-dollars: to cents, or to a hundredth of a cent below $0.10.
+fn dollars(micro: u64) -> String {
+    let x = micro as f64 / 1e6;
+    if x < 0.1 {
+        format!("${x:.4}")
+    } else {
+        format!("${x:.2}")
+    }
 }
