@@ -172,6 +172,10 @@ enum Command {
         /// launches, unschedulable, scale_down_candidates; see the README).
         #[arg(long, default_value = "table")]
         output: String,
+        /// Pods bound to nodes the node dump does not hold (a partial or filtered node dump)
+        /// count as running on nodes out of view, with a warning; without it they are an error.
+        #[arg(long)]
+        pods_on_missing_nodes: bool,
     },
     /// Write a scenario's workload as a pod-list CSV, to inspect or reuse it.
     ///
@@ -272,8 +276,14 @@ fn run_command() -> i32 {
         Command::Trace { scenario, out, run, variant } => {
             cmd_trace(&scenario, &out, run.as_deref(), variant.as_deref())
         }
-        Command::Plan { nodes, pods, pools, catalog, karpenter, policy, output } => {
-            cmd_plan(&nodes, &pods, pools.as_deref(), catalog.as_deref(), &karpenter, &policy, &output)
+        Command::Plan { nodes, pods, pools, catalog, karpenter, policy, output, pods_on_missing_nodes } => {
+            let missing = if pods_on_missing_nodes {
+                fleetsim::k8s::MissingNodes::Elsewhere
+            } else {
+                fleetsim::k8s::MissingNodes::Refuse
+            };
+            let dumps = plan::Dumps { nodes: &nodes, pods: &pods, missing };
+            cmd_plan(dumps, pools.as_deref(), catalog.as_deref(), &karpenter, &policy, &output)
         }
     }
 }

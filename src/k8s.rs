@@ -62,6 +62,18 @@ pub struct Snapshot {
     /// One bound pod of each DaemonSet (by `namespace/owner`): what a new node will also run,
     /// which Karpenter counts as overhead on the nodes it plans.
     pub daemonsets: Vec<PodSpec>,
+    /// Pods bound to nodes the node dump does not hold (`namespace/name`, in dump order), when
+    /// [`snapshot_with`] was told to count them as running elsewhere: they take no room here.
+    pub elsewhere: Vec<String>,
+}
+
+/// What to do with a pod bound to a node the node dump does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingNodes {
+    /// An error naming the pod and the node (the default: a partial node dump changes the plan).
+    Refuse,
+    /// Count the pod as running on a node out of view ([`Snapshot::elsewhere`]).
+    Elsewhere,
 }
 
 /// What is wrong with a dump.
@@ -348,6 +360,16 @@ pub type Pods = (Vec<(PodSpec, String)>, Vec<PodSpec>);
 
 /// Reads `kubectl get pods -A -o json` against the nodes of the dump.
 pub fn read_pods(doc: &Value, node_names: &[&str]) -> Result<Pods, DumpError> {
+    read_pods_with(doc, node_names, MissingNodes::Refuse, &mut Vec::new())
+}
+
+/// [`read_pods`], with pods bound to nodes out of the dump refused or put in `elsewhere`.
+fn read_pods_with(
+    doc: &Value,
+    node_names: &[&str],
+    missing: MissingNodes,
+    elsewhere: &mut Vec<String>,
+) -> Result<Pods, DumpError> {
     let mut seen = std::collections::BTreeSet::new();
     let mut bound = Vec::new();
     let mut pending: Vec<(String, PodSpec)> = Vec::new();
@@ -412,7 +434,17 @@ pub fn read_pods(doc: &Value, node_names: &[&str]) -> Result<Pods, DumpError> {
         match spec.get("nodeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
             Some(node) => {
                 if !node_names.contains(&node) {
-                    return Err(err(&object, "spec.nodeName", format!("`{node}` is not in the node dump")));
+                    if missing == MissingNodes::Elsewhere {
+                        elsewhere.push(pod.name);
+                        continue;
+                    }
+                    return Err(err(
+                        &object,
+                        "spec.nodeName",
+                        format!(
+                            "`{node}` is not in the node dump; dump every node (kubectl get nodes -o json), or count such pods as running on nodes out of view (plan --pods-on-missing-nodes)"
+                        ),
+                    ));
                 }
                 bound.push((pod, node.to_string()));
             }
@@ -435,13 +467,20 @@ pub fn read_pods(doc: &Value, node_names: &[&str]) -> Result<Pods, DumpError> {
     Ok((bound, pending.into_iter().map(|p| p.1).collect()))
 }
 
-/// Reads both dumps into a snapshot.
+/// Reads both dumps into a snapshot; a pod bound to a node the node dump does not hold is an
+/// error.
 pub fn snapshot(nodes: &Value, pods: &Value) -> Result<Snapshot, DumpError> {
+    snapshot_with(nodes, pods, MissingNodes::Refuse)
+}
+
+/// Reads both dumps into a snapshot, with pods on nodes out of the dump as `missing` says.
+pub fn snapshot_with(nodes: &Value, pods: &Value, missing: MissingNodes) -> Result<Snapshot, DumpError> {
     let nodes_doc = nodes;
     let (nodes, cordoned) = read_nodes(nodes)?;
     let mut names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
     names.extend(cordoned.iter().map(String::as_str));
-    let (bound, pending) = read_pods(pods, &names)?;
+    let mut elsewhere = Vec::new();
+    let (bound, pending) = read_pods_with(pods, &names, missing, &mut elsewhere)?;
     let mut do_not_disrupt: Vec<String> = items(pods, "Pod")?
         .iter()
         .filter(|p| {
@@ -514,6 +553,7 @@ pub fn snapshot(nodes: &Value, pods: &Value) -> Result<Snapshot, DumpError> {
         scale_down_disabled,
         do_not_disrupt_nodes,
         daemonsets,
+        elsewhere,
     })
 }
 

@@ -76,15 +76,25 @@ fn parse_catalog(file: &str, text: &str) -> Result<fleetsim::market::Catalog, i3
     })
 }
 
+/// The two dumps `plan` reads, and what to do with pods on nodes the node dump lacks.
+pub(super) struct Dumps<'a> {
+    /// `--nodes`.
+    pub nodes: &'a Path,
+    /// `--pods`.
+    pub pods: &'a Path,
+    /// `--pods-on-missing-nodes`.
+    pub missing: fleetsim::k8s::MissingNodes,
+}
+
 pub(super) fn cmd_plan(
-    nodes: &Path,
-    pods: &Path,
+    dumps: Dumps<'_>,
     pools: Option<&Path>,
     catalog: Option<&Path>,
     karpenter: &super::KarpenterFlags,
     policy: &str,
     output: &str,
 ) -> i32 {
+    let Dumps { nodes, pods, missing } = dumps;
     let vm_overhead = karpenter.vm_memory_overhead_percent;
     let Some(vm_basis) = fleetsim::controllers::karpenter::aws::overhead_basis(vm_overhead) else {
         eprintln!("error: --vm-memory-overhead-percent {vm_overhead}; expected a fraction 0 <= x < 1 with at most 4 decimals (0.075)");
@@ -109,8 +119,19 @@ pub(super) fn cmd_plan(
         (Ok(n), Ok(p)) => (n, p),
         (Err(c), _) | (_, Err(c)) => return c,
     };
-    let snap = match fleetsim::k8s::snapshot(&n, &p) {
-        Ok(s) => s,
+    let snap = match fleetsim::k8s::snapshot_with(&n, &p, missing) {
+        Ok(s) => {
+            if !s.elsewhere.is_empty() {
+                let shown: Vec<&str> = s.elsewhere.iter().take(5).map(String::as_str).collect();
+                let more = if s.elsewhere.len() > 5 { ", ..." } else { "" };
+                eprintln!(
+                    "warning: {} bound to nodes the node dump does not hold ({}{more}): counted as running on nodes out of view (--pods-on-missing-nodes)",
+                    if s.elsewhere.len() == 1 { "1 pod is".to_string() } else { format!("{} pods are", s.elsewhere.len()) },
+                    shown.join(", ")
+                );
+            }
+            s
+        }
         Err(e) => {
             let file = if e.object.starts_with("pod") || e.object.contains("PodList") { pods } else { nodes };
             let name = if file == Path::new("-") { "standard input".to_string() } else { file.display().to_string() };

@@ -69,6 +69,10 @@ fn bad_dumps_name_the_object_and_field() {
     let orphan = json!({"kind": "PodList", "items": [{"metadata": {"name": "p"}, "spec": {"nodeName": "ghost", "containers": []}, "status": {"phase": "Running"}}]});
     let e = snapshot(&nodes, &orphan).unwrap_err();
     assert!(e.to_string().contains("`ghost` is not in the node dump"), "{e}");
+    assert!(e.to_string().contains("--pods-on-missing-nodes"), "the error names the option that allows it: {e}");
+    // Allowed, the pod counts as running out of view: not bound here, not pending.
+    let s = snapshot_with(&nodes, &orphan, MissingNodes::Elsewhere).unwrap();
+    assert_eq!((s.bound.len(), s.pending.len(), s.elsewhere.clone()), (0, 0, vec!["default/p".to_string()]));
     let no_alloc = json!({"kind": "NodeList", "items": [{"metadata": {"name": "y"}}]});
     assert_eq!(read_nodes(&no_alloc).unwrap_err().field, "status.allocatable");
 }

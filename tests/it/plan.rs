@@ -86,6 +86,20 @@ fn bad_dumps_get_one_clear_error() {
         fleetsim(&["plan", "--nodes", ex.join("nodes.json").to_str().unwrap(), "--pods", pf.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("pod/x/p") && err.contains("`ghost` is not in the node dump"), "{err}");
+    assert!(err.contains("--pods-on-missing-nodes"), "the option that allows it: {err}");
+    // With it: a warning once, the pod out of view, the plan made.
+    let (code, out, err) = fleetsim(&[
+        "plan",
+        "--nodes",
+        ex.join("nodes.json").to_str().unwrap(),
+        "--pods",
+        pf.to_str().unwrap(),
+        "--pods-on-missing-nodes",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.lines().filter(|l| l.contains("x/p")).count(), 1, "{err}");
+    assert!(err.contains("1 pod is bound to nodes the node dump does not hold (x/p)"), "{err}");
+    assert!(out.starts_with("3 nodes (0 cordoned), 0 bound pods, 0 pending pods"), "{out}");
     let junk = dir.join("junk.json");
     std::fs::write(&junk, "not json").unwrap();
     let (code, _, err) = fleetsim(&["plan", "--nodes", junk.to_str().unwrap(), "--pods", pf.to_str().unwrap()]);
