@@ -418,42 +418,12 @@ fn build_nodes_and_pods(cx: &Ctx<'_>, raw: &RawScenario, loader: &mut Loader) ->
         };
         let checkpoint = checkpoint_of(cx, "workload.trace.checkpoint_interval", &t.checkpoint_interval)?;
         let dnd = do_not_disrupt(&t.annotations);
-        let fw = |k: &str| format!("workload.trace.{k}");
-        let all = pods::constraints(cx, &fw, &t.node_selector, &t.tolerations, &t.affinity)?;
-        // Per GPU-request class: (whole GPUs, a share, none), each on top of `all`.
-        let mut by_class: [Option<pods::Constraints>; 3] = [None, None, None];
-        if let Some(c) = &t.classes {
-            for (k, (name, raw)) in [("gpu", &c.gpu), ("shared", &c.shared), ("cpu", &c.cpu)].into_iter().enumerate() {
-                let Some(raw) = raw else { continue };
-                let fc = |x: &str| format!("workload.trace.classes.{name}.{x}");
-                for (key, v) in &raw.node_selector {
-                    if all.0.get(key).is_some_and(|w| w != v) {
-                        return Err(cx.err(
-                            fc(&format!("nodeSelector.{key}")),
-                            format!(
-                                "`{v}`, but workload.trace.nodeSelector gives `{}`; a pod cannot need both",
-                                all.0[key]
-                            ),
-                        ));
-                    }
-                }
-                by_class[k] = Some(pods::constraints(cx, &fc, &raw.node_selector, &raw.tolerations, &raw.affinity)?);
-            }
-        }
-        let constrained = |p: &TracePod| {
+        let by_class = pods::trace_constraints(cx, t)?;
+        pods.extend(trace[..take].iter().map(|p| {
             let mut p = TracePod { checkpoint, do_not_disrupt: dnd, ..p.clone() };
-            pods::constrain(&mut p.spec, &all);
-            let class = match p.spec.gpu {
-                crate::core::GpuRequest::Whole { .. } => 0,
-                crate::core::GpuRequest::Shared { .. } | crate::core::GpuRequest::Memory { .. } => 1,
-                crate::core::GpuRequest::None => 2,
-            };
-            if let Some(c) = &by_class[class] {
-                pods::constrain(&mut p.spec, c);
-            }
+            by_class.apply(&mut p.spec);
             p
-        };
-        pods.extend(trace[..take].iter().map(constrained));
+        }));
     }
     let traced = pods.len();
     for (i, g) in raw.workload.pods.iter().enumerate() {

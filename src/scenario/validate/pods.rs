@@ -201,6 +201,57 @@ pub(super) fn constrain(pod: &mut PodSpec, c: &Constraints) {
     };
 }
 
+/// A trace's scheduling constraints: those of every pod, and those of each GPU-request class
+/// (whole GPUs, a share, none) on top.
+pub(super) struct TraceConstraints {
+    all: Constraints,
+    by_class: [Option<Constraints>; 3],
+}
+
+impl TraceConstraints {
+    /// Adds the constraints `pod` takes.
+    pub(super) fn apply(&self, pod: &mut PodSpec) {
+        constrain(pod, &self.all);
+        let class = match pod.gpu {
+            GpuRequest::Whole { .. } => 0,
+            GpuRequest::Shared { .. } | GpuRequest::Memory { .. } => 1,
+            GpuRequest::None => 2,
+        };
+        if let Some(c) = &self.by_class[class] {
+            constrain(pod, c);
+        }
+    }
+}
+
+/// Validates `workload.trace`'s nodeSelector, tolerations, affinity and `classes`.
+pub(super) fn trace_constraints(
+    cx: &Ctx<'_>,
+    t: &crate::scenario::schema::RawTrace,
+) -> Result<TraceConstraints, ScenarioError> {
+    let fw = |k: &str| format!("workload.trace.{k}");
+    let all = constraints(cx, &fw, &t.node_selector, &t.tolerations, &t.affinity)?;
+    let mut by_class: [Option<Constraints>; 3] = [None, None, None];
+    if let Some(c) = &t.classes {
+        for (k, (name, raw)) in [("gpu", &c.gpu), ("shared", &c.shared), ("cpu", &c.cpu)].into_iter().enumerate() {
+            let Some(raw) = raw else { continue };
+            let fc = |x: &str| format!("workload.trace.classes.{name}.{x}");
+            for (key, v) in &raw.node_selector {
+                if all.0.get(key).is_some_and(|w| w != v) {
+                    return Err(cx.err(
+                        fc(&format!("nodeSelector.{key}")),
+                        format!(
+                            "`{v}`, but workload.trace.nodeSelector gives `{}`; a pod cannot need both",
+                            all.0[key]
+                        ),
+                    ));
+                }
+            }
+            by_class[k] = Some(constraints(cx, &fc, &raw.node_selector, &raw.tolerations, &raw.affinity)?);
+        }
+    }
+    Ok(TraceConstraints { all, by_class })
+}
+
 /// The most pods `workload.pods` may make in all (count × parallelism, summed over the groups):
 /// fleetsim's choice, five times the million-pod day the benchmarks run, so that a mistyped count
 /// is an error rather than an allocation the machine cannot make.
