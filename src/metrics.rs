@@ -237,6 +237,11 @@ pub fn summarize(
         ("job_queueing_mean_s", mean(jobs.queueing_ms, jobs.started)),
         ("job_completion_mean_s", mean(jobs.completion_ms, jobs.completed)),
         ("never_scheduled_reasons", never_scheduled_reasons(&r.pods, r.end)),
+        // Nodes a scaler removed, by reason, in one set of names for every model (appended, so
+        // the columns above keep their positions).
+        ("scale_downs_empty", fig("scale_downs_empty").to_string()),
+        ("scale_downs_underutilized", fig("scale_downs_underutilized").to_string()),
+        ("scale_downs_expired", fig("scale_downs_expired").to_string()),
     ]);
     Summary { figures }
 }

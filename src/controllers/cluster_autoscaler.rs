@@ -279,6 +279,7 @@ impl ClusterAutoscaler {
                 self.pass.removed_busy = true;
             }
             self.pools.scale_downs += 1;
+            self.pools.scale_downs_empty += u64::from(empty);
             self.pass.sizes[pool] -= 1;
             self.unneeded[n] = None;
             let name = view.objects.node(n).row.name.clone();

@@ -489,6 +489,11 @@ impl Controller for Karpenter {
         vec![
             ("scale_ups", f.scale_ups),
             ("provisioning_failures", f.failures),
+            // The model-neutral names (nodes removed, by reason), as the node pools report them.
+            ("scale_downs", f.empty + f.underutilized + f.expired),
+            ("scale_downs_empty", f.empty),
+            ("scale_downs_underutilized", f.underutilized),
+            ("scale_downs_expired", f.expired),
             ("disruptions_empty", f.empty),
             ("disruptions_underutilized", f.underutilized),
             ("disruptions_expired", f.expired),

@@ -146,6 +146,7 @@ impl SmartHosting {
             if let Some(idle) = node.empty_since {
                 if view.now.0 - idle.0 >= self.pools.cfg.scale_in_delay.0 {
                     self.pools.scale_downs += 1;
+                    self.pools.scale_downs_empty += 1;
                     let name = &node.row.name;
                     out.push(Action::event("ScaleDown", format!("node/{name}"), "GOATScaler: releasing idle node"));
                     out.push(Action::Terminate { node: n, reason: "idle (scale-in delay)".into() });

@@ -70,7 +70,7 @@ struct Line {
 }
 
 /// The columns of the comparison table: (summary column, header, decimals).
-const COLUMNS: [(&str, &str, usize); 18] = [
+const COLUMNS: [(&str, &str, usize); 20] = [
     ("cost_usd", "cost $", 2),
     ("gpu_alloc", "GPU alloc", 3),
     ("pending_p50_s", "pending p50 s", 1),
@@ -78,9 +78,11 @@ const COLUMNS: [(&str, &str, usize); 18] = [
     ("pending_p99_s", "pending p99 s", 1),
     ("pods_never_scheduled", "never scheduled", 1),
     ("nodes_launched", "nodes launched", 1),
-    ("scale_downs", "scale-downs", 1),
+    ("scale_downs", "nodes removed", 1),
+    ("scale_downs_empty", "removed empty", 1),
+    ("scale_downs_underutilized", "removed underutilized", 1),
+    ("scale_downs_expired", "removed expired", 1),
     ("pods_evicted", "pods evicted", 1),
-    ("disruptions", "disruptions", 1),
     ("pods_disrupted", "pods disrupted", 1),
     ("spot_interruptions", "interruptions", 1),
     ("lost_gpu_hours", "lost GPU-h", 1),
@@ -526,7 +528,7 @@ pub fn write_report(dir: &Path, out: &Path, baseline: Option<&str>) -> Result<Ve
         html_escape(&rep.name)
     );
     let intro = format!(
-        "{} runs from `{}`. Figures are means over repetitions (seeds, trace days) with a 95 % confidence interval (Student's t) where there are several; Δ columns compare with the baseline policy ({}). GPU alloc is allocated over provisioned GPU-hours for autoscaling runs; on a static cluster, the allocation at the end when no pod leaves (the packing experiment) and the time average otherwise. A column that is zero for every policy of a group is left out. Disruptions are Karpenter's voluntary ones (empty, underutilized, expired nodes); pods disrupted and interruptions count evictions by them and by spot interruption notices; lost GPU-h is the work evicted jobs lost since their last checkpoint; spot saving is the cost below what the same nodes would have cost on demand. Services: tokens served in the second they arrived, seconds of demand above the serving capacity, cost per million tokens served.",
+        "{} runs from `{}`. Figures are means over repetitions (seeds, trace days) with a 95 % confidence interval (Student's t) where there are several; Δ columns compare with the baseline policy ({}). GPU alloc is allocated over provisioned GPU-hours for autoscaling runs; on a static cluster, the allocation at the end when no pod leaves (the packing experiment) and the time average otherwise. A column that is zero for every policy of a group is left out. Nodes removed counts every model's scale-downs in one set of names, split by reason (empty, underutilized, and Karpenter's expired nodes); pods disrupted and interruptions count evictions by them and by spot interruption notices; lost GPU-h is the work evicted jobs lost since their last checkpoint; spot saving is the cost below what the same nodes would have cost on demand. Services: tokens served in the second they arrived, seconds of demand above the serving capacity, cost per million tokens served.",
         rep.runs.len(),
         dir.display(),
         rep.baseline.as_deref().unwrap_or("the first policy of each group")

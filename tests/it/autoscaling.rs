@@ -241,6 +241,14 @@ fn quickstart_compares_the_three_scalers_side_by_side_on_a_day_of_the_alibaba_tr
         assert!((num(s, "cost_usd") - cost).abs() < 1e-4, "{run}: summary cost {} vs nodes {cost}", s["cost_usd"]);
         let ratio = num(s, "gpu_hours_alloc_ratio");
         assert!(ratio > 0.0 && ratio <= 1.0, "{run}: allocated/provisioned GPU hours {ratio}");
+        // One set of names for nodes removed, whatever the model: every node a scaler took away
+        // (a termination reason in nodes.csv) is one scale-down, filed under one reason.
+        let removed = mine.iter().filter(|n| !n["termination_reason"].is_empty()).count() as f64;
+        assert!(removed > 0.0, "{run}: nodes leave after the day's peak");
+        assert_eq!(num(s, "scale_downs"), removed, "{run}");
+        let reasons: f64 =
+            ["scale_downs_empty", "scale_downs_underutilized", "scale_downs_expired"].iter().map(|c| num(s, c)).sum();
+        assert_eq!(reasons, removed, "{run}: the reasons split scale_downs");
         let pools: std::collections::BTreeSet<&str> = mine.iter().map(|n| n["pool"].as_str()).collect();
         if run.contains("smart-hosting") {
             assert_eq!(pools.into_iter().collect::<Vec<_>>(), ["gpu-smart"]);
