@@ -47,12 +47,20 @@ struct Cli {
 enum Command {
     /// Run one scenario and print its summary.
     ///
-    /// Given a sweep file (a `matrix` or `variants`, such as the quickstart's comparison of two
-    /// scalers), runs every combination as `sweep` does and prints the runs side by side.
+    /// Given a sweep file (a `matrix` or `variants`, such as scenarios/quickstart.yaml, which
+    /// compares three scalers: cluster-autoscaler node groups, an ACK smart-hosting pool and a
+    /// Karpenter NodePool), runs every combination as `sweep` does and prints the runs side by
+    /// side (as rows beyond a few).
     ///
     /// Writes into DIR: summary.csv, pods.csv, nodes.csv, timeseries.csv (as the scenario's
     /// `output` section asks), allocation_curve.csv/.svg/.md when the allocation curve is on, and
     /// run.json (version, scenario hash, seed, wall time). CSVs are byte-identical run after run.
+    ///
+    /// Examples:
+    ///   fleetsim run scenarios/quickstart.yaml --out out/quickstart
+    ///   fleetsim run scenarios/alibaba-replay.yaml
+    ///   fleetsim report out/quickstart        # then open out/quickstart/report.html
+    #[command(verbatim_doc_comment)]
     Run {
         /// The scenario file.
         scenario: PathBuf,
