@@ -159,6 +159,9 @@ pub(super) fn cmd_plan(
     if output == "json" {
         let doc = serde_json::json!({
             "format_version": 1,
+            // Pods bound to nodes the node dump lacks (--pods-on-missing-nodes): counted as running
+            // out of view, listed so a script sees what the plan did not look at.
+            "pods_on_nodes_out_of_view": snap.elsewhere,
             "placements": plan.placements.iter().map(|p| serde_json::json!({"pod": p.pod, "node": p.node})).collect::<Vec<_>>(),
             "launches": plan.launches.iter().map(|l| serde_json::json!({
                 "scaler": l.scaler, "nodepool": l.nodepool, "instance_type": l.instance_type, "capacity_type": l.capacity_type,
@@ -175,8 +178,13 @@ pub(super) fn cmd_plan(
         return 0;
     }
     // Every node of the dump, cordoned ones included (they run pods but take no new ones).
+    let out_of_view = if snap.elsewhere.is_empty() {
+        String::new()
+    } else {
+        format!(", {} on nodes out of view", count(snap.elsewhere.len(), "pod"))
+    };
     outln!(
-        "{} ({} cordoned), {}, {}; policy {}",
+        "{} ({} cordoned), {}, {}{out_of_view}; policy {}",
         count(snap.nodes.len() + snap.cordoned.len(), "node"),
         snap.cordoned.len(),
         count(snap.bound.len(), "bound pod"),

@@ -99,7 +99,24 @@ fn bad_dumps_get_one_clear_error() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(err.lines().filter(|l| l.contains("x/p")).count(), 1, "{err}");
     assert!(err.contains("1 pod is bound to nodes the node dump does not hold (x/p)"), "{err}");
-    assert!(out.starts_with("3 nodes (0 cordoned), 0 bound pods, 0 pending pods"), "{out}");
+    assert!(
+        out.starts_with("3 nodes (0 cordoned), 0 bound pods, 0 pending pods, 1 pod on nodes out of view;"),
+        "{out}"
+    );
+    // The JSON plan lists them, so a script sees what the plan did not look at.
+    let (code, out, err) = fleetsim(&[
+        "plan",
+        "--nodes",
+        ex.join("nodes.json").to_str().unwrap(),
+        "--pods",
+        pf.to_str().unwrap(),
+        "--pods-on-missing-nodes",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["pods_on_nodes_out_of_view"], serde_json::json!(["x/p"]), "{out}");
     let junk = dir.join("junk.json");
     std::fs::write(&junk, "not json").unwrap();
     let (code, _, err) = fleetsim(&["plan", "--nodes", junk.to_str().unwrap(), "--pods", pf.to_str().unwrap()]);
