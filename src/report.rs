@@ -5,7 +5,10 @@
 mod chart;
 pub mod compare;
 pub mod curve;
+mod figures;
 pub mod store;
+mod svg;
+mod table;
 
 use crate::experiment::RunOutput;
 use std::fmt::Write as _;

@@ -8,9 +8,10 @@
 //! policy in `fgd-openb`); the rest split the runs into *groups* (e.g. the workload). A run
 //! without parameters is its own policy, named by its `policy` column.
 
-use super::chart::{color, legend};
+use super::figures::figures;
+use super::svg::{style, Style};
+use super::table::{answer, cell, Kind, COLUMNS};
 use super::{write_atomic, SummaryRow};
-use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
@@ -18,15 +19,17 @@ use std::path::{Path, PathBuf};
 
 /// What a report is made of.
 #[derive(Debug, Clone)]
-struct Run {
-    id: String,
+pub(super) struct Run {
+    pub id: String,
     group: String,
-    policy: String,
+    pub policy: String,
+    /// The repetition (`seed=3 · window=147d..148d`; empty without repetitions).
+    pub rep: String,
     row: SummaryRow,
 }
 
 impl Run {
-    fn num(&self, col: &str) -> Option<f64> {
+    pub fn num(&self, col: &str) -> Option<f64> {
         self.row.get(col).parse().ok()
     }
 }
@@ -51,47 +54,13 @@ fn mean_ci(v: &[f64]) -> (f64, f64) {
     (m, t * (var / n as f64).sqrt())
 }
 
-fn fmt_ci((m, h): (f64, f64), digits: usize) -> String {
-    if m.is_nan() {
-        "–".into()
-    } else if h == 0.0 {
-        format!("{m:.digits$}")
-    } else {
-        format!("{m:.digits$} ± {h:.digits$}")
-    }
-}
-
 /// One policy's figures in a group.
 #[derive(Debug, Clone)]
-struct Line {
-    policy: String,
-    runs: Vec<String>,
-    cells: BTreeMap<&'static str, (f64, f64)>,
+pub(super) struct Line {
+    pub policy: String,
+    pub runs: Vec<String>,
+    pub cells: BTreeMap<&'static str, (f64, f64)>,
 }
-
-/// The columns of the comparison table: (summary column, header, decimals).
-const COLUMNS: [(&str, &str, usize); 20] = [
-    ("cost_usd", "cost $", 2),
-    ("gpu_alloc", "GPU alloc", 3),
-    ("pending_p50_s", "pending p50 s", 1),
-    ("pending_p95_s", "pending p95 s", 1),
-    ("pending_p99_s", "pending p99 s", 1),
-    ("pods_never_scheduled", "never scheduled", 1),
-    ("nodes_launched", "nodes launched", 1),
-    ("scale_downs", "nodes removed", 1),
-    ("scale_downs_empty", "removed empty", 1),
-    ("scale_downs_underutilized", "removed underutilized", 1),
-    ("scale_downs_expired", "removed expired", 1),
-    ("pods_evicted", "pods evicted", 1),
-    ("pods_disrupted", "pods disrupted", 1),
-    ("spot_interruptions", "interruptions", 1),
-    ("lost_gpu_hours", "lost GPU-h", 1),
-    ("savings_vs_on_demand_pct", "spot saving %", 1),
-    ("svc_tokens_in_time_pct", "tokens in time %", 1),
-    ("svc_underprovisioned_s", "under-provisioned s", 0),
-    ("cost_per_m_tokens_usd", "$ / M tokens", 3),
-    ("job_completion_mean_s", "job completion s", 0),
-];
 
 /// GPU allocation of a run, as a fraction: allocated over provisioned GPU-hours for autoscaling
 /// runs; on a static cluster, the allocation at the end when no pod left (the packing
@@ -104,11 +73,13 @@ fn gpu_alloc(r: &Run) -> Option<f64> {
     }
 }
 
-struct Report {
+pub(super) struct Report {
     name: String,
-    groups: Vec<(String, Vec<Line>)>,
+    pub groups: Vec<(String, Vec<Line>)>,
     baseline: Option<String>,
     runs: Vec<Run>,
+    /// Every policy, in the order it first appears: its index is its colour in every chart.
+    policies: Vec<String>,
 }
 
 fn read_runs(dir: &Path) -> Result<(String, Vec<Run>), String> {
@@ -154,7 +125,13 @@ fn read_runs(dir: &Path) -> Result<(String, Vec<Run>), String> {
             for a in &policy_axes {
                 let _ = write!(group, " · {}={}", short(a), row.get(a));
             }
-            Run { id: row.run_id.clone(), group, policy, row }
+            let rep = axes
+                .iter()
+                .filter(|a| repeat(a))
+                .map(|a| format!("{}={}", short(a), row.get(a)))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            Run { id: row.run_id.clone(), group, policy, rep, row }
         })
         .collect();
     let name = std::fs::read_to_string(dir.join("run.json"))
@@ -185,7 +162,8 @@ fn build(dir: &Path, baseline: Option<&str>) -> Result<Report, String> {
     let by_id: BTreeMap<&str, &Run> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
     for (_, lines) in &mut groups {
         for l in lines.iter_mut() {
-            for (col, _, _) in COLUMNS {
+            // The table's columns, and the pods a run had and scheduled (for the answer).
+            for col in COLUMNS.iter().map(|c| c.0).chain(["pods", "pods_scheduled"]) {
                 let v: Vec<f64> = l
                     .runs
                     .iter()
@@ -204,10 +182,33 @@ fn build(dir: &Path, baseline: Option<&str>) -> Result<Report, String> {
             return Err(format!("--baseline `{b}` is not a policy of these runs; they are: {}", k.join(", ")));
         }
     }
-    Ok(Report { name, groups, baseline: baseline.map(String::from), runs })
+    let mut policies: Vec<String> = Vec::new();
+    for r in &runs {
+        if !policies.contains(&r.policy) {
+            policies.push(r.policy.clone());
+        }
+    }
+    Ok(Report { name, groups, baseline: baseline.map(String::from), runs, policies })
 }
 
 impl Report {
+    /// The style of `policy`, the same in every chart.
+    pub fn style_of(&self, policy: &str) -> Style {
+        style(self.policies.iter().position(|p| p == policy).unwrap_or(0))
+    }
+
+    /// The run `id`.
+    pub fn run(&self, id: &str) -> Option<&Run> {
+        self.runs.iter().find(|r| r.id == id)
+    }
+
+    /// The runs of a group's lines, in summary order.
+    pub fn runs_of(&self, lines: &[Line]) -> Vec<&Run> {
+        let ids: std::collections::BTreeSet<&str> =
+            lines.iter().flat_map(|l| l.runs.iter().map(String::as_str)).collect();
+        self.runs.iter().filter(|r| ids.contains(r.id.as_str())).collect()
+    }
+
     fn baseline_of<'a>(&'a self, lines: &'a [Line]) -> Option<&'a Line> {
         match &self.baseline {
             Some(b) => lines.iter().find(|l| &l.policy == b),
@@ -220,9 +221,9 @@ impl Report {
         let base = self.baseline_of(lines);
         // A column that is zero for every policy (cost on a static cluster, evictions where
         // nothing scales down) says nothing: left out.
-        let shown: Vec<(&str, &str, usize)> = COLUMNS
+        let shown: Vec<(&str, &str, Kind, usize)> = COLUMNS
             .into_iter()
-            .filter(|(col, _, _)| {
+            .filter(|(col, _, _, _)| {
                 *col == "gpu_alloc"
                     || lines.iter().any(|l| {
                         let v = l.cells[col].0;
@@ -231,23 +232,24 @@ impl Report {
             })
             .collect();
         let mut head = vec!["policy".to_string(), "runs".to_string()];
-        for &(col, h, _) in &shown {
+        for &(col, h, _, _) in &shown {
             head.push(h.to_string());
             if col == "cost_usd" || col == "pending_p95_s" {
-                head.push(format!("Δ {h}"));
+                head.push(format!("Δ {}", h.split(" (").next().unwrap_or(h)));
             }
         }
         let rows = lines
             .iter()
             .map(|l| {
                 let mut row = vec![l.policy.clone(), l.runs.len().to_string()];
-                for &(col, _, d) in &shown {
-                    row.push(fmt_ci(l.cells[col], d));
+                for &(col, _, kind, d) in &shown {
+                    row.push(cell(l.cells[col], kind, d));
                     if col == "cost_usd" || col == "pending_p95_s" {
                         let delta = base.map(|b| (l.cells[col].0, b.cells[col].0));
+                        let unit = if col == "cost_usd" { " $" } else { " s" };
                         row.push(match delta {
                             Some((x, b)) if b.abs() > 1e-12 && !x.is_nan() => format!("{:+.1} %", (x - b) * 100.0 / b),
-                            Some((x, b)) if !x.is_nan() && !b.is_nan() => format!("{:+.1}", x - b),
+                            Some((x, b)) if !x.is_nan() && !b.is_nan() => format!("{:+.1}{unit}", x - b),
                             _ => "–".into(),
                         });
                     }
@@ -257,256 +259,6 @@ impl Report {
             .collect();
         (head, rows)
     }
-}
-
-fn e<T: std::fmt::Display>(x: T) -> String {
-    x.to_string()
-}
-
-/// The points not dominated in (cost, p95): no other point is at most as costly and as slow and
-/// better in one of them.
-fn pareto(points: &[(f64, f64)]) -> Vec<bool> {
-    points.iter().map(|&(c, p)| !points.iter().any(|&(c2, p2)| c2 <= c && p2 <= p && (c2 < c || p2 < p))).collect()
-}
-
-fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) =
-        v.filter(|x| x.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
-    if !lo.is_finite() {
-        return (0.0, 1.0);
-    }
-    let pad = ((hi - lo) * 0.1).max(hi.abs() * 0.05).max(1e-3);
-    ((lo - pad).max(0.0), hi + pad)
-}
-
-/// Cost against p95 pending time, one point per policy, the Pareto front joined and ringed.
-fn cost_chart(title: &str, lines: &[Line]) -> Result<String, String> {
-    let pts: Vec<(f64, f64)> = lines.iter().map(|l| (l.cells["cost_usd"].0, l.cells["pending_p95_s"].0)).collect();
-    let front = pareto(&pts);
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (640, 420)).into_drawing_area();
-        root.fill(&WHITE).map_err(e)?;
-        let (x0, x1) = range(pts.iter().map(|p| p.0));
-        let (y0, y1) = range(pts.iter().map(|p| p.1));
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(e)?;
-        chart.configure_mesh().x_desc("cost (USD)").y_desc("pending p95 (s)").draw().map_err(e)?;
-        let mut fp: Vec<(f64, f64)> = pts.iter().zip(&front).filter(|(_, f)| **f).map(|(p, _)| *p).collect();
-        fp.sort_by(|a, b| a.0.total_cmp(&b.0));
-        chart.draw_series(LineSeries::new(fp, BLACK.mix(0.5).stroke_width(1))).map_err(e)?;
-        for (i, (l, (p, f))) in lines.iter().zip(pts.iter().zip(&front)).enumerate() {
-            let c = color(i);
-            chart
-                .draw_series(std::iter::once(Circle::new(*p, 6, c.filled())))
-                .map_err(e)?
-                .label(format!("{}{}", l.policy, if *f { " (Pareto)" } else { "" }))
-                .legend(move |(x, y)| Circle::new((x + 8, y), 5, c.filled()));
-            if *f {
-                chart.draw_series(std::iter::once(Circle::new(*p, 10, BLACK.stroke_width(1)))).map_err(e)?;
-            }
-        }
-        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-        root.present().map_err(e)?;
-    }
-    Ok(out)
-}
-
-/// Lines over x (one per series) in one panel.
-fn line_chart(title: &str, x_desc: &str, y_desc: &str, series: &[(String, Vec<(f64, f64)>)]) -> Result<String, String> {
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (640, 360)).into_drawing_area();
-        root.fill(&WHITE).map_err(e)?;
-        let (x0, x1) = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)));
-        let (_, y1) = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.1)));
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(x0..x1, 0.0..y1)
-            .map_err(e)?;
-        chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw().map_err(e)?;
-        for (i, (name, pts)) in series.iter().enumerate() {
-            let c = color(i);
-            chart
-                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))
-                .map_err(e)?
-                .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
-        }
-        if !series.is_empty() {
-            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-        }
-        root.present().map_err(e)?;
-    }
-    Ok(out)
-}
-
-/// Rows of a CSV file as maps (None when the file is absent).
-fn read_csv(path: &Path) -> Result<Option<Vec<BTreeMap<String, String>>>, String> {
-    if !path.exists() {
-        return Ok(None);
-    }
-    let mut r = csv::Reader::from_path(path).map_err(|x| format!("{}: {x}", path.display()))?;
-    let head: Vec<String> =
-        r.headers().map_err(|x| format!("{}: {x}", path.display()))?.iter().map(String::from).collect();
-    let mut out = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec =
-            rec.map_err(|x| format!("{}: line {}: {}", path.display(), i + 2, crate::workload::csv_message(&x)))?;
-        out.push(head.iter().cloned().zip(rec.iter().map(String::from)).collect());
-    }
-    Ok(Some(out))
-}
-
-fn f(row: &BTreeMap<String, String>, k: &str) -> f64 {
-    row.get(k).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
-}
-
-/// A chart with its caption.
-struct Figure {
-    file: String,
-    caption: String,
-    svg: String,
-}
-
-fn figures(dir: &Path, rep: &Report) -> Result<Vec<Figure>, String> {
-    let mut figs = Vec::new();
-    // A fleet's series are its totals (`fleet`), not each member's.
-    let ts = read_csv(&dir.join("timeseries.csv"))?.map(|rows| {
-        rows.into_iter().filter(|r| r.get("cluster").is_none_or(|c| c == "default" || c == "fleet")).collect::<Vec<_>>()
-    });
-    let pods = read_csv(&dir.join("pods.csv"))?;
-    let nodes = read_csv(&dir.join("nodes.csv"))?;
-    for (gi, (group, lines)) in rep.groups.iter().enumerate() {
-        let tag = |what: &str| format!("report-{}-{what}.svg", gi + 1);
-        if lines.iter().any(|l| l.cells["cost_usd"].0 > 0.0) {
-            figs.push(Figure {
-                file: tag("cost-p95"),
-                caption: format!(
-                    "{group}: cost against p95 pending time (mean over repetitions: seeds or trace days); the Pareto front is ringed"
-                ),
-                svg: cost_chart(group, lines)?,
-            });
-        }
-        // One representative run per policy (its first seed) for the time series.
-        let reps: Vec<(&str, &str)> = lines.iter().map(|l| (l.policy.as_str(), l.runs[0].as_str())).collect();
-        if let Some(ts) = &ts {
-            let hours = |r: &BTreeMap<String, String>| f(r, "t_s") / 3600.0;
-            let pick = |col: &dyn Fn(&BTreeMap<String, String>) -> f64| -> Vec<(String, Vec<(f64, f64)>)> {
-                reps.iter()
-                    .map(|(p, id)| {
-                        let pts = ts.iter().filter(|r| r["run_id"] == *id).map(|r| (hours(r), col(r))).collect();
-                        (p.to_string(), pts)
-                    })
-                    .filter(|(_, v): &(String, Vec<(f64, f64)>)| !v.is_empty())
-                    .collect()
-            };
-            let pending = pick(&|r| f(r, "pods_pending"));
-            if !pending.is_empty() {
-                figs.push(Figure {
-                    file: tag("pending"),
-                    caption: format!("{group}: pods pending over time (first seed of each policy)"),
-                    svg: line_chart(&format!("{group}: pods pending"), "time (h)", "pods pending", &pending)?,
-                });
-                let alloc = pick(&|r| {
-                    let g = f(r, "gpus_total");
-                    if g > 0.0 {
-                        f(r, "gpus_allocated_milli") / 10.0 / g
-                    } else {
-                        0.0
-                    }
-                });
-                figs.push(Figure {
-                    file: tag("gpu-alloc"),
-                    caption: format!("{group}: GPU allocation, % of the GPUs present (first seed of each policy)"),
-                    svg: line_chart(&format!("{group}: GPU allocation"), "time (h)", "GPU allocated (%)", &alloc)?,
-                });
-            }
-        }
-        if let (Some(nodes), Some(ts)) = (&nodes, &ts) {
-            // Nodes alive by pool and capacity type, at the sample times.
-            let mut series = Vec::new();
-            for (p, id) in &reps {
-                let times: Vec<f64> = ts.iter().filter(|r| r["run_id"] == *id).map(|r| f(r, "t_s")).collect();
-                let mine: Vec<&BTreeMap<String, String>> = nodes.iter().filter(|n| n["run_id"] == *id).collect();
-                let mut kinds: Vec<(String, String)> =
-                    mine.iter().map(|n| (n["pool"].clone(), n["capacity_type"].clone())).collect();
-                kinds.sort();
-                kinds.dedup();
-                for (pool, cap) in kinds {
-                    let pts = times
-                        .iter()
-                        .map(|&t| {
-                            let alive = mine
-                                .iter()
-                                .filter(|n| n["pool"] == pool && n["capacity_type"] == cap)
-                                .filter(|n| {
-                                    // Still alive at t: not terminated, or terminated after t.
-                                    let end = f(n, "terminated_s");
-                                    f(n, "launched_s") <= t && (end.is_nan() || end > t)
-                                })
-                                .count();
-                            (t / 3600.0, alive as f64)
-                        })
-                        .collect();
-                    series.push((format!("{p}: {pool} ({cap})"), pts));
-                }
-            }
-            if !series.is_empty() && varies(&series) {
-                figs.push(Figure {
-                    file: tag("nodes"),
-                    caption: format!("{group}: nodes by pool and capacity type (first seed of each policy)"),
-                    svg: line_chart(&format!("{group}: nodes"), "time (h)", "nodes", &series)?,
-                });
-            }
-        }
-        if let Some(pods) = &pods {
-            let mut series = Vec::new();
-            for l in lines {
-                let mut v: Vec<f64> = pods
-                    .iter()
-                    .filter(|r| l.runs.contains(&r["run_id"]))
-                    .map(|r| f(r, "pending_s"))
-                    .filter(|x| x.is_finite())
-                    .collect();
-                if v.is_empty() {
-                    continue;
-                }
-                v.sort_by(f64::total_cmp);
-                // At most ~400 steps per line: every pod of a small run, quantiles of a big one
-                // (the last pod always, so the line reaches 100 %).
-                let n = v.len();
-                let step = n.div_ceil(400);
-                let pts: Vec<(f64, f64)> = (0..n)
-                    .filter(|i| (i + 1) % step == 0 || i + 1 == n)
-                    .map(|i| (v[i], (i + 1) as f64 * 100.0 / n as f64))
-                    .collect();
-                series.push((l.policy.clone(), pts));
-            }
-            if !series.is_empty() {
-                figs.push(Figure {
-                    file: tag("pending-cdf"),
-                    caption: format!("{group}: CDF of pending time (creation to Running), all seeds"),
-                    svg: line_chart(&format!("{group}: pending time CDF"), "pending (s)", "pods (%)", &series)?,
-                });
-            }
-        }
-    }
-    Ok(figs)
-}
-
-/// Whether any series changes over time (a static cluster's node counts are flat lines that say
-/// nothing).
-fn varies(series: &[(String, Vec<(f64, f64)>)]) -> bool {
-    series.iter().any(|(_, pts)| pts.windows(2).any(|w| w[0].1 != w[1].1))
 }
 
 fn html_escape(s: &str) -> String {
@@ -523,12 +275,48 @@ pub fn write_report(dir: &Path, out: &Path, baseline: Option<&str>) -> Result<Ve
     let _ = writeln!(md, "# fleetsim report: {}\n", rep.name);
     let _ = writeln!(
         html,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>fleetsim report: {}</title>\n<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}table{{border-collapse:collapse;font-size:90%}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}td:first-child,th:first-child{{text-align:left}}figure{{margin:1em 0}}figcaption{{color:#444}}</style></head><body>\n<h1>fleetsim report: {}</h1>",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>fleetsim report: {}</title>\n<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}table{{border-collapse:collapse;font-size:90%}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}}th{{white-space:normal;vertical-align:bottom}}.wide{{max-width:100%;overflow-x:auto}}svg{{max-width:100%;height:auto}}td:first-child,th:first-child{{text-align:left}}figure{{margin:1em 0}}figcaption{{color:#444}}</style></head><body>\n<h1>fleetsim report: {}</h1>",
         html_escape(&rep.name),
         html_escape(&rep.name)
     );
+    // What was compared, and the answer, first.
+    let reps = rep.groups.iter().flat_map(|(_, ls)| ls.iter().map(|l| l.runs.len())).max().unwrap_or(1);
+    let rep_axes: Vec<&str> = rep
+        .runs
+        .first()
+        .map(|r| r.rep.split(" · ").filter_map(|kv| kv.split('=').next()).filter(|k| !k.is_empty()).collect())
+        .unwrap_or_default();
+    let each = if reps > 1 { format!(", {reps} repetitions of each ({})", rep_axes.join(", ")) } else { String::new() };
+    let groups = if rep.groups.len() > 1 { format!(", in {} groups", rep.groups.len()) } else { String::new() };
+    let compared = format!(
+        "{} {} ({}) in {} runs{each}{groups}.",
+        rep.policies.len(),
+        if rep.policies.len() == 1 { "policy" } else { "policies" },
+        rep.policies.join(", "),
+        rep.runs.len()
+    );
+    let answers: Vec<(String, String)> = rep.groups.iter().map(|(g, ls)| (g.clone(), answer(ls))).collect();
+    let _ = writeln!(
+        md,
+        "**What was compared.** {compared}
+
+**The answer.**
+"
+    );
+    let _ = writeln!(
+        html,
+        "<p><strong>What was compared.</strong> {}</p>
+<p><strong>The answer.</strong></p><ul>",
+        html_escape(&compared)
+    );
+    for (g, a) in &answers {
+        let _ = writeln!(md, "- {g}: {a}");
+        let _ = writeln!(html, "<li>{}: {}</li>", html_escape(g), html_escape(a));
+    }
+    let _ = writeln!(md);
+    let _ = writeln!(html, "</ul>");
     let intro = format!(
-        "{} runs from `{}`. Figures are means over repetitions (seeds, trace days) with a 95 % confidence interval (Student's t) where there are several; Δ columns compare with the baseline policy ({}). GPU alloc is allocated over provisioned GPU-hours for autoscaling runs; on a static cluster, the allocation at the end when no pod leaves (the packing experiment) and the time average otherwise. A column that is zero for every policy of a group is left out. Nodes removed counts every model's scale-downs in one set of names, split by reason (empty, underutilized, and Karpenter's expired nodes); pods disrupted and interruptions count evictions by them and by spot interruption notices; lost GPU-h is the work evicted jobs lost since their last checkpoint; spot saving is the cost below what the same nodes would have cost on demand. Services: tokens served in the second they arrived, seconds of demand above the serving capacity, cost per million tokens served.",
+        "How to read it: {} runs from `{}`. Figures are means over repetitions (seeds, trace days) with a 95 % confidence interval (Student's t) where there are several; an interval that would reach below zero for a quantity that cannot be negative is shown as its range from zero, `mean (0–upper)`; a count of one run is a whole number; Δ columns compare with the baseline policy ({}). GPU alloc is the percentage of provisioned GPU-hours allocated for autoscaling runs; on a static cluster, the allocation at the end when no pod leaves (the packing experiment) and the time average otherwise. A column that is zero for every policy of a group is left out. Nodes removed counts every model's scale-downs in one set of names, split by reason (empty, underutilized, and Karpenter's expired nodes); pods disrupted and interruptions count evictions by them and by spot interruption notices; lost GPU-h is the work evicted jobs lost since their last checkpoint; spot saving is the cost below what the same nodes would have cost on demand. Services: tokens served in the second they arrived, seconds of demand above the serving capacity, cost per million tokens served.",
         rep.runs.len(),
         dir.display(),
         rep.baseline.as_deref().unwrap_or("the first policy of each group")
@@ -558,7 +346,7 @@ pub fn write_report(dir: &Path, out: &Path, baseline: Option<&str>) -> Result<Ve
         let _ = writeln!(md);
         let _ = writeln!(
             html,
-            "<h2>{}</h2>\n<table><tr>{}</tr>",
+            "<h2>{}</h2>\n<div class=\"wide\"><table><tr>{}</tr>",
             html_escape(group),
             head.iter().map(|h| format!("<th>{}</th>", html_escape(h))).collect::<String>()
         );
@@ -569,7 +357,7 @@ pub fn write_report(dir: &Path, out: &Path, baseline: Option<&str>) -> Result<Ve
                 r.iter().map(|c| format!("<td>{}</td>", html_escape(c))).collect::<String>()
             );
         }
-        let _ = writeln!(html, "</table>");
+        let _ = writeln!(html, "</table></div>");
         let prefix = format!("report-{}-", gi + 1);
         for fig in figs.iter().filter(|f| f.file.starts_with(&prefix)) {
             let _ = writeln!(md, "![{}]({})\n", fig.caption, fig.file);
@@ -600,6 +388,21 @@ pub fn write_report(dir: &Path, out: &Path, baseline: Option<&str>) -> Result<Ve
     }
     put("report.md", &md).map_err(io_err)?;
     put("report.html", &html).map_err(io_err)?;
+    // Charts an earlier report drew that this one does not (fewer groups, a file no longer
+    // written): removed, so the directory holds one report, not a mix.
+    let stale: Vec<PathBuf> = std::fs::read_dir(out)
+        .map_err(io_err)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let chart =
+                name.strip_prefix("report-").and_then(|r| r.strip_suffix(".svg")).and_then(|r| r.split_once('-'));
+            chart.is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) && !written.contains(p)
+        })
+        .collect();
+    for p in stale {
+        std::fs::remove_file(&p).map_err(io_err)?;
+    }
     Ok(written)
 }
 
@@ -615,10 +418,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pareto_front_and_confidence_interval() {
-        // (cost, p95): b dominates c; a and b trade off; d ties a on cost but is slower.
-        let front = pareto(&[(1.0, 10.0), (2.0, 5.0), (3.0, 6.0), (1.0, 11.0)]);
-        assert_eq!(front, [true, true, false, false]);
+    fn confidence_interval() {
         let (m, h) = mean_ci(&[1.0, 2.0, 3.0]);
         assert!((m - 2.0).abs() < 1e-12);
         // sd = 1, n = 3: t(2) = 4.303, half-width 4.303 / sqrt(3).

@@ -1,7 +1,8 @@
 """Loads fleetsim's report.html files in a real headless Chromium (Debian's package, driven by
 Playwright) and checks that each loads without an error, fetches nothing but itself, and shows
-every chart: each inline SVG is visible, has a real size and drawn text, and the page's
-screenshot is not blank.
+every chart: each inline SVG is visible, has a real size and drawn text with every label inside
+its canvas, each point of a cost chart carries its label, no coordinate is NaN, the page is no
+wider than the window, and the page's screenshot is not blank.
 
     python tests/browser/check_report.py results/*/report.html
 
@@ -59,6 +60,31 @@ def check(browser, html: pathlib.Path) -> list[str]:
         shapes = svg.locator("path, polyline, line, rect, circle").count()
         if shapes < 5:
             problems.append(f"chart {i + 1}: only {shapes} drawn shapes")
+        # Every label (legend entries included) is drawn inside the chart's canvas.
+        outside = svg.evaluate(
+            """s => { const b = s.getBoundingClientRect(); return [...s.querySelectorAll('text')]
+                 .map(t => [t.textContent, t.getBoundingClientRect()])
+                 .filter(([_, r]) => r.width > 0 && (r.left < b.left - 1 || r.right > b.right + 1 || r.top < b.top - 1 || r.bottom > b.bottom + 1))
+                 .map(([t]) => t); }"""
+        )
+        if outside:
+            problems.append(f"chart {i + 1}: labels outside the canvas: {outside[:3]}")
+    # A cost chart labels each of its points (a policy's name beside its dot).
+    for j in range(svgs.count()):
+        svg = svgs.nth(j)
+        dots = svg.locator("g > circle[r='6']").count()
+        if dots:
+            named = svg.evaluate("s => [...s.querySelectorAll('g')].filter(g => g.querySelector(\"circle[r='6']\") && g.querySelector('text')).length")
+            if named < dots:
+                problems.append(f"chart {j + 1}: {dots - named} of {dots} points carry no label")
+    # Nothing wider than the window: tables scroll inside their box, charts shrink to fit.
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 0:
+        problems.append(f"the page is {overflow} px wider than the window")
+    # Chart text is not drawn over an error value.
+    bad = page.evaluate("() => [...document.querySelectorAll('svg *')].filter(e => [...e.attributes].some(a => /NaN|Infinity/.test(a.value))).length")
+    if bad:
+        problems.append(f"{bad} chart elements have NaN or infinite coordinates")
     png = page.screenshot(full_page=True)
     if len(png) < 20_000:
         problems.append(f"the page's screenshot is nearly blank ({len(png)} bytes)")

@@ -202,6 +202,20 @@ fn the_report_compares_the_quickstart_scalers_in_markdown_and_self_contained_htm
         assert!(!html.contains(banned), "report.html contains {banned}");
     }
     assert!(html.contains("<text"), "chart labels are SVG text, not font files");
+    // What was compared and the answer come first; the answer names the cheapest with the
+    // summary's own cost.
+    let cheapest = costs.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(md.contains("**What was compared.** 3 policies (pool-autoscaler, smart-hosting, karpenter)"), "{md}");
+    assert!(md.contains(&format!("cheapest: karpenter (${cheapest:.2})")), "{md}");
+    // Every point of the cost chart has a hover title with its figures, and its label.
+    let cost_svg = std::fs::read_to_string(rep.join("report-1-cost-p95.svg")).unwrap();
+    for v in ["pool-autoscaler", "smart-hosting", "karpenter"] {
+        assert!(cost_svg.contains(&format!("<title>{v}: cost $")), "{v} hover: {cost_svg}");
+        assert!(cost_svg.contains(&format!(">{v}</text>")), "{v} label");
+    }
+    // Pending pods from exact event times: a step path, not a polyline of samples.
+    let pending = std::fs::read_to_string(rep.join("report-1-pending.svg")).unwrap();
+    assert!(pending.contains("<path d=\"M") && pending.contains('H') && !pending.contains("<polyline"), "{pending}");
     // A baseline that is no policy of the runs is a clear error.
     let (code, _, err) =
         fleetsim(&["report", out.to_str().unwrap(), "--out", rep.to_str().unwrap(), "--baseline", "fgd"]);
