@@ -242,6 +242,7 @@ pub fn summarize(
         ("scale_downs_empty", fig("scale_downs_empty").to_string()),
         ("scale_downs_underutilized", fig("scale_downs_underutilized").to_string()),
         ("scale_downs_expired", fig("scale_downs_expired").to_string()),
+        ("scale_up_decisions", fig("scale_up_decisions").to_string()),
     ]);
     Summary { figures }
 }

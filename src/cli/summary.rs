@@ -53,8 +53,8 @@ const AUTOSCALING: [Col; 14] = [
     ("cpu_alloc_pct_time_avg", "CPU used", Unit::Pct),
     ("pending_p50_s", "wait p50", Unit::Secs),
     ("pending_p99_s", "wait p99", Unit::Secs),
-    ("scale_ups", "scale-ups", Unit::Count),
-    ("scale_downs", "scale-downs", Unit::Count),
+    ("scale_ups", "nodes added", Unit::Count),
+    ("scale_downs", "nodes removed", Unit::Count),
     ("provisioning_failures", "failed launches", Unit::Count),
 ];
 

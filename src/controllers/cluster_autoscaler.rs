@@ -162,11 +162,14 @@ impl ClusterAutoscaler {
             let name = &view.objects.pod(p as PodKey).spec.name;
             out.push(Action::event("TriggeredScaleUp", format!("pod/{name}"), msg.clone()));
         }
-        self.pools.scale_ups += 1;
+        self.pools.scale_up_decisions += 1;
         self.last_scale_up = Some(view.now);
         for _ in 0..opt.nodes {
             match self.pools.launch(Desk::of(view), opt.group, opt.ty, "cluster-autoscaler", "scale-up") {
-                Launched::Node(actions) => out.extend(actions),
+                Launched::Node(actions) => {
+                    self.pools.scale_ups += 1;
+                    out.extend(actions);
+                }
                 Launched::NoStock(event) => {
                     self.pools.failures += 1;
                     out.push(event);

@@ -488,6 +488,8 @@ impl Controller for Karpenter {
         let f = &self.f;
         vec![
             ("scale_ups", f.scale_ups),
+            // Each NodeClaim is its own decision.
+            ("scale_up_decisions", f.scale_ups),
             ("provisioning_failures", f.failures),
             // The model-neutral names (nodes removed, by reason), as the node pools report them.
             ("scale_downs", f.empty + f.underutilized + f.expired),

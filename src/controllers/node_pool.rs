@@ -161,10 +161,12 @@ pub(crate) struct Pools {
     /// Pods already reported as no pool of this scaler being able to run them.
     pub reported: BTreeSet<PodKey>,
     pub gpu_memory_unit_mib: u64,
-    /// Scale-up decisions, nodes removed (of them empty), failed launches and nodes given up
-    /// (the summary's `scale_ups`, `scale_downs`, `scale_downs_empty`, `provisioning_failures`;
+    /// Nodes added, scale-up decisions (one may add several nodes), nodes removed (of them
+    /// empty), failed launches and nodes given up (the summary's `scale_ups`,
+    /// `scale_up_decisions`, `scale_downs`, `scale_downs_empty`, `provisioning_failures`;
     /// `scale_downs_underutilized` is the difference).
     pub scale_ups: u64,
+    pub scale_up_decisions: u64,
     pub scale_downs: u64,
     pub scale_downs_empty: u64,
     pub failures: u64,
@@ -214,6 +216,7 @@ impl Pools {
             reported: BTreeSet::new(),
             gpu_memory_unit_mib,
             scale_ups: 0,
+            scale_up_decisions: 0,
             scale_downs: 0,
             scale_downs_empty: 0,
             failures: 0,
@@ -235,6 +238,7 @@ impl Pools {
     pub fn figures(&self) -> Vec<(&'static str, u64)> {
         vec![
             ("scale_ups", self.scale_ups),
+            ("scale_up_decisions", self.scale_up_decisions),
             ("scale_downs", self.scale_downs),
             ("scale_downs_empty", self.scale_downs_empty),
             ("scale_downs_underutilized", self.scale_downs - self.scale_downs_empty),

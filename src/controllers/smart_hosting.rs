@@ -132,7 +132,9 @@ impl SmartHosting {
             Ok(left)
         });
         self.pools.failures += failures;
+        // Each node is its own purchase: one decision a node.
         self.pools.scale_ups += ups;
+        self.pools.scale_up_decisions += ups;
         Ok((made, r?))
     }
 

@@ -19,7 +19,7 @@ pub(super) enum Kind {
 }
 
 /// The columns of the comparison table: (summary column, header with its unit, kind, decimals).
-pub(super) const COLUMNS: [(&str, &str, Kind, usize); 20] = [
+pub(super) const COLUMNS: [(&str, &str, Kind, usize); 21] = [
     ("cost_usd", "cost ($)", Kind::Money, 2),
     ("gpu_alloc", "GPU alloc (%)", Kind::Share, 1),
     ("pending_p50_s", "pending p50 (s)", Kind::Amount, 1),
@@ -27,6 +27,7 @@ pub(super) const COLUMNS: [(&str, &str, Kind, usize); 20] = [
     ("pending_p99_s", "pending p99 (s)", Kind::Amount, 1),
     ("pods_never_scheduled", "pods never scheduled", Kind::Count, 1),
     ("nodes_launched", "nodes launched", Kind::Count, 1),
+    ("scale_ups", "nodes added", Kind::Count, 1),
     ("scale_downs", "nodes removed", Kind::Count, 1),
     ("scale_downs_empty", "removed empty", Kind::Count, 1),
     ("scale_downs_underutilized", "removed underutilized", Kind::Count, 1),

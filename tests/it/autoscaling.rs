@@ -249,6 +249,10 @@ fn quickstart_compares_the_three_scalers_side_by_side_on_a_day_of_the_alibaba_tr
         let reasons: f64 =
             ["scale_downs_empty", "scale_downs_underutilized", "scale_downs_expired"].iter().map(|c| num(s, c)).sum();
         assert_eq!(reasons, removed, "{run}: the reasons split scale_downs");
+        // And nodes added: scale_ups counts nodes for every model (the day starts with none);
+        // cluster-autoscaler's decisions, each adding one node or more, are counted beside.
+        assert_eq!(num(s, "scale_ups"), mine.len() as f64, "{run}");
+        assert!(num(s, "scale_up_decisions") >= 1.0 && num(s, "scale_up_decisions") <= num(s, "scale_ups"), "{run}");
         let pools: std::collections::BTreeSet<&str> = mine.iter().map(|n| n["pool"].as_str()).collect();
         if run.contains("smart-hosting") {
             assert_eq!(pools.into_iter().collect::<Vec<_>>(), ["gpu-smart"]);
