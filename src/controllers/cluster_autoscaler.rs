@@ -46,6 +46,10 @@ pub struct ClusterAutoscaler {
     /// Per node (by key): since when it has been unneeded, and its bind count then (a bind
     /// resets it).
     unneeded: Vec<Option<(SimTime, u64)>>,
+    /// Per node: its pods' version (last change, binds, pods) when it was last seen above the
+    /// utilization threshold. Utilization changes only with its pods, so an unchanged node is
+    /// still above and its check is skipped (20,000 nodes times every 10 s scan otherwise).
+    busy: Vec<Option<(SimTime, u64, usize)>>,
     pass: Pass,
 }
 
@@ -75,6 +79,7 @@ impl ClusterAutoscaler {
             pools: Pools::new(pools, cfg, gpu_memory_unit_mib),
             last_scale_up: None,
             unneeded: Vec::new(),
+            busy: Vec::new(),
             pass: Pass::default(),
         }
     }
@@ -194,21 +199,7 @@ impl ClusterAutoscaler {
         if node.scale_down_disabled || node.spec.taints.iter().any(|t| t.key == TO_BE_DELETED_TAINT) {
             return Ok(false);
         }
-        let cfg = &self.pools.cfg;
-        let mut ignored = (0, 0, 0);
-        for &p in &node.pods {
-            let pod = o.pod(p);
-            let skip = match pod.drain {
-                Drain::DaemonSet => cfg.ignore_daemonsets_utilization,
-                Drain::Mirror => cfg.ignore_mirror_pods_utilization,
-                _ => false,
-            };
-            if skip && pod.state.alive_on_node() {
-                let s = &pod.spec;
-                ignored = (ignored.0 + s.cpu_milli, ignored.1 + s.memory_mib, ignored.2 + s.gpu.total_milli());
-            }
-        }
-        if scaleup::at_or_below(view.cluster.state(), id, cfg.threshold_permille, ignored) != Some(true) {
+        if !self.within_threshold(view, n) {
             return Ok(false);
         }
         let mut moved = Vec::new();
@@ -232,6 +223,32 @@ impl ClusterAutoscaler {
         }
         let pods: Vec<(PodId, &PodSpec)> = moved.iter().map(|&p| (p as PodId, &o.pod(p).spec)).collect();
         Ok(view.cluster.what_if(|c| scaleup::drainable(c, id, &pods))?)
+    }
+
+    /// Whether joined node `n`'s utilization is at or below the threshold, the pods the flags
+    /// ignore left out (`core/scaledown/eligibility/eligibility.go`).
+    fn within_threshold(&self, view: &View<'_>, n: NodeKey) -> bool {
+        let o = view.objects;
+        let node = o.node(n);
+        let Some(id) = node.joined() else { return false };
+        let cfg = &self.pools.cfg;
+        let mut ignored = (0, 0, 0);
+        // Upstream's defaults ignore neither kind: then the walk over the node's pods (every
+        // node, every scan) is skipped.
+        let ignoring = cfg.ignore_daemonsets_utilization || cfg.ignore_mirror_pods_utilization;
+        for &p in node.pods.iter().filter(|_| ignoring) {
+            let pod = o.pod(p);
+            let skip = match pod.drain {
+                Drain::DaemonSet => cfg.ignore_daemonsets_utilization,
+                Drain::Mirror => cfg.ignore_mirror_pods_utilization,
+                _ => false,
+            };
+            if skip && pod.state.alive_on_node() {
+                let s = &pod.spec;
+                ignored = (ignored.0 + s.cpu_milli, ignored.1 + s.memory_mib, ignored.2 + s.gpu.total_milli());
+            }
+        }
+        scaleup::at_or_below(view.cluster.state(), id, cfg.threshold_permille, ignored) == Some(true)
     }
 
     /// Whether node `n` is empty as cluster-autoscaler counts it: no pods but mirror and
@@ -258,7 +275,19 @@ impl ClusterAutoscaler {
             let binds = node.binds;
             if self.unneeded.len() <= n {
                 self.unneeded.resize(n + 1, None);
+                self.busy.resize(n + 1, None);
             }
+            let version = (node.last_change, binds, node.pods.len());
+            if self.busy[n] == Some(version) {
+                self.unneeded[n] = None; // still above the threshold: its pods have not changed
+                continue;
+            }
+            if !self.within_threshold(view, n) {
+                self.busy[n] = Some(version);
+                self.unneeded[n] = None;
+                continue;
+            }
+            self.busy[n] = None;
             if !self.unneeded(view, n, &pdb)? {
                 self.unneeded[n] = None;
                 continue;

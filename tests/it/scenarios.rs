@@ -352,6 +352,7 @@ fn shipped_scenarios_validate() {
         "scenarios/alibaba-replay.yaml",
         "scenarios/fgd-openb.yaml",
         "scenarios/sweeps/scalers-alibaba.yaml",
+        "scenarios/scale/ladder.yaml",
     ] {
         let (code, out, err) = fleetsim(&["validate", root().join(f).to_str().unwrap()]);
         assert_eq!(code, 0, "{f}: {err}");
