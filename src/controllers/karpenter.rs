@@ -141,6 +141,10 @@ pub struct Karpenter {
     seen: Option<(u64, SimTime)>,
     claims: BTreeMap<NodeKey, Claim>,
     reported: BTreeSet<PodKey>,
+    /// Each node's capacity as its pool's limits count it (by node key; a node's type never
+    /// changes), filled the first time a pass counts it: the per-pass sum over 10^4 nodes then
+    /// neither searches the types by name nor recomputes allocatable for each.
+    node_usage: std::cell::RefCell<Vec<Option<Usage>>>,
     f: Figures,
 }
 
@@ -258,6 +262,7 @@ impl Karpenter {
             seen: None,
             claims: BTreeMap::new(),
             reported: BTreeSet::new(),
+            node_usage: std::cell::RefCell::new(Vec::new()),
             f: Figures::default(),
         }
     }
@@ -307,16 +312,23 @@ impl Karpenter {
     /// Capacity of pool `k`'s nodes not yet terminated (what its `limits` count).
     fn usage(&self, view: &View<'_>, k: usize) -> Usage {
         let np = &self.nodepools[k];
+        let mut cache = self.node_usage.borrow_mut();
         view.objects
             .nodes_of(view.me)
-            .map(|n| view.objects.node(n))
-            .filter(|n| n.owner == Owner::Controller { index: view.me, group: k })
-            .fold(Usage::default(), |u, n| {
-                let ty = np.types.binary_search_by(|t| t.name.as_str().cmp(&n.row.instance_type));
-                u.plus(ty.map_or_else(
-                    |_| Usage::of_node(&n.spec),
-                    |t| aws::resources(&np.types[t], &np.kubelet, self.cfg.vm_memory_overhead_basis).capacity,
-                ))
+            .filter(|&n| view.objects.node(n).owner == Owner::Controller { index: view.me, group: k })
+            .fold(Usage::default(), |u, key| {
+                if cache.len() <= key {
+                    cache.resize(key + 1, None);
+                }
+                let one = *cache[key].get_or_insert_with(|| {
+                    let n = view.objects.node(key);
+                    let ty = np.types.binary_search_by(|t| t.name.as_str().cmp(&n.row.instance_type));
+                    ty.map_or_else(
+                        |_| Usage::of_node(&n.spec),
+                        |t| aws::resources(&np.types[t], &np.kubelet, self.cfg.vm_memory_overhead_basis).capacity,
+                    )
+                });
+                u.plus(one)
             })
     }
 

@@ -218,7 +218,16 @@ impl Karpenter {
     pub fn decide_consolidation(&self, view: &mut View<'_>) -> Result<Option<Consolidation>, SimError> {
         let o = view.objects;
         let pdb = o.pdb_allowed();
-        let cands: Vec<NodeKey> = o.nodes_of(view.me).filter(|&n| self.candidate(view, n, &pdb)).collect();
+        // A node with pods is no candidate in a WhenEmpty pool (both passes below skip it): left
+        // out before the candidate check walks its pods.
+        let cands: Vec<NodeKey> = o
+            .nodes_of(view.me)
+            .filter(|&n| {
+                let under =
+                    self.nodepools[Self::pool_of(view, n)].policy == ConsolidationPolicy::WhenEmptyOrUnderutilized;
+                (under || o.node(n).pods.is_empty()) && self.candidate(view, n, &pdb)
+            })
+            .collect();
         if cands.is_empty() {
             return Ok(None);
         }
