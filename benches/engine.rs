@@ -10,6 +10,8 @@ use std::collections::BinaryHeap;
 use std::hint::black_box;
 use std::path::Path;
 
+mod common;
+
 const EVENTS: u64 = 1_000_000;
 const LIVE: u64 = 1_000;
 
@@ -68,8 +70,15 @@ fn bench_replay(c: &mut Criterion) {
         s.policy = fleetsim::core::PolicyName::parse(policy).expect("known");
         s.output.pods = false;
         s.output.nodes = false;
-        let r = run_scenario("bench", &[], &s).expect("runs");
-        eprintln!("checksum {policy}: {:?}", r.summary.figures.iter().find(|f| f.0 == "frag_pct_end"));
+        // Where every pod went, and when, hashed (outside the timing, with the pods kept): a
+        // changed decision changes it. (The summary cannot see one here: every pod fits and has
+        // left by the end, so frag_pct_end was the same for best-fit, FGD and random.)
+        let mut kept = s.clone();
+        kept.output.pods = true;
+        let r = run_scenario("bench", &[], &kept).expect("runs");
+        let placed: Vec<String> =
+            r.result.pods.iter().map(|p| format!("{}:{:?}:{:?}", p.id, p.node, p.scheduled)).collect();
+        eprintln!("checksum {policy}: {:016x}", common::checksum(&placed.join(",")));
         g.bench_with_input(BenchmarkId::from_parameter(policy), &s, |b, s| {
             b.iter(|| black_box(run_scenario("bench", &[], s).expect("runs").result.events))
         });

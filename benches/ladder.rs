@@ -12,18 +12,12 @@
 //! it prints at the end (the 10^6 rung's time over the 10^5 rung's, per model) is the linearity
 //! target: at most about 10.
 
-use fleetsim::experiment::run_scenario;
-use fleetsim::scenario::{load_file, Loaded};
-use std::path::Path;
+mod common;
+
 use std::process::Command;
 use std::time::Instant;
 
 const RUNGS: [(&str, u64); 3] = [("1e4", 10_000), ("1e5", 100_000), ("1e6", 1_000_000)];
-
-/// FNV-1a of the text.
-fn checksum(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
-}
 
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -38,25 +32,10 @@ fn peak_rss_mib() -> f64 {
 
 /// Runs one (rung, variant) here and prints its row.
 fn child(rung: &str, pods_a_day: u64, variant: &str) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("scenarios/scale/ladder.yaml")).expect("the ladder scenario");
-    let rate = pods_a_day.div_ceil(24);
-    let text = text.replace("rate: 4167/h", &format!("rate: {rate}/h")).replace(
-        "catalog: ../catalogs/aws-gpu.yaml",
-        &format!("catalog: {}", root.join("scenarios/catalogs/aws-gpu.yaml").display()),
-    );
-    let file = std::env::temp_dir().join(format!("fleetsim-ladder-{}.yaml", std::process::id()));
-    std::fs::write(&file, text).expect("write the rung");
-    let loaded = load_file(&file);
-    let _ = std::fs::remove_file(&file);
-    let Ok(Loaded::Sweep(s)) = loaded else { panic!("the ladder must load as a sweep: {loaded:?}") };
-    let run = s.runs.iter().find(|r| r.run_id == format!("variant={variant}")).expect("the variant");
     let start = Instant::now();
-    let scenario = run.scenario().expect("builds");
-    let r = run_scenario(&run.run_id, &run.params, &scenario).expect("runs");
+    let (r, sum) = common::ladder(pods_a_day, None, variant);
     let wall = start.elapsed().as_secs_f64();
     let fig = |k: &str| r.summary.figures.iter().find(|f| f.0 == k).map(|f| f.1.clone()).unwrap_or_default();
-    let row: Vec<String> = r.summary.figures.iter().map(|f| format!("{}={}", f.0, f.1)).collect();
     let pods: f64 = fig("pods").parse().unwrap_or(f64::NAN);
     println!(
         "{rung:>4} {variant:<16} {:>9} {:>7} {:>8.2} {:>10.0} {:>8.0} {:016x}",
@@ -65,7 +44,7 @@ fn child(rung: &str, pods_a_day: u64, variant: &str) {
         wall,
         pods / wall,
         peak_rss_mib(),
-        checksum(&row.join(","))
+        sum
     );
 }
 
