@@ -7,8 +7,8 @@
 #   scripts/icount.sh            # the gate (.ci/run calls it)
 #   scripts/icount.sh --bless    # rewrite the baseline from this build (commit it with the change)
 #
-# Counts depend on the compiler: the baseline records the rustc that made it, and under another
-# rustc the table is printed but nothing is gated (bless under the new compiler).
+# Counts depend on the compiler, valgrind and the processor: the baseline records the three that
+# made it, and under others the table is printed but nothing is gated (bless there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bless=0; [ "${1:-}" = "--bless" ] && bless=1
@@ -16,7 +16,10 @@ base=benches/icount-baseline.tsv
 bin=$(cargo bench --bench icount --no-run --message-format=json 2>/dev/null \
   | sed -n 's/.*"executable":"\([^"]*icount[^"]*\)".*/\1/p' | tail -1)
 [ -x "$bin" ] || { echo "icount: the bench binary did not build"; exit 2; }
-rustc_now=$(rustc --version)
+# What the counts depend on besides the code: the compiler, valgrind, and the processor (the C
+# library picks its memcpy by what the processor offers).
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+rustc_now="$(rustc --version); $(valgrind --version); ${cpu:-unknown cpu}"
 rustc_base=$(sed -n 's/^# rustc: //p' "$base" 2>/dev/null || true)
 tmp=$(mktemp)
 echo "# rustc: $rustc_now" >"$tmp"
@@ -46,7 +49,7 @@ if [ $bless = 1 ]; then
 fi
 rm -f "$tmp"
 if [ "$rustc_now" != "$rustc_base" ]; then
-  echo "icount: the baseline is from '${rustc_base:-none}', this is '$rustc_now': not gated (bless under this compiler)"
+  echo "icount: the baseline is from '${rustc_base:-none}', this is '$rustc_now': not gated (bless on this set-up to gate)"
   exit 0
 fi
 [ $fail = 0 ] || { echo "icount: a case regressed by more than 3 % or changed its decisions (see above); bless on purpose with scripts/icount.sh --bless"; exit 1; }
