@@ -261,6 +261,11 @@ impl Report {
     }
 }
 
+/// A Markdown table cell: a `|` in a policy or group name would end the cell.
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
@@ -334,14 +339,14 @@ pub fn write_report(dir: &Path, out: &Path, baseline: Option<&str>) -> Result<Ve
     for (gi, (group, lines)) in rep.groups.iter().enumerate() {
         let (head, rows) = rep.table(lines);
         let _ = writeln!(md, "## {group}\n");
-        let _ = writeln!(md, "| {} |", head.join(" | "));
+        let _ = writeln!(md, "| {} |", head.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | "));
         let _ = writeln!(
             md,
             "|{}|",
             head.iter().enumerate().map(|(i, _)| if i == 0 { "---" } else { "---:" }).collect::<Vec<_>>().join("|")
         );
         for r in &rows {
-            let _ = writeln!(md, "| {} |", r.join(" | "));
+            let _ = writeln!(md, "| {} |", r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | "));
         }
         let _ = writeln!(md);
         let _ = writeln!(
@@ -360,7 +365,7 @@ pub fn write_report(dir: &Path, out: &Path, baseline: Option<&str>) -> Result<Ve
         let _ = writeln!(html, "</table></div>");
         let prefix = format!("report-{}-", gi + 1);
         for fig in figs.iter().filter(|f| f.file.starts_with(&prefix)) {
-            let _ = writeln!(md, "![{}]({})\n", fig.caption, fig.file);
+            let _ = writeln!(md, "![{}]({})\n", fig.caption.replace('[', "\\[").replace(']', "\\]"), fig.file);
             let _ = writeln!(
                 html,
                 "<figure>{}<figcaption>{}</figcaption></figure>",

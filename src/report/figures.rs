@@ -101,8 +101,10 @@ fn chosen<'a>(rep: &'a Report, lines: &'a [Line]) -> (Option<String>, Vec<(&'a s
         v.dedup();
         v
     };
+    // Among the repetitions every policy ran, so each policy's panel shows the same one.
+    let everyone = |rep: &str| lines.iter().all(|l| runs.iter().any(|r| r.policy == l.policy && r.rep == rep));
     let busiest = lines.first().and_then(|l| {
-        let mine: Vec<_> = runs.iter().filter(|r| r.policy == l.policy).collect();
+        let mine: Vec<_> = runs.iter().filter(|r| r.policy == l.policy && everyone(&r.rep)).collect();
         let best = mine.iter().map(|r| r.num("pods").unwrap_or(0.0)).fold(f64::NEG_INFINITY, f64::max);
         mine.into_iter().find(|r| r.num("pods").unwrap_or(0.0) == best).map(|r| r.rep.as_str())
     });
@@ -186,9 +188,22 @@ fn cost_figure(rep: &Report, group: &str, lines: &[Line], file: String) -> Optio
 /// What the report draws for the outputs in `dir`.
 pub(super) fn figures(dir: &Path, rep: &Report) -> Result<Vec<Figure>, String> {
     let mut figs = Vec::new();
-    // A fleet's series are its totals (`fleet`), not each member's.
+    // A fleet's series are its totals (`fleet`), not each member's (a member may be named
+    // `default` too: a run with `fleet` rows keeps those alone).
     let ts = read_csv(&dir.join("timeseries.csv"))?.map(|rows| {
-        rows.into_iter().filter(|r| r.get("cluster").is_none_or(|c| c == "default" || c == "fleet")).collect::<Vec<_>>()
+        let fleets: std::collections::BTreeSet<String> = rows
+            .iter()
+            .filter(|r| r.get("cluster").is_some_and(|c| c == "fleet"))
+            .filter_map(|r| r.get("run_id").cloned())
+            .collect();
+        rows.into_iter()
+            .filter(|r| match r.get("cluster").map(String::as_str) {
+                None => true,
+                Some("fleet") => true,
+                Some("default") => !r.get("run_id").is_some_and(|id| fleets.contains(id)),
+                Some(_) => false,
+            })
+            .collect::<Vec<_>>()
     });
     let pods = read_csv(&dir.join("pods.csv"))?;
     let nodes = read_csv(&dir.join("nodes.csv"))?;
@@ -240,7 +255,7 @@ pub(super) fn figures(dir: &Path, rep: &Report) -> Result<Vec<Figure>, String> {
             if series.iter().any(|s| s.points.iter().any(|p| p.1 > 0.0)) {
                 figs.push(Figure {
                     file: tag("pending"),
-                    caption: format!("{group}: pods pending, sampled every {} (timeseries.csv; write pods.csv, `output.pods: true`, for every wait at its exact times){}{shown}", duration(every), panels_note(series.len())),
+                    caption: format!("{group}: pods pending, sampled {} (timeseries.csv; write pods.csv, `output.pods: true`, for every wait at its exact times){}{shown}", every_words(every), panels_note(series.len())),
                     svg: over_time(&format!("{group}: pods pending"), series, Axis::linear("pods pending", true)),
                 });
             }
@@ -356,7 +371,7 @@ fn nodes_figure(
             }
             used[ki] = true;
             let mut ev = Vec::new();
-            for n in mine {
+            for n in mine.into_iter().filter(|n| f(n, "launched_s").is_finite()) {
                 ev.push((f(n, "launched_s"), 1));
                 let t = f(n, "terminated_s");
                 if t.is_finite() {
@@ -434,6 +449,15 @@ fn panels_note(n: usize) -> &'static str {
         "; one panel per policy, on one scale"
     } else {
         ""
+    }
+}
+
+/// `every 10 min`, or `at one time` without two samples.
+fn every_words(every: f64) -> String {
+    if every.is_finite() {
+        format!("every {}", duration(every))
+    } else {
+        "at one time".into()
     }
 }
 

@@ -14,10 +14,10 @@ const PLOT_H: f64 = 280.0;
 const TOP: f64 = 40.0;
 const LEFT: f64 = 70.0;
 const BOTTOM: f64 = 50.0;
-const LEGEND_W: f64 = 200.0;
+const LEGEND_W: f64 = 240.0;
 const ROW: f64 = 16.0;
 /// Characters of a legend entry before it is cut (the whole name stays in its `<title>`).
-const LEGEND_CHARS: usize = 30;
+const LEGEND_CHARS: usize = 28;
 
 /// Line and point colours (matplotlib's "tab10").
 const PALETTE: [&str; 10] =
@@ -165,11 +165,14 @@ fn tick_step(max: f64, integer: bool, hours: bool) -> f64 {
     }
     let raw = max / 5.0;
     let p = 10f64.powf(raw.log10().floor());
-    let mut step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * p).find(|s| *s >= raw * (1.0 - 1e-12)).unwrap_or(raw);
+    // Whole-number axes step by 1, 2 or 5 times a power of ten (2.5 would round to 3).
+    let steps: &[f64] = if integer { &[1.0, 2.0, 5.0, 10.0] } else { &[1.0, 2.0, 2.5, 5.0, 10.0] };
+    let step = steps.iter().map(|m| m * p).find(|s| *s >= raw * (1.0 - 1e-12)).unwrap_or(raw);
     if integer {
-        step = step.max(1.0).round();
+        step.max(1.0).round()
+    } else {
+        step
     }
-    step
 }
 
 /// A tick label: no more decimals than the step needs.
@@ -211,7 +214,13 @@ impl Fitted {
                 let room = if axis.hours { 1.0 } else { 1.06 };
                 let top = axis.max.unwrap_or(if axis.integer { max.max(1.0) * room } else { max * room });
                 let step = tick_step(top, axis.integer, axis.hours);
-                let n = ((top / step) * (1.0 - 1e-12)).ceil().max(1.0) as usize;
+                // (A value near f64::MAX or a subnormal one gives no usable step: one tick.)
+                let n = if step.is_normal() && (top / step).is_finite() {
+                    ((top / step) * (1.0 - 1e-12)).ceil().clamp(1.0, 100.0) as usize
+                } else {
+                    1
+                };
+                let step = if step.is_normal() && top.is_finite() { step } else { top.clamp(1.0, f64::MAX / 2.0) };
                 let hi = n as f64 * step;
                 let ticks = (0..=n).map(|i| i as f64 * step).map(|v| (v, tick_label(v, step))).collect();
                 Fitted { scale: Scale::Linear, lo: 0.0, hi, ticks }
@@ -356,12 +365,13 @@ fn panel(out: &mut String, p: &Plot, f: Frame, fx: &Fitted, fy: &Fitted, labels:
     for s in &p.series {
         let mut d = String::new();
         let mut last: Option<(String, String)> = None;
-        for (i, &(x, y)) in s.points.iter().enumerate() {
+        // A point without a value (a blank cell) is left out, not drawn as NaN.
+        for &(x, y) in s.points.iter().filter(|p| p.0.is_finite() && p.1.is_finite()) {
             let (sx, sy) = (format!("{:.1}", px(x)), format!("{:.1}", py(y)));
             if last.as_ref() == Some(&(sx.clone(), sy.clone())) {
                 continue;
             }
-            if i == 0 {
+            if last.is_none() {
                 let _ = write!(d, "M{sx} {sy}");
             } else if s.step {
                 if last.as_ref().is_some_and(|l| l.0 != sx) {
@@ -425,7 +435,9 @@ fn panel(out: &mut String, p: &Plot, f: Frame, fx: &Fitted, fy: &Fitted, labels:
                 }
             }
         }
-        let (b, dy) = spot.unwrap_or(((x + 12.0, y - 9.0, x + 12.0 + w, y + 5.0), 0.0));
+        // No free spot: beside the point, kept on the canvas.
+        let lx = (x + 12.0).min(WIDTH - w).max(0.0);
+        let (b, dy) = spot.unwrap_or(((lx, y - 9.0, lx + w, y + 5.0), 0.0));
         boxes.push(b);
         if dy != 0.0 {
             // Moved off its point's line: a leader line keeps the two together.

@@ -73,11 +73,17 @@ fn best<'a>(lines: &'a [Line], col: &str, high: bool, total: usize) -> Option<(V
             Some(a) => a.min(v),
         })
     })?;
-    // Equal to the printed precision: a tie, named as one. When every policy ties, the figure
-    // does not tell them apart and is left out of the answer.
-    let names: Vec<&str> =
-        vals.iter().filter(|v| (v.1 - pick).abs() <= 1e-9 * pick.abs().max(1.0)).map(|v| v.0).collect();
-    (names.len() < total).then_some((names, pick))
+    // Equal to the printed precision (money to cents, shares to a tenth of a percent, the rest
+    // to one decimal): a tie, named as one. When every policy with the figure ties, it does not
+    // tell them apart and is left out.
+    let decimals = match col {
+        "cost_usd" => 2,
+        "gpu_alloc" => 3,
+        _ => 1,
+    };
+    let printed = |v: f64| (v * 10f64.powi(decimals)).round();
+    let names: Vec<&str> = vals.iter().filter(|v| printed(v.1) == printed(pick)).map(|v| v.0).collect();
+    (names.len() < vals.len().min(total)).then_some((names, pick))
 }
 
 fn names(v: &[&str]) -> String {
@@ -104,13 +110,13 @@ fn pods_count(n: f64) -> String {
 pub(super) fn answer(lines: &[Line]) -> String {
     if lines.len() < 2 {
         let Some(l) = lines.first() else { return String::new() };
-        return format!(
-            "one policy, {}: cost ${:.2}, pending p95 {:.1} s, GPU allocation {:.1} %",
-            l.policy,
-            l.cells["cost_usd"].0,
-            l.cells["pending_p95_s"].0,
-            l.cells["gpu_alloc"].0 * 100.0
-        );
+        let known = |c: &str| l.cells.get(c).map(|v| v.0).filter(|v| v.is_finite());
+        let mut said = Vec::new();
+        said.extend(known("cost_usd").map(|v| format!("cost ${v:.2}")));
+        said.extend(known("svc_tokens_in_time_pct").map(|v| format!("{v:.1} % of tokens served in time")));
+        said.extend(known("pending_p95_s").map(|v| format!("pending p95 {v:.1} s")));
+        said.extend(known("gpu_alloc").map(|v| format!("GPU allocation {:.1} %", v * 100.0)));
+        return format!("one policy, {}: {}", l.policy, said.join(", "));
     }
     let n = lines.len();
     let mut parts = Vec::new();
@@ -167,7 +173,7 @@ pub(super) fn answer(lines: &[Line]) -> String {
         parts.push(format!("most pods scheduled: {} ({})", names(&who), pods_count(v)));
     }
     if parts.is_empty() {
-        return "the policies tie on cost, pending time and GPU allocation".into();
+        return "no figure tells the policies apart".into();
     }
     parts.join("; ")
 }

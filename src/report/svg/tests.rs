@@ -101,3 +101,20 @@ fn labels_of_near_points_do_not_overlap() {
         }
     }
 }
+
+#[test]
+fn extreme_and_missing_values_neither_hang_nor_draw_nan() {
+    for v in [f64::MAX, 1e-310, 0.0] {
+        let f = Fitted::new(&Axis::linear("x", false), [v].into_iter());
+        assert!(f.ticks.len() <= 101 && f.hi.is_finite() && f.hi > 0.0, "{v}: {} ticks, hi {}", f.ticks.len(), f.hi);
+    }
+    let mut p = Plot::new("gaps", Axis::hours("h"), Axis::linear("pods", true));
+    p.series.push(Series {
+        name: "a".into(),
+        style: style(0),
+        points: vec![(f64::NAN, 1.0), (0.0, 1.0), (1.0, f64::NAN), (2.0, 3.0)],
+        step: true,
+    });
+    let svg = chart(&p, None);
+    assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
+}
