@@ -193,13 +193,16 @@ impl ClusterAutoscaler {
     /// node ([`crate::k8s::drain_rule`]), the others must fit on the other nodes.
     /// `pdb` is [`crate::sim::Objects::pdb_allowed`].
     pub fn unneeded(&self, view: &mut View<'_>, n: NodeKey, pdb: &[u32]) -> Result<bool, SimError> {
+        Ok(self.within_threshold(view, n) && Self::removable(view, n, pdb)?)
+    }
+
+    /// The rest of [`Self::unneeded`], its utilization already found at or below the threshold:
+    /// not being deleted nor scale-down-disabled, every pod movable within its budgets.
+    fn removable(view: &mut View<'_>, n: NodeKey, pdb: &[u32]) -> Result<bool, SimError> {
         let o = view.objects;
         let node = o.node(n);
         let Some(id) = node.joined() else { return Ok(false) };
         if node.scale_down_disabled || node.spec.taints.iter().any(|t| t.key == TO_BE_DELETED_TAINT) {
-            return Ok(false);
-        }
-        if !self.within_threshold(view, n) {
             return Ok(false);
         }
         let mut moved = Vec::new();
@@ -288,7 +291,7 @@ impl ClusterAutoscaler {
                 continue;
             }
             self.busy[n] = None;
-            if !self.unneeded(view, n, &pdb)? {
+            if !Self::removable(view, n, &pdb)? {
                 self.unneeded[n] = None;
                 continue;
             }

@@ -394,7 +394,6 @@ fn nodes_figure(
         .filter(|(i, _)| used[*i])
         .map(|(i, k)| Entry { name: name(k), style: svg::pool_style(i) })
         .collect();
-    let _ = rep;
     Some(Figure {
         file,
         caption: format!("{group}: nodes running by pool and capacity type, one panel per policy on one scale (exact launch and termination times, nodes.csv){shown}"),

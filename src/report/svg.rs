@@ -241,10 +241,6 @@ impl Fitted {
         };
         ((v - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0)
     }
-
-    fn tick_frac(&self, v: f64) -> f64 {
-        self.frac(v)
-    }
 }
 
 /// Where a panel sits in the picture, px.
@@ -320,7 +316,7 @@ fn panel(out: &mut String, p: &Plot, f: Frame, fx: &Fitted, fy: &Fitted, labels:
     );
     // Grid and ticks.
     for (v, label) in &fy.ticks {
-        let y = f.y + f.h - fy.tick_frac(*v) * f.h;
+        let y = f.y + f.h - fy.frac(*v) * f.h;
         let _ = writeln!(
             out,
             "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#e5e5e5\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
@@ -332,7 +328,7 @@ fn panel(out: &mut String, p: &Plot, f: Frame, fx: &Fitted, fy: &Fitted, labels:
         );
     }
     for (v, label) in &fx.ticks {
-        let x = f.x + fx.tick_frac(*v) * f.w;
+        let x = f.x + fx.frac(*v) * f.w;
         let _ = writeln!(
             out,
             "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#e5e5e5\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
